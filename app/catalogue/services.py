@@ -1,0 +1,491 @@
+"""Catalogue business rules: listing, visibility, ownership, references, versions.
+
+Services take a Session and a Principal, never a request; they flush but do not
+commit (the request or CLI owns the transaction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from slugify import slugify
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.accounts.principal import Principal
+from app.accounts.roles import Role
+from app.catalogue.models import (
+    Need,
+    NeedEndorsement,
+    Organisation,
+    Project,
+    Solution,
+    TreatmentArea,
+    Vendor,
+    solution_treatment_area,
+)
+from app.catalogue.schemas import (
+    EndorsementIn,
+    NeedIn,
+    NeedUpdate,
+    ProjectIn,
+    ProjectUpdate,
+    SolutionIn,
+    SolutionUpdate,
+    VendorIn,
+    VendorUpdate,
+)
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+M = TypeVar("M")
+MAX_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    limit: int = 25
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        errors = {}
+        if not 1 <= self.limit <= MAX_PAGE_SIZE:
+            errors["limit"] = f"must be between 1 and {MAX_PAGE_SIZE}"
+        if self.offset < 0:
+            errors["offset"] = "must be 0 or more"
+        if errors:
+            raise ValidationFailed(errors)
+
+
+def paginate(session: Session, stmt: Select[Any], page: PageRequest) -> tuple[list[Any], int]:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    items = list(session.scalars(stmt.limit(page.limit).offset(page.offset)).unique())
+    return items, total
+
+
+def require(principal: Principal, permission: str) -> None:
+    if not principal.can(permission):
+        raise Forbidden(f"your role ({principal.role}) may not do this ({permission})")
+
+
+def _get(session: Session, model: type[M], key: int | str, label: str) -> M:
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        obj = session.get(model, int(key))
+    else:
+        obj = session.scalar(select(model).where(model.slug == key))  # type: ignore[attr-defined]
+    if obj is None:
+        raise NotFound(f"{label} {key} does not exist")
+    return obj
+
+
+def _check_version(obj: Any, version: int) -> None:
+    if obj.version != version:
+        raise Conflict(
+            f"this record was changed by someone else (you edited version {version}, "
+            f"it is now version {obj.version}); reload it and make your change again")
+
+
+def _flush(session: Session, unique_field: str = "slug") -> None:
+    """Flush so database rules fail here, as clear domain errors, not at commit."""
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict("this record was changed by someone else; reload it and try again") from exc
+    except IntegrityError as exc:
+        session.rollback()
+        raise ValidationFailed({unique_field: "is already used by another record"}) from exc
+
+
+def _unique_slug(session: Session, model: Any, wanted: str | None, name: str,
+                 own_id: int | None = None) -> str:
+    slug = wanted or slugify(name, max_length=100, word_boundary=True) or "x"
+    clash = session.scalar(select(model.id).where(model.slug == slug, model.id != (own_id or -1)))
+    if clash is None:
+        return slug
+    if wanted:
+        raise ValidationFailed({"slug": f"'{slug}' is already used"})
+    n = 2
+    while session.scalar(select(model.id).where(model.slug == f"{slug}-{n}")) is not None:
+        n += 1
+    return f"{slug}-{n}"
+
+
+def _assign(obj: Any, values: dict[str, Any]) -> None:
+    for key, value in values.items():
+        if getattr(obj, key) != value:
+            setattr(obj, key, value)
+
+
+# ---- reference look-ups ------------------------------------------------------------
+
+
+def treatment_areas(session: Session) -> list[TreatmentArea]:
+    return list(session.scalars(select(TreatmentArea).order_by(TreatmentArea.name_da)))
+
+
+def _treatment_areas_by_code(session: Session, codes: Sequence[str], field: str) -> list[TreatmentArea]:
+    if not codes:
+        return []
+    found = {t.code: t for t in session.scalars(select(TreatmentArea).where(TreatmentArea.code.in_(codes)))}
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        raise ValidationFailed({field: f"unknown treatment area: {', '.join(unknown)}"})
+    return [found[c] for c in dict.fromkeys(codes)]
+
+
+def _organisations_by_id(session: Session, ids: Sequence[int], field: str) -> list[Organisation]:
+    if not ids:
+        return []
+    found = {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
+    unknown = [str(i) for i in ids if i not in found]
+    if unknown:
+        raise ValidationFailed({field: f"unknown organisation id: {', '.join(unknown)}"})
+    return [found[i] for i in dict.fromkeys(ids)]
+
+
+def _by_ids(session: Session, model: Any, ids: Sequence[int], field: str, label: str) -> list[Any]:
+    if not ids:
+        return []
+    found = {o.id: o for o in session.scalars(select(model).where(model.id.in_(ids)))}
+    unknown = [str(i) for i in ids if i not in found]
+    if unknown:
+        raise ValidationFailed({field: f"unknown {label} id: {', '.join(unknown)}"})
+    return [found[i] for i in dict.fromkeys(ids)]
+
+
+# ---- organisations -----------------------------------------------------------------
+
+
+def list_organisations(session: Session, page: PageRequest, *, kind: str | None = None,
+                       region_id: int | None = None, q: str | None = None) -> tuple[list[Organisation], int]:
+    stmt = select(Organisation).order_by(Organisation.kind, Organisation.name)
+    if kind:
+        stmt = stmt.where(Organisation.kind == kind)
+    if region_id:
+        stmt = stmt.where(or_(Organisation.region_id == region_id, Organisation.id == region_id))
+    if q:
+        stmt = stmt.where(Organisation.name.ilike(f"%{q}%"))
+    return paginate(session, stmt, page)
+
+
+def get_organisation(session: Session, key: int | str) -> Organisation:
+    if isinstance(key, str) and ":" in key:
+        kind, _, code = key.partition(":")
+        obj = session.scalar(select(Organisation).where(Organisation.kind == kind, Organisation.code == code))
+        if obj is None:
+            raise NotFound(f"organisation {key} does not exist")
+        return obj
+    return _get(session, Organisation, int(key) if str(key).isdigit() else -1, "organisation")
+
+
+def organisation_choices(session: Session, kinds: Sequence[str] | None = None) -> list[Organisation]:
+    stmt = select(Organisation).order_by(Organisation.kind, Organisation.name)
+    if kinds:
+        stmt = stmt.where(Organisation.kind.in_(kinds))
+    return list(session.scalars(stmt))
+
+
+# ---- vendors -----------------------------------------------------------------------
+
+
+def list_vendors(session: Session, page: PageRequest, *, q: str | None = None,
+                 country: str | None = None) -> tuple[list[Vendor], int]:
+    stmt = select(Vendor).order_by(Vendor.name)
+    if q:
+        stmt = stmt.where(Vendor.name.ilike(f"%{q}%"))
+    if country:
+        stmt = stmt.where(Vendor.country == country.upper())
+    return paginate(session, stmt, page)
+
+
+def get_vendor(session: Session, key: int | str) -> Vendor:
+    return _get(session, Vendor, int(key) if str(key).isdigit() else -1, "vendor")
+
+
+def _check_vendor_owner(principal: Principal, vendor_id: int) -> None:
+    if principal.role == Role.VENDOR and principal.vendor_id != vendor_id:
+        raise Forbidden("a vendor user may only change its own vendor's records")
+
+
+def create_vendor(session: Session, principal: Principal, data: VendorIn) -> Vendor:
+    require(principal, "vendor.create")
+    vendor = Vendor(**data.model_dump(mode="json"))
+    session.add(vendor)
+    _flush(session, "name")
+    return vendor
+
+
+def update_vendor(session: Session, principal: Principal, key: int | str, data: VendorUpdate) -> Vendor:
+    require(principal, "vendor.update")
+    vendor = get_vendor(session, key)
+    _check_vendor_owner(principal, vendor.id)
+    _check_version(vendor, data.version)
+    _assign(vendor, data.model_dump(mode="json", exclude={"version"}))
+    _flush(session, "name")
+    return vendor
+
+
+def delete_record(session: Session, principal: Principal, obj: Any) -> None:
+    require(principal, "record.delete")
+    session.delete(obj)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict("the record is still referenced by other records and cannot be deleted") from exc
+
+
+# ---- solutions ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SolutionFilter:
+    q: str | None = None
+    purpose: str | None = None
+    treatment_area: str | None = None
+    target_users: str | None = None
+    origin: str | None = None
+    regulatory_class: str | None = None
+    country: str | None = None
+    vendor_id: int | None = None
+    published: bool | None = None
+
+
+SOLUTION_SORTS = {"name": Solution.name, "-name": Solution.name.desc(),
+                  "newest": Solution.id.desc(), "trl": Solution.trl.desc()}
+
+
+def _visible_solutions(stmt: Select[Any], principal: Principal) -> Select[Any]:
+    if principal.can("catalogue.read_unpublished") and principal.role != Role.VENDOR:
+        return stmt
+    if principal.role == Role.VENDOR:
+        return stmt.where(or_(Solution.published.is_(True), Solution.vendor_id == principal.vendor_id))
+    return stmt.where(Solution.published.is_(True))
+
+
+def list_solutions(session: Session, principal: Principal, flt: SolutionFilter,
+                   page: PageRequest, sort: str = "name") -> tuple[list[Solution], int]:
+    if sort not in SOLUTION_SORTS:
+        raise ValidationFailed({"sort": f"one of {', '.join(SOLUTION_SORTS)}"})
+    stmt = _visible_solutions(select(Solution), principal)
+    for column in ("purpose", "target_users", "origin", "regulatory_class"):
+        if value := getattr(flt, column):
+            stmt = stmt.where(getattr(Solution, column) == value)
+    if flt.country:
+        stmt = stmt.where(Solution.country == flt.country.upper())
+    if flt.vendor_id:
+        stmt = stmt.where(Solution.vendor_id == flt.vendor_id)
+    if flt.published is not None:
+        stmt = stmt.where(Solution.published.is_(flt.published))
+    if flt.treatment_area:
+        area_solutions = (
+            select(solution_treatment_area.c.solution_id)
+            .join(TreatmentArea, TreatmentArea.id == solution_treatment_area.c.treatment_area_id)
+            .where(TreatmentArea.code == flt.treatment_area)
+        )
+        stmt = stmt.where(Solution.id.in_(area_solutions))
+    if flt.q:
+        stmt = stmt.where(Solution.name.ilike(f"%{flt.q}%"))
+    return paginate(session, stmt.order_by(SOLUTION_SORTS[sort], Solution.id), page)
+
+
+def get_solution(session: Session, principal: Principal, key: int | str) -> Solution:
+    solution = _get(session, Solution, key, "solution")
+    visible = solution.published or principal.can("catalogue.read_unpublished")
+    if principal.role == Role.VENDOR and not solution.published:
+        visible = solution.vendor_id == principal.vendor_id
+    if not visible:
+        raise NotFound(f"solution {key} does not exist")
+    return solution
+
+
+def _solution_values(session: Session, principal: Principal, data: SolutionIn) -> dict[str, Any]:
+    _check_vendor_owner(principal, data.vendor_id)
+    if session.get(Vendor, data.vendor_id) is None:
+        raise ValidationFailed({"vendor_id": f"no vendor with id {data.vendor_id}"})
+    values = data.model_dump(mode="json", exclude={"slug", "treatment_areas", "version"})
+    values["treatment_areas"] = _treatment_areas_by_code(session, data.treatment_areas, "treatment_areas")
+    return values
+
+
+def create_solution(session: Session, principal: Principal, data: SolutionIn) -> Solution:
+    require(principal, "solution.create")
+    values = _solution_values(session, principal, data)
+    solution = Solution(slug=_unique_slug(session, Solution, data.slug, data.name), **values)
+    session.add(solution)
+    _flush(session)
+    return solution
+
+
+def update_solution(session: Session, principal: Principal, key: int | str,
+                    data: SolutionUpdate) -> Solution:
+    require(principal, "solution.update")
+    solution = get_solution(session, principal, key)
+    _check_vendor_owner(principal, solution.vendor_id)
+    _check_version(solution, data.version)
+    values = _solution_values(session, principal, data)
+    values["slug"] = _unique_slug(session, Solution, data.slug or solution.slug, data.name, solution.id)
+    _assign(solution, values)
+    _flush(session)
+    return solution
+
+
+# ---- projects ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectFilter:
+    q: str | None = None
+    stage: str | None = None
+    owner_id: int | None = None
+    region_id: int | None = None
+    solution_id: int | None = None
+
+
+def list_projects(session: Session, flt: ProjectFilter, page: PageRequest) -> tuple[list[Project], int]:
+    stmt = select(Project).order_by(Project.name, Project.id)
+    if flt.q:
+        stmt = stmt.where(Project.name.ilike(f"%{flt.q}%"))
+    if flt.stage:
+        stmt = stmt.where(Project.stage == flt.stage)
+    if flt.owner_id:
+        stmt = stmt.where(Project.owner_id == flt.owner_id)
+    if flt.region_id:
+        owners = select(Organisation.id).where(
+            or_(Organisation.region_id == flt.region_id, Organisation.id == flt.region_id))
+        stmt = stmt.where(Project.owner_id.in_(owners))
+    if flt.solution_id:
+        stmt = stmt.where(Project.solutions.any(Solution.id == flt.solution_id))
+    return paginate(session, stmt, page)
+
+
+def get_project(session: Session, key: int | str) -> Project:
+    return _get(session, Project, key, "project")
+
+
+def _check_org_owner(principal: Principal, organisation_id: int, field: str) -> None:
+    if principal.role == Role.ORG_REPORTER and principal.organisation_id != organisation_id:
+        raise Forbidden(f"{field}: an org_reporter may only act for its own organisation")
+
+
+def _project_values(session: Session, principal: Principal, data: ProjectIn) -> dict[str, Any]:
+    _check_org_owner(principal, data.owner_id, "owner_id")
+    if session.get(Organisation, data.owner_id) is None:
+        raise ValidationFailed({"owner_id": f"no organisation with id {data.owner_id}"})
+    values = data.model_dump(mode="python", exclude={"slug", "partner_ids", "solution_ids",
+                                                     "need_ids", "version"})
+    values["partners"] = _organisations_by_id(session, data.partner_ids, "partner_ids")
+    values["solutions"] = _by_ids(session, Solution, data.solution_ids, "solution_ids", "solution")
+    values["needs"] = _by_ids(session, Need, data.need_ids, "need_ids", "need")
+    return values
+
+
+def create_project(session: Session, principal: Principal, data: ProjectIn) -> Project:
+    require(principal, "project.create")
+    values = _project_values(session, principal, data)
+    project = Project(slug=_unique_slug(session, Project, data.slug, data.name), **values)
+    session.add(project)
+    _flush(session)
+    return project
+
+
+def update_project(session: Session, principal: Principal, key: int | str,
+                   data: ProjectUpdate) -> Project:
+    require(principal, "project.update")
+    project = get_project(session, key)
+    _check_org_owner(principal, project.owner_id, "owner_id")
+    _check_version(project, data.version)
+    values = _project_values(session, principal, data)
+    values["slug"] = _unique_slug(session, Project, data.slug or project.slug, data.name, project.id)
+    _assign(project, values)
+    _flush(session)
+    return project
+
+
+# ---- needs -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NeedFilter:
+    q: str | None = None
+    treatment_area: str | None = None
+    priority: str | None = None
+    organisation_id: int | None = None
+
+
+NEED_SORTS = {"endorsements": (Need.endorsement_count.desc(), Need.title),
+              "title": (Need.title,), "newest": (Need.id.desc(),)}
+
+
+def list_needs(session: Session, flt: NeedFilter, page: PageRequest,
+               sort: str = "endorsements") -> tuple[list[Need], int]:
+    if sort not in NEED_SORTS:
+        raise ValidationFailed({"sort": f"one of {', '.join(NEED_SORTS)}"})
+    stmt = select(Need).order_by(*NEED_SORTS[sort], Need.id)
+    if flt.q:
+        stmt = stmt.where(Need.title.ilike(f"%{flt.q}%"))
+    if flt.priority:
+        stmt = stmt.where(Need.priority == flt.priority)
+    if flt.organisation_id:
+        stmt = stmt.where(Need.organisation_id == flt.organisation_id)
+    if flt.treatment_area:
+        stmt = stmt.join(TreatmentArea, Need.treatment_area_id == TreatmentArea.id).where(
+            TreatmentArea.code == flt.treatment_area)
+    return paginate(session, stmt, page)
+
+
+def get_need(session: Session, key: int | str) -> Need:
+    return _get(session, Need, key, "need")
+
+
+def _need_values(session: Session, principal: Principal, data: NeedIn) -> dict[str, Any]:
+    _check_org_owner(principal, data.organisation_id, "organisation_id")
+    if session.get(Organisation, data.organisation_id) is None:
+        raise ValidationFailed({"organisation_id": f"no organisation with id {data.organisation_id}"})
+    values = data.model_dump(mode="python", exclude={"slug", "treatment_area", "version"})
+    areas = _treatment_areas_by_code(session, [data.treatment_area] if data.treatment_area else [],
+                                     "treatment_area")
+    values["treatment_area"] = areas[0] if areas else None
+    return values
+
+
+def create_need(session: Session, principal: Principal, data: NeedIn) -> Need:
+    require(principal, "need.create")
+    need = Need(slug=_unique_slug(session, Need, data.slug, data.title),
+                **_need_values(session, principal, data))
+    session.add(need)
+    _flush(session)
+    return need
+
+
+def update_need(session: Session, principal: Principal, key: int | str, data: NeedUpdate) -> Need:
+    require(principal, "need.update")
+    need = get_need(session, key)
+    _check_org_owner(principal, need.organisation_id, "organisation_id")
+    _check_version(need, data.version)
+    values = _need_values(session, principal, data)
+    values["slug"] = _unique_slug(session, Need, data.slug or need.slug, data.title, need.id)
+    _assign(need, values)
+    _flush(session)
+    return need
+
+
+def endorse_need(session: Session, principal: Principal, key: int | str, data: EndorsementIn) -> Need:
+    """An organisation says it shares this need; each organisation counts once."""
+    require(principal, "need.endorse")
+    need = get_need(session, key)
+    organisation_id = data.organisation_id or principal.organisation_id
+    if organisation_id is None:
+        raise ValidationFailed({"organisation_id": "say which organisation endorses the need"})
+    _check_org_owner(principal, organisation_id, "organisation_id")
+    _organisations_by_id(session, [organisation_id], "organisation_id")
+    if any(e.organisation_id == organisation_id for e in need.endorsements):
+        raise Conflict("this organisation has already endorsed the need")
+    need.endorsements.append(NeedEndorsement(organisation_id=organisation_id, comment=data.comment))
+    need.endorsement_count = len(need.endorsements)
+    _flush(session, "organisation_id")
+    return need

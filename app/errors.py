@@ -1,0 +1,31 @@
+"""Domain errors raised by services and translated to HTTP by the app."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status_code = 400
+
+
+class ValidationFailed(DomainError):
+    """One or more fields are invalid: {field: reason}."""
+
+    status_code = 400
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    """The record changed since it was read (version mismatch) or a uniqueness clash."""
+
+    status_code = 409

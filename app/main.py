@@ -1,0 +1,87 @@
+"""create_app(settings): the one place that wires plugins, routes, templates and errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin, SQLAlchemySyncConfig
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy.exc import OperationalError
+
+import app.audit.hook  # noqa: F401  (registers the audit session hook)
+from app.accounts.controllers import LoginController, MeController
+from app.accounts.middleware import AuthMiddleware
+from app.audit.controllers import list_audit
+from app.catalogue import api as catalogue_api
+from app.catalogue import pages as catalogue_pages
+from app.db.engine import make_engine, make_session_factory
+from app.dependencies import provide_db, provide_page, provide_principal
+from app.errors import DomainError
+from app.settings import Settings
+from app.web import errors
+from app.web.controllers import SiteController, health
+
+APP_DIR = Path(__file__).parent
+TEMPLATE_DIRS = [APP_DIR / "web" / "templates", APP_DIR / "catalogue" / "templates"]
+
+
+def _session_key(secret: str) -> bytes:
+    raw = secret.encode()
+    return (raw * (32 // len(raw) + 1))[:32] if len(raw) < 32 else raw[:32]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings.sqlalchemy_url)
+    session_factory = make_session_factory(engine)
+    alchemy = SQLAlchemyPlugin(config=SQLAlchemySyncConfig(
+        engine_instance=engine, before_send_handler="autocommit_include_redirects",
+        session_dependency_key="db_session"))
+    cookie_sessions = CookieBackendConfig(
+        secret=_session_key(settings.secret_key), httponly=True, samesite="lax",
+        secure=settings.secure_cookies, max_age=8 * 3600, key="blaastempel_session")
+    app = Litestar(
+        route_handlers=[
+            SiteController, health, LoginController, MeController, list_audit,
+            *catalogue_api.ROUTES, *catalogue_pages.ROUTES,
+            create_static_files_router(path="/static", directories=[APP_DIR / "web" / "static"],
+                                       include_in_schema=False),
+        ],
+        plugins=[alchemy],
+        middleware=[cookie_sessions.middleware, DefineMiddleware(AuthMiddleware)],
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_httponly=False,
+                               cookie_samesite="lax", cookie_secure=settings.secure_cookies,
+                               exclude=["^/api/", "^/health"]),
+        dependencies={
+            "db": Provide(provide_db, sync_to_thread=False),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+            "page": Provide(provide_page, sync_to_thread=False),
+        },
+        template_config=TemplateConfig(directory=TEMPLATE_DIRS, engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(title="Blåstempel API", version="0.1.0", path="/schema",
+                                     render_plugins=[SwaggerRenderPlugin()]),
+        exception_handlers={
+            DomainError: errors.domain_error_handler,
+            PydanticValidationError: errors.pydantic_error_handler,
+            HTTPException: errors.http_error_handler,
+            OperationalError: errors.database_unavailable_handler,
+            Exception: errors.internal_error_handler,
+        },
+        debug=settings.debug,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory
+    app.state.search_backend_name = "sqlite-fts5" if settings.is_sqlite else "postgresql"
+    return app

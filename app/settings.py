@@ -1,0 +1,73 @@
+"""Settings read from the environment; one frozen object passed to create_app."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "blaastempel.sqlite3"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual URL forms and pick the driver ourselves."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite://") and not url.startswith("sqlite+"):
+        return url.replace("sqlite://", "sqlite+pysqlite://", 1)
+    return url
+
+
+def _secret_key() -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    key_file = PROJECT_ROOT / "var" / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(16)
+    key_file.write_text(key)
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=lambda: f"sqlite:///{DEFAULT_SQLITE_PATH}")
+    meili_url: str | None = None
+    meili_key: str | None = None
+    secret_key: str = "dev-secret-key-change-me-0123456"
+    default_language: str = "da"
+    debug: bool = False
+    secure_cookies: bool = False
+    frameworks_dir: Path = PROJECT_ROOT / "frameworks"
+    data_dir: Path = PROJECT_ROOT / "data"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return normalise_database_url(self.database_url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+    @property
+    def database_kind(self) -> str:
+        return "sqlite" if self.is_sqlite else "postgresql"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        return cls(
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}",
+            meili_url=env.get("MEILI_URL") or None,
+            meili_key=env.get("MEILI_KEY") or env.get("MEILI_MASTER_KEY") or None,
+            secret_key=_secret_key(),
+            default_language=env.get("BLAASTEMPEL_LANGUAGE", "da"),
+            debug=env.get("BLAASTEMPEL_DEBUG", "") == "1",
+            secure_cookies=env.get("BLAASTEMPEL_SECURE_COOKIES", "") == "1",
+        )

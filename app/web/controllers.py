@@ -1,0 +1,49 @@
+"""Site-wide pages: the front page, the language switch, health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request
+from litestar.response import Redirect, Template
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from app.catalogue.models import Need, Project, Solution
+from app.web.i18n import LANGUAGES
+from app.web.rendering import LANG_COOKIE, render
+from app.web.routing import get
+
+
+class SiteController(Controller):
+    include_in_schema = False
+
+    @get("/")
+    def home(self, request: Request, db: Session) -> Template:
+        counts = {
+            "solutions": db.scalar(select(func.count()).select_from(Solution)
+                                   .where(Solution.published.is_(True))),
+            "projects": db.scalar(select(func.count()).select_from(Project)),
+            "needs": db.scalar(select(func.count()).select_from(Need)),
+        }
+        return render(request, "home.html", counts=counts)
+
+    @get("/lang/{code:str}")
+    def switch_language(self, request: Request, code: str, next: str = "/") -> Redirect:
+        target = next if next.startswith("/") and not next.startswith("//") else "/"
+        response = Redirect(target)
+        if code in LANGUAGES:
+            response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax",
+                                httponly=True)
+        return response
+
+
+@get("/health", tags=["system"], summary="Database and search backend in use")
+def health(request: Request, db: Session) -> dict[str, Any]:
+    db.execute(text("SELECT 1"))
+    settings = request.app.state.settings
+    return {
+        "status": "ok",
+        "database": settings.database_kind,
+        "search_backend": request.app.state.search_backend_name,
+    }

@@ -1,0 +1,65 @@
+"""Translate domain and HTTP errors into JSON (API) or an error page (HTML)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy.exc import OperationalError
+
+from app.errors import DomainError, ValidationFailed
+from app.web.rendering import render
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api") or request.url.path == "/health" or (
+        "application/json" in request.headers.get("accept", "")
+        and "text/html" not in request.headers.get("accept", ""))
+
+
+def _body(status: int, detail: str, errors: dict[str, str] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"status_code": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _respond(request: Request, status: int, detail: str, errors: dict[str, str] | None = None) -> Any:
+    if wants_json(request):
+        return Response(_body(status, detail, errors), status_code=status, media_type=MediaType.JSON)
+    return render(request, "error.html", status_code=status, status=status, detail=detail,
+                  errors=errors or {})
+
+
+def domain_error_handler(request: Request, exc: DomainError) -> Any:
+    errors = exc.errors if isinstance(exc, ValidationFailed) else None
+    return _respond(request, exc.status_code, str(exc), errors)
+
+
+def pydantic_error_handler(request: Request, exc: PydanticValidationError) -> Any:
+    errors = {".".join(str(p) for p in e["loc"]) or "__all__": e["msg"] for e in exc.errors()}
+    return _respond(request, 400, "validation failed", errors)
+
+
+def http_error_handler(request: Request, exc: HTTPException) -> Any:
+    if isinstance(exc, NotAuthorizedException) and not wants_json(request):
+        return Redirect(f"/login?next={request.url.path}")
+    errors = None
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+        errors = {str(e.get("key") or e.get("source") or "__all__"): str(e.get("message"))
+                  for e in exc.extra if isinstance(e, dict)}
+    return _respond(request, exc.status_code, str(exc.detail), errors)
+
+
+def database_unavailable_handler(request: Request, exc: OperationalError) -> Any:
+    request.logger.error("database error: %s", exc)
+    return _respond(request, 503, "the database is unavailable; try again shortly")
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Any:
+    request.logger.exception("unhandled error", exc_info=exc)
+    return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal error")

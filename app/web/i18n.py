@@ -1,0 +1,55 @@
+"""Translations: gettext catalogues (.po, edited by translators) read with Babel.
+
+Message ids are English; Danish is the default language. The .po files are
+compiled in memory at start-up, so there is no build step.
+"""
+
+from __future__ import annotations
+
+import gettext
+from datetime import date, datetime
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import Translations
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANGUAGES = ("da", "en")
+BABEL_LOCALES = {"da": "da_DK", "en": "en_GB"}
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    po_file = LOCALE_DIR / f"{language}.po"
+    if language not in LANGUAGES or not po_file.exists():
+        return gettext.NullTranslations()
+    with po_file.open("rb") as fh:
+        catalog = read_po(fh, locale=language)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def pick_language(requested: str | None, default: str = "da") -> str:
+    return requested if requested in LANGUAGES else default
+
+
+def number(value: float | int | None, language: str, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    return format_decimal(value, format=f"#,##0.{'#' * digits}" if digits else "#,##0",
+                          locale=BABEL_LOCALES[language])
+
+
+def day(value: date | datetime | None, language: str) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        return format_datetime(value, format="medium", locale=BABEL_LOCALES[language])
+    return format_date(value, format="medium", locale=BABEL_LOCALES[language])
