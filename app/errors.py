@@ -21,6 +21,12 @@ class NotFound(DomainError):
     status_code = 404
 
 
+class Unauthenticated(DomainError):
+    """The action needs a logged-in user (or a bearer token)."""
+
+    status_code = 401
+
+
 class Forbidden(DomainError):
     status_code = 403
 

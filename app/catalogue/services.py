@@ -39,7 +39,7 @@ from app.catalogue.schemas import (
     VendorIn,
     VendorUpdate,
 )
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 
 M = TypeVar("M")
 MAX_PAGE_SIZE = 200
@@ -67,6 +67,8 @@ def paginate(session: Session, stmt: Select[Any], page: PageRequest) -> tuple[li
 
 
 def require(principal: Principal, permission: str) -> None:
+    if not principal.can(permission) and not principal.is_authenticated:
+        raise Unauthenticated("log in (or send a bearer token) to do this")
     if not principal.can(permission):
         raise Forbidden(f"your role ({principal.role}) may not do this ({permission})")
 

@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import OperationalError
 
-from app.errors import DomainError, ValidationFailed
+from app.errors import DomainError, Unauthenticated, ValidationFailed
 from app.web.rendering import render
 
 
@@ -36,6 +36,8 @@ def _respond(request: Request, status: int, detail: str, errors: dict[str, str] 
 
 
 def domain_error_handler(request: Request, exc: DomainError) -> Any:
+    if isinstance(exc, Unauthenticated) and not wants_json(request):
+        return Redirect(f"/login?next={request.url.path}")
     errors = exc.errors if isinstance(exc, ValidationFailed) else None
     return _respond(request, exc.status_code, str(exc), errors)
 
