@@ -208,7 +208,9 @@ def _check_options(c: Criterion) -> None:
             raise SchemaIssue("options", f"option value {dup!r} is used twice")
         scored = [o.score is not None for o in c.options if not o.na]
         if any(scored) and not all(scored):
-            raise SchemaIssue("options", "either every option (except na options) has a score or none has")
+            raise SchemaIssue(
+                "options", "either every option (except na options) has a score or none has"
+            )
         if c.answer_type == "multi_choice" and any(o.na for o in c.options):
             raise SchemaIssue("options", "multi_choice options cannot be na; use a choice instead")
     elif c.options:
@@ -218,7 +220,8 @@ def _check_options(c: Criterion) -> None:
 def _check_range(c: Criterion) -> None:
     if c.answer_type == "rating":
         if c.min is None or c.max is None:
-            raise SchemaIssue("max" if c.min is not None else "min", "a rating needs both min and max")
+            where = "max" if c.min is not None else "min"
+            raise SchemaIssue(where, "a rating needs both min and max")
         if c.min != int(c.min) or c.max != int(c.max):
             raise SchemaIssue("min", "rating min and max must be whole numbers")
         if c.min >= c.max:
@@ -233,7 +236,8 @@ def _check_range(c: Criterion) -> None:
 def _check_scoring(c: Criterion) -> None:
     if c.credit_if_answered and c.answer_type not in ("number", "date", "text", "evidence_link"):
         raise SchemaIssue(
-            "credit_if_answered", "only number, date, text and evidence_link take credit_if_answered"
+            "credit_if_answered",
+            "only number, date, text and evidence_link take credit_if_answered",
         )
     if c.gate and not c.is_scored:
         raise SchemaIssue(
@@ -285,7 +289,9 @@ class Section(_Model):
                 raise SchemaIssue("conclusion", "conclusion only applies to mode 'conclusion'")
             return
         if self.conclusion is None:
-            raise SchemaIssue("conclusion", "mode 'conclusion' needs the code of its conclusion criterion")
+            raise SchemaIssue(
+                "conclusion", "mode 'conclusion' needs the code of its conclusion criterion"
+            )
         crit = next((c for c in self.criteria if c.code == self.conclusion), None)
         if crit is None:
             raise SchemaIssue("conclusion", f"no criterion {self.conclusion!r} in this section")
@@ -379,7 +385,8 @@ class Outcomes(_Model):
                 )
         if scores and scores[-1] != 0:
             raise SchemaIssue(
-                f"thresholds[{len(scores) - 1}].min_score", "the lowest threshold must have min_score 0"
+                f"thresholds[{len(scores) - 1}].min_score",
+                "the lowest threshold must have min_score 0",
             )
         if not self.thresholds and self.completed is None:
             raise SchemaIssue("", "give thresholds, completed, or both")
@@ -464,7 +471,10 @@ def _framework_issues(fw: Framework) -> Iterator[tuple[str, str]]:
         s.pass_score is not None for s in fw.sections
     )
     if can_fail and fw.outcomes.failing is None:
-        yield "outcomes.failing", "the framework has gates or pass scores, so it needs a failing outcome"
+        yield (
+            "outcomes.failing",
+            "the framework has gates or pass scores, so it needs a failing outcome",
+        )
     if not fw.outcomes.thresholds and any(s.scored for s in fw.sections):
         yield "outcomes.thresholds", "the framework has scored sections, so it needs thresholds"
     if fw.superseded and not fw.superseded_note:
@@ -489,7 +499,8 @@ def _code_issues(fw: Framework) -> Iterator[tuple[str, str]]:
         for c, crit in enumerate(section.criteria):
             path = f"sections[{s}].criteria[{c}].code"
             if crit.code in seen:
-                yield path, f"duplicate criterion code {crit.code!r} (first used at {seen[crit.code]})"
+                first = seen[crit.code]
+                yield path, f"duplicate criterion code {crit.code!r} (first used at {first})"
             seen.setdefault(crit.code, path)
 
 
@@ -542,7 +553,8 @@ def _condition_value_issues(path: str, q: Criterion, cond: Condition) -> Iterato
             try:
                 normalised = validate_answer(q, value if name != "contains" else [value], None)
             except AnswerError as exc:
-                yield f"{path}.{name}", f"{value!r} is not a valid answer to {q.code}: {exc.message_en}"
+                problem = f"{value!r} is not a valid answer to {q.code}: {exc.message_en}"
+                yield f"{path}.{name}", problem
                 continue
             if name != "contains" and normalised != value:
                 yield f"{path}.{name}", f"write the answer as {normalised!r} (not {value!r})"
@@ -798,7 +810,9 @@ def _as_number(c: Criterion, value: Any) -> int | float:
 def _in_range(c: Criterion, number: float) -> None:
     low, high = c.min, c.max
     if (low is not None and number < low) or (high is not None and number > high):
-        span = f"{_fmt(low) if low is not None else '-∞'}..{_fmt(high) if high is not None else '∞'}"
+        lo = _fmt(low) if low is not None else "-∞"
+        hi = _fmt(high) if high is not None else "∞"
+        span = f"{lo}..{hi}"
         raise _err(
             c.code,
             f"{_fmt(number)} is outside the allowed range {span}",

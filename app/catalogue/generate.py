@@ -16,7 +16,15 @@ from rich.progress import Progress
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from app.catalogue.enums import Integration, Origin, Priority, ProjectStage, Purpose, RegulatoryClass, TargetUsers
+from app.catalogue.enums import (
+    Integration,
+    Origin,
+    Priority,
+    ProjectStage,
+    Purpose,
+    RegulatoryClass,
+    TargetUsers,
+)
 from app.catalogue.models import (
     Need,
     Organisation,
@@ -31,7 +39,8 @@ from app.catalogue.models import (
 )
 
 BATCH = 5_000
-PREFIXES = ["Tele", "Hjem", "Digi", "Min", "Sund", "Care", "Nord", "Vita", "Puls", "Trivsel", "Klar", "Fælles"]
+PREFIXES = [
+    "Tele", "Hjem", "Digi", "Min", "Sund", "Care", "Nord", "Vita", "Puls", "Trivsel", "Klar", "Fælles"]
 PRODUCTS = ["monitor", "coach", "rehab", "triage", "journal", "app", "platform", "guide", "træner", "video",
             "dialog", "tjek"]
 TOPIC_WORDS = {

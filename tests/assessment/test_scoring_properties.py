@@ -25,7 +25,8 @@ TIERS = ["t1", "t2"]
 
 @st.composite
 def criterion_data(draw, code: str, tiers: list[str], gate_ok: bool) -> dict[str, Any]:
-    kind = draw(st.sampled_from(["yes_no", "yes_no_na", "choice", "multi_choice", "rating", "text"]))
+    kinds = ["yes_no", "yes_no_na", "choice", "multi_choice", "rating", "text"]
+    kind = draw(st.sampled_from(kinds))
     extra: dict[str, Any] = {}
     if kind in ("choice", "multi_choice"):
         n = draw(st.integers(2, 4))
@@ -236,6 +237,7 @@ def test_missing_list_is_exactly_the_unanswered_required_criteria(fw, data):
     tier = draw_tier(data, fw)
     answers = draw_answers(data, fw, tier)
     result = score_assessment(fw, tier, answers)
-    expected = [c.code for c in fw.applicable_criteria(tier) if c.required and c.code not in answers]
+    applicable = fw.applicable_criteria(tier)
+    expected = [c.code for c in applicable if c.required and c.code not in answers]
     assert list(result.missing) == expected
     assert result.complete == (not expected)

@@ -69,7 +69,8 @@ def test_stale_version_is_a_conflict(client: Any, auth: Any, db: Any) -> None:
     solution = client.post("/api/solutions", json=_solution_body(db), headers=auth("admin")).json()
     first = _solution_body(db, name=solution["name"], trl=8, version=1)
     second = _solution_body(db, name=solution["name"], trl=3, version=1)
-    assert client.put(f"/api/solutions/{solution['id']}", json=first, headers=auth("admin")).status_code == 200
+    ok = client.put(f"/api/solutions/{solution['id']}", json=first, headers=auth("admin"))
+    assert ok.status_code == 200
     clash = client.put(f"/api/solutions/{solution['id']}", json=second, headers=auth("admin"))
     assert clash.status_code == 409
     assert "changed by someone else" in clash.json()["detail"]
@@ -127,8 +128,10 @@ def test_need_endorsement_ranks_needs(client: Any, auth: Any, db: Any) -> None:
 def test_org_reporter_acts_only_for_own_organisation(client: Any, auth: Any, db: Any) -> None:
     from app.catalogue.models import Organisation
 
-    own = db.scalar(select(Organisation.id).where(Organisation.kind == "municipality", Organisation.code == "169"))
-    other = db.scalar(select(Organisation.id).where(Organisation.kind == "municipality", Organisation.code == "101"))
+    own = db.scalar(select(Organisation.id).where(Organisation.kind == "municipality",
+                                                  Organisation.code == "169"))
+    other = db.scalar(select(Organisation.id).where(Organisation.kind == "municipality",
+                                                    Organisation.code == "101"))
     project = {"name": unique("Projekt"), "stage": "pilot", "owner_id": other}
     assert client.post("/api/projects", json=project, headers=auth("org_reporter")).status_code == 403
     project["owner_id"] = own

@@ -1,0 +1,35 @@
+# Blåstempel: `make run` serves the demo register, `make test` runs the whole suite.
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: install run test lint bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv
+
+install: $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+
+run: install
+	$(BIN)/blaastempel db upgrade
+	$(BIN)/blaastempel seed --demo
+	$(BIN)/blaastempel serve --host 127.0.0.1 --port 8000
+
+test: install
+	$(BIN)/ruff check app tests bench
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check app tests bench
+
+bench: install
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var
