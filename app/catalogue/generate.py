@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from rich.progress import Progress
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from app.catalogue.enums import (
@@ -168,4 +168,6 @@ def generate_catalogue(session: Session, *, solutions: int, projects: int, needs
         writer.write("projekter × behov", project_need, projects, (
             {"project_id": proj_start + i, "need_id": need_start + rng.randrange(needs)}
             for i in range(projects) if needs))
+    # Refresh the query planner's statistics after a bulk load.
+    session.execute(text("ANALYZE"))
     return {"solutions": solutions, "projects": projects, "needs": needs, "vendors": vendor_count}

@@ -1,0 +1,100 @@
+"""Shared helpers for the benchmarks: a prepared database, a live server, timing."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import statistics
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from app.audit.hook import set_actor
+from app.catalogue.seed import seed_demo, seed_reference
+from app.db.engine import make_engine, make_session_factory
+from app.db.migrate import upgrade
+from app.main import create_app
+from app.settings import PROJECT_ROOT, Settings, normalise_database_url
+
+BENCH_DIR = PROJECT_ROOT / "var" / "bench"
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def bench_database_url(name: str) -> str:
+    """BENCH_DATABASE_URL (e.g. PostgreSQL) or a fresh SQLite file under var/bench."""
+    configured = os.environ.get("BENCH_DATABASE_URL")
+    if configured:
+        return normalise_database_url(configured)
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    path = BENCH_DIR / f"{name}.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return normalise_database_url(f"sqlite:///{path}")
+
+
+def prepare_database(url: str, demo: bool = True) -> None:
+    upgrade(url)
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session, session.begin():
+        set_actor(session, None, "bench")
+        seed_reference(session, PROJECT_ROOT / "data")
+        if demo:
+            seed_demo(session, PROJECT_ROOT / "data")
+    engine.dispose()
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(samples_ms)
+    def pick(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    return {"n": len(ordered), "p50": pick(0.50), "p95": pick(0.95), "max": ordered[-1],
+            "mean": statistics.fmean(ordered)}
+
+
+def time_calls(fn: Callable[[int], Any], n: int, warmup: int = 10) -> dict[str, float]:
+    for i in range(warmup):
+        fn(i)
+    samples = []
+    for i in range(n):
+        start = time.perf_counter()
+        fn(i)
+        samples.append((time.perf_counter() - start) * 1000)
+    return percentiles(samples)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def live_server(url: str) -> Iterator[str]:
+    import uvicorn
+
+    port = _free_port()
+    app = create_app(Settings(database_url=url, secret_key="bench-secret-key-0123456789abcdef"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def report(title: str, rows: dict[str, dict[str, float] | float | str]) -> None:
+    print(f"\n## {title}")
+    for name, value in rows.items():
+        if isinstance(value, dict):
+            print(f"- {name}: p50 {value['p50']:.1f} ms, p95 {value['p95']:.1f} ms, "
+                  f"max {value['max']:.1f} ms (n={value['n']:.0f})")
+        else:
+            print(f"- {name}: {value}")
