@@ -87,3 +87,12 @@ def test_me_with_token(client: Any, auth: Any) -> None:
 def test_session_cookie_does_not_authenticate_the_api(client: Any) -> None:
     login(client, "admin")
     assert client.get("/api/me").json()["authenticated"] is False
+
+
+def test_security_headers_and_csp_without_inline_script(client: Any) -> None:
+    response = client.get("/")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "<script>" not in response.text
