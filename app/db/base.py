@@ -25,5 +25,9 @@ class Versioned:
 def import_all_models() -> None:
     """Import every domain's models so the metadata is complete (Alembic, tests)."""
     from app.accounts import models as _accounts  # noqa: F401
+    from app.approvals import models as _approvals  # noqa: F401
+    from app.assessment import models as _assessment  # noqa: F401
     from app.audit import models as _audit  # noqa: F401
+    from app.benchmark import models as _benchmark  # noqa: F401
     from app.catalogue import models as _catalogue  # noqa: F401
+    from app.search import models as _search  # noqa: F401

@@ -1,0 +1,116 @@
+"""JSON API of frameworks and assessments. Thin: parse, call the service, shape the answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller
+from litestar.datastructures import State
+from sqlalchemy.orm import Session
+
+from app.accounts.principal import Principal
+from app.assessment import services as svc
+from app.assessment.framework import FrameworkRegistry
+from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn, VerifyIn
+from app.errors import NotFound
+from app.web.routing import delete, get, post, put
+
+
+def provide_frameworks(state: State) -> FrameworkRegistry:
+    """The framework registry loaded at start-up (app.state.frameworks)."""
+    return state.frameworks
+
+
+class FrameworkApi(Controller):
+    path = "/api/frameworks"
+    tags = ["assessment"]
+
+    @get("/", summary="Loaded assessment frameworks (every version)")
+    def list(self, frameworks: FrameworkRegistry) -> list[dict[str, Any]]:
+        return [{"id": fw.id, "version": fw.version, "title_da": fw.title_da, "title_en": fw.title_en,
+                 "publisher": fw.publisher, "valid_from": fw.valid_from.isoformat(),
+                 "superseded": fw.superseded, "tiers": list(fw.tiers)} for fw in frameworks]
+
+    @get("/{framework_id:str}/{version:str}", summary="The full definition of one framework version")
+    def detail(self, frameworks: FrameworkRegistry, framework_id: str, version: str) -> dict[str, Any]:
+        return svc.get_framework(frameworks, framework_id, version).model_dump(mode="json")
+
+
+class AssessmentApi(Controller):
+    path = "/api/assessments"
+    tags = ["assessment"]
+
+    @post("/", summary="Start an assessment of a solution against a framework version")
+    def create(self, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+               data: AssessmentIn) -> dict[str, Any]:
+        assessment = svc.start_assessment(db, principal, frameworks, data)
+        return svc.assessment_view(db, principal, frameworks, assessment)
+
+    @get("/{assessment_id:int}", summary="An assessment with answers, computed scores and history")
+    def detail(self, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+               assessment_id: int) -> dict[str, Any]:
+        return svc.assessment_view(db, principal, frameworks,
+                                   svc.get_assessment(db, principal, assessment_id))
+
+    @put("/{assessment_id:int}/scope", summary="Answer scope questions; the tier is re-classified")
+    def scope(self, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+              assessment_id: int, data: ScopeIn) -> dict[str, Any]:
+        assessment = svc.set_scope(db, principal, frameworks, assessment_id, data)
+        return svc.assessment_view(db, principal, frameworks, assessment)
+
+    @put("/{assessment_id:int}/answers/{code:str}",
+         summary="Save one answer (send the answer version you read when changing it)")
+    def answer(self, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+               assessment_id: int, code: str, data: AnswerIn) -> dict[str, Any]:
+        answer, score = svc.save_answer(db, principal, frameworks, assessment_id, code, data)
+        return {"answer": svc.answer_view(answer), "result": svc.score_summary(score)}
+
+    @delete("/{assessment_id:int}/answers/{code:str}", status_code=200, summary="Clear one answer")
+    def clear(self, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+              assessment_id: int, code: str, version: int | None = None) -> dict[str, Any]:
+        score = svc.clear_answer(db, principal, frameworks, assessment_id, code, version)
+        return {"result": svc.score_summary(score)}
+
+    @post("/{assessment_id:int}/answers/{code:str}/verify", status_code=200,
+          summary="Accept or query a vendor's answer")
+    def verify(self, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+               assessment_id: int, code: str, data: VerifyIn) -> dict[str, Any]:
+        return svc.answer_view(svc.verify_answer(db, principal, frameworks, assessment_id, code, data))
+
+    @get("/{assessment_id:int}/prefill", summary="Answers suggested from the solution's other assessments")
+    def prefill(self, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+                assessment_id: int) -> list[dict[str, Any]]:
+        suggestions = svc.prefill_suggestions(db, principal, frameworks, assessment_id)
+        return [{"criterion_code": s.code, "value": s.value, "provenance": s.provenance,
+                 "source_assessment_id": s.source_assessment_id, "source_code": s.source_code}
+                for s in suggestions.values()]
+
+    @post("/{assessment_id:int}/answers/{code:str}/confirm", status_code=200,
+          summary="Confirm a suggested (prefilled) answer")
+    def confirm(self, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+                assessment_id: int, code: str) -> dict[str, Any]:
+        answer, score = svc.confirm_prefill(db, principal, frameworks, assessment_id, code)
+        return {"answer": svc.answer_view(answer), "result": svc.score_summary(score)}
+
+    @post("/{assessment_id:int}/{action:str}", status_code=200,
+          summary="Workflow: submit, review, complete, return (comment required) or corrections")
+    def transition(self, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+                   assessment_id: int, action: str, data: TransitionIn | None = None) -> dict[str, Any]:
+        handler = svc.TRANSITIONS.get(action)
+        if handler is None:
+            raise NotFound(f"no workflow action {action!r}; use one of {', '.join(svc.TRANSITIONS)}")
+        assessment = handler(db, principal, frameworks, assessment_id, data)
+        return svc.assessment_view(db, principal, frameworks, assessment)
+
+
+@get("/api/solutions/{key:str}/assessments", tags=["assessment"],
+     summary="A solution's assessments (newest first)")
+def solution_assessments(db: Session, principal: Principal, key: str) -> list[dict[str, Any]]:
+    _, items = svc.list_for_solution(db, principal, key)
+    return [{"id": a.id, "number": a.number, "parent_id": a.parent_id, "framework_id": a.framework_id,
+             "framework_version": a.framework_version, "tier": a.tier, "status": a.status,
+             "score": a.score, "outcome": a.outcome,
+             "created_at": a.created_at.isoformat() if a.created_at else None} for a in items]
+
+
+ROUTES = [FrameworkApi, AssessmentApi, solution_assessments]

@@ -1,0 +1,85 @@
+"""Assessment tables: an assessment of one solution against one pinned framework version,
+its answers (one per criterion) and the history of its workflow transitions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.catalogue.models import Solution
+from app.db.base import Base, Versioned
+
+
+class Assessment(Versioned, Base):
+    __tablename__ = "assessment"
+    __table_args__ = (Index("ix_assessment_solution_framework", "solution_id", "framework_id", "id"),)
+
+    solution_id: Mapped[int] = mapped_column(ForeignKey("solution.id"), index=True)
+    # The framework version is pinned when the assessment starts: a later version of the
+    # framework never changes an existing assessment.
+    framework_id: Mapped[str] = mapped_column(String(60))
+    framework_version: Mapped[str] = mapped_column(String(20))
+    tier: Mapped[str | None] = mapped_column(String(40))
+    scope_answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), index=True, default="draft")
+    number: Mapped[int] = mapped_column(Integer, default=1)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    # Cached result of the scoring engine, recomputed on every save (derived data).
+    score: Mapped[float | None] = mapped_column(Float)
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    # Loaded on use: saving an answer (the hot path) needs only the answers.
+    solution: Mapped[Solution] = relationship(lazy="select")
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="select")
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id], lazy="select")
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="assessment", lazy="selectin", cascade="all, delete-orphan",
+        order_by="Answer.id")
+    transitions: Mapped[list[AssessmentTransition]] = relationship(
+        lazy="select", cascade="all, delete-orphan", order_by="AssessmentTransition.id")
+
+    def answer(self, code: str) -> Answer | None:
+        return next((a for a in self.answers if a.criterion_code == code), None)
+
+
+class Answer(Versioned, Base):
+    __tablename__ = "assessment_answer"
+    __table_args__ = (UniqueConstraint("assessment_id", "criterion_code", name="uq_answer_criterion"),)
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    criterion_code: Mapped[str] = mapped_column(String(40))
+    value: Mapped[Any] = mapped_column(JSON)
+    comment: Mapped[str | None] = mapped_column(Text)
+    evidence_url: Mapped[str | None] = mapped_column(String(500))
+    source: Mapped[str] = mapped_column(String(10), default="assessor")  # assessor | vendor | prefill
+    provenance: Mapped[str | None] = mapped_column(Text)
+    verification: Mapped[str | None] = mapped_column(String(10))  # vendor answers: pending|accepted|queried
+    verification_comment: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    assessment: Mapped[Assessment] = relationship(back_populates="answers")
+    answered_by: Mapped[User | None] = relationship(lazy="select")
+
+
+class AssessmentTransition(Base):
+    __tablename__ = "assessment_transition"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    actor: Mapped[User | None] = relationship(lazy="select")
+
+
+__all__ = ["Answer", "Assessment", "AssessmentTransition"]

@@ -1,0 +1,375 @@
+"""HTML pages of frameworks and assessments (Jinja + HTMX) over the same services as the API.
+
+The assessment form is generated from the pinned framework version and saves as you go:
+each criterion is its own small form that HTMX posts on change; the answer comes back as
+the updated criterion fragment plus an out-of-band swap of the live score panel.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlalchemy.orm import Session
+
+from app.accounts.principal import Principal
+from app.accounts.roles import Role
+from app.assessment import services as svc
+from app.assessment.framework import Criterion, Framework, FrameworkRegistry, missing_scope_answers
+from app.assessment.models import Assessment
+from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn, VerifyIn
+from app.assessment.scoring import AssessmentScore
+from app.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from app.web.rendering import language_of, render
+from app.web.routing import get, post
+
+FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+STATUS_DA = {"draft": "Kladde", "submitted": "Indsendt", "in_review": "Under review",
+             "completed": "Afsluttet", "returned": "Sendt retur"}
+SECTION_STATUS_DA = {"passed": "Bestået", "failed": "Ikke bestået", "pending": "Afventer",
+                     "not_assessed": "Ikke vurderet"}
+SOURCE_DA = {"assessor": "Bedømmer", "vendor": "Leverandør", "prefill": "Forudfyldt"}
+VERIFICATION_DA = {"pending": "Afventer bedømmer", "accepted": "Accepteret", "queried": "Spurgt ind til"}
+
+
+def is_htmx(request: Request) -> bool:
+    return (request.headers.get("hx-request") == "true"
+            and request.headers.get("hx-history-restore-request") != "true")
+
+
+def _last(value: Any) -> Any:
+    return value[-1] if isinstance(value, list) else value
+
+
+def _version(raw: Any) -> int | None:
+    text = str(_last(raw) or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def dom_id(code: str) -> str:
+    return "c-" + "".join(ch if ch.isalnum() else "_" for ch in code)
+
+
+# ---- texts in the user's language ---------------------------------------------------------
+
+
+def _tr(lang: str) -> Any:
+    """t(obj, "question") -> obj.question_da or obj.question_en (dicts too), Danish as fallback."""
+    def t(obj: Any, field: str) -> str:
+        if obj is None:
+            return ""
+        get = obj.get if isinstance(obj, dict) else (lambda key: getattr(obj, key, None))
+        return get(f"{field}_{lang}") or get(f"{field}_da") or ""
+    return t
+
+
+def _status_label(lang: str) -> Any:
+    def label(status: str | None, kind: str = "status") -> str:
+        table = {"status": STATUS_DA, "section": SECTION_STATUS_DA, "source": SOURCE_DA,
+                 "verification": VERIFICATION_DA}[kind]
+        if status is None:
+            return ""
+        if lang == "da":
+            return table.get(status, status)
+        return status.replace("_", " ")
+    return label
+
+
+def _value_label(lang: str) -> Any:
+    yes_no = {"da": {"yes": "Ja", "no": "Nej", "na": "Ikke relevant"},
+              "en": {"yes": "Yes", "no": "No", "na": "Not applicable"}}[lang]
+
+    def show(c: Criterion, value: Any) -> str:
+        if value is None:
+            return "–"
+        if c.answer_type in ("yes_no", "yes_no_na"):
+            return yes_no.get(value, str(value))
+        if c.answer_type == "choice":
+            opt = c.option(value)
+            return getattr(opt, f"label_{lang}") if opt else str(value)
+        if c.answer_type == "multi_choice":
+            return ", ".join(getattr(c.option(v), f"label_{lang}", v) for v in value)
+        if c.answer_type == "rating":
+            return f"{value} / {int(c.max or 0)}"
+        return str(value)
+    return show
+
+
+def _helpers(request: Request) -> dict[str, Any]:
+    lang = language_of(request)
+    return {"t": _tr(lang), "label": _status_label(lang), "show": _value_label(lang), "dom_id": dom_id}
+
+
+# ---- building the form's view model ---------------------------------------------------------
+
+
+def _item(a: Assessment, fw: Framework, c: Criterion, principal: Principal, actions: list[str],
+          suggestions: dict[str, svc.Suggestion], error: str | None = None,
+          notice: str | None = None, posted: Any = None) -> dict[str, Any]:
+    ans = a.answer(c.code)
+    vendor_may = "vendor_answer" in actions and c.audience == "vendor" and (
+        ans is None or ans.source == "vendor")
+    editable = "edit" in actions or vendor_may
+    value = posted if posted is not None else (ans.value if ans else None)
+    return {"c": c, "ans": ans, "sug": suggestions.get(c.code) if "edit" in actions else None,
+            "editable": editable, "can_verify": "verify" in actions and ans is not None
+            and ans.source == "vendor", "error": error, "notice": notice, "value": value,
+            "checked": value if isinstance(value, list) else ([value] if value is not None else [])}
+
+
+def _sections(a: Assessment, fw: Framework, principal: Principal, actions: list[str],
+              suggestions: dict[str, svc.Suggestion], errors: dict[str, str]) -> list[dict[str, Any]]:
+    vendor_only = principal.role == Role.VENDOR
+    out = []
+    for section in fw.sections:
+        items = [_item(a, fw, c, principal, actions, suggestions, errors.get(c.code))
+                 for c in section.criteria
+                 if c.applies(a.tier) and (not vendor_only or c.audience == "vendor")]
+        if items:
+            out.append({"s": section, "criteria": items})
+    return out
+
+
+def _form_context(request: Request, db: Session, principal: Principal,
+                  frameworks: FrameworkRegistry, a: Assessment, errors: dict[str, str] | None = None,
+                  workflow_error: str | None = None, workflow_errors: dict[str, str] | None = None,
+                  scope_values: dict[str, Any] | None = None) -> dict[str, Any]:
+    fw = svc.framework_of(frameworks, a)
+    score = svc.compute_score(fw, a)
+    actions = svc.allowed_actions(db, principal, a)
+    suggestions = svc.prefill_suggestions(db, principal, frameworks, a.id) if "edit" in actions else {}
+    tier_known = not fw.tiers or a.tier in fw.tiers
+    return {
+        "a": a, "fw": fw, "score": score, "actions": actions, "tier_known": tier_known,
+        "sections": _sections(a, fw, principal, actions, suggestions, errors or {}) if tier_known else [],
+        "scope_values": scope_values if scope_values is not None else (a.scope_answers or {}),
+        "missing_scope": missing_scope_answers(fw, a.scope_answers or {}),
+        "problems": svc.completeness_problems(fw, a) if a.status in svc.EDITABLE else {},
+        "suggestion_count": len(suggestions), "workflow_error": workflow_error,
+        "workflow_errors": workflow_errors or {}, "errors": errors or {},
+        "correction_id": svc.correction_of(db, a), **_helpers(request),
+    }
+
+
+def _form_page(request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+               a: Assessment, status_code: int = 200, **extra: Any) -> Template:
+    return render(request, "assessment/form.html", status_code=status_code,
+                  **_form_context(request, db, principal, frameworks, a, **extra))
+
+
+def _fragment(request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+              a: Assessment, code: str, score: AssessmentScore | None, error: str | None = None,
+              notice: str | None = None, posted: Any = None) -> Template:
+    fw = svc.framework_of(frameworks, a)
+    actions = svc.allowed_actions(db, principal, a)
+    suggestions = svc.prefill_suggestions(db, principal, frameworks, a.id) if "edit" in actions else {}
+    crit = fw.criterion(code)
+    item = _item(a, fw, crit, principal, actions, suggestions, error, notice, posted)
+    return render(request, "assessment/_save_response.html", a=a, fw=fw, item=item,
+                  score=score if score is not None else svc.compute_score(fw, a),
+                  problems=svc.completeness_problems(fw, a), actions=actions, **_helpers(request))
+
+
+def _error_text(exc: DomainError, lang: str, code: str) -> str:
+    if isinstance(exc, svc.AnswerRejected):
+        errors = exc.errors_da if lang == "da" else exc.errors
+        return "; ".join(errors.values())
+    if isinstance(exc, ValidationFailed):
+        return "; ".join(exc.errors.values())
+    return str(exc)
+
+
+# ---- frameworks -----------------------------------------------------------------------------
+
+
+class FrameworkPages(Controller):
+    include_in_schema = False
+
+    @get("/frameworks")
+    def index(self, request: Request, frameworks: FrameworkRegistry) -> Template:
+        return render(request, "assessment/frameworks.html", frameworks=list(frameworks),
+                      **_helpers(request))
+
+    @get("/frameworks/{framework_id:str}/{version:str}")
+    def detail(self, request: Request, frameworks: FrameworkRegistry, framework_id: str,
+               version: str) -> Template:
+        fw = svc.get_framework(frameworks, framework_id, version)
+        others = [f for f in frameworks if f.id == fw.id and f.version != fw.version]
+        return render(request, "assessment/framework.html", fw=fw, others=others, **_helpers(request))
+
+
+# ---- assessments ----------------------------------------------------------------------------
+
+
+class AssessmentPages(Controller):
+    include_in_schema = False
+
+    @get("/solutions/{slug:str}/assessments")
+    def for_solution(self, request: Request, db: Session, principal: Principal,
+                     frameworks: FrameworkRegistry, slug: str) -> Template:
+        solution, items = svc.list_for_solution(db, principal, slug)
+        return render(request, "assessment/solution_assessments.html", solution=solution, items=items,
+                      frameworks=[f for f in frameworks if not f.superseded],
+                      can_start=principal.can("assessment.write"), error=None, **_helpers(request))
+
+    @post("/solutions/{slug:str}/assessments")
+    def start(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+              slug: str, data: FormBody) -> Any:
+        framework_id, _, version = str(_last(data.get("framework")) or "").partition("@")
+        try:
+            a = svc.start_assessment(db, principal, frameworks, AssessmentIn(
+                solution_id=slug, framework_id=framework_id or "?", framework_version=version or "?"))
+        except ValidationFailed as exc:
+            solution, items = svc.list_for_solution(db, principal, slug)
+            return render(request, "assessment/solution_assessments.html", status_code=400,
+                          solution=solution, items=items,
+                          frameworks=[f for f in frameworks if not f.superseded],
+                          can_start=principal.can("assessment.write"),
+                          error="; ".join(exc.errors.values()), **_helpers(request))
+        return Redirect(f"/assessments/{a.id}")
+
+    @get("/assessments/{assessment_id:int}")
+    def form(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+             assessment_id: int) -> Template:
+        a = svc.get_assessment(db, principal, assessment_id)
+        return _form_page(request, db, principal, frameworks, a)
+
+    @get("/assessments/{assessment_id:int}/result")
+    def result(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+               assessment_id: int) -> Template:
+        a = svc.get_assessment(db, principal, assessment_id)
+        fw = svc.framework_of(frameworks, a)
+        return render(request, "assessment/result.html", a=a, fw=fw, score=svc.compute_score(fw, a),
+                      correction_id=svc.correction_of(db, a), **_helpers(request))
+
+    @post("/assessments/{assessment_id:int}/scope")
+    def scope(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+              assessment_id: int, data: FormBody) -> Any:
+        a = svc.get_assessment(db, principal, assessment_id)
+        fw = svc.framework_of(frameworks, a)
+        answers: dict[str, Any] = {}
+        for q in fw.scope_questions:
+            raw = data.get(q.code)
+            if q.answer_type == "multi_choice":
+                answers[q.code] = [v for v in (raw if isinstance(raw, list) else [raw]) if v] or None
+            else:
+                answers[q.code] = _last(raw) or None
+        try:
+            svc.set_scope(db, principal, frameworks, assessment_id, ScopeIn(answers=answers))
+        except svc.AnswerRejected as exc:
+            errors = exc.errors_da if language_of(request) == "da" else exc.errors
+            return _form_page(request, db, principal, frameworks, a, status_code=400, errors=errors,
+                              scope_values=answers)
+        return Redirect(f"/assessments/{assessment_id}")
+
+    @post("/assessments/{assessment_id:int}/answers/{code:str}")
+    def save(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+             assessment_id: int, code: str, data: FormBody) -> Any:
+        a = svc.get_assessment(db, principal, assessment_id)
+        fw = svc.framework_of(frameworks, a)
+        crit = fw.criterion(code) if code in {c.code for _, c in fw.all_criteria()} else None
+        if crit is None:
+            raise NotFound(f"criterion {code} does not exist in {fw.id} {fw.version}")
+        raw = data.get("value")
+        if crit.answer_type == "multi_choice":
+            value: Any = [v for v in (raw if isinstance(raw, list) else [raw]) if v]
+        else:
+            value = _last(raw)
+        empty = value in (None, "", [])
+        comment, evidence = _last(data.get("comment")), _last(data.get("evidence_url"))
+        version = _version(data.get("version"))
+        lang = language_of(request)
+        error = notice = None
+        score = None
+        try:
+            if empty and a.answer(code) is not None:
+                score = svc.clear_answer(db, principal, frameworks, assessment_id, code, version)
+            elif empty:
+                notice = ("Vælg et svar – kommentar og link gemmes sammen med svaret." if lang == "da"
+                          else "Choose an answer – the comment and link are saved with it.")
+            else:
+                _, score = svc.save_answer(db, principal, frameworks, assessment_id, code, AnswerIn(
+                    value=value, comment=comment, evidence_url=evidence, version=version))
+        except (ValidationFailed, Conflict, Forbidden) as exc:
+            if isinstance(exc, Conflict):
+                db.rollback()
+                a = svc.get_assessment(db, principal, assessment_id)
+            error = _error_text(exc, lang, code)
+            if not is_htmx(request):
+                return _form_page(request, db, principal, frameworks, a, status_code=exc.status_code,
+                                  errors={code: error})
+            return _fragment(request, db, principal, frameworks, a, code, None, error=error,
+                             posted=None if isinstance(exc, Conflict) else value)
+        if not is_htmx(request):
+            return Redirect(f"/assessments/{assessment_id}#{dom_id(code)}")
+        return _fragment(request, db, principal, frameworks, a, code, score, notice=notice)
+
+    def _answer_action(self, request: Request, db: Session, principal: Principal,
+                       frameworks: FrameworkRegistry, assessment_id: int, code: str, action: Any) -> Any:
+        lang = language_of(request)
+        try:
+            score = action()
+        except (ValidationFailed, Conflict, Forbidden, NotFound) as exc:
+            if isinstance(exc, Conflict):
+                db.rollback()
+            a = svc.get_assessment(db, principal, assessment_id)
+            error = _error_text(exc, lang, code)
+            if not is_htmx(request):
+                return _form_page(request, db, principal, frameworks, a, status_code=exc.status_code,
+                                  errors={code: error})
+            return _fragment(request, db, principal, frameworks, a, code, None, error=error)
+        if not is_htmx(request):
+            return Redirect(f"/assessments/{assessment_id}#{dom_id(code)}")
+        a = svc.get_assessment(db, principal, assessment_id)
+        return _fragment(request, db, principal, frameworks, a, code, score)
+
+    @post("/assessments/{assessment_id:int}/answers/{code:str}/clear")
+    def clear(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+              assessment_id: int, code: str, data: FormBody) -> Any:
+        version = _version(data.get("version"))
+        return self._answer_action(request, db, principal, frameworks, assessment_id, code, lambda: (
+            svc.clear_answer(db, principal, frameworks, assessment_id, code, version)))
+
+    @post("/assessments/{assessment_id:int}/answers/{code:str}/confirm")
+    def confirm(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+                assessment_id: int, code: str) -> Any:
+        return self._answer_action(request, db, principal, frameworks, assessment_id, code, lambda: (
+            svc.confirm_prefill(db, principal, frameworks, assessment_id, code)[1]))
+
+    @post("/assessments/{assessment_id:int}/answers/{code:str}/verify")
+    def verify(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+               assessment_id: int, code: str, data: FormBody) -> Any:
+        decision = str(_last(data.get("decision")) or "")
+        comment = _last(data.get("verification_comment"))
+
+        def act() -> None:
+            if decision not in ("accepted", "queried"):
+                raise ValidationFailed({"decision": "accepted or queried"})
+            svc.verify_answer(db, principal, frameworks, assessment_id, code,
+                              VerifyIn(decision=decision, comment=comment))  # type: ignore[arg-type]
+        return self._answer_action(request, db, principal, frameworks, assessment_id, code, act)
+
+    @post("/assessments/{assessment_id:int}/{action:str}")
+    def transition(self, request: Request, db: Session, principal: Principal,
+                   frameworks: FrameworkRegistry, assessment_id: int, action: str, data: FormBody) -> Any:
+        handler = svc.TRANSITIONS.get(action)
+        if handler is None:
+            raise NotFound(f"no workflow action {action!r}")
+        comment = str(_last(data.get("comment")) or "").strip() or None
+        try:
+            a = handler(db, principal, frameworks, assessment_id, TransitionIn(comment=comment))
+        except (ValidationFailed, Conflict, Forbidden) as exc:
+            db.rollback()
+            a = svc.get_assessment(db, principal, assessment_id)
+            errors = exc.errors if isinstance(exc, ValidationFailed) else {}
+            return _form_page(request, db, principal, frameworks, a, status_code=exc.status_code,
+                              workflow_error=str(exc) if not errors else None, workflow_errors=errors)
+        if a.status == svc.COMPLETED:
+            return Redirect(f"/assessments/{a.id}/result")
+        return Redirect(f"/assessments/{a.id}")
+
+
+ROUTES = [FrameworkPages, AssessmentPages]

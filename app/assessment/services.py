@@ -1,0 +1,695 @@
+"""Assessment business rules: starting, scoping, answering, vendor answers, prefill,
+and the four-eyes workflow draft -> submitted -> in_review -> completed | returned.
+
+Services take a Session, a Principal and the FrameworkRegistry; they flush but never
+commit. Every assessment is scored against the framework version it was started with
+(pinned); the cached score/outcome/result columns are recomputed on every save.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlparse
+
+from sqlalchemy import case, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.accounts.principal import Principal
+from app.accounts.roles import Role
+from app.assessment.framework import (
+    AnswerError,
+    Criterion,
+    Framework,
+    FrameworkRegistry,
+    classify,
+    missing_scope_answers,
+    prefill_from_concepts,
+    validate_answer,
+)
+from app.assessment.models import Answer, Assessment, AssessmentTransition
+from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn, VerifyIn
+from app.assessment.scoring import AssessmentScore, score_assessment
+from app.catalogue import services as catalogue
+from app.catalogue.models import Solution
+from app.catalogue.services import require
+from app.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
+
+DRAFT, SUBMITTED, IN_REVIEW, COMPLETED, RETURNED = "draft", "submitted", "in_review", "completed", "returned"
+STATUSES = (DRAFT, SUBMITTED, IN_REVIEW, COMPLETED, RETURNED)
+EDITABLE = (DRAFT, RETURNED)
+
+
+class AnswerRejected(ValidationFailed):
+    """Invalid answers: {code: reason} in English (``errors``) and Danish (``errors_da``)."""
+
+    def __init__(self, errors: dict[str, str], errors_da: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors_da = errors_da
+
+
+# ---- look-ups ------------------------------------------------------------------------
+
+
+def framework_label(fw: Framework) -> str:
+    """A short name for provenance texts, e.g. "NHS Digital ... (DTAC) 1.0"."""
+    short = fw.title_da.split(" - ")[0].strip()
+    return short if fw.version in short else f"{short} {fw.version}"
+
+
+def framework_of(frameworks: FrameworkRegistry, assessment: Assessment) -> Framework:
+    """The PINNED framework version of an assessment."""
+    try:
+        return frameworks.get(assessment.framework_id, assessment.framework_version)
+    except KeyError:
+        raise NotFound(f"framework {assessment.framework_id} version {assessment.framework_version} "
+                       f"(used by assessment #{assessment.id}) is not loaded") from None
+
+
+def get_framework(frameworks: FrameworkRegistry, framework_id: str, version: str) -> Framework:
+    try:
+        return frameworks.get(framework_id, version)
+    except KeyError:
+        raise NotFound(f"framework {framework_id} version {version} does not exist") from None
+
+
+def _can_read(principal: Principal, assessment: Assessment) -> bool:
+    if principal.can("assessment.read"):
+        return True
+    return principal.role == Role.VENDOR and principal.is_authenticated and (
+        principal.vendor_id == assessment.solution.vendor_id)
+
+
+def get_assessment(session: Session, principal: Principal, assessment_id: int) -> Assessment:
+    if not principal.is_authenticated:
+        raise Unauthenticated("log in (or send a bearer token) to see assessments")
+    assessment = session.get(Assessment, assessment_id)
+    if assessment is None or not _can_read(principal, assessment):
+        raise NotFound(f"assessment {assessment_id} does not exist")
+    return assessment
+
+
+def list_for_solution(session: Session, principal: Principal,
+                      key: int | str) -> tuple[Solution, list[Assessment]]:
+    if not principal.is_authenticated:
+        raise Unauthenticated("log in (or send a bearer token) to see assessments")
+    solution = catalogue.get_solution(session, principal, key)
+    if not principal.can("assessment.read") and not (
+            principal.role == Role.VENDOR and principal.vendor_id == solution.vendor_id):
+        raise Forbidden(f"your role ({principal.role}) may not see this solution's assessments")
+    items = list(session.scalars(select(Assessment).where(Assessment.solution_id == solution.id)
+                                 .order_by(Assessment.id.desc())))
+    return solution, items
+
+
+def correction_of(session: Session, assessment: Assessment) -> int | None:
+    """Id of the correction version made from this assessment, if any."""
+    return session.scalar(select(Assessment.id).where(Assessment.parent_id == assessment.id))
+
+
+# ---- scoring -------------------------------------------------------------------------
+
+
+def answer_values(assessment: Assessment) -> dict[str, Any]:
+    return {a.criterion_code: a.value for a in assessment.answers}
+
+
+def compute_score(fw: Framework, assessment: Assessment) -> AssessmentScore | None:
+    """The live score, or None while the tier is unknown (scope not answered / out of scope)."""
+    if fw.tiers and assessment.tier not in fw.tiers:
+        return None
+    return score_assessment(fw, assessment.tier, answer_values(assessment))
+
+
+def score_summary(score: AssessmentScore | None) -> dict[str, Any] | None:
+    if score is None:
+        return None
+    outcome = score.outcome
+    return {
+        "score": round(score.score, 2) if score.score is not None else None,
+        "outcome": {"code": outcome.code, "label_da": outcome.label_da, "label_en": outcome.label_en}
+        if outcome else None,
+        "complete": score.complete,
+        "missing": list(score.missing),
+        "failed_gates": list(score.failed_gates),
+        "pending_gates": list(score.pending_gates),
+        "sections": [
+            {"code": s.code, "mode": s.mode, "scored": s.scored,
+             "score": round(s.score, 2) if s.score is not None else None, "status": s.status,
+             "conclusion": s.conclusion, "answered": s.answered, "applicable": len(s.applicable),
+             "missing": list(s.missing), "failed_gates": list(s.failed_gates),
+             "pending_gates": list(s.pending_gates)}
+            for s in score.sections
+        ],
+    }
+
+
+def recompute(session: Session, fw: Framework, assessment: Assessment) -> AssessmentScore | None:
+    """Recompute and cache score/outcome/result. Written with a plain UPDATE: the cache is
+    derived data, so it neither bumps the assessment's version nor fills the audit log."""
+    score = compute_score(fw, assessment)
+    summary = score_summary(score)
+    values = {
+        "score": summary["score"] if summary else None,
+        "outcome": summary["outcome"]["code"] if summary and summary["outcome"] else None,
+        "result": summary,
+    }
+    if any(getattr(assessment, k) != v for k, v in values.items()):
+        session.execute(Assessment.__table__.update()
+                        .where(Assessment.__table__.c.id == assessment.id).values(**values))
+        for key, value in values.items():
+            set_committed_value(assessment, key, value)
+    return score
+
+
+# ---- helpers -------------------------------------------------------------------------
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict("this answer was changed by someone else at the same time; "
+                       "reload it and make your change again") from exc
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict("someone else answered this at the same time; reload and try again") from exc
+
+
+def _require_editable(assessment: Assessment) -> None:
+    if assessment.status == COMPLETED:
+        raise Conflict(f"assessment #{assessment.id} is completed and read-only; "
+                       "start a correction version to change it")
+    if assessment.status not in EDITABLE:
+        raise Conflict(f"assessment #{assessment.id} is {assessment.status}; answers can only "
+                       "change while it is a draft or has been returned")
+
+
+def _check_version(assessment: Assessment, version: int | None) -> None:
+    if version is not None and version != assessment.version:
+        raise Conflict(f"assessment #{assessment.id} was changed by someone else (you read version "
+                       f"{version}, it is now version {assessment.version}); reload it")
+
+
+def _transition(assessment: Assessment, principal: Principal, to: str, comment: str | None = None) -> None:
+    assessment.transitions.append(AssessmentTransition(
+        from_status=assessment.status if assessment.id else None, to_status=to,
+        actor_id=principal.id, comment=comment))
+    assessment.status = to
+
+
+def _criterion(fw: Framework, code: str) -> Criterion:
+    for _, crit in fw.all_criteria():
+        if crit.code == code:
+            return crit
+    if any(q.code == code for q in fw.scope_questions):
+        raise ValidationFailed({code: "is a scope question; answer it with the scope answers"})
+    raise NotFound(f"criterion {code} does not exist in {fw.id} {fw.version}")
+
+
+def _evidence_url(value: str | None, code: str) -> str | None:
+    text = (value or "").strip()
+    if not text:
+        return None
+    parsed = urlparse(text)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in text:
+        raise AnswerRejected({f"{code}.evidence_url": f"{text!r} is not an http(s) link"},
+                             {f"{code}.evidence_url": f"{text!r} er ikke et http(s)-link"})
+    return text
+
+
+def _need_tier(fw: Framework, assessment: Assessment) -> None:
+    if fw.tiers and assessment.tier not in fw.tiers:
+        missing = missing_scope_answers(fw, assessment.scope_answers or {})
+        if missing:
+            raise ValidationFailed({"scope": "answer the scope questions first (" + ", ".join(missing)
+                                    + "): the tier decides which criteria apply"})
+        raise ValidationFailed({"scope": "the scope answers put the solution outside this framework "
+                                "(no tier), so its criteria cannot be answered"})
+
+
+# ---- starting and scoping --------------------------------------------------------------
+
+
+def start_assessment(session: Session, principal: Principal, frameworks: FrameworkRegistry,
+                     data: AssessmentIn) -> Assessment:
+    require(principal, "assessment.write")
+    try:
+        fw = frameworks.get(data.framework_id, data.framework_version)
+    except KeyError:
+        versions = [f.version for f in frameworks if f.id == data.framework_id]
+        hint = (f"versions: {', '.join(versions)}" if versions
+                else f"frameworks: {', '.join(frameworks.ids())}")
+        raise ValidationFailed({"framework_version": f"no framework {data.framework_id} version "
+                                f"{data.framework_version} ({hint})"}) from None
+    try:
+        solution = catalogue.get_solution(session, principal, data.solution_id)
+    except NotFound:
+        raise ValidationFailed({"solution_id": f"no solution {data.solution_id}"}) from None
+    tier = classify(fw, {}) if fw.classification else (fw.tiers[0] if fw.tiers else None)
+    assessment = Assessment(solution_id=solution.id, framework_id=fw.id, framework_version=fw.version,
+                            tier=tier, scope_answers={}, status=DRAFT, number=1,
+                            author_id=principal.id)
+    assessment.transitions.append(AssessmentTransition(
+        from_status=None, to_status=DRAFT, actor_id=principal.id,
+        comment=f"{fw.id} {fw.version}"))
+    session.add(assessment)
+    _flush(session)
+    recompute(session, fw, assessment)
+    return assessment
+
+
+def set_scope(session: Session, principal: Principal, frameworks: FrameworkRegistry,
+              assessment_id: int, data: ScopeIn) -> Assessment:
+    """Answer scope questions (null clears one) and re-classify the tier."""
+    require(principal, "assessment.write")
+    assessment = get_assessment(session, principal, assessment_id)
+    _require_editable(assessment)
+    _check_version(assessment, data.version)
+    fw = framework_of(frameworks, assessment)
+    questions = {q.code: q for q in fw.scope_questions}
+    if not questions:
+        raise ValidationFailed({"answers": f"{fw.id} {fw.version} has no scope questions"})
+    answers = dict(assessment.scope_answers or {})
+    errors: dict[str, str] = {}
+    errors_da: dict[str, str] = {}
+    for code, value in data.answers.items():
+        question = questions.get(code)
+        if question is None:
+            errors[code] = errors_da[code] = f"{code} is not a scope question of {fw.id} {fw.version}"
+        elif value is None or value == "" or value == []:
+            answers.pop(code, None)
+        else:
+            try:
+                answers[code] = validate_answer(question, value, None)
+            except AnswerError as exc:
+                errors[code], errors_da[code] = exc.message_en, exc.message_da
+    if errors:
+        raise AnswerRejected(errors, errors_da)
+    if answers != assessment.scope_answers:
+        assessment.scope_answers = answers
+    if fw.classification is not None:
+        assessment.tier = classify(fw, answers)
+    _flush(session)
+    recompute(session, fw, assessment)
+    return assessment
+
+
+# ---- answers ---------------------------------------------------------------------------
+
+
+def _answer_access(session: Session, principal: Principal, assessment_id: int) -> Assessment:
+    if principal.role == Role.VENDOR:
+        require(principal, "assessment.vendor_answer")
+        assessment = get_assessment(session, principal, assessment_id)
+        if assessment.solution.vendor_id != principal.vendor_id:
+            raise Forbidden("a vendor may only answer assessments of its own solutions")
+        return assessment
+    require(principal, "assessment.write")
+    return get_assessment(session, principal, assessment_id)
+
+
+def _write_answer(session: Session, principal: Principal, fw: Framework, assessment: Assessment,
+                  crit: Criterion, value: Any, *, comment: str | None, evidence_url: str | None,
+                  version: int | None, source: str, provenance: str | None = None) -> Answer:
+    existing = assessment.answer(crit.code)
+    if existing is not None:
+        if version is None:
+            raise Conflict(f"{crit.code} is already answered (version {existing.version}); "
+                           "send the version you read to change it")
+        if version != existing.version:
+            raise Conflict(f"{crit.code} was changed by someone else (you read version {version}, "
+                           f"it is now version {existing.version}); reload it and answer again")
+        if source == "vendor" and existing.source != "vendor":
+            raise Forbidden(f"{crit.code} has been answered by an assessor; a vendor cannot change it")
+        answer = existing
+    else:
+        if version is not None:
+            raise Conflict(f"{crit.code} was cleared by someone else since you read it; reload it")
+        answer = Answer(criterion_code=crit.code)
+        assessment.answers.append(answer)
+    keep_origin = (source == "assessor" and existing is not None and existing.value == value
+                   and existing.source in ("vendor", "prefill"))
+    answer.value = value
+    answer.comment = (comment or "").strip() or None
+    answer.evidence_url = evidence_url
+    answer.answered_by_id = principal.id
+    if not keep_origin:
+        answer.source = source
+        answer.provenance = provenance
+        answer.verification = "pending" if source == "vendor" else None
+        answer.verification_comment = None
+    return answer
+
+
+def save_answer(session: Session, principal: Principal, frameworks: FrameworkRegistry,
+                assessment_id: int, code: str, data: AnswerIn) -> tuple[Answer, AssessmentScore | None]:
+    """Validate and save one answer; returns it with the recomputed score."""
+    assessment = _answer_access(session, principal, assessment_id)
+    _require_editable(assessment)
+    fw = framework_of(frameworks, assessment)
+    crit = _criterion(fw, code)
+    vendor = principal.role == Role.VENDOR
+    if vendor and crit.audience != "vendor":
+        raise Forbidden(f"{code} is for the assessor; a vendor may only answer criteria "
+                        "whose audience is vendor")
+    _need_tier(fw, assessment)
+    try:
+        value = validate_answer(crit, data.value, assessment.tier)
+    except AnswerError as exc:
+        raise AnswerRejected({code: exc.message_en}, {code: exc.message_da}) from None
+    evidence = _evidence_url(data.evidence_url, code)
+    provenance = f"Udfyldt af leverandøren ({principal.name})" if vendor else None
+    answer = _write_answer(session, principal, fw, assessment, crit, value, comment=data.comment,
+                           evidence_url=evidence, version=data.version,
+                           source="vendor" if vendor else "assessor", provenance=provenance)
+    _flush(session)
+    return answer, recompute(session, fw, assessment)
+
+
+def clear_answer(session: Session, principal: Principal, frameworks: FrameworkRegistry,
+                 assessment_id: int, code: str, version: int | None = None) -> AssessmentScore | None:
+    assessment = _answer_access(session, principal, assessment_id)
+    _require_editable(assessment)
+    fw = framework_of(frameworks, assessment)
+    _criterion(fw, code)
+    answer = assessment.answer(code)
+    if answer is None:
+        raise NotFound(f"{code} has no answer in assessment #{assessment.id}")
+    if version is not None and version != answer.version:
+        raise Conflict(f"{code} was changed by someone else (you read version {version}, "
+                       f"it is now version {answer.version}); reload it")
+    if principal.role == Role.VENDOR and answer.source != "vendor":
+        raise Forbidden(f"{code} has been answered by an assessor; a vendor cannot clear it")
+    assessment.answers.remove(answer)
+    _flush(session)
+    return recompute(session, fw, assessment)
+
+
+def verify_answer(session: Session, principal: Principal, frameworks: FrameworkRegistry,
+                  assessment_id: int, code: str, data: VerifyIn) -> Answer:
+    """An assessor accepts or queries a vendor answer."""
+    require(principal, "assessment.write")
+    assessment = get_assessment(session, principal, assessment_id)
+    _require_editable(assessment)
+    fw = framework_of(frameworks, assessment)
+    _criterion(fw, code)
+    answer = assessment.answer(code)
+    if answer is None or answer.source != "vendor":
+        raise ValidationFailed({code: "only answers given by the vendor are accepted or queried"})
+    comment = (data.comment or "").strip() or None
+    if data.decision == "queried" and not comment:
+        raise ValidationFailed({"comment": "say what the vendor should clarify when querying an answer"})
+    answer.verification = data.decision
+    answer.verification_comment = comment
+    _flush(session)
+    recompute(session, fw, assessment)
+    return answer
+
+
+# ---- prefill through shared concepts ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    code: str
+    value: Any
+    source_assessment_id: int
+    source_framework: str
+    source_code: str
+
+    @property
+    def provenance(self) -> str:
+        return (f"Forudfyldt fra vurdering #{self.source_assessment_id} "
+                f"({self.source_framework}, {self.source_code})")
+
+
+def prefill_suggestions(session: Session, principal: Principal, frameworks: FrameworkRegistry,
+                        assessment_id: int) -> dict[str, Suggestion]:
+    """Suggested answers for unanswered criteria, from the solution's other assessments
+    (completed ones first, newest first), carried over through shared concept ids."""
+    assessment = get_assessment(session, principal, assessment_id)
+    fw = framework_of(frameworks, assessment)
+    if fw.tiers and assessment.tier not in fw.tiers:
+        return {}
+    answered = {a.criterion_code for a in assessment.answers}
+    others = session.scalars(
+        select(Assessment)
+        .where(Assessment.solution_id == assessment.solution_id, Assessment.id != assessment.id)
+        .order_by(case((Assessment.status == COMPLETED, 0), else_=1), Assessment.id.desc()))
+    out: dict[str, Suggestion] = {}
+    for other in others:
+        try:
+            source_fw = framework_of(frameworks, other)
+        except NotFound:
+            continue
+        source_answers = {a.criterion_code: a.value for a in other.answers
+                          if a.source != "vendor" or a.verification == "accepted"}
+        first_code: dict[str, str] = {}
+        for _, crit in source_fw.all_criteria():
+            if crit.concept and crit.code in source_answers:
+                first_code.setdefault(crit.concept, crit.code)
+        for code, value in prefill_from_concepts(fw, assessment.tier, source_fw, source_answers).items():
+            if code in answered or code in out:
+                continue
+            concept = fw.criterion(code).concept
+            out[code] = Suggestion(code, value, other.id, framework_label(source_fw),
+                                   first_code[concept] if concept else "?")
+    return out
+
+
+def confirm_prefill(session: Session, principal: Principal, frameworks: FrameworkRegistry,
+                    assessment_id: int, code: str) -> tuple[Answer, AssessmentScore | None]:
+    """The assessor confirms a suggested answer; it is saved with its provenance."""
+    require(principal, "assessment.write")
+    assessment = get_assessment(session, principal, assessment_id)
+    _require_editable(assessment)
+    fw = framework_of(frameworks, assessment)
+    crit = _criterion(fw, code)
+    suggestion = prefill_suggestions(session, principal, frameworks, assessment_id).get(code)
+    if suggestion is None:
+        raise NotFound(f"there is no suggested answer for {code} (it may be answered already)")
+    answer = _write_answer(session, principal, fw, assessment, crit, suggestion.value, comment=None,
+                           evidence_url=None, version=None, source="prefill",
+                           provenance=suggestion.provenance)
+    _flush(session)
+    return answer, recompute(session, fw, assessment)
+
+
+# ---- workflow --------------------------------------------------------------------------
+
+
+def completeness_problems(fw: Framework, assessment: Assessment) -> dict[str, str]:
+    """What stops an assessment from being submitted or completed ({} when nothing)."""
+    problems: dict[str, str] = {}
+    missing_scope = missing_scope_answers(fw, assessment.scope_answers or {})
+    if missing_scope:
+        problems["scope"] = "unanswered scope questions: " + ", ".join(missing_scope)
+    elif fw.tiers and assessment.tier not in fw.tiers:
+        problems["scope"] = ("the scope answers put the solution outside this framework (no tier); "
+                             "it cannot be assessed against it")
+    score = compute_score(fw, assessment)
+    if score is not None and score.missing:
+        problems["missing"] = "unanswered required criteria: " + ", ".join(score.missing)
+    applicable = {c.code for c in fw.applicable_criteria(assessment.tier)}
+    unverified = [a.criterion_code for a in assessment.answers
+                  if a.source == "vendor" and a.verification != "accepted" and a.criterion_code in applicable]
+    if unverified:
+        problems["unverified"] = "vendor answers not yet accepted by an assessor: " + ", ".join(unverified)
+    return problems
+
+
+def _submitter_id(assessment: Assessment) -> int | None:
+    subs = [t.actor_id for t in assessment.transitions if t.to_status == SUBMITTED]
+    return subs[-1] if subs else None
+
+
+def submit(session: Session, principal: Principal, frameworks: FrameworkRegistry,
+           assessment_id: int, data: TransitionIn | None = None) -> Assessment:
+    require(principal, "assessment.write")
+    assessment = get_assessment(session, principal, assessment_id)
+    if assessment.status not in EDITABLE:
+        raise Conflict(f"only a draft or returned assessment can be submitted; "
+                       f"#{assessment.id} is {assessment.status}")
+    fw = framework_of(frameworks, assessment)
+    problems = completeness_problems(fw, assessment)
+    if problems:
+        raise ValidationFailed(problems)
+    _transition(assessment, principal, SUBMITTED, data.comment if data else None)
+    _flush(session)
+    recompute(session, fw, assessment)
+    return assessment
+
+
+def _four_eyes(principal: Principal, assessment: Assessment) -> None:
+    if principal.id == assessment.author_id:
+        raise Forbidden("four-eyes rule: the author of an assessment cannot review it; "
+                        "another assessor must review it")
+    if principal.id == _submitter_id(assessment):
+        raise Forbidden("four-eyes rule: the assessor who submitted an assessment cannot review it")
+
+
+def start_review(session: Session, principal: Principal, frameworks: FrameworkRegistry,
+                 assessment_id: int, data: TransitionIn | None = None) -> Assessment:
+    require(principal, "assessment.review")
+    assessment = get_assessment(session, principal, assessment_id)
+    if assessment.status != SUBMITTED:
+        raise Conflict(f"only a submitted assessment can be taken into review; "
+                       f"#{assessment.id} is {assessment.status}")
+    _four_eyes(principal, assessment)
+    assessment.reviewer_id = principal.id
+    _transition(assessment, principal, IN_REVIEW, data.comment if data else None)
+    _flush(session)
+    return assessment
+
+
+def _require_reviewer(principal: Principal, assessment: Assessment, action: str) -> None:
+    require(principal, "assessment.review")
+    if assessment.status != IN_REVIEW:
+        raise Conflict(f"only an assessment in review can be {action}; "
+                       f"#{assessment.id} is {assessment.status}")
+    if principal.id != assessment.reviewer_id:
+        raise Forbidden(f"only the reviewer who took the assessment into review may have it {action}")
+
+
+def complete(session: Session, principal: Principal, frameworks: FrameworkRegistry,
+             assessment_id: int, data: TransitionIn | None = None) -> Assessment:
+    assessment = get_assessment(session, principal, assessment_id)
+    _require_reviewer(principal, assessment, "completed")
+    _four_eyes(principal, assessment)
+    fw = framework_of(frameworks, assessment)
+    problems = completeness_problems(fw, assessment)
+    if problems:
+        raise ValidationFailed(problems)
+    assessment.completed_at = datetime.now(UTC)
+    _transition(assessment, principal, COMPLETED, data.comment if data else None)
+    _flush(session)
+    recompute(session, fw, assessment)
+    return assessment
+
+
+def return_assessment(session: Session, principal: Principal, frameworks: FrameworkRegistry,
+                      assessment_id: int, data: TransitionIn | None = None) -> Assessment:
+    assessment = get_assessment(session, principal, assessment_id)
+    _require_reviewer(principal, assessment, "returned")
+    comment = ((data.comment if data else None) or "").strip()
+    if not comment:
+        raise ValidationFailed({"comment": "say why the assessment is returned to the assessor"})
+    _transition(assessment, principal, RETURNED, comment)
+    _flush(session)
+    return assessment
+
+
+def new_correction(session: Session, principal: Principal, frameworks: FrameworkRegistry,
+                   assessment_id: int, data: TransitionIn | None = None) -> Assessment:
+    """A completed assessment is read-only; a correction is a new draft version copying it."""
+    require(principal, "assessment.write")
+    original = get_assessment(session, principal, assessment_id)
+    if original.status != COMPLETED:
+        raise Conflict(f"only a completed assessment can be corrected; #{original.id} is "
+                       f"{original.status} and can still be changed directly")
+    existing = correction_of(session, original)
+    if existing is not None:
+        raise Conflict(f"assessment #{original.id} already has a correction version (#{existing})")
+    fw = framework_of(frameworks, original)
+    copy = Assessment(solution_id=original.solution_id, framework_id=original.framework_id,
+                      framework_version=original.framework_version, tier=original.tier,
+                      scope_answers=dict(original.scope_answers or {}), status=DRAFT,
+                      number=original.number + 1, parent_id=original.id, author_id=principal.id)
+    for a in original.answers:
+        copy.answers.append(Answer(
+            criterion_code=a.criterion_code, value=a.value, comment=a.comment,
+            evidence_url=a.evidence_url, source=a.source, provenance=a.provenance,
+            verification=a.verification, verification_comment=a.verification_comment,
+            answered_by_id=a.answered_by_id))
+    comment = (data.comment if data else None) or f"Rettelse af vurdering #{original.id}"
+    copy.transitions.append(AssessmentTransition(from_status=None, to_status=DRAFT,
+                                                 actor_id=principal.id, comment=comment))
+    session.add(copy)
+    _flush(session)
+    recompute(session, fw, copy)
+    return copy
+
+
+TRANSITIONS = {
+    "submit": submit,
+    "review": start_review,
+    "complete": complete,
+    "return": return_assessment,
+    "corrections": new_correction,
+}
+
+
+# ---- what a user may do now (for pages and the API) ------------------------------------
+
+
+def allowed_actions(session: Session, principal: Principal, assessment: Assessment) -> list[str]:
+    actions: list[str] = []
+    status = assessment.status
+    writer = principal.can("assessment.write")
+    if status in EDITABLE and writer:
+        actions += ["edit", "submit", "verify"]
+    if status in EDITABLE and principal.role == Role.VENDOR and \
+            principal.vendor_id == assessment.solution.vendor_id:
+        actions.append("vendor_answer")
+    if status == SUBMITTED and principal.can("assessment.review") and principal.id not in (
+            assessment.author_id, _submitter_id(assessment)):
+        actions.append("review")
+    if status == IN_REVIEW and principal.id == assessment.reviewer_id:
+        actions += ["complete", "return"]
+    if status == COMPLETED and writer and correction_of(session, assessment) is None:
+        actions.append("corrections")
+    return actions
+
+
+# ---- the API's view of an assessment ---------------------------------------------------
+
+
+def _user(user: Any) -> dict[str, Any] | None:
+    return {"id": user.id, "name": user.name} if user is not None else None
+
+
+def answer_view(a: Answer) -> dict[str, Any]:
+    return {"criterion_code": a.criterion_code, "value": a.value, "comment": a.comment,
+            "evidence_url": a.evidence_url, "source": a.source, "provenance": a.provenance,
+            "verification": a.verification, "verification_comment": a.verification_comment,
+            "answered_by": _user(a.answered_by), "version": a.version,
+            "updated_at": a.updated_at.isoformat() if a.updated_at else None}
+
+
+def assessment_view(session: Session, principal: Principal, frameworks: FrameworkRegistry,
+                    assessment: Assessment, score: AssessmentScore | None = None) -> dict[str, Any]:
+    fw = framework_of(frameworks, assessment)
+    score = score or compute_score(fw, assessment)
+    return {
+        "id": assessment.id,
+        "version": assessment.version,
+        "number": assessment.number,
+        "parent_id": assessment.parent_id,
+        "solution": {"id": assessment.solution.id, "slug": assessment.solution.slug,
+                     "name": assessment.solution.name},
+        "framework": {"id": fw.id, "version": fw.version, "title_da": fw.title_da,
+                      "title_en": fw.title_en},
+        "tier": assessment.tier,
+        "scope_answers": assessment.scope_answers or {},
+        "missing_scope": missing_scope_answers(fw, assessment.scope_answers or {}),
+        "status": assessment.status,
+        "author": _user(assessment.author),
+        "reviewer": _user(assessment.reviewer),
+        "completed_at": assessment.completed_at.isoformat() if assessment.completed_at else None,
+        "created_at": assessment.created_at.isoformat() if assessment.created_at else None,
+        "result": score_summary(score),
+        "answers": [answer_view(a) for a in assessment.answers],
+        "transitions": [
+            {"from_status": t.from_status, "to_status": t.to_status, "actor": _user(t.actor),
+             "comment": t.comment, "at": t.created_at.isoformat() if t.created_at else None}
+            for t in assessment.transitions
+        ],
+        "problems": completeness_problems(fw, assessment) if assessment.status in EDITABLE else {},
+        "allowed_actions": allowed_actions(session, principal, assessment),
+    }

@@ -1,0 +1,69 @@
+"""Assessment pages through the test client: the generated form and HTMX saving."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.helpers import login
+
+
+def _csrf(client: Any) -> str:
+    return client.cookies.get("csrftoken", "")
+
+
+def _start(client: Any, framework: str = "blaastempel-dk@1.0") -> int:
+    client.get("/solutions/selfback/assessments")
+    r = client.post("/solutions/selfback/assessments",
+                    data={"framework": framework, "_csrf_token": _csrf(client)}, follow_redirects=False)
+    assert r.status_code in (302, 303), r.text
+    return int(r.headers["location"].rsplit("/", 1)[1])
+
+
+def test_framework_pages(client: Any) -> None:
+    page = client.get("/frameworks")
+    assert page.status_code == 200 and "/frameworks/nhs-dtac/1.0" in page.text
+    detail = client.get("/frameworks/blaastempel-dk/1.0")
+    assert detail.status_code == 200 and "BT1.1" in detail.text
+    assert client.get("/frameworks/nope/1").status_code == 404
+
+
+def test_form_is_generated_and_htmx_save_returns_fragment_and_score(client: Any) -> None:
+    login(client, "assessor")
+    aid = _start(client)
+    form = client.get(f"/assessments/{aid}")
+    assert form.status_code == 200
+    html = form.text
+    assert 'id="score-panel"' in html and "<legend>" in html.replace("<legend><span", "<legend>")
+    assert f'hx-post="/assessments/{aid}/answers/BT1.3"' in html and "x-csrftoken" in html
+    assert 'type="radio"' in html and 'type="checkbox"' in html and 'type="date"' in html
+    headers = {"HX-Request": "true", "x-csrftoken": _csrf(client)}
+    saved = client.post(f"/assessments/{aid}/answers/BT1.3", data={"value": "yes", "version": ""},
+                        headers=headers)
+    assert saved.status_code == 200
+    assert saved.text.lstrip().startswith("<form") and 'hx-swap-oob="true"' in saved.text
+    score = re.search(r'data-testid="overall-score">([^<]+)<', saved.text)
+    assert score and score.group(1).strip() not in ("0 %", "–")
+    bad = client.post(f"/assessments/{aid}/answers/BT1.4", data={"value": "maybe"}, headers=headers)
+    assert bad.status_code == 200 and "field-error" in bad.text
+    stale = client.post(f"/assessments/{aid}/answers/BT1.3", data={"value": "no", "version": "7"},
+                        headers=headers)
+    assert "field-error" in stale.text
+    submit = client.post(f"/assessments/{aid}/submit", data={"_csrf_token": _csrf(client)})
+    assert submit.status_code == 400 and "workflow-error" in submit.text
+
+
+def test_post_without_csrf_is_refused(client: Any) -> None:
+    login(client, "assessor")
+    aid = _start(client)
+    r = client.post(f"/assessments/{aid}/answers/BT1.3", data={"value": "yes"})
+    assert r.status_code == 403
+
+
+def test_solution_assessment_list_and_result(client: Any) -> None:
+    login(client, "assessor")
+    aid = _start(client, "mast@2010")
+    listing = client.get("/solutions/selfback/assessments")
+    assert f"/assessments/{aid}" in listing.text
+    result = client.get(f"/assessments/{aid}/result")
+    assert result.status_code == 200 and "MAST" in result.text

@@ -1,0 +1,100 @@
+"""Browser journey: an assessor fills the Nævnet form (live score), a second assessor
+reviews and completes it, and the result page shows the outcome."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.helpers import DEMO_PASSWORD, DEMO_USERS, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _login(page: Any, base: str, role: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#email", DEMO_USERS[role])
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def _logout(page: Any) -> None:
+    page.click("header form.inline button")
+    page.wait_for_load_state("networkidle")
+
+
+def test_assessment_journey(live_server: str, page: Any) -> None:
+    base = live_server
+    _login(page, base, "assessor")
+    page.goto(f"{base}/solutions/selfback/assessments")
+    page.select_option("#framework", "naevnet-sundhedsapps@2024")
+    page.click("main form[action$='/assessments'] button[type=submit]")
+    page.wait_for_url(re.compile(r"/assessments/\d+$"))
+    url = page.url
+    # scope first: the tier decides the criteria
+    page.check("input[name=Q1][value=no]")
+    page.click("section.scope button[type=submit]")
+    page.wait_for_url(url)
+    assert page.locator("[data-testid=tier]").inner_text().strip() == "other"
+    screenshot(page, "assessment-01-form")
+    score = page.locator("[data-testid=overall-score]")
+    before = score.inner_text()
+    missing = page.locator("[data-testid=missing-count]")
+    missing_before = int(missing.inner_text())
+    forms = page.locator("form.criterion")
+    for i in range(forms.count()):
+        form = page.locator("form.criterion").nth(i)
+        form_id = form.get_attribute("id")
+        kind = ""
+        if form.locator("input[type=radio][value=yes]").count():
+            form.locator("input[type=radio][value=yes]").check()
+            kind = "radio"
+        elif form.locator("input[type=radio]").count():
+            form.locator("input[type=radio]").first.check()
+            kind = "radio"
+        elif form.locator("select[name=value]").count():
+            options = form.locator("select[name=value] option").all()
+            form.locator("select[name=value]").select_option(options[1].get_attribute("value"))
+            kind = "select"
+        elif form.locator("input[type=url][name=value]").count():
+            form.locator("input[type=url][name=value]").fill("https://example.org/evidens")
+            form.locator("input[type=url][name=value]").press("Tab")
+            kind = "url"
+        elif form.locator("input[type=number][name=value]").count():
+            form.locator("input[type=number][name=value]").fill("1")
+            form.locator("input[type=number][name=value]").press("Tab")
+            kind = "number"
+        elif form.locator("textarea[name=value]").count():
+            form.locator("textarea[name=value]").fill("Beskrevet i dokumentationen")
+            form.locator("textarea[name=value]").press("Tab")
+            kind = "text"
+        assert kind, form_id
+        page.locator(f"#{form_id}.answered").wait_for()
+        if i == 0:
+            page.wait_for_function(  # the live score panel updates without a page reload
+                "n => +document.querySelector('[data-testid=missing-count]').innerText < n",
+                arg=missing_before)
+            screenshot(page, "assessment-02-first-answer")
+    assert page.locator("[data-testid=missing-count]").inner_text().strip() == "0"
+    assert score.inner_text() != before or missing_before > 0
+    screenshot(page, "assessment-03-filled")
+    page.click("form[action$='/submit'] button")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("[data-testid=status]").inner_text().strip() in ("Indsendt", "submitted")
+    assert page.locator("form[action$='/review']").count() == 0  # the author cannot review
+    _logout(page)
+
+    _login(page, base, "assessor2")
+    page.goto(url)
+    page.click("form[action$='/review'] button")
+    page.wait_for_load_state("networkidle")
+    screenshot(page, "assessment-04-in-review")
+    page.click("form[action$='/complete'] button")
+    page.wait_for_url(re.compile(r"/result$"))
+    assert page.locator("[data-testid=outcome]").inner_text().strip() not in ("", "Intet resultat endnu")
+    assert page.locator("[data-testid=status]").inner_text().strip() in ("Afsluttet", "completed")
+    assert page.locator("ol.history li").count() == 4
+    screenshot(page, "assessment-05-result")
