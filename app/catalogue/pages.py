@@ -1,5 +1,693 @@
-"""HTML pages of the catalogue (Jinja + HTMX) over the same services as the API."""
+"""HTML pages of the catalogue (Jinja + HTMX) over the same services as the API.
+
+Every list page answers a plain GET (works without JavaScript) and, when HTMX asks
+(HX-Request header), only the results partial. Forms post back to their own URL, show
+each message next to its field and redirect (303) to the record when saved.
+"""
 
 from __future__ import annotations
 
-ROUTES: list[object] = []
+from collections.abc import Callable
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Controller, MediaType, Request
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.principal import Principal
+from app.accounts.roles import Role
+from app.audit.services import history
+from app.catalogue import services as svc
+from app.catalogue.enums import (
+    Integration,
+    OrganisationKind,
+    Origin,
+    Priority,
+    ProjectStage,
+    Purpose,
+    Regulation,
+    RegulatoryClass,
+    TargetUsers,
+)
+from app.catalogue.models import Need, Organisation, Project, Solution, TreatmentArea, Vendor
+from app.catalogue.schemas import (
+    EndorsementIn,
+    NeedIn,
+    NeedUpdate,
+    ProjectIn,
+    ProjectUpdate,
+    SolutionIn,
+    SolutionUpdate,
+    VendorIn,
+    VendorUpdate,
+)
+from app.errors import Conflict, Forbidden, ValidationFailed
+from app.web.i18n import translations
+from app.web.rendering import language_of, render, validate_form
+from app.web.routing import get, post
+
+FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+ALL = svc.PageRequest(limit=svc.MAX_PAGE_SIZE, offset=0)
+CONFLICT_MESSAGE = ("This record was changed by someone else while you were editing it. "
+                    "Nothing was saved. Reload the page to see the latest version and make your "
+                    "change again.")
+
+
+# ---- small helpers -----------------------------------------------------------------
+
+
+def is_htmx(request: Request) -> bool:
+    """An HTMX request for a fragment (a history restore wants the whole page)."""
+    return (request.headers.get("hx-request") == "true"
+            and request.headers.get("hx-history-restore-request") != "true")
+
+
+def _text(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _choice(value: str | None, allowed: Any) -> str | None:
+    value = _text(value)
+    return value if value in {str(v) for v in allowed} else None
+
+
+def _int(value: str | None) -> int | None:
+    value = _text(value)
+    return int(value) if value and value.isdigit() else None
+
+
+def _values(enum: Any) -> list[str]:
+    return [e.value for e in enum]
+
+
+def _audit_value(value: Any, gettext: Callable[[str], str] = str) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, list):
+        return ", ".join(_audit_value(v, gettext) for v in value) or "–"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_audit_value(v, gettext)}" for k, v in value.items())
+    return str(value)
+
+
+def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:
+    """render() plus the catalogue's display helpers (names in the reader's language)."""
+    lang = language_of(request)
+
+    def area_name(area: TreatmentArea | None) -> str:
+        if area is None:
+            return "–"
+        return area.name_en if lang == "en" else area.name_da
+
+    def org_name(org: Organisation | None) -> str:
+        if org is None:
+            return "–"
+        return org.name_en if lang == "en" and org.name_en else org.name
+
+    def localized(da: str | None, en: str | None) -> tuple[str, str]:
+        """Text in the reader's language, falling back to Danish; with its language code."""
+        if lang == "en" and en:
+            return en, "en"
+        return da or "", "da"
+
+    gettext = translations(lang).gettext
+
+    def code_options(codes: list[str]) -> list[tuple[str, str]]:
+        return [(code, gettext(code)) for code in codes]
+
+    def area_options(areas: list[TreatmentArea]) -> list[tuple[str, str]]:
+        return [(a.code, area_name(a)) for a in areas]
+
+    def pairs(objects: list[Any], label: str = "name") -> list[tuple[Any, str]]:
+        return [(o.id, getattr(o, label)) for o in objects]
+
+    def org_groups(orgs: list[Organisation], kind_labels: dict[str, str]) -> list[tuple[str, list[Any]]]:
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for org in orgs:
+            groups.setdefault(org.kind, []).append((org.id, org_name(org)))
+        return [(kind_labels.get(kind, kind), options) for kind, options in groups.items()]
+
+    response = render(request, template, status_code=status_code, area_name=area_name,
+                      org_name=org_name, localized=localized,
+                      audit_value=lambda value: _audit_value(value, gettext),
+                      code_options=code_options, area_options=area_options, pairs=pairs,
+                      org_groups=org_groups, **context)
+    response.headers["Vary"] = "HX-Request, Cookie"
+    return response
+
+
+def _list_response(request: Request, name: str, **context: Any) -> Template:
+    partial = is_htmx(request)
+    template = f"catalogue/{name}/_results.html" if partial else f"catalogue/{name}/list.html"
+    return _page(request, template, partial=partial, **context)
+
+
+def _pager(path: str, filters: dict[str, Any], page: svc.PageRequest, total: int) -> dict[str, Any]:
+    def url(offset: int) -> str:
+        params = {k: v for k, v in filters.items() if v not in (None, "")}
+        if offset:
+            params["offset"] = offset
+        if page.limit != 25:
+            params["limit"] = page.limit
+        return f"{path}?{urlencode(params)}" if params else path
+
+    return {
+        "total": total,
+        "first": page.offset + 1 if total else 0,
+        "last": min(page.offset + page.limit, total),
+        "prev_url": url(max(page.offset - page.limit, 0)) if page.offset > 0 else None,
+        "next_url": url(page.offset + page.limit) if page.offset + page.limit < total else None,
+    }
+
+
+def _audit(db: Session, principal: Principal, entity_type: str, entity_id: int) -> list[Any] | None:
+    if not principal.can("audit.read"):
+        return None
+    events, _total = history(db, principal, entity_type, entity_id, svc.PageRequest(limit=50))
+    return events
+
+
+def _treatment_areas(db: Session, request: Request) -> list[TreatmentArea]:
+    areas = svc.treatment_areas(db)
+    if language_of(request) == "en":
+        areas.sort(key=lambda a: a.name_en)
+    return areas
+
+
+def _form(raw: dict[str, Any], lists: tuple[str, ...] = (), bools: tuple[str, ...] = (),
+          decimals: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A posted form as a plain dict: checkbox groups and multi-selects become lists,
+    unticked checkboxes become False, a decimal comma becomes a point."""
+    data: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key.startswith("_"):
+            continue
+        if key in lists:
+            data[key] = [v for v in (value if isinstance(value, list) else [value]) if v != ""]
+        else:
+            data[key] = value[-1] if isinstance(value, list) else value
+    for key in lists:
+        data.setdefault(key, [])
+    for key in bools:
+        data[key] = str(data.get(key, "")).lower() in ("true", "on", "1", "yes")
+    for key in decimals:
+        if isinstance(data.get(key), str):
+            data[key] = data[key].strip().replace(",", ".")
+    return data
+
+
+def _save(request: Request, model: type[BaseModel], data: dict[str, Any],
+          action: Callable[[Any], Any]) -> tuple[Any, dict[str, str], str | None, int]:
+    """Validate and save; answer (record, field errors, conflict message, status)."""
+    parsed, errors = validate_form(model, data, language_of(request))
+    if parsed is None:
+        return None, errors, None, 400
+    try:
+        return action(parsed), {}, None, 303
+    except ValidationFailed as exc:
+        return None, exc.errors, None, 400
+    except Conflict:
+        return None, {}, CONFLICT_MESSAGE, 409
+
+
+def _may_edit_for_vendor(principal: Principal, permission: str, vendor_id: int) -> bool:
+    return principal.can(permission) and (principal.role != Role.VENDOR or principal.vendor_id == vendor_id)
+
+
+def _may_edit_for_org(principal: Principal, permission: str, organisation_id: int) -> bool:
+    return principal.can(permission) and (
+        principal.role != Role.ORG_REPORTER or principal.organisation_id == organisation_id)
+
+
+def _require_edit(allowed: bool) -> None:
+    if not allowed:
+        raise Forbidden("you may not change this record")
+
+
+# ---- solutions ---------------------------------------------------------------------
+
+SOLUTION_LISTS = ("treatment_areas", "integrations")
+SOLUTION_BOOLS = ("has_dpia", "has_dpa", "published")
+
+
+def _solution_values(solution: Solution) -> dict[str, Any]:
+    return {
+        "name": solution.name, "slug": solution.slug, "vendor_id": solution.vendor_id,
+        "short_description_da": solution.short_description_da,
+        "short_description_en": solution.short_description_en or "",
+        "description_da": solution.description_da, "description_en": solution.description_en or "",
+        "purpose": solution.purpose, "treatment_areas": [t.code for t in solution.treatment_areas],
+        "target_users": solution.target_users, "origin": solution.origin, "country": solution.country,
+        "regulatory_class": solution.regulatory_class, "regulation": solution.regulation or "",
+        "has_dpia": solution.has_dpia, "has_dpa": solution.has_dpa,
+        "integrations": list(solution.integrations or []),
+        "trl": "" if solution.trl is None else solution.trl,
+        "capacity_fte_per_100k": "" if solution.capacity_fte_per_100k is None
+        else f"{solution.capacity_fte_per_100k:g}",
+        "website": solution.website or "", "published": solution.published,
+        "version": solution.version,
+    }
+
+
+class SolutionPages(Controller):
+    path = "/solutions"
+    include_in_schema = False
+
+    @get("/")
+    def list(self, request: Request, db: Session, principal: Principal, page: svc.PageRequest,
+             q: str | None = None, purpose: str | None = None, treatment_area: str | None = None,
+             target_users: str | None = None, origin: str | None = None,
+             regulatory_class: str | None = None, vendor_id: str | None = None,
+             sort: str | None = None) -> Template:
+        filters = {
+            "q": _text(q), "purpose": _choice(purpose, Purpose),
+            "treatment_area": _text(treatment_area), "target_users": _choice(target_users, TargetUsers),
+            "origin": _choice(origin, Origin), "regulatory_class": _choice(regulatory_class, RegulatoryClass),
+            "vendor_id": _int(vendor_id), "sort": _choice(sort, svc.SOLUTION_SORTS),
+        }
+        flt = svc.SolutionFilter(**{k: v for k, v in filters.items() if k != "sort"})
+        items, total = svc.list_solutions(db, principal, flt, page, filters["sort"] or "name")
+        vendor = db.get(Vendor, filters["vendor_id"]) if filters["vendor_id"] else None
+        return _list_response(
+            request, "solutions", items=items, filters=filters, vendor=vendor,
+            pager=_pager("/solutions", filters, page, total), areas=_treatment_areas(db, request),
+            purposes=_values(Purpose), target_users_all=_values(TargetUsers), origins=_values(Origin),
+            regulatory_classes=_values(RegulatoryClass), sorts=list(svc.SOLUTION_SORTS))
+
+    def _form_page(self, request: Request, db: Session, principal: Principal, values: dict[str, Any],
+                   errors: dict[str, str] | None = None, conflict: str | None = None,
+                   solution: Solution | None = None, status_code: int = 200) -> Template:
+        if principal.role == Role.VENDOR:
+            vendors = [v for v in [db.get(Vendor, principal.vendor_id or -1)] if v is not None]
+        else:
+            vendors, _total = svc.list_vendors(db, ALL)
+        return _page(request, "catalogue/solutions/form.html", status_code=status_code,
+                     values=values, errors=errors or {}, conflict=conflict, solution=solution,
+                     vendors=vendors, areas=_treatment_areas(db, request), purposes=_values(Purpose),
+                     target_users_all=_values(TargetUsers), origins=_values(Origin),
+                     regulatory_classes=_values(RegulatoryClass), regulations=_values(Regulation),
+                     integrations_all=_values(Integration))
+
+    @get("/new")
+    def new(self, request: Request, db: Session, principal: Principal,
+            vendor_id: str | None = None) -> Template:
+        svc.require(principal, "solution.create")
+        chosen = principal.vendor_id if principal.role == Role.VENDOR else _int(vendor_id)
+        values = {"vendor_id": chosen or "", "country": "DK", "regulatory_class": "none",
+                  "published": True, "treatment_areas": [], "integrations": []}
+        return self._form_page(request, db, principal, values)
+
+    @post("/new", media_type=MediaType.HTML)
+    def create(self, request: Request, db: Session, principal: Principal, data: FormBody) -> Any:
+        svc.require(principal, "solution.create")
+        values = _form(data, SOLUTION_LISTS, SOLUTION_BOOLS, ("capacity_fte_per_100k",))
+        values.pop("version", None)
+        saved, errors, conflict, status = _save(
+            request, SolutionIn, values, lambda parsed: svc.create_solution(db, principal, parsed))
+        if saved is not None:
+            return Redirect(f"/solutions/{saved.slug}", status_code=303)
+        return self._form_page(request, db, principal, values, errors, conflict, status_code=status)
+
+    @get("/{slug:str}")
+    def detail(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
+        solution = svc.get_solution(db, principal, slug)
+        projects, _total = svc.list_projects(db, svc.ProjectFilter(solution_id=solution.id), ALL)
+        return _page(request, "catalogue/solutions/detail.html", solution=solution, projects=projects,
+                     can_edit=_may_edit_for_vendor(principal, "solution.update", solution.vendor_id),
+                     audit=_audit(db, principal, "solution", solution.id))
+
+    @get("/{slug:str}/edit")
+    def edit(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
+        svc.require(principal, "solution.update")
+        solution = svc.get_solution(db, principal, slug)
+        _require_edit(_may_edit_for_vendor(principal, "solution.update", solution.vendor_id))
+        return self._form_page(request, db, principal, _solution_values(solution), solution=solution)
+
+    @post("/{slug:str}/edit", media_type=MediaType.HTML)
+    def update(self, request: Request, db: Session, principal: Principal, slug: str,
+               data: FormBody) -> Any:
+        svc.require(principal, "solution.update")
+        solution = svc.get_solution(db, principal, slug)
+        _require_edit(_may_edit_for_vendor(principal, "solution.update", solution.vendor_id))
+        values = _form(data, SOLUTION_LISTS, SOLUTION_BOOLS, ("capacity_fte_per_100k",))
+        saved, errors, conflict, status = _save(
+            request, SolutionUpdate, values,
+            lambda parsed: svc.update_solution(db, principal, solution.id, parsed))
+        if saved is not None:
+            return Redirect(f"/solutions/{saved.slug}", status_code=303)
+        return self._form_page(request, db, principal, values, errors, conflict,
+                               solution=db.get(Solution, solution.id), status_code=status)
+
+
+# ---- projects ----------------------------------------------------------------------
+
+PROJECT_LISTS = ("partner_ids", "solution_ids", "need_ids")
+
+
+def _project_values(project: Project) -> dict[str, Any]:
+    return {
+        "name": project.name, "slug": project.slug, "description": project.description,
+        "owner_id": project.owner_id, "partner_ids": [o.id for o in project.partners],
+        "stage": project.stage, "origin": project.origin,
+        "start_date": project.start_date.isoformat() if project.start_date else "",
+        "end_date": project.end_date.isoformat() if project.end_date else "",
+        "budget_dkk": "" if project.budget_dkk is None else project.budget_dkk,
+        "funding_source": project.funding_source or "",
+        "solution_ids": [s.id for s in project.solutions], "need_ids": [n.id for n in project.needs],
+        "results": project.results or "", "version": project.version,
+    }
+
+
+def _owner_choices(db: Session, principal: Principal) -> list[Organisation]:
+    if principal.role == Role.ORG_REPORTER:
+        own = db.get(Organisation, principal.organisation_id or -1)
+        return [own] if own else []
+    return svc.organisation_choices(db)
+
+
+class ProjectPages(Controller):
+    path = "/projects"
+    include_in_schema = False
+
+    @get("/")
+    def list(self, request: Request, db: Session, page: svc.PageRequest, q: str | None = None,
+             stage: str | None = None, region_id: str | None = None, owner_id: str | None = None,
+             solution_id: str | None = None) -> Template:
+        filters = {"q": _text(q), "stage": _choice(stage, ProjectStage), "region_id": _int(region_id),
+                   "owner_id": _int(owner_id), "solution_id": _int(solution_id)}
+        items, total = svc.list_projects(db, svc.ProjectFilter(**filters), page)
+        return _list_response(
+            request, "projects", items=items, filters=filters,
+            pager=_pager("/projects", filters, page, total), stages=_values(ProjectStage),
+            regions=svc.organisation_choices(db, [OrganisationKind.REGION.value]),
+            owner=db.get(Organisation, filters["owner_id"]) if filters["owner_id"] else None,
+            solution=db.get(Solution, filters["solution_id"]) if filters["solution_id"] else None)
+
+    def _form_page(self, request: Request, db: Session, principal: Principal, values: dict[str, Any],
+                   errors: dict[str, str] | None = None, conflict: str | None = None,
+                   project: Project | None = None, status_code: int = 200) -> Template:
+        solutions, _t = svc.list_solutions(db, principal, svc.SolutionFilter(), ALL)
+        needs, _t = svc.list_needs(db, svc.NeedFilter(), ALL, "title")
+        return _page(request, "catalogue/projects/form.html", status_code=status_code, values=values,
+                     errors=errors or {}, conflict=conflict, project=project,
+                     owners=_owner_choices(db, principal), organisations=svc.organisation_choices(db),
+                     solutions=solutions, needs=needs, stages=_values(ProjectStage),
+                     origins=_values(Origin), kinds=_values(OrganisationKind))
+
+    @get("/new")
+    def new(self, request: Request, db: Session, principal: Principal) -> Template:
+        svc.require(principal, "project.create")
+        values = {"owner_id": principal.organisation_id or "", "origin": "public", "stage": "",
+                  "partner_ids": [], "solution_ids": [], "need_ids": []}
+        return self._form_page(request, db, principal, values)
+
+    @post("/new", media_type=MediaType.HTML)
+    def create(self, request: Request, db: Session, principal: Principal, data: FormBody) -> Any:
+        svc.require(principal, "project.create")
+        values = _form(data, PROJECT_LISTS)
+        values.pop("version", None)
+        saved, errors, conflict, status = _save(
+            request, ProjectIn, values, lambda parsed: svc.create_project(db, principal, parsed))
+        if saved is not None:
+            return Redirect(f"/projects/{saved.slug}", status_code=303)
+        return self._form_page(request, db, principal, values, errors, conflict, status_code=status)
+
+    @get("/{slug:str}")
+    def detail(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
+        project = svc.get_project(db, slug)
+        return _page(request, "catalogue/projects/detail.html", project=project,
+                     can_edit=_may_edit_for_org(principal, "project.update", project.owner_id),
+                     audit=_audit(db, principal, "project", project.id))
+
+    @get("/{slug:str}/edit")
+    def edit(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
+        svc.require(principal, "project.update")
+        project = svc.get_project(db, slug)
+        _require_edit(_may_edit_for_org(principal, "project.update", project.owner_id))
+        return self._form_page(request, db, principal, _project_values(project), project=project)
+
+    @post("/{slug:str}/edit", media_type=MediaType.HTML)
+    def update(self, request: Request, db: Session, principal: Principal, slug: str,
+               data: FormBody) -> Any:
+        svc.require(principal, "project.update")
+        project = svc.get_project(db, slug)
+        _require_edit(_may_edit_for_org(principal, "project.update", project.owner_id))
+        values = _form(data, PROJECT_LISTS)
+        saved, errors, conflict, status = _save(
+            request, ProjectUpdate, values,
+            lambda parsed: svc.update_project(db, principal, project.id, parsed))
+        if saved is not None:
+            return Redirect(f"/projects/{saved.slug}", status_code=303)
+        return self._form_page(request, db, principal, values, errors, conflict,
+                               project=db.get(Project, project.id), status_code=status)
+
+
+# ---- needs -------------------------------------------------------------------------
+
+
+def _need_values(need: Need) -> dict[str, Any]:
+    return {
+        "title": need.title, "slug": need.slug, "description": need.description,
+        "treatment_area": need.treatment_area.code if need.treatment_area else "",
+        "organisation_id": need.organisation_id, "capacity_problem": need.capacity_problem,
+        "affected_patients": "" if need.affected_patients is None else need.affected_patients,
+        "priority": need.priority, "version": need.version,
+    }
+
+
+def _endorsement_context(db: Session, principal: Principal, need: Need) -> dict[str, Any]:
+    endorsed_ids = {e.organisation_id for e in need.endorsements}
+    can_endorse = principal.can("need.endorse")
+    choices: list[Organisation] = []
+    if can_endorse and principal.organisation_id is None:
+        choices = [o for o in svc.organisation_choices(db) if o.id not in endorsed_ids]
+    return {"can_endorse": can_endorse, "endorse_choices": choices,
+            "own_endorsed": principal.organisation_id in endorsed_ids,
+            "own_organisation": db.get(Organisation, principal.organisation_id)
+            if principal.organisation_id else None}
+
+
+class NeedPages(Controller):
+    path = "/needs"
+    include_in_schema = False
+
+    @get("/")
+    def list(self, request: Request, db: Session, page: svc.PageRequest, q: str | None = None,
+             treatment_area: str | None = None, priority: str | None = None,
+             organisation_id: str | None = None, sort: str | None = None) -> Template:
+        filters = {"q": _text(q), "treatment_area": _text(treatment_area),
+                   "priority": _choice(priority, Priority), "organisation_id": _int(organisation_id),
+                   "sort": _choice(sort, svc.NEED_SORTS)}
+        flt = svc.NeedFilter(**{k: v for k, v in filters.items() if k != "sort"})
+        items, total = svc.list_needs(db, flt, page, filters["sort"] or "endorsements")
+        return _list_response(
+            request, "needs", items=items, filters=filters, pager=_pager("/needs", filters, page, total),
+            areas=_treatment_areas(db, request), priorities=_values(Priority), sorts=list(svc.NEED_SORTS),
+            organisation=db.get(Organisation, filters["organisation_id"])
+            if filters["organisation_id"] else None)
+
+    def _form_page(self, request: Request, db: Session, principal: Principal, values: dict[str, Any],
+                   errors: dict[str, str] | None = None, conflict: str | None = None,
+                   need: Need | None = None, status_code: int = 200) -> Template:
+        return _page(request, "catalogue/needs/form.html", status_code=status_code, values=values,
+                     errors=errors or {}, conflict=conflict, need=need,
+                     organisations=_owner_choices(db, principal), areas=_treatment_areas(db, request),
+                     priorities=_values(Priority), kinds=_values(OrganisationKind))
+
+    @get("/new")
+    def new(self, request: Request, db: Session, principal: Principal) -> Template:
+        svc.require(principal, "need.create")
+        values = {"organisation_id": principal.organisation_id or "", "priority": "medium"}
+        return self._form_page(request, db, principal, values)
+
+    @post("/new", media_type=MediaType.HTML)
+    def create(self, request: Request, db: Session, principal: Principal, data: FormBody) -> Any:
+        svc.require(principal, "need.create")
+        values = _form(data)
+        values.pop("version", None)
+        saved, errors, conflict, status = _save(
+            request, NeedIn, values, lambda parsed: svc.create_need(db, principal, parsed))
+        if saved is not None:
+            return Redirect(f"/needs/{saved.slug}", status_code=303)
+        return self._form_page(request, db, principal, values, errors, conflict, status_code=status)
+
+    def _detail(self, request: Request, db: Session, principal: Principal, need: Need,
+                status_code: int = 200, endorse_error: str | None = None,
+                endorsed: bool = False) -> Template:
+        projects = list(db.scalars(select(Project).where(Project.needs.any(Need.id == need.id))
+                                   .order_by(Project.name)))
+        return _page(request, "catalogue/needs/detail.html", status_code=status_code, need=need,
+                     projects=projects, endorse_error=endorse_error, endorsed=endorsed,
+                     can_edit=_may_edit_for_org(principal, "need.update", need.organisation_id),
+                     audit=_audit(db, principal, "need", need.id),
+                     **_endorsement_context(db, principal, need))
+
+    @get("/{slug:str}")
+    def detail(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
+        return self._detail(request, db, principal, svc.get_need(db, slug))
+
+    @post("/{slug:str}/endorse", media_type=MediaType.HTML)
+    def endorse(self, request: Request, db: Session, principal: Principal, slug: str,
+                data: FormBody) -> Any:
+        values = _form(data)
+        error: str | None = None
+        try:
+            parsed = EndorsementIn.model_validate(
+                {"organisation_id": _int(values.get("organisation_id")),
+                 "comment": _text(values.get("comment"))})
+            need = svc.endorse_need(db, principal, slug, parsed)
+        except ValidationFailed as exc:
+            error = "; ".join(exc.errors.values())
+        except Conflict:
+            error = "This organisation has already endorsed the need."
+        if error is None and not is_htmx(request):
+            return Redirect(f"/needs/{slug}", status_code=303)
+        need = svc.get_need(db, slug)
+        if is_htmx(request):
+            # 200 so that HTMX swaps the message in; nothing was changed on an error.
+            return _page(request, "catalogue/needs/_endorsement.html", need=need, endorse_error=error,
+                         endorsed=error is None, **_endorsement_context(db, principal, need))
+        return self._detail(request, db, principal, need, status_code=409 if error else 200,
+                            endorse_error=error)
+
+    @get("/{slug:str}/edit")
+    def edit(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
+        svc.require(principal, "need.update")
+        need = svc.get_need(db, slug)
+        _require_edit(_may_edit_for_org(principal, "need.update", need.organisation_id))
+        return self._form_page(request, db, principal, _need_values(need), need=need)
+
+    @post("/{slug:str}/edit", media_type=MediaType.HTML)
+    def update(self, request: Request, db: Session, principal: Principal, slug: str,
+               data: FormBody) -> Any:
+        svc.require(principal, "need.update")
+        need = svc.get_need(db, slug)
+        _require_edit(_may_edit_for_org(principal, "need.update", need.organisation_id))
+        values = _form(data)
+        saved, errors, conflict, status = _save(
+            request, NeedUpdate, values, lambda parsed: svc.update_need(db, principal, need.id, parsed))
+        if saved is not None:
+            return Redirect(f"/needs/{saved.slug}", status_code=303)
+        return self._form_page(request, db, principal, values, errors, conflict,
+                               need=db.get(Need, need.id), status_code=status)
+
+
+# ---- vendors -----------------------------------------------------------------------
+
+
+def _vendor_values(vendor: Vendor) -> dict[str, Any]:
+    return {"name": vendor.name, "country": vendor.country, "cvr": vendor.cvr or "",
+            "website": vendor.website or "", "version": vendor.version}
+
+
+class VendorPages(Controller):
+    path = "/vendors"
+    include_in_schema = False
+
+    @get("/")
+    def list(self, request: Request, db: Session, page: svc.PageRequest, q: str | None = None,
+             country: str | None = None) -> Template:
+        filters = {"q": _text(q), "country": (_text(country) or "").upper()[:2] or None}
+        items, total = svc.list_vendors(db, page, q=filters["q"], country=filters["country"])
+        return _list_response(request, "vendors", items=items, filters=filters,
+                              pager=_pager("/vendors", filters, page, total))
+
+    def _form_page(self, request: Request, values: dict[str, Any], errors: dict[str, str] | None = None,
+                   conflict: str | None = None, vendor: Vendor | None = None,
+                   status_code: int = 200) -> Template:
+        return _page(request, "catalogue/vendors/form.html", status_code=status_code, values=values,
+                     errors=errors or {}, conflict=conflict, vendor=vendor)
+
+    @get("/new")
+    def new(self, request: Request, principal: Principal) -> Template:
+        svc.require(principal, "vendor.create")
+        return self._form_page(request, {"country": "DK"})
+
+    @post("/new", media_type=MediaType.HTML)
+    def create(self, request: Request, db: Session, principal: Principal, data: FormBody) -> Any:
+        svc.require(principal, "vendor.create")
+        values = _form(data)
+        values.pop("version", None)
+        saved, errors, conflict, status = _save(
+            request, VendorIn, values, lambda parsed: svc.create_vendor(db, principal, parsed))
+        if saved is not None:
+            return Redirect(f"/vendors/{saved.id}", status_code=303)
+        return self._form_page(request, values, errors, conflict, status_code=status)
+
+    @get("/{vendor_id:int}")
+    def detail(self, request: Request, db: Session, principal: Principal, vendor_id: int) -> Template:
+        vendor = svc.get_vendor(db, vendor_id)
+        solutions, _total = svc.list_solutions(db, principal, svc.SolutionFilter(vendor_id=vendor.id), ALL)
+        return _page(request, "catalogue/vendors/detail.html", vendor=vendor, solutions=solutions,
+                     can_edit=_may_edit_for_vendor(principal, "vendor.update", vendor.id),
+                     can_add_solution=_may_edit_for_vendor(principal, "solution.create", vendor.id),
+                     audit=_audit(db, principal, "vendor", vendor.id))
+
+    @get("/{vendor_id:int}/edit")
+    def edit(self, request: Request, db: Session, principal: Principal, vendor_id: int) -> Template:
+        svc.require(principal, "vendor.update")
+        vendor = svc.get_vendor(db, vendor_id)
+        _require_edit(_may_edit_for_vendor(principal, "vendor.update", vendor.id))
+        return self._form_page(request, _vendor_values(vendor), vendor=vendor)
+
+    @post("/{vendor_id:int}/edit", media_type=MediaType.HTML)
+    def update(self, request: Request, db: Session, principal: Principal, vendor_id: int,
+               data: FormBody) -> Any:
+        svc.require(principal, "vendor.update")
+        vendor = svc.get_vendor(db, vendor_id)
+        _require_edit(_may_edit_for_vendor(principal, "vendor.update", vendor.id))
+        values = _form(data)
+        saved, errors, conflict, status = _save(
+            request, VendorUpdate, values, lambda parsed: svc.update_vendor(db, principal, vendor_id, parsed))
+        if saved is not None:
+            return Redirect(f"/vendors/{saved.id}", status_code=303)
+        return self._form_page(request, values, errors, conflict, vendor=db.get(Vendor, vendor_id),
+                               status_code=status)
+
+
+# ---- organisations -----------------------------------------------------------------
+
+
+class OrganisationPages(Controller):
+    path = "/organisations"
+    include_in_schema = False
+
+    @get("/")
+    def list(self, request: Request, db: Session, page: svc.PageRequest, q: str | None = None,
+             kind: str | None = None, region_id: str | None = None) -> Template:
+        filters = {"q": _text(q), "kind": _choice(kind, OrganisationKind), "region_id": _int(region_id)}
+        items, total = svc.list_organisations(db, page, **filters)
+        return _list_response(
+            request, "organisations", items=items, filters=filters,
+            pager=_pager("/organisations", filters, page, total), kinds=_values(OrganisationKind),
+            regions=svc.organisation_choices(db, [OrganisationKind.REGION.value]))
+
+    @get("/{key:str}")
+    def detail(self, request: Request, db: Session, principal: Principal, key: str) -> Template:
+        organisation = svc.get_organisation(db, key)
+        projects, _t = svc.list_projects(db, svc.ProjectFilter(owner_id=organisation.id), ALL)
+        partner_in = list(db.scalars(
+            select(Project).where(Project.partners.any(Organisation.id == organisation.id))
+            .order_by(Project.name)))
+        needs, _t = svc.list_needs(db, svc.NeedFilter(organisation_id=organisation.id), ALL)
+        endorsed = list(db.scalars(
+            select(Need).where(Need.endorsements.any(organisation_id=organisation.id))
+            .order_by(Need.endorsement_count.desc(), Need.title)))
+        members: list[Organisation] = []
+        if organisation.kind == OrganisationKind.REGION.value:
+            members = list(db.scalars(select(Organisation).where(Organisation.region_id == organisation.id)
+                                      .order_by(Organisation.kind, Organisation.name)))
+        return _page(request, "catalogue/organisations/detail.html", organisation=organisation,
+                     projects=projects, partner_in=partner_in, needs=needs, endorsed=endorsed,
+                     members=members)
+
+
+ROUTES: list[object] = [SolutionPages, ProjectPages, NeedPages, VendorPages, OrganisationPages]
