@@ -46,7 +46,7 @@ from app.catalogue.schemas import (
     VendorIn,
     VendorUpdate,
 )
-from app.errors import Conflict, Forbidden, ValidationFailed
+from app.errors import Conflict, Forbidden, Unauthenticated, ValidationFailed
 from app.web.i18n import translations
 from app.web.rendering import language_of, render, validate_form
 from app.web.routing import get, post
@@ -218,16 +218,13 @@ def _save(request: Request, model: type[BaseModel], data: dict[str, Any],
         return None, {}, CONFLICT_MESSAGE, 409
 
 
-def _may_edit_for_vendor(principal: Principal, permission: str, vendor_id: int) -> bool:
-    return principal.can(permission) and (principal.role != Role.VENDOR or principal.vendor_id == vendor_id)
 
 
-def _may_edit_for_org(principal: Principal, permission: str, organisation_id: int) -> bool:
-    return principal.can(permission) and (
-        principal.role != Role.ORG_REPORTER or principal.organisation_id == organisation_id)
 
 
-def _require_edit(allowed: bool) -> None:
+def _require_edit(principal: Principal, allowed: bool) -> None:
+    if not allowed and not principal.is_authenticated:
+        raise Unauthenticated("log in to change this record")
     if not allowed:
         raise Forbidden("you may not change this record")
 
@@ -321,14 +318,14 @@ class SolutionPages(Controller):
         solution = svc.get_solution(db, principal, slug)
         projects, _total = svc.list_projects(db, svc.ProjectFilter(solution_id=solution.id), ALL)
         return _page(request, "catalogue/solutions/detail.html", solution=solution, projects=projects,
-                     can_edit=_may_edit_for_vendor(principal, "solution.update", solution.vendor_id),
+                     can_edit=svc.may_for_vendor(principal, "solution.update", solution.vendor_id),
                      audit=_audit(db, principal, "solution", solution.id))
 
     @get("/{slug:str}/edit")
     def edit(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
         svc.require(principal, "solution.update")
         solution = svc.get_solution(db, principal, slug)
-        _require_edit(_may_edit_for_vendor(principal, "solution.update", solution.vendor_id))
+        _require_edit(principal, svc.may_for_vendor(principal, "solution.update", solution.vendor_id))
         return self._form_page(request, db, principal, _solution_values(solution), solution=solution)
 
     @post("/{slug:str}/edit", media_type=MediaType.HTML)
@@ -336,7 +333,7 @@ class SolutionPages(Controller):
                data: FormBody) -> Any:
         svc.require(principal, "solution.update")
         solution = svc.get_solution(db, principal, slug)
-        _require_edit(_may_edit_for_vendor(principal, "solution.update", solution.vendor_id))
+        _require_edit(principal, svc.may_for_vendor(principal, "solution.update", solution.vendor_id))
         values = _form(data, SOLUTION_LISTS, SOLUTION_BOOLS, ("capacity_fte_per_100k",))
         saved, errors, conflict, status = _save(
             request, SolutionUpdate, values,
@@ -424,14 +421,14 @@ class ProjectPages(Controller):
     def detail(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
         project = svc.get_project(db, slug)
         return _page(request, "catalogue/projects/detail.html", project=project,
-                     can_edit=_may_edit_for_org(principal, "project.update", project.owner_id),
+                     can_edit=svc.may_for_organisation(principal, "project.update", project.owner_id),
                      audit=_audit(db, principal, "project", project.id))
 
     @get("/{slug:str}/edit")
     def edit(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
         svc.require(principal, "project.update")
         project = svc.get_project(db, slug)
-        _require_edit(_may_edit_for_org(principal, "project.update", project.owner_id))
+        _require_edit(principal, svc.may_for_organisation(principal, "project.update", project.owner_id))
         return self._form_page(request, db, principal, _project_values(project), project=project)
 
     @post("/{slug:str}/edit", media_type=MediaType.HTML)
@@ -439,7 +436,7 @@ class ProjectPages(Controller):
                data: FormBody) -> Any:
         svc.require(principal, "project.update")
         project = svc.get_project(db, slug)
-        _require_edit(_may_edit_for_org(principal, "project.update", project.owner_id))
+        _require_edit(principal, svc.may_for_organisation(principal, "project.update", project.owner_id))
         values = _form(data, PROJECT_LISTS)
         saved, errors, conflict, status = _save(
             request, ProjectUpdate, values,
@@ -526,7 +523,7 @@ class NeedPages(Controller):
                                    .order_by(Project.name)))
         return _page(request, "catalogue/needs/detail.html", status_code=status_code, need=need,
                      projects=projects, endorse_error=endorse_error, endorsed=endorsed,
-                     can_edit=_may_edit_for_org(principal, "need.update", need.organisation_id),
+                     can_edit=svc.may_for_organisation(principal, "need.update", need.organisation_id),
                      audit=_audit(db, principal, "need", need.id),
                      **_endorsement_context(db, principal, need))
 
@@ -562,7 +559,7 @@ class NeedPages(Controller):
     def edit(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
         svc.require(principal, "need.update")
         need = svc.get_need(db, slug)
-        _require_edit(_may_edit_for_org(principal, "need.update", need.organisation_id))
+        _require_edit(principal, svc.may_for_organisation(principal, "need.update", need.organisation_id))
         return self._form_page(request, db, principal, _need_values(need), need=need)
 
     @post("/{slug:str}/edit", media_type=MediaType.HTML)
@@ -570,7 +567,7 @@ class NeedPages(Controller):
                data: FormBody) -> Any:
         svc.require(principal, "need.update")
         need = svc.get_need(db, slug)
-        _require_edit(_may_edit_for_org(principal, "need.update", need.organisation_id))
+        _require_edit(principal, svc.may_for_organisation(principal, "need.update", need.organisation_id))
         values = _form(data)
         saved, errors, conflict, status = _save(
             request, NeedUpdate, values, lambda parsed: svc.update_need(db, principal, need.id, parsed))
@@ -627,15 +624,15 @@ class VendorPages(Controller):
         vendor = svc.get_vendor(db, vendor_id)
         solutions, _total = svc.list_solutions(db, principal, svc.SolutionFilter(vendor_id=vendor.id), ALL)
         return _page(request, "catalogue/vendors/detail.html", vendor=vendor, solutions=solutions,
-                     can_edit=_may_edit_for_vendor(principal, "vendor.update", vendor.id),
-                     can_add_solution=_may_edit_for_vendor(principal, "solution.create", vendor.id),
+                     can_edit=svc.may_for_vendor(principal, "vendor.update", vendor.id),
+                     can_add_solution=svc.may_for_vendor(principal, "solution.create", vendor.id),
                      audit=_audit(db, principal, "vendor", vendor.id))
 
     @get("/{vendor_id:int}/edit")
     def edit(self, request: Request, db: Session, principal: Principal, vendor_id: int) -> Template:
         svc.require(principal, "vendor.update")
         vendor = svc.get_vendor(db, vendor_id)
-        _require_edit(_may_edit_for_vendor(principal, "vendor.update", vendor.id))
+        _require_edit(principal, svc.may_for_vendor(principal, "vendor.update", vendor.id))
         return self._form_page(request, _vendor_values(vendor), vendor=vendor)
 
     @post("/{vendor_id:int}/edit", media_type=MediaType.HTML)
@@ -643,7 +640,7 @@ class VendorPages(Controller):
                data: FormBody) -> Any:
         svc.require(principal, "vendor.update")
         vendor = svc.get_vendor(db, vendor_id)
-        _require_edit(_may_edit_for_vendor(principal, "vendor.update", vendor.id))
+        _require_edit(principal, svc.may_for_vendor(principal, "vendor.update", vendor.id))
         values = _form(data)
         saved, errors, conflict, status = _save(
             request, VendorUpdate, values, lambda parsed: svc.update_vendor(db, principal, vendor_id, parsed))

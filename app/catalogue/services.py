@@ -43,6 +43,7 @@ from app.errors import Conflict, Forbidden, NotFound, Unauthenticated, Validatio
 
 M = TypeVar("M")
 MAX_PAGE_SIZE = 200
+RESERVED_SLUGS = frozenset({"new", "edit", "assessments"})
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,10 @@ def _flush(session: Session, unique_field: str = "slug") -> None:
 def _unique_slug(session: Session, model: Any, wanted: str | None, name: str,
                  own_id: int | None = None) -> str:
     slug = wanted or slugify(name, max_length=100, word_boundary=True) or "x"
+    if slug in RESERVED_SLUGS:
+        if wanted:
+            raise ValidationFailed({"slug": f"'{slug}' is reserved for the site's own pages"})
+        slug = f"{slug}-1"
     clash = session.scalar(select(model.id).where(model.slug == slug, model.id != (own_id or -1)))
     if clash is None:
         return slug
@@ -214,8 +219,26 @@ def get_vendor(session: Session, key: int | str) -> Vendor:
     return _get(session, Vendor, int(key) if str(key).isdigit() else -1, "vendor")
 
 
+def acts_for_vendor(principal: Principal, vendor_id: int) -> bool:
+    """Vendor users act only for their own vendor; other roles are not tied to one."""
+    return principal.role != Role.VENDOR or principal.vendor_id == vendor_id
+
+
+def acts_for_organisation(principal: Principal, organisation_id: int) -> bool:
+    """Org reporters act only for their own organisation; other roles are not tied to one."""
+    return principal.role != Role.ORG_REPORTER or principal.organisation_id == organisation_id
+
+
+def may_for_vendor(principal: Principal, permission: str, vendor_id: int) -> bool:
+    return principal.can(permission) and acts_for_vendor(principal, vendor_id)
+
+
+def may_for_organisation(principal: Principal, permission: str, organisation_id: int) -> bool:
+    return principal.can(permission) and acts_for_organisation(principal, organisation_id)
+
+
 def _check_vendor_owner(principal: Principal, vendor_id: int) -> None:
-    if principal.role == Role.VENDOR and principal.vendor_id != vendor_id:
+    if not acts_for_vendor(principal, vendor_id):
         raise Forbidden("a vendor user may only change its own vendor's records")
 
 
@@ -373,7 +396,7 @@ def get_project(session: Session, key: int | str) -> Project:
 
 
 def _check_org_owner(principal: Principal, organisation_id: int, field: str) -> None:
-    if principal.role == Role.ORG_REPORTER and principal.organisation_id != organisation_id:
+    if not acts_for_organisation(principal, organisation_id):
         raise Forbidden(f"{field}: an org_reporter may only act for its own organisation")
 
 

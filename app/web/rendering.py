@@ -9,6 +9,7 @@ from litestar.datastructures import FormMultiDict
 from litestar.response import Template
 from pydantic import BaseModel, ValidationError
 
+from app.accounts.principal import ANONYMOUS_PRINCIPAL
 from app.web.i18n import day, number, pick_language, translations
 
 LANG_COOKIE = "lang"
@@ -48,7 +49,8 @@ def page_context(request: Request) -> dict[str, Any]:
         "ngettext": tr.ngettext,
         "fmt_number": lambda v, digits=1: number(v, lang, digits),
         "fmt_date": lambda v: day(v, lang),
-        "principal": request.user,
+        # Requests that match no route never pass the auth middleware.
+        "principal": request.scope.get("user", ANONYMOUS_PRINCIPAL),
         "current_path": request.url.path,
         "current_query": request.url.query,
     }
