@@ -1,0 +1,97 @@
+"""JSON API of approvals and the public register (open data, JSON or CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Annotated, Any
+
+from litestar import MediaType, Request, Response
+from litestar.params import Parameter
+from sqlalchemy.orm import Session
+
+from app.accounts.principal import Principal
+from app.approvals import lifecycle as lc
+from app.approvals import services as svc
+from app.approvals.schemas import EventIn
+from app.catalogue.services import PageRequest
+from app.errors import ValidationFailed
+from app.web.routing import get, post
+
+
+@get("/api/solutions/{key:str}/approval-status", tags=["approvals"],
+     summary="A solution's approval status on a date (default today); any past date works")
+def approval_status(db: Session, principal: Principal, key: str,
+                    at: Annotated[date | None, Parameter(description="YYYY-MM-DD")] = None) -> dict[str, Any]:
+    return svc.status_at(db, principal, key, at)
+
+
+@get("/api/approvals/dashboard", tags=["approvals"],
+     summary="Figures for approvers: temporary approvals by status, deadlines, outcomes")
+def approvals_dashboard(db: Session, principal: Principal) -> dict[str, Any]:
+    return svc.dashboard_json(svc.dashboard(db, principal))
+
+
+@get("/api/approvals/{key:str}", tags=["approvals"],
+     summary="A solution's approval: status, evidence plan and the whole history")
+def approval_case(db: Session, principal: Principal, key: str) -> dict[str, Any]:
+    solution, case = svc.get_solution_and_case(db, principal, key)
+    return svc.case_view(db, principal, solution, case)
+
+
+@post("/api/approvals/{key:str}/events", tags=["approvals"], status_code=201,
+      summary="Record an application, decision, extension, revocation, expiry or milestone",
+      description="Refused with 409 (state) or 400 (dates/texts) and errors naming the rule, "
+                  "e.g. {\"rule\": \"T2\", \"event\": \"rule T2: a solution may get only one "
+                  "temporary approval\"}. Rules: " + "; ".join(f"{k}: {v}" for k, v in lc.RULES.items()))
+def record_event(db: Session, principal: Principal, key: str, data: EventIn) -> dict[str, Any]:
+    case = svc.record_event(db, principal, key, data)
+    return svc.case_view(db, principal, case.solution, case)
+
+
+def register_filter(status: str | None, treatment_area: str | None, purpose: str | None,
+                    regulatory_class: str | None, q: str | None) -> svc.RegisterFilter:
+    if status and status not in lc.REGISTER_STATUSES:
+        raise ValidationFailed({"status": "must be one of " + ", ".join(lc.REGISTER_STATUSES)})
+    return svc.RegisterFilter(status=status or None, treatment_area=treatment_area or None,
+                              purpose=purpose or None, regulatory_class=regulatory_class or None,
+                              q=(q or "").strip() or None)
+
+
+@get("/api/register", tags=["register"],
+     summary="The public register of approved solutions (open data; ?format=csv for CSV)",
+     description="Every solution ever approved, with its stable register number (BT-YYYY-NNNN); "
+                 "revoked, expired and ended approvals stay listed with their status.")
+def register_api(request: Request, db: Session, page: PageRequest, status: str | None = None,
+                 treatment_area: str | None = None, purpose: str | None = None,
+                 regulatory_class: str | None = None, q: str | None = None,
+                 format: Annotated[str, Parameter(description="json or csv")] = "json") -> Response[Any]:
+    flt = register_filter(status, treatment_area, purpose, regulatory_class, q)
+    if format == "csv":
+        entries, _total = svc.register(db, flt, None)
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=svc.REGISTER_CSV_COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(svc.register_csv_rows(entries, str(request.base_url).rstrip("/")))
+        filename = f"blaastempel-register-{svc.today().isoformat()}.csv"
+        return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    if format != "json":
+        raise ValidationFailed({"format": "must be json or csv"})
+    items, total = svc.register(db, flt, page)
+    return Response({"items": items, "total": total, "limit": page.limit, "offset": page.offset},
+                    media_type=MediaType.JSON)
+
+
+@get("/api/register/{number:str}", tags=["register"], summary="One register entry with its public history")
+def register_entry(db: Session, number: str) -> dict[str, Any]:
+    case = svc.register_case(db, number)
+    entries = svc.register_entry(case, {t.code: t for t in svc.treatment_area_list(db)},
+                                 svc.organisations_using(db, [case.solution_id]).get(case.solution_id, []),
+                                 svc.today())
+    entries["history"] = [svc.event_view(e, public=True) for e in svc.events_of(db, case)]
+    return entries
+
+
+ROUTES = [approval_status, approvals_dashboard, approval_case, record_event, register_api, register_entry]

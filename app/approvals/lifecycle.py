@@ -1,0 +1,506 @@
+"""The rules of blue-stamping (approval), as PURE functions: no database, no web.
+
+A solution's approval goes through events (apply, approve, approve_temporarily, reject,
+extend, revoke, expire, complete_milestone, miss_milestone). ``apply_event(state, event,
+today)`` answers the new state or raises ``RuleViolation`` naming the rule it breaks
+(e.g. "rule T2: a solution may get only one temporary approval"). The services store
+what this module decides; they never decide themselves.
+
+Temporary approvals follow model 7.4 (and Germany's DiGA fast track / France's PECAN):
+12 months from the start date, an evidence plan with milestones, final evidence due no
+later than 3 months before the end, at most one extension of at most 12 months, and
+only one temporary approval per solution, ever. Validity is always computed with the
+date: a temporary approval past its end date is never valid, whether or not the daily
+expiry job has recorded the expiry yet.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from statistics import median
+
+# ---- vocabulary ------------------------------------------------------------------------
+
+NONE = "none"
+APPLIED = "applied"
+APPROVED = "approved"
+TEMPORARY = "temporarily_approved"
+REJECTED = "rejected"
+REVOKED = "revoked"
+EXPIRED = "expired"
+STATUSES = (NONE, APPLIED, APPROVED, TEMPORARY, REJECTED, REVOKED, EXPIRED)
+VALID_STATUSES = (APPROVED, TEMPORARY)
+#: statuses with a place in the public register (once a register number exists)
+REGISTER_STATUSES = (APPROVED, TEMPORARY, REVOKED, EXPIRED, REJECTED)
+
+APPLY = "apply"
+APPROVE = "approve"
+APPROVE_TEMPORARILY = "approve_temporarily"
+REJECT = "reject"
+EXTEND = "extend"
+REVOKE = "revoke"
+EXPIRE = "expire"
+COMPLETE_MILESTONE = "complete_milestone"
+MISS_MILESTONE = "miss_milestone"
+EVENTS = (APPLY, APPROVE, APPROVE_TEMPORARILY, REJECT, EXTEND, REVOKE, EXPIRE,
+          COMPLETE_MILESTONE, MISS_MILESTONE)
+DECISIONS = (APPROVE, APPROVE_TEMPORARILY, REJECT)
+NEEDS_REASON = (APPROVE, APPROVE_TEMPORARILY, REJECT, EXTEND, REVOKE)
+
+PENDING, MET, MISSED = "pending", "met", "missed"
+MILESTONE_STATUSES = (PENDING, MET, MISSED)
+
+TEMPORARY_MONTHS = 12
+MAX_EXTENSION_MONTHS = 12
+EVIDENCE_LEAD_MONTHS = 3
+MAX_START_DELAY_MONTHS = 3
+
+#: rule code -> what the rule says. Codes starting with "D" are about the dates or texts
+#: given (bad input); the others are about the state of the approval (conflicts).
+RULES: dict[str, str] = {
+    "D1": "a decision or event cannot be dated in the future",
+    "D2": "events are recorded in order: a date cannot be before the previous event",
+    "D3": "an end date must be after its start date",
+    "D4": "a decision, extension or revocation must give its reasons",
+    "A1": "an application can be made only when none is open and the solution is not approved",
+    "A2": "only an open application (or a valid temporary approval) can be decided on",
+    "A3": "an approval must name the treatment areas or indications it covers",
+    "B1": "a decision must be based on at least one completed assessment",
+    "B2": "an approver may not decide on an assessment they authored or reviewed",
+    "B3": "the assessments must be completed no later than the decision date",
+    "T1": ("a temporary approval lasts 12 months from its start date, which is no earlier "
+           "than the decision and at most 3 months after it"),
+    "T2": "a solution may get only one temporary approval",
+    "T3": "a temporary approval needs an evidence plan with at least one milestone",
+    "T4": "final evidence is due no later than 3 months before the end of the approval",
+    "T5": "milestones fall within the approval period and no later than the final evidence date",
+    "V1": "after its end date an approval can only expire",
+    "E1": "a temporary approval can be extended only once",
+    "E2": "an extension moves the end date later, by at most 12 months",
+    "E3": "only a valid temporary approval can be extended",
+    "X1": "only a temporary approval past its end date can expire",
+    "R1": "only a valid approval can be revoked",
+    "M1": "only a pending milestone of a valid temporary approval can be met, with an evidence link",
+    "M2": "a milestone can be marked missed only after its due date",
+}
+
+
+class RuleViolation(Exception):
+    """An event that the rules refuse. ``field`` names the input at fault, if any."""
+
+    def __init__(self, rule: str, detail: str | None = None, field: str | None = None) -> None:
+        self.rule = rule
+        self.field = field
+        self.detail = detail or RULES[rule]
+        super().__init__(f"rule {rule}: {self.detail}")
+
+    @property
+    def is_input_error(self) -> bool:
+        return self.rule.startswith("D")
+
+
+# ---- values ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssessmentFact:
+    """What the rules need to know about an assessment a decision is based on."""
+
+    id: int
+    status: str
+    author_id: int | None
+    reviewer_id: int | None
+    completed_on: date | None
+
+
+@dataclass(frozen=True)
+class MilestonePlan:
+    title: str
+    due: date
+
+
+@dataclass(frozen=True)
+class Milestone:
+    title: str
+    due: date
+    status: str = PENDING
+    evidence_url: str | None = None
+    done_on: date | None = None
+
+    def overdue(self, today: date) -> bool:
+        return self.status == PENDING and self.due < today
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: str
+    on: date
+    actor_id: int | None = None
+    reason: str | None = None
+    conditions: str | None = None
+    indications: str | None = None
+    treatment_areas: tuple[str, ...] = ()
+    assessments: tuple[AssessmentFact, ...] = ()
+    valid_from: date | None = None       # approve / approve_temporarily: start (default: `on`)
+    valid_until: date | None = None      # approve: optional end; extend: the new end date
+    evidence_due: date | None = None     # approve_temporarily / extend: final evidence date
+    milestones: tuple[MilestonePlan, ...] = ()
+    milestone: int | None = None         # complete_milestone / miss_milestone: its index
+    evidence_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ApprovalState:
+    status: str = NONE
+    last_event_on: date | None = None
+    applied_on: date | None = None
+    decided_on: date | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    evidence_due: date | None = None
+    temporary_count: int = 0
+    extension_count: int = 0
+    first_approved_on: date | None = None
+    temporary_outcome: str | None = None   # how the temporary approval ended
+    milestones: tuple[Milestone, ...] = ()
+    treatment_areas: tuple[str, ...] = ()
+    indications: str | None = None
+    conditions: str | None = None
+
+
+# ---- dates -----------------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def temporary_end(start: date) -> date:
+    """The last valid day of a temporary approval starting on `start` (12 months)."""
+    return add_months(start, TEMPORARY_MONTHS) - timedelta(days=1)
+
+
+def latest_evidence_due(end: date) -> date:
+    return add_months(end, -EVIDENCE_LEAD_MONTHS)
+
+
+# ---- reading a state with a date -----------------------------------------------------------
+
+
+def is_valid(state: ApprovalState, at: date) -> bool:
+    """Is the solution approved (permanently or temporarily) on day `at`?"""
+    if state.status not in VALID_STATUSES:
+        return False
+    if state.valid_from is not None and at < state.valid_from:
+        return False
+    return state.valid_until is None or at <= state.valid_until
+
+
+def effective_status(state: ApprovalState, at: date) -> str:
+    """The status on day `at`: an approval past its end date reads as expired even before
+    the expiry job has recorded it."""
+    if state.status in VALID_STATUSES and state.valid_until is not None and at > state.valid_until:
+        return EXPIRED
+    return state.status
+
+
+# ---- the rules -----------------------------------------------------------------------------
+
+
+def _text(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _check_dates(state: ApprovalState, event: Event, today: date) -> None:
+    if event.on > today:
+        raise RuleViolation("D1", f"{event.on.isoformat()} is after today ({today.isoformat()})", "on")
+    if state.last_event_on is not None and event.on < state.last_event_on:
+        raise RuleViolation("D2", f"{event.on.isoformat()} is before the previous event "
+                                  f"({state.last_event_on.isoformat()})", "on")
+    if event.kind in NEEDS_REASON and not _text(event.reason):
+        raise RuleViolation("D4", field="reason")
+
+
+def _check_assessments(event: Event) -> None:
+    completed = [a for a in event.assessments if a.status == "completed"]
+    if not event.assessments or len(completed) != len(event.assessments):
+        not_done = [f"#{a.id} ({a.status})" for a in event.assessments if a.status != "completed"]
+        detail = RULES["B1"] + (f"; not completed: {', '.join(not_done)}" if not_done else "")
+        raise RuleViolation("B1", detail, "assessment_ids")
+    for a in event.assessments:
+        if event.actor_id is not None and event.actor_id in (a.author_id, a.reviewer_id):
+            role = "authored" if event.actor_id == a.author_id else "reviewed"
+            raise RuleViolation("B2", f"{RULES['B2']} (you {role} assessment #{a.id})", "assessment_ids")
+        if a.completed_on is None or a.completed_on > event.on:
+            raise RuleViolation("B3", f"{RULES['B3']} (assessment #{a.id})", "assessment_ids")
+
+
+def _check_scope(event: Event) -> None:
+    if not event.treatment_areas and not _text(event.indications):
+        raise RuleViolation("A3", field="treatment_areas")
+
+
+def _ended_temporary(state: ApprovalState, outcome: str) -> str | None:
+    """How the temporary approval ended, if this event ends it."""
+    if state.status == TEMPORARY and state.temporary_outcome is None:
+        return outcome
+    return state.temporary_outcome
+
+
+def _apply(state: ApprovalState, event: Event) -> ApprovalState:
+    return replace(state, status=APPLIED, applied_on=event.on, decided_on=None)
+
+
+def _approve(state: ApprovalState, event: Event) -> ApprovalState:
+    if state.status not in (APPLIED, TEMPORARY):
+        raise RuleViolation("A2", f"{RULES['A2']} (the solution is {state.status})")
+    if state.status == TEMPORARY and state.valid_until is not None and event.on > state.valid_until:
+        raise RuleViolation("V1", field="on")
+    _check_scope(event)
+    _check_assessments(event)
+    start = event.valid_from or event.on
+    if start < event.on:
+        raise RuleViolation("D3", "an approval cannot start before its decision date", "valid_from")
+    if event.valid_until is not None and event.valid_until <= start:
+        raise RuleViolation("D3", field="valid_until")
+    return replace(
+        state, status=APPROVED, decided_on=event.on, valid_from=start, valid_until=event.valid_until,
+        evidence_due=None, first_approved_on=state.first_approved_on or event.on,
+        temporary_outcome=_ended_temporary(state, APPROVED),
+        treatment_areas=tuple(event.treatment_areas), indications=_text(event.indications),
+        conditions=_text(event.conditions))
+
+
+def _plan(milestones: Sequence[MilestonePlan], start: date, evidence_due: date) -> tuple[Milestone, ...]:
+    if not milestones:
+        raise RuleViolation("T3", field="milestones")
+    for i, m in enumerate(milestones):
+        if not _text(m.title):
+            raise RuleViolation("T3", f"milestone {i + 1} needs a title", "milestones")
+        if m.due < start or m.due > evidence_due:
+            raise RuleViolation("T5", f"{RULES['T5']} (milestone {i + 1} is due {m.due.isoformat()}; "
+                                      f"the period starts {start.isoformat()} and final evidence is "
+                                      f"due {evidence_due.isoformat()})", "milestones")
+    return tuple(Milestone(title=m.title.strip(), due=m.due)
+                 for m in sorted(milestones, key=lambda m: m.due))
+
+
+def _approve_temporarily(state: ApprovalState, event: Event) -> ApprovalState:
+    if state.temporary_count >= 1:
+        raise RuleViolation("T2")
+    if state.status != APPLIED:
+        raise RuleViolation("A2", f"{RULES['A2']} (the solution is {state.status})")
+    _check_scope(event)
+    _check_assessments(event)
+    start = event.valid_from or event.on
+    if start < event.on or start > add_months(event.on, MAX_START_DELAY_MONTHS):
+        raise RuleViolation("T1", field="valid_from")
+    end = temporary_end(start)
+    if event.valid_until is not None and event.valid_until != end:
+        if event.valid_until <= start:
+            raise RuleViolation("D3", field="valid_until")
+        raise RuleViolation("T1", f"{RULES['T1']} (it would end {end.isoformat()}, not "
+                                  f"{event.valid_until.isoformat()})", "valid_until")
+    latest = latest_evidence_due(end)
+    evidence_due = event.evidence_due or latest
+    if evidence_due > latest:
+        raise RuleViolation("T4", f"{RULES['T4']} (at the latest {latest.isoformat()})", "evidence_due")
+    if evidence_due < start:
+        raise RuleViolation("D3", "final evidence cannot be due before the approval starts", "evidence_due")
+    milestones = _plan(event.milestones, start, evidence_due)
+    return replace(
+        state, status=TEMPORARY, decided_on=event.on, valid_from=start, valid_until=end,
+        evidence_due=evidence_due, temporary_count=state.temporary_count + 1,
+        first_approved_on=state.first_approved_on or event.on, milestones=milestones,
+        treatment_areas=tuple(event.treatment_areas), indications=_text(event.indications),
+        conditions=_text(event.conditions))
+
+
+def _reject(state: ApprovalState, event: Event) -> ApprovalState:
+    if state.status not in (APPLIED, TEMPORARY):
+        raise RuleViolation("A2", f"{RULES['A2']} (the solution is {state.status})")
+    if state.status == TEMPORARY and state.valid_until is not None and event.on > state.valid_until:
+        raise RuleViolation("V1", field="on")
+    _check_assessments(event)
+    ends_temporary = state.status == TEMPORARY
+    return replace(state, status=REJECTED, decided_on=event.on,
+                   valid_until=event.on if ends_temporary else state.valid_until,
+                   temporary_outcome=_ended_temporary(state, REJECTED))
+
+
+def _extend(state: ApprovalState, event: Event) -> ApprovalState:
+    if state.status != TEMPORARY or state.valid_until is None or event.on > state.valid_until:
+        raise RuleViolation("E3", f"{RULES['E3']} (it is {effective_status(state, event.on)})")
+    if state.extension_count >= 1:
+        raise RuleViolation("E1")
+    new_end = event.valid_until
+    if new_end is None:
+        raise RuleViolation("E2", "give the new end date", "valid_until")
+    if new_end <= state.valid_until or new_end > add_months(state.valid_until, MAX_EXTENSION_MONTHS):
+        raise RuleViolation("E2", f"{RULES['E2']} (the end is {state.valid_until.isoformat()}, so the "
+                                  f"new end must be after it and no later than "
+                                  f"{add_months(state.valid_until, MAX_EXTENSION_MONTHS).isoformat()})",
+                            "valid_until")
+    latest = latest_evidence_due(new_end)
+    evidence_due = event.evidence_due or latest
+    if evidence_due > latest:
+        raise RuleViolation("T4", f"{RULES['T4']} (at the latest {latest.isoformat()})", "evidence_due")
+    if state.evidence_due is not None and evidence_due < state.evidence_due:
+        raise RuleViolation("E2", "an extension cannot bring the final evidence date forward",
+                            "evidence_due")
+    added = ()
+    if event.milestones:
+        added = _plan(event.milestones, event.on, evidence_due)
+    milestones = state.milestones + added  # appended: a milestone keeps its number
+    return replace(state, valid_until=new_end, evidence_due=evidence_due,
+                   extension_count=state.extension_count + 1, milestones=milestones)
+
+
+def _revoke(state: ApprovalState, event: Event) -> ApprovalState:
+    if not is_valid(state, event.on) and not (
+            state.status in VALID_STATUSES and state.valid_from and event.on < state.valid_from):
+        raise RuleViolation("R1", f"{RULES['R1']} (it is {effective_status(state, event.on)})")
+    return replace(state, status=REVOKED, valid_until=event.on,
+                   temporary_outcome=_ended_temporary(state, REVOKED))
+
+
+def _expire(state: ApprovalState, event: Event) -> ApprovalState:
+    if state.status != TEMPORARY or state.valid_until is None or event.on <= state.valid_until:
+        ending = f", ending {state.valid_until.isoformat()}" if state.valid_until else ""
+        raise RuleViolation("X1", f"{RULES['X1']} (it is {state.status}{ending})")
+    return replace(state, status=EXPIRED, temporary_outcome=_ended_temporary(state, EXPIRED))
+
+
+def _milestone(state: ApprovalState, event: Event) -> tuple[int, Milestone]:
+    index = event.milestone
+    if index is None or not 0 <= index < len(state.milestones):
+        raise RuleViolation("M1", "there is no such milestone", "milestone")
+    return index, state.milestones[index]
+
+
+def _complete_milestone(state: ApprovalState, event: Event) -> ApprovalState:
+    if not is_valid(state, event.on) or state.status != TEMPORARY:
+        raise RuleViolation("M1", f"{RULES['M1']} (the approval is {effective_status(state, event.on)})")
+    index, m = _milestone(state, event)
+    if m.status != PENDING:
+        raise RuleViolation("M1", f"milestone {index + 1} is already {m.status}", "milestone")
+    url = _text(event.evidence_url)
+    if not url or not url.startswith(("http://", "https://")) or " " in url:
+        raise RuleViolation("M1", "the evidence must be given as an http(s) link", "evidence_url")
+    done = replace(m, status=MET, evidence_url=url, done_on=event.on)
+    return replace(state, milestones=(*state.milestones[:index], done, *state.milestones[index + 1:]))
+
+
+def _miss_milestone(state: ApprovalState, event: Event) -> ApprovalState:
+    if state.status != TEMPORARY:
+        raise RuleViolation("M1", f"milestones are tracked only during a temporary approval "
+                                  f"(the solution is {state.status})")
+    index, m = _milestone(state, event)
+    if m.status != PENDING:
+        raise RuleViolation("M1", f"milestone {index + 1} is already {m.status}", "milestone")
+    if event.on <= m.due:
+        raise RuleViolation("M2", f"{RULES['M2']} ({m.due.isoformat()})", "on")
+    missed = replace(m, status=MISSED, done_on=event.on)
+    return replace(state, milestones=(*state.milestones[:index], missed, *state.milestones[index + 1:]))
+
+
+def _apply_application(state: ApprovalState, event: Event) -> ApprovalState:
+    if state.status in (APPLIED, TEMPORARY) or (state.status == APPROVED and is_valid(state, event.on)):
+        raise RuleViolation("A1", f"{RULES['A1']} (the solution is {effective_status(state, event.on)})")
+    if state.status == APPROVED:  # a time-limited permanent approval that has ended
+        return _apply(replace(state, status=EXPIRED), event)
+    return _apply(state, event)
+
+
+_HANDLERS = {
+    APPLY: _apply_application,
+    APPROVE: _approve,
+    APPROVE_TEMPORARILY: _approve_temporarily,
+    REJECT: _reject,
+    EXTEND: _extend,
+    REVOKE: _revoke,
+    EXPIRE: _expire,
+    COMPLETE_MILESTONE: _complete_milestone,
+    MISS_MILESTONE: _miss_milestone,
+}
+
+
+def apply_event(state: ApprovalState, event: Event, today: date) -> ApprovalState:
+    """The state after `event`, or RuleViolation naming the rule it breaks."""
+    if event.kind not in _HANDLERS:
+        raise ValueError(f"unknown event {event.kind!r}")
+    _check_dates(state, event, today)
+    return replace(_HANDLERS[event.kind](state, event), last_event_on=event.on)
+
+
+def replay(events: Iterable[Event], today: date | None = None) -> ApprovalState:
+    """Fold a history of events (each checked as on its own date)."""
+    state = ApprovalState()
+    for event in events:
+        state = apply_event(state, event, today or event.on)
+    return state
+
+
+def allowed_events(state: ApprovalState, today: date) -> list[str]:
+    """The events that could be valid today (the forms a page offers)."""
+    status = effective_status(state, today)
+    out: list[str] = []
+    if status in (NONE, REJECTED, REVOKED, EXPIRED):
+        out.append(APPLY)
+    if status == APPLIED:
+        out += [APPROVE] + ([APPROVE_TEMPORARILY] if state.temporary_count == 0 else []) + [REJECT]
+    if status == TEMPORARY:
+        out += [APPROVE, REJECT]
+        if state.extension_count == 0:
+            out.append(EXTEND)
+        if any(m.status == PENDING for m in state.milestones):
+            out += [COMPLETE_MILESTONE]
+    if status in VALID_STATUSES:
+        out.append(REVOKE)
+    if state.status == TEMPORARY and status == EXPIRED:
+        out.append(EXPIRE)
+    if state.status == TEMPORARY and any(m.overdue(today) for m in state.milestones):
+        out.append(MISS_MILESTONE)
+    return out
+
+
+# ---- history questions -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a recorded event left behind: enough to answer "status on a past date"."""
+
+    on: date
+    status: str
+    valid_from: date | None
+    valid_until: date | None
+
+
+def status_on(snapshots: Sequence[Snapshot], at: date) -> tuple[str, date | None, date | None]:
+    """(status, valid_from, valid_until) on day `at`, from the snapshots in recorded order."""
+    current: Snapshot | None = None
+    for snap in snapshots:
+        if snap.on <= at:
+            current = snap
+    if current is None:
+        return NONE, None, None
+    state = ApprovalState(status=current.status, valid_from=current.valid_from,
+                          valid_until=current.valid_until)
+    return effective_status(state, at), current.valid_from, current.valid_until
+
+
+def days_between(start: date, end: date) -> int:
+    return (end - start).days
+
+
+def median_days(pairs: Iterable[tuple[date, date]]) -> float | None:
+    spans = [days_between(a, b) for a, b in pairs]
+    return float(median(spans)) if spans else None

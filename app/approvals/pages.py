@@ -1,0 +1,212 @@
+"""HTML pages: the public register, the approvers' dashboard, a solution's approval case
+(history, evidence plan and the decision forms), the status badge shown on a solution's
+page, and the iCalendar feed of deadlines."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from litestar import Controller, MediaType, Request, Response
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlalchemy.orm import Session
+
+from app.accounts.principal import Principal
+from app.approvals import lifecycle as lc
+from app.approvals import services as svc
+from app.approvals.api import register_filter
+from app.approvals.ical import build_calendar
+from app.approvals.schemas import EventIn
+from app.catalogue.enums import Purpose, RegulatoryClass
+from app.catalogue.services import PageRequest, require
+from app.errors import Conflict, ValidationFailed
+from app.web.rendering import language_of, render, validate_form
+from app.web.routing import get, post
+
+FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+MILESTONE_ROWS = 4
+DATE_FIELDS = ("on", "valid_from", "valid_until", "evidence_due")
+
+
+def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:
+    lang = language_of(request)
+
+    def area_label(code: str, areas: dict[str, Any]) -> str:
+        area = areas.get(code)
+        if area is None:
+            return code
+        return area.name_en if lang == "en" else area.name_da
+
+    def parse_day(value: str | None) -> date | None:
+        return date.fromisoformat(value) if value else None
+
+    response = render(request, template, status_code=status_code, area_label=area_label,
+                      parse_day=parse_day, **context)
+    response.headers["Vary"] = "HX-Request, Cookie"
+    return response
+
+
+def _pager(filters: dict[str, Any], page: PageRequest, total: int) -> dict[str, Any]:
+    from urllib.parse import urlencode
+
+    def url(offset: int) -> str:
+        params = {k: v for k, v in filters.items() if v}
+        if offset:
+            params["offset"] = offset
+        return "/register" + (f"?{urlencode(params)}" if params else "")
+
+    return {"total": total, "first": page.offset + 1 if total else 0,
+            "last": min(page.offset + page.limit, total),
+            "prev_url": url(max(page.offset - page.limit, 0)) if page.offset > 0 else None,
+            "next_url": url(page.offset + page.limit) if page.offset + page.limit < total else None}
+
+
+# ---- the public register -------------------------------------------------------------------
+
+
+class RegisterPages(Controller):
+    path = "/register"
+    include_in_schema = False
+
+    @get("/")
+    def list(self, request: Request, db: Session, page: PageRequest, status: str | None = None,
+             treatment_area: str | None = None, purpose: str | None = None,
+             regulatory_class: str | None = None, q: str | None = None) -> Template:
+        filters = {
+            "q": (q or "").strip(), "status": status if status in lc.REGISTER_STATUSES else "",
+            "treatment_area": treatment_area or "",
+            "purpose": purpose if purpose in {p.value for p in Purpose} else "",
+            "regulatory_class": regulatory_class if regulatory_class in {r.value for r in RegulatoryClass}
+            else ""}
+        flt = register_filter(**{k: v or None for k, v in filters.items()})
+        items, total = svc.register(db, flt, page)
+        areas = svc.treatment_area_list(db)
+        if language_of(request) == "en":
+            areas.sort(key=lambda a: a.name_en)
+        return _page(request, "approvals/register.html", items=items, filters=filters,
+                     pager=_pager(filters, page, total), areas=areas,
+                     areas_by_code={a.code: a for a in areas}, statuses=lc.REGISTER_STATUSES,
+                     purposes=[p.value for p in Purpose],
+                     regulatory_classes=[r.value for r in RegulatoryClass], today=svc.today())
+
+    @get("/{number:str}")
+    def detail(self, request: Request, db: Session, number: str) -> Template:
+        case = svc.register_case(db, number)
+        areas = {a.code: a for a in svc.treatment_area_list(db)}
+        orgs = svc.organisations_using(db, [case.solution_id]).get(case.solution_id, [])
+        entry = svc.register_entry(case, areas, orgs, svc.today())
+        return _page(request, "approvals/register_detail.html", entry=entry, case=case,
+                     areas_by_code=areas, history=svc.events_of(db, case))
+
+
+# ---- approvers' pages ----------------------------------------------------------------------
+
+
+def _form_event(raw: dict[str, Any]) -> dict[str, Any]:
+    """A posted decision form as EventIn input (blank fields left out)."""
+    def one(key: str) -> str:
+        value = raw.get(key, "")
+        return (value[-1] if isinstance(value, list) else value or "").strip()
+
+    def many(key: str) -> list[str]:
+        value = raw.get(key, [])
+        return [v for v in (value if isinstance(value, list) else [value]) if v]
+
+    data: dict[str, Any] = {"event": one("event")}
+    for key in (*DATE_FIELDS, "reason", "conditions", "indications", "evidence_url", "milestone_id",
+                "version"):
+        if one(key):
+            data[key] = one(key)
+    data["treatment_areas"] = many("treatment_areas")
+    data["assessment_ids"] = many("assessment_ids")
+    milestones = []
+    for i in range(1, MILESTONE_ROWS + 1):
+        title, due = one(f"milestone_title_{i}"), one(f"milestone_due_{i}")
+        if title or due:
+            milestones.append({"title": title, "due": due or None})
+    if milestones:
+        data["milestones"] = milestones
+    return data
+
+
+class ApprovalPages(Controller):
+    path = "/approvals"
+    include_in_schema = False
+
+    @get("/")
+    def dashboard(self, request: Request, db: Session, principal: Principal) -> Template:
+        data = svc.dashboard(db, principal)
+        secret = request.app.state.settings.secret_key
+        feed = (f"{str(request.base_url).rstrip('/')}/approvals/calendar.ics?user={principal.id}"
+                f"&token={svc.calendar_token(secret, principal.id or 0)}")
+        return _page(request, "approvals/dashboard.html", d=data, feed_url=feed,
+                     windows=svc.WINDOWS)
+
+    def _case_page(self, request: Request, db: Session, principal: Principal, slug: str,
+                   error_event: str | None = None, errors: dict[str, str] | None = None,
+                   values: dict[str, Any] | None = None, status_code: int = 200) -> Template:
+        solution, case = svc.get_solution_and_case(db, principal, slug)
+        now = svc.today()
+        view = svc.case_view(db, principal, solution, case, now)
+        areas = svc.treatment_area_list(db)
+        if language_of(request) == "en":
+            areas.sort(key=lambda a: a.name_en)
+        may_decide = principal.can("approval.decide")
+        may_apply = principal.can("approval.apply") and (
+            principal.role != "vendor" or principal.vendor_id == solution.vendor_id)
+        forms = [e for e in view["allowed_events"]
+                 if (e == lc.APPLY and may_apply) or (e != lc.APPLY and may_decide)]
+        default_values = {"treatment_areas": [t.code for t in solution.treatment_areas]}
+        return _page(request, "approvals/case.html", status_code=status_code, solution=solution,
+                     case=case, view=view, forms=forms, areas=areas,
+                     areas_by_code={a.code: a for a in areas},
+                     assessments=svc.completed_assessments(db, solution) if may_decide else [],
+                     history=svc.events_of(db, case), error_event=error_event, errors=errors or {},
+                     values=values or default_values, today=now, milestone_rows=MILESTONE_ROWS,
+                     staff=principal.can("approval.dashboard"))
+
+    @get("/solutions/{slug:str}")
+    def case(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
+        if not principal.is_authenticated:
+            require(principal, "approval.apply")
+        return self._case_page(request, db, principal, slug)
+
+    @post("/solutions/{slug:str}", media_type=MediaType.HTML)
+    def record(self, request: Request, db: Session, principal: Principal, slug: str,
+               data: FormBody) -> Any:
+        raw = _form_event(data)
+        kind = raw.get("event", "")
+        parsed, errors = validate_form(EventIn, raw, language_of(request))
+        if parsed is None:
+            return self._case_page(request, db, principal, slug, kind, errors, raw, 400)
+        try:
+            case = svc.record_event(db, principal, slug, parsed)
+        except svc.ApprovalRefused as exc:
+            return self._case_page(request, db, principal, slug, kind, exc.errors, raw, exc.status_code)
+        except ValidationFailed as exc:
+            return self._case_page(request, db, principal, slug, kind, exc.errors, raw, 400)
+        except Conflict as exc:
+            return self._case_page(request, db, principal, slug, kind, {"event": str(exc)}, raw, 409)
+        return Redirect(f"/approvals/solutions/{case.solution.slug}?saved={kind}", status_code=303)
+
+    @get("/solutions/{slug:str}/badge")
+    def badge(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
+        solution, case = svc.get_solution_and_case(db, principal, slug)
+        view = svc.case_view(db, principal, solution, case)
+        return _page(request, "approvals/_badge.html", solution=solution, view=view,
+                     staff=principal.can("approval.dashboard"))
+
+    @get("/calendar.ics")
+    def calendar(self, request: Request, db: Session, principal: Principal, user: int | None = None,
+                 token: str | None = None) -> Response[bytes]:
+        if not (principal.is_authenticated and principal.can("approval.dashboard")):
+            svc.calendar_user(db, request.app.state.settings.secret_key, user, token)
+        body = build_calendar(svc.calendar_deadlines(db), str(request.base_url).rstrip("/"))
+        return Response(body, media_type="text/calendar; charset=utf-8",
+                        headers={"Content-Disposition": 'inline; filename="blaastempel-deadlines.ics"',
+                                 "Cache-Control": "private, max-age=300"})
+
+
+ROUTES = [RegisterPages, ApprovalPages]

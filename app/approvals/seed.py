@@ -1,0 +1,109 @@
+"""Demo decisions (data/demo/decisions.yaml), loaded by `seed --demo`.
+
+Dates in the file are days relative to the seeding day. Every event goes through the
+same service (and so the same lifecycle rules) as a real decision. A solution that
+already has an approval case is skipped, so seeding twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.accounts.principal import Principal
+from app.approvals import lifecycle as lc
+from app.approvals import services as svc
+from app.approvals.schemas import EventIn
+from app.assessment.models import Assessment, AssessmentTransition
+from app.catalogue.models import Solution
+
+DEMO_NOTE = "Demo-vurdering (minimal, oprettet af seed --demo til demo-godkendelser; ingen svar)"
+
+
+def _user(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        raise ValueError(f"decisions.yaml: no user {email} (seed the demo users first)")
+    return user
+
+
+def _principal(user: User) -> Principal:
+    return Principal(id=user.id, email=user.email, name=user.name, role=user.role,
+                     organisation_id=user.organisation_id, vendor_id=user.vendor_id)
+
+
+def demo_assessment(session: Session, solution: Solution, author: User, reviewer: User,
+                    framework: dict[str, str], completed_on: date) -> Assessment:
+    """A minimal completed assessment, clearly marked as demo data in its history."""
+    at = datetime.combine(completed_on, time(12, 0), tzinfo=UTC)
+    assessment = Assessment(solution_id=solution.id, framework_id=framework["id"],
+                            framework_version=str(framework["version"]), scope_answers={},
+                            status="completed", number=1, author_id=author.id, reviewer_id=reviewer.id,
+                            completed_at=at)
+    for from_status, to_status, actor in ((None, "draft", author), ("draft", "submitted", author),
+                                          ("submitted", "in_review", reviewer),
+                                          ("in_review", "completed", reviewer)):
+        assessment.transitions.append(AssessmentTransition(from_status=from_status, to_status=to_status,
+                                                           actor_id=actor.id, comment=DEMO_NOTE))
+    session.add(assessment)
+    session.flush()
+    return assessment
+
+
+def _event_in(row: dict[str, Any], day0: date, case: Any, assessment_ids: list[int]) -> EventIn:
+    def day(key: str) -> date | None:
+        return day0 + timedelta(days=int(row[key])) if row.get(key) is not None else None
+
+    data: dict[str, Any] = {"event": row["event"], "on": day("day"), "reason": row.get("reason"),
+                            "conditions": row.get("conditions"), "indications": row.get("indications"),
+                            "treatment_areas": row.get("treatment_areas", []),
+                            "evidence_due": day("evidence_due"), "evidence_url": row.get("evidence_url"),
+                            "milestones": [{"title": m["title"], "due": day0 + timedelta(days=int(m["due"]))}
+                                           for m in row.get("milestones", [])]}
+    if row["event"] in lc.DECISIONS:
+        data["assessment_ids"] = assessment_ids
+    if row.get("milestone"):
+        data["milestone_id"] = case.milestones[int(row["milestone"]) - 1].id
+    if row.get("extend_months"):
+        data["valid_until"] = lc.add_months(case.valid_until, int(row["extend_months"]))
+    return EventIn(**data)
+
+
+def seed_decisions(session: Session, data_dir: Path, today: date | None = None) -> int:
+    """Load the demo decisions; answers how many solutions got a case."""
+    path = data_dir / "demo" / "decisions.yaml"
+    if not path.exists():
+        return 0
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    day0 = today or svc.today()
+    approver = _principal(_user(session, spec["approver"]))
+    author, reviewer = _user(session, spec["author"]), _user(session, spec["reviewer"])
+    created = 0
+    for entry in spec["solutions"]:
+        solution = session.scalar(select(Solution).where(Solution.slug == entry["solution"]))
+        if solution is None or svc.case_for(session, solution) is not None:
+            continue
+        first_decision = min(int(e["day"]) for e in entry["events"] if e["event"] in lc.DECISIONS) \
+            if any(e["event"] in lc.DECISIONS for e in entry["events"]) else 0
+        assessment = demo_assessment(session, solution, author, reviewer, spec["framework"],
+                                     day0 + timedelta(days=first_decision - int(entry.get("assessed", 10))))
+        for row in entry["events"]:
+            case = svc.case_for(session, solution)
+            if row["event"] == lc.EXPIRE:
+                assert case is not None and case.valid_until is not None
+                svc.record_event(session, Principal(id=None, email="", name="system", role="system"),
+                                 solution.id, EventIn(event="expire", on=case.valid_until + timedelta(days=1),
+                                                      reason="the temporary approval reached its end date"),
+                                 on_day=day0, actor_label=svc.SYSTEM_LABEL)
+                continue
+            svc.record_event(session, approver, solution.id, _event_in(row, day0, case, [assessment.id]),
+                             on_day=day0)
+        created += 1
+    session.flush()
+    return created

@@ -1,0 +1,51 @@
+"""HTML pages: the public register, the dashboard, the case page and its forms."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from app.approvals import services as svc
+from tests.approvals.helpers import completed_assessment, make_solution
+from tests.helpers import login
+
+
+def test_register_is_public_and_filterable(client: Any) -> None:
+    r = client.get("/register")
+    assert r.status_code == 200 and "Liva" in r.text and "BT-" in r.text
+    assert "<script>" not in r.text
+    r = client.get("/register", params={"status": "revoked"})
+    assert "Ada" in r.text and "Liva" not in r.text
+    number = re.search(r'href="/register/(BT-\d{4}-\d{4})"', r.text).group(1)
+    detail = client.get(f"/register/{number}")
+    assert detail.status_code == 200 and ("no longer valid" in detail.text or "ikke længere" in detail.text)
+
+
+def test_dashboard_needs_an_approver(client: Any) -> None:
+    assert client.get("/approvals", follow_redirects=False).status_code in (302, 303)
+    login(client, "approver")
+    r = client.get("/approvals")
+    assert r.status_code == 200 and "calendar.ics?user=" in r.text and "SelfBack" in r.text
+
+
+def test_refusal_is_shown_next_to_the_form(client: Any, db: Any) -> None:
+    solution = make_solution(db)
+    aid = completed_assessment(db, solution, author="assessor", reviewer="assessor2")
+    login(client, "approver")
+    page = client.get(f"/approvals/solutions/{solution.slug}")
+    assert page.status_code == 200 and 'id="form-apply"' in page.text
+    token = client.cookies.get("csrftoken", "")
+    r = client.post(f"/approvals/solutions/{solution.slug}",
+                    data={"event": "apply", "on": svc.today().isoformat(), "_csrf_token": token},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    end_too_late = (svc.today() + timedelta(days=340)).isoformat()
+    r = client.post(f"/approvals/solutions/{solution.slug}", data={
+        "event": "approve_temporarily", "on": svc.today().isoformat(), "evidence_due": end_too_late,
+        "milestone_title_1": "Data", "milestone_due_1": (svc.today() + timedelta(days=30)).isoformat(),
+        "treatment_areas": "kol", "assessment_ids": str(aid), "reason": "lovende", "_csrf_token": token})
+    assert r.status_code == 409 and r.headers["content-type"].startswith("text/html")
+    assert 'id="form-approve_temporarily-errors"' in r.text and "rule T4" in r.text
+    badge = client.get(f"/approvals/solutions/{solution.slug}/badge")
+    assert badge.status_code == 200 and "approval-status" in badge.text
