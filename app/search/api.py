@@ -1,0 +1,83 @@
+"""GET /api/search: one query over solutions, projects and needs, with facet counts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from litestar import Request
+from litestar.exceptions import HTTPException
+from litestar.params import Parameter
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from app.search.backend import FACETS, SORTS, SearchQuery
+from app.search.outbox import is_stale
+from app.search.services import run_search
+from app.web.routing import get
+
+Multi = Annotated[list[str] | None, Parameter(required=False)]
+
+
+class HitOut(BaseModel):
+    type: str
+    id: int
+    slug: str
+    title: str
+    snippet: str
+    url: str
+    approval_status: str | None = None
+    adoption: int = 0
+
+
+class FacetCountOut(BaseModel):
+    value: str
+    count: int
+    selected: bool
+
+
+class SearchOut(BaseModel):
+    hits: list[HitOut]
+    total: int
+    facets: dict[str, list[FacetCountOut]]
+    limit: int
+    offset: int
+    backend: str
+    stale: bool
+
+
+@get("/api/search", tags=["search"], summary="Search solutions, projects and needs",
+     description=(
+         "Free text (Danish stemming, prefix and one-typo tolerance) combined with facets: "
+         "AND across facets, OR within one (repeat a parameter for several values). `title` "
+         "and `snippet` are HTML: the text is escaped and matches are wrapped in `<mark>`. "
+         f"Facets: {', '.join(FACETS)}. Sort: {', '.join(SORTS)}."))
+def api_search(
+    request: Request, db: Session,
+    q: str = "",
+    type: Multi = None,
+    purpose: Multi = None, treatment_area: Multi = None, approval_status: Multi = None,
+    regulatory_class: Multi = None, target_users: Multi = None, origin: Multi = None,
+    vendor_country: Multi = None, region: Multi = None, municipality: Multi = None,
+    assessment_outcome: Multi = None,
+    sort: Annotated[str, Parameter(description="relevance | name | newest | adoption")] = "relevance",
+    limit: Annotated[int, Parameter(ge=0, le=100)] = 20,
+    offset: Annotated[int, Parameter(ge=0)] = 0,
+) -> SearchOut:
+    values = locals()
+    filters = {f: values[f] for f in FACETS if values.get(f)}
+    query = SearchQuery.make(q=q, filters=filters, sort=sort, limit=limit, offset=offset)
+    backend = request.app.state.search_backend
+    outcome = run_search(db, backend, query)
+    if outcome.result is None:
+        raise HTTPException(status_code=503, detail="search is unavailable; try again shortly")
+    result = outcome.result
+    return SearchOut(
+        hits=[HitOut(**{k: v for k, v in asdict(h).items() if k != "score"}) for h in result.hits],
+        total=result.total,
+        facets={k: [FacetCountOut(**asdict(c)) for c in v] for k, v in result.facets.items()},
+        limit=query.limit, offset=query.offset, backend=request.app.state.search_backend_name,
+        stale=is_stale(db))
+
+
+ROUTES: list[Any] = [api_search]

@@ -1,0 +1,125 @@
+"""The one search contract: SearchQuery in, SearchResult out, whichever engine answers.
+
+Three engines implement SearchBackend (SQLite FTS5, PostgreSQL full-text search,
+Meilisearch). Everything else (the page, the API, the CLI, the indexer) only talks to
+this Protocol.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+from sqlalchemy.orm import Session
+
+DOC_TYPES = ("solution", "project", "need")
+# Facet name -> which document types carry it. `type` is a facet too (grouping tabs).
+FACETS = (
+    "type", "purpose", "treatment_area", "approval_status", "regulatory_class", "target_users",
+    "origin", "vendor_country", "region", "municipality", "assessment_outcome",
+)
+SORTS = ("relevance", "name", "newest", "adoption")
+MAX_LIMIT = 100
+MAX_QUERY_CHARS = 500  # longer input is cut (a 5,000-character paste is not an error)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    q: str = ""
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # facet -> OR'd values
+    sort: str = "relevance"
+    limit: int = 20
+    offset: int = 0
+    with_facets: bool = True
+    exclude: tuple[str, ...] = ()  # doc ids ("project:12") left out of hits (prior art)
+    match_any: bool = False  # OR the query's words instead of AND (prior art: "similar to")
+
+    @classmethod
+    def make(cls, q: str | None = "", filters: dict[str, Any] | None = None, sort: str | None = None,
+             limit: int | None = 20, offset: int | None = 0, **kw: Any) -> SearchQuery:
+        """A normalised query: unknown facets dropped, values de-duplicated, bounds clamped."""
+        clean: dict[str, tuple[str, ...]] = {}
+        for key, values in (filters or {}).items():
+            if key not in FACETS or values in (None, "", [], ()):
+                continue
+            items = [values] if isinstance(values, str) else list(values)
+            vals = tuple(dict.fromkeys(str(v)[:100] for v in items if str(v).strip()))
+            if vals:
+                clean[key] = vals
+        return cls(q=(q or "")[:MAX_QUERY_CHARS], filters=clean,
+                   sort=sort if sort in SORTS else "relevance",
+                   limit=max(0, min(int(limit if limit is not None else 20), MAX_LIMIT)),
+                   offset=max(0, int(offset or 0)), **kw)
+
+
+@dataclass
+class Hit:
+    type: str
+    id: int
+    slug: str
+    title: str  # HTML: escaped text with <mark> around matches
+    snippet: str  # HTML, same rule
+    url: str
+    approval_status: str | None = None
+    adoption: int = 0
+    score: float | None = None
+
+
+@dataclass
+class FacetCount:
+    value: str
+    count: int
+    selected: bool = False
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    total: int
+    facets: dict[str, list[FacetCount]]
+    engine_ms: float = 0.0  # time spent inside the engine (bench: our overhead vs raw)
+
+
+@dataclass
+class Document:
+    """One searchable record, as every engine indexes it."""
+
+    doc_id: str  # "solution:42"
+    type: str
+    pk: int
+    slug: str
+    title: str
+    body: str
+    url: str
+    facets: dict[str, list[str]]
+    sort_name: str
+    created_at: datetime | None
+    adoption: int = 0
+
+    @property
+    def approval_status(self) -> str | None:
+        values = self.facets.get("approval_status")
+        return values[0] if values else None
+
+
+class SearchUnavailable(RuntimeError):
+    """The engine did not answer (down, timed out). Writes still succeed; the outbox waits."""
+
+
+@runtime_checkable
+class SearchBackend(Protocol):
+    name: str
+
+    def search(self, session: Session, query: SearchQuery) -> SearchResult:
+        """Answer a query. `session` is a read session on the application database."""
+
+    def apply(self, session: Session, upserts: list[Document], deletes: list[str]) -> None:
+        """Idempotently upsert/delete documents. DB engines write in `session`'s transaction
+        (so the index and the outbox commit together); external engines write directly."""
+
+    def clear(self, session: Session) -> None:
+        """Empty the index (before a full rebuild) and apply the index settings."""
+
+    def raw_query_ms(self, session: Session, query: SearchQuery) -> float:
+        """Time of the engine's own query for `query` alone (benchmark)."""

@@ -1,0 +1,174 @@
+"""Meilisearch: used when MEILI_URL and MEILI_KEY are set. The app applies the index
+settings itself (searchable, filterable and sortable attributes, synonyms, typo
+tolerance) on start-up and before every rebuild.
+
+Danish: Meilisearch has no Danish stemmer, so each document also carries our Snowball
+stems (title_s, body_s) and the query is sent with its stems; typo tolerance is
+Meilisearch's own, set to the register's rule (one typo from five letters, never two).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.search.backend import (
+    FACETS,
+    Document,
+    FacetCount,
+    Hit,
+    SearchQuery,
+    SearchResult,
+    SearchUnavailable,
+)
+from app.search.text import MARK_END, MARK_START, analyse, marked_to_html, stem
+
+INDEX = "blaastempel"
+SETTINGS: dict[str, Any] = {
+    "searchableAttributes": ["title", "title_s", "body", "body_s"],
+    "filterableAttributes": list(FACETS),
+    "sortableAttributes": ["sort_name", "created_ts", "adoption"],
+    "displayedAttributes": ["*"],
+    "synonyms": {"kol": ["lungesygdom"], "lænderygsmerter": ["rygsmerter"], "genoptræning": ["rehabilitering"]},
+    "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 255}},
+    "pagination": {"maxTotalHits": 1_000_000},
+    "faceting": {"maxValuesPerFacet": 200},
+    "rankingRules": ["words", "typo", "proximity", "attribute", "sort", "exactness"],
+}
+
+
+def _meili_id(doc_id: str) -> str:
+    return doc_id.replace(":", "-")
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class MeiliBackend:
+    name = "meilisearch"
+
+    def __init__(self, url: str, key: str, index: str = INDEX) -> None:
+        import meilisearch
+
+        self.client = meilisearch.Client(url, key, timeout=3)
+        self.index_name = index
+        self._settings_applied = False
+
+    def _index(self) -> Any:
+        if not self._settings_applied:
+            self.apply_settings()
+        return self.client.index(self.index_name)
+
+    def apply_settings(self) -> None:
+        try:
+            task = self.client.create_index(self.index_name, {"primaryKey": "id"})
+            self.client.wait_for_task(task.task_uid)
+            task = self.client.index(self.index_name).update_settings(SETTINGS)
+            self.client.wait_for_task(task.task_uid, timeout_in_ms=30_000)
+        except Exception as exc:
+            raise SearchUnavailable(f"Meilisearch: {exc}") from exc
+        self._settings_applied = True
+
+    @staticmethod
+    def _doc(d: Document) -> dict[str, Any]:
+        from app.search.text import stems_text
+
+        return {"id": _meili_id(d.doc_id), "doc_id": d.doc_id, "type": d.type, "pk": d.pk,
+                "slug": d.slug, "title": d.title, "body": d.body, "url": d.url,
+                "title_s": stems_text(d.title), "body_s": stems_text(d.body),
+                "sort_name": d.sort_name, "adoption": d.adoption,
+                "created_ts": d.created_at.timestamp() if d.created_at else 0,
+                **{f: d.facets.get(f, []) for f in FACETS}}
+
+    def apply(self, session: Session, upserts: list[Document], deletes: list[str]) -> None:
+        try:
+            index = self._index()
+            tasks = []
+            if upserts:
+                tasks.append(index.add_documents([self._doc(d) for d in upserts]))
+            if deletes:
+                tasks.append(index.delete_documents([_meili_id(d) for d in deletes]))
+            for task in tasks:
+                done = self.client.wait_for_task(task.task_uid, timeout_in_ms=30_000)
+                if getattr(done, "status", "succeeded") == "failed":
+                    raise SearchUnavailable(f"Meilisearch task failed: {done.error}")
+        except SearchUnavailable:
+            raise
+        except Exception as exc:
+            raise SearchUnavailable(f"Meilisearch: {exc}") from exc
+
+    def clear(self, session: Session) -> None:
+        with contextlib.suppress(Exception):  # no index yet
+            self.client.wait_for_task(self.client.index(self.index_name).delete().task_uid)
+        self._settings_applied = False
+        self.apply_settings()
+
+    def _filter(self, filters: dict[str, tuple[str, ...]], skip: str | None = None,
+                exclude: tuple[str, ...] = ()) -> list[Any]:
+        out: list[Any] = [[f"{facet} = {_quote(v)}" for v in vals]
+                          for facet, vals in filters.items() if facet != skip]
+        out += [f"doc_id != {_quote(d)}" for d in exclude]
+        return out
+
+    def _q(self, query: SearchQuery) -> str:
+        groups = analyse(query.q, None)
+        return " ".join(dict.fromkeys(w for g in groups for w in (g[0], stem(g[0]))))
+
+    def _sort(self, query: SearchQuery) -> list[str] | None:
+        return {"name": ["sort_name:asc"], "newest": ["created_ts:desc"],
+                "adoption": ["adoption:desc", "sort_name:asc"]}.get(query.sort)
+
+    def search(self, session: Session, query: SearchQuery) -> SearchResult:
+        q = self._q(query)
+        main: dict[str, Any] = {
+            "indexUid": self.index_name, "q": q, "limit": query.limit, "offset": query.offset,
+            "filter": self._filter(query.filters, exclude=query.exclude),
+            "attributesToHighlight": ["title", "body"], "attributesToCrop": ["body"], "cropLength": 30,
+            "highlightPreTag": MARK_START, "highlightPostTag": MARK_END,
+            "matchingStrategy": "last" if query.match_any else "all",
+        }
+        if query.with_facets:
+            main["facets"] = list(FACETS)
+        if self._sort(query):
+            main["sort"] = self._sort(query)
+        queries = [main]
+        if query.with_facets:
+            for facet in query.filters:  # disjunctive counts: the facet's own filter left out
+                queries.append({"indexUid": self.index_name, "q": q, "limit": 0, "facets": [facet],
+                                "filter": self._filter(query.filters, skip=facet, exclude=query.exclude),
+                                "matchingStrategy": main["matchingStrategy"]})
+        start = time.perf_counter()
+        try:
+            self._index()
+            answers = self.client.multi_search(queries)["results"]
+        except Exception as exc:
+            raise SearchUnavailable(f"Meilisearch: {exc}") from exc
+        engine_ms = (time.perf_counter() - start) * 1000
+        first = answers[0]
+        distribution: dict[str, dict[str, int]] = dict(first.get("facetDistribution") or {})
+        for facet, answer in zip(query.filters, answers[1:], strict=False):
+            distribution[facet] = (answer.get("facetDistribution") or {}).get(facet, {})
+        facets: dict[str, list[FacetCount]] = {}
+        for facet in FACETS if query.with_facets else ():
+            selected = set(query.filters.get(facet, ()))
+            counts = [FacetCount(v, int(n), v in selected) for v, n in distribution.get(facet, {}).items()]
+            counts += [FacetCount(v, 0, True) for v in selected - {c.value for c in counts}]
+            facets[facet] = sorted((c for c in counts if c.count or c.selected), key=lambda c: (-c.count, c.value))
+        hits = []
+        for h in first.get("hits", []):
+            formatted = h.get("_formatted") or {}
+            hits.append(Hit(type=h["type"], id=int(h["pk"]), slug=h["slug"],
+                            title=marked_to_html(formatted.get("title", h["title"])),
+                            snippet=marked_to_html(formatted.get("body", h["body"])), url=h["url"],
+                            adoption=int(h.get("adoption", 0)),
+                            approval_status=(h.get("approval_status") or [None])[0]
+                            if h["type"] == "solution" else None))
+        total = int(first.get("estimatedTotalHits", first.get("totalHits", len(hits))))
+        return SearchResult(hits=hits, total=total, facets=facets, engine_ms=engine_ms)
+
+    def raw_query_ms(self, session: Session, query: SearchQuery) -> float:
+        return self.search(session, query).engine_ms

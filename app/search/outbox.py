@@ -1,0 +1,234 @@
+"""Nothing lost: the search outbox.
+
+A session hook queues an outbox row for every change to a searchable record (and to
+records that change documents: vendors, project links, endorsements, assessments) in
+the SAME transaction as the change: roll the change back and the row is gone too.
+After a commit the indexer drains the outbox into the engine (idempotent upserts); a
+background loop catches up whatever is left (engine down, another worker's commit,
+bulk loads). Nothing else writes to an index. On PostgreSQL several workers drain side
+by side: each batch is claimed with FOR UPDATE SKIP LOCKED.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, delete, event, func, inspect, select, update
+from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
+
+from app.assessment.models import Assessment
+from app.catalogue.models import Need, NeedEndorsement, Project, Solution, Vendor, project_solution
+from app.search.backend import SearchBackend
+from app.search.documents import build_documents
+from app.search.models import search_outbox
+
+log = logging.getLogger("blaastempel.search")
+STALE_AFTER = timedelta(seconds=5)
+_KEYS = "search_outbox_keys"
+_NEW = "search_outbox_new"
+_DIRTY = "search_outbox_dirty"
+
+
+def _solutions_of_projects(session: Session, project_ids: list[int]) -> set[tuple[str, int]]:
+    if not project_ids:
+        return set()
+    rows = session.execute(select(project_solution.c.solution_id)
+                           .where(project_solution.c.project_id.in_(project_ids)))
+    return {("solution", r[0]) for r in rows}
+
+
+def _keys_for(session: Session, obj: Any) -> set[tuple[str, int]]:
+    """The documents a changed object appears in."""
+    keys: set[tuple[str, int]] = set()
+    if isinstance(obj, Solution) and obj.id:
+        keys.add(("solution", obj.id))
+        rows = session.execute(select(project_solution.c.project_id)
+                               .where(project_solution.c.solution_id == obj.id))
+        keys |= {("project", r[0]) for r in rows}
+    elif isinstance(obj, Project) and obj.id:
+        keys.add(("project", obj.id))
+        keys |= _solutions_of_projects(session, [obj.id])
+        state = inspect(obj)
+        if "solutions" in state.attrs:
+            hist = state.attrs.solutions.history
+            keys |= {("solution", s.id) for s in [*(hist.added or ()), *(hist.deleted or ())] if s.id}
+    elif isinstance(obj, Need) and obj.id:
+        keys.add(("need", obj.id))
+    elif isinstance(obj, NeedEndorsement) and obj.need_id:
+        keys.add(("need", obj.need_id))
+    elif isinstance(obj, Assessment) and obj.solution_id:
+        keys.add(("solution", obj.solution_id))
+    elif isinstance(obj, Vendor) and obj.id:
+        rows = session.execute(select(Solution.id).where(Solution.vendor_id == obj.id))
+        keys |= {("solution", r[0]) for r in rows}
+    return keys
+
+
+_WATCHED = (Solution, Project, Need, NeedEndorsement, Assessment, Vendor)
+
+
+@event.listens_for(Session, "before_flush")
+def _collect(session: Session, _ctx: UOWTransaction, _instances: Any) -> None:
+    keys: set[tuple[str, int]] = session.info.setdefault(_KEYS, set())
+    with session.no_autoflush:
+        for obj in list(session.dirty):
+            if isinstance(obj, _WATCHED) and session.is_modified(obj, include_collections=True):
+                keys |= _keys_for(session, obj)
+        for obj in list(session.deleted):
+            if isinstance(obj, _WATCHED):
+                keys |= _keys_for(session, obj)
+    session.info.setdefault(_NEW, []).extend(o for o in session.new if isinstance(o, _WATCHED))
+
+
+@event.listens_for(Session, "after_flush")
+def _enqueue(session: Session, _ctx: UOWTransaction) -> None:
+    keys: set[tuple[str, int]] = session.info.pop(_KEYS, set())
+    for obj in session.info.pop(_NEW, []):
+        keys |= _keys_for(session, obj)
+    if not keys:
+        return
+    now = datetime.now(UTC)
+    session.execute(search_outbox.insert(), [
+        {"doc_type": t, "pk": pk, "enqueued_at": now, "attempts": 0} for t, pk in sorted(keys)])
+    session.info[_DIRTY] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if not session.info.pop(_DIRTY, False):
+        return
+    try:
+        bind = session.get_bind()
+    except Exception:
+        return
+    engine = bind if isinstance(bind, Engine) else getattr(bind, "engine", None)
+    indexer = _INDEXERS.get(engine) if engine is not None else None
+    if indexer is not None:
+        indexer.drain_quietly()
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    for key in (_KEYS, _NEW, _DIRTY):
+        session.info.pop(key, None)
+
+
+
+
+def enqueue(session: Session, keys: list[tuple[str, int]]) -> None:
+    """Queue documents by hand (code that writes with Core statements, bypassing the ORM)."""
+    if keys:
+        now = datetime.now(UTC)
+        session.execute(search_outbox.insert(), [
+            {"doc_type": t, "pk": pk, "enqueued_at": now, "attempts": 0} for t, pk in keys])
+        session.info[_DIRTY] = True
+
+
+_INDEXERS: weakref.WeakKeyDictionary[Engine, Indexer] = weakref.WeakKeyDictionary()
+
+
+class Indexer:
+    """Applies the outbox to one backend. Registered per engine so commits can wake it."""
+
+    def __init__(self, session_factory: sessionmaker[Session], backend: SearchBackend,
+                 batch_size: int = 500) -> None:
+        self.session_factory = session_factory
+        self.backend = backend
+        self.batch_size = batch_size
+        self._local = threading.local()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        engine = session_factory.kw.get("bind")
+        if engine is not None:
+            _INDEXERS[engine] = self
+
+    def drain(self, max_batches: int | None = None) -> int:
+        """Apply pending outbox rows; returns how many were applied. Raises on engine errors
+        (after recording them on the rows, which stay queued)."""
+        done = 0
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            with self.session_factory() as session, session.begin():
+                stmt = select(search_outbox.c.id, search_outbox.c.doc_type, search_outbox.c.pk) \
+                    .order_by(search_outbox.c.id).limit(self.batch_size)
+                if session.get_bind().dialect.name == "postgresql":
+                    stmt = stmt.with_for_update(skip_locked=True)
+                rows = session.execute(stmt).all()
+                if not rows:
+                    break
+                ids = [r.id for r in rows]
+                try:
+                    docs, deletes = build_documents(session, {(r.doc_type, r.pk) for r in rows})
+                    self.backend.apply(session, docs, deletes)
+                except Exception as exc:
+                    session.rollback()
+                    self._record_failure(ids, exc)
+                    raise
+                session.execute(delete(search_outbox).where(search_outbox.c.id.in_(ids)))
+            done += len(rows)
+            batches += 1
+        return done
+
+    def _record_failure(self, ids: list[int], exc: Exception) -> None:
+        try:
+            with self.session_factory() as session, session.begin():
+                session.execute(update(search_outbox).where(search_outbox.c.id.in_(ids)).values(
+                    attempts=search_outbox.c.attempts + 1, last_error=str(exc)[:1000]))
+        except Exception:
+            log.exception("could not record the search indexing failure")
+
+    def drain_quietly(self, max_batches: int | None = 20) -> int:
+        """After a commit: never fails the caller; whatever is left waits for the catch-up."""
+        if getattr(self._local, "busy", False):
+            return 0
+        self._local.busy = True
+        try:
+            return self.drain(max_batches)
+        except Exception as exc:
+            log.warning("search index not updated (%s); the outbox keeps the changes", exc)
+            return 0
+        finally:
+            self._local.busy = False
+
+    # -- background catch-up --------------------------------------------------------------
+    def start(self, interval: float = 2.0, first_batches: int = 10) -> None:
+        """Drain a first few batches now (a small backlog is indexed before the first
+        request), then keep catching up in a background thread."""
+        if self._thread is not None:
+            return
+        self.drain_quietly(max_batches=first_batches)
+        self._stop.clear()
+
+        def loop() -> None:
+            while not self._stop.is_set():
+                self.drain_quietly(max_batches=None)
+                self._stop.wait(interval)
+
+        self._thread = threading.Thread(target=loop, name="search-outbox", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+
+def pending(session: Session) -> tuple[int, datetime | None]:
+    row = session.execute(select(func.count(), func.min(search_outbox.c.enqueued_at))).one()
+    return int(row[0] or 0), row[1]
+
+
+def is_stale(session: Session, now: datetime | None = None) -> bool:
+    """True when changes have waited longer than a few seconds: search may be out of date."""
+    now = now or datetime.now(UTC)
+    oldest = session.scalar(select(func.min(search_outbox.c.enqueued_at)))
+    if oldest is None:
+        return False
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return now - oldest > STALE_AFTER

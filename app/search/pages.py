@@ -1,0 +1,145 @@
+"""HTML search: GET /search (whole page, or the results partial for HTMX) and the
+"what already exists" / prior-art panels of needs and projects."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request
+from litestar.exceptions import NotFoundException
+from litestar.response import Template
+from sqlalchemy.orm import Session
+
+from app.catalogue.models import Need, Project
+from app.search.backend import DOC_TYPES, FACETS, SORTS, SearchQuery
+from app.search.outbox import is_stale
+from app.search.services import (
+    facet_labels,
+    prior_art_for_need,
+    prior_art_for_project,
+    query_from_params,
+    run_search,
+)
+from app.web.rendering import language_of, render
+from app.web.routing import get
+
+GROUP_SIZE = 5
+FACET_SHOW = 12
+FACET_TITLES = {
+    "type": "Type", "purpose": "Purpose", "treatment_area": "Treatment area",
+    "approval_status": "Approval status", "regulatory_class": "CE class",
+    "target_users": "Target users", "origin": "Origin", "vendor_country": "Vendor country",
+    "region": "Region", "municipality": "Municipality", "assessment_outcome": "Assessment outcome",
+}
+TYPE_TITLES = {"solution": "Solutions", "project": "Projects", "need": "Needs"}
+
+
+def _is_htmx(request: Request) -> bool:
+    return (request.headers.get("hx-request") == "true"
+            and request.headers.get("hx-history-restore-request") != "true")
+
+
+def _params(request: Request) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in ("q", "sort", "limit", "offset"):
+        if request.query_params.get(key):
+            out[key] = request.query_params.get(key)
+    for facet in FACETS:
+        values = [v for v in request.query_params.getall(facet, []) if v]
+        if values:
+            out[facet] = values
+    return out
+
+
+def _url(params: dict[str, Any], **changes: Any) -> str:
+    merged = {**params, **changes}
+    pairs: list[tuple[str, str]] = []
+    for key, value in merged.items():
+        if value in (None, "", [], ()):
+            continue
+        for v in value if isinstance(value, list | tuple) else [value]:
+            pairs.append((key, str(v)))
+    return "/search" + (f"?{urlencode(pairs)}" if pairs else "")
+
+
+@get("/search", include_in_schema=False)
+def search_page(request: Request, db: Session) -> Template:
+    params = _params(request)
+    query = query_from_params(params)
+    backend = request.app.state.search_backend
+    lang = language_of(request)
+    types = query.filters.get("type", ())
+    grouped = len(types) != 1
+    main = run_search(db, backend, SearchQuery.make(
+        q=query.q, filters=query.filters, sort=query.sort, limit=0 if grouped else query.limit,
+        offset=query.offset))
+    groups: list[dict[str, Any]] = []
+    result = main.result
+    if result is not None:
+        type_counts = {c.value: c.count for c in result.facets.get("type", [])}
+        if grouped:
+            for doc_type in DOC_TYPES:
+                if (types and doc_type not in types) or not type_counts.get(doc_type):
+                    continue
+                sub = run_search(db, backend, SearchQuery.make(
+                    q=query.q, filters={**query.filters, "type": (doc_type,)}, sort=query.sort,
+                    limit=GROUP_SIZE, with_facets=False))
+                if sub.result is not None:
+                    groups.append({"type": doc_type, "title": TYPE_TITLES[doc_type],
+                                   "hits": sub.result.hits, "total": type_counts[doc_type],
+                                   "more_url": _url(params, type=doc_type, offset=None)})
+        else:
+            doc_type = types[0]
+            groups.append({"type": doc_type, "title": TYPE_TITLES.get(doc_type, doc_type),
+                           "hits": result.hits, "total": result.total, "more_url": None})
+    pager = None
+    if result is not None and not grouped:
+        pager = {
+            "first": query.offset + 1 if result.total else 0,
+            "last": min(query.offset + query.limit, result.total), "total": result.total,
+            "prev_url": _url(params, offset=max(query.offset - query.limit, 0) or None)
+            if query.offset > 0 else None,
+            "next_url": _url(params, offset=query.offset + query.limit)
+            if query.offset + query.limit < result.total else None,
+        }
+    labels = facet_labels(db, lang)
+    facets = []
+    if result is not None:
+        for facet in FACETS:
+            counts = result.facets.get(facet, [])
+            shown = [c for i, c in enumerate(counts) if i < FACET_SHOW or c.selected]
+            if shown:
+                facets.append({"name": facet, "title": FACET_TITLES[facet], "counts": shown})
+    partial = _is_htmx(request)
+    template = "search/_results.html" if partial else "search/page.html"
+    response = render(
+        request, template, query=query, params=params, result=result, error=main.error,
+        groups=groups, grouped=grouped, pager=pager, facets=facets, labels=labels, sorts=SORTS,
+        stale=is_stale(db), backend_name=request.app.state.search_backend_name,
+        url_for=lambda **ch: _url(params, **ch), partial=partial)
+    response.headers["Vary"] = "HX-Request, Cookie"
+    return response
+
+
+@get("/search/prior-art/need/{need_id:int}", include_in_schema=False)
+def need_panel(request: Request, db: Session, need_id: int) -> Template:
+    need = db.get(Need, need_id)
+    if need is None:
+        raise NotFoundException(detail=f"no need with id {need_id}")
+    found = prior_art_for_need(db, request.app.state.search_backend, need)
+    return render(request, "search/_prior_art.html", kind="need", record=need, found=found,
+                  stale=is_stale(db))
+
+
+@get("/search/prior-art/project/{project_id:int}", include_in_schema=False)
+def project_panel(request: Request, db: Session, project_id: int) -> Template:
+    project = db.get(Project, project_id)
+    if project is None:
+        raise NotFoundException(detail=f"no project with id {project_id}")
+    found = prior_art_for_project(db, request.app.state.search_backend, project)
+    return render(request, "search/_prior_art.html", kind="project", record=project, found=found,
+                  stale=is_stale(db))
+
+
+ROUTES: list[Any] = [search_page, need_panel, project_panel]

@@ -1,0 +1,134 @@
+"""Search benchmark: the synthetic 100,000-solution set, a full reindex, then GET
+/api/search over loopback for a realistic mix next to the raw engine query.
+
+    .venv/bin/python -m bench.bench_search [--solutions 100000] [--requests 400]
+
+"Raw engine" = the engine's own work for the same query (text match + the page of
+hits, as SQL straight on the index); the API figure adds facet counts, highlighting,
+JSON and HTTP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import time
+
+import httpx
+
+from app.db.engine import make_engine, make_session_factory
+from app.search.backend import SearchQuery
+from app.search.reindex import reindex
+from app.search.services import choose_backend
+from app.settings import Settings
+from bench.bench_catalogue import load
+from bench.common import bench_database_url, live_server, percentiles, prepare_database, report
+
+WORDS = ["diabetes", "genoptræning", "hjertesvigt", "kol", "depression", "monitorering", "træning",
+         "kræftbehandling", "lænderygsmerter", "telemonitor"]
+COMPOUNDS = ["genoptræningen", "genoptræningsforløb", "hjemmemonitorering", "blodsukkerkontrol",
+             "smertehåndtering", "kræftbehandlingen"]
+TYPOS = ["diabtes", "genoptræing", "hjertesvgt", "depresion", "monitorrering"]
+FACET_PAIRS = [("purpose", ["treatment", "monitoring", "prevention"]), ("target_users", ["citizen", "both"]),
+               ("regulatory_class", ["none", "ce_i", "ce_iia"]), ("origin", ["public", "private"]),
+               ("vendor_country", ["DK", "SE"]), ("treatment_area", ["diabetes", "kol", "genoptraening"])]
+
+
+def mix(i: int) -> dict[str, object]:
+    rng = random.Random(i)
+    kind = i % 5
+    params: dict[str, object] = {"limit": 20}
+    if kind == 0:
+        params["q"] = rng.choice(WORDS)
+    elif kind == 1:
+        params["q"] = rng.choice(COMPOUNDS)
+    elif kind == 2:
+        params["q"] = rng.choice(TYPOS)
+    elif kind == 3:
+        params["q"] = rng.choice(WORDS)
+        for facet, values in rng.sample(FACET_PAIRS, 2):
+            params[facet] = rng.choice(values)
+    else:
+        for facet, values in rng.sample(FACET_PAIRS, 2):
+            params[facet] = rng.choice(values)
+    if rng.random() < .2:
+        params["sort"] = rng.choice(["name", "newest", "adoption"])
+    return params
+
+
+def to_query(params: dict[str, object]) -> SearchQuery:
+    filters = {k: [v] for k, v in params.items() if k not in ("q", "limit", "sort")}
+    return SearchQuery.make(q=str(params.get("q", "")), filters=filters, sort=str(params.get("sort", "")),
+                            limit=20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--solutions", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=400)
+    args = parser.parse_args()
+    url = bench_database_url("search")
+    prepare_database(url)
+    load_seconds = load(url, args.solutions)
+    settings = Settings(database_url=url, secret_key="bench-secret-key-0123456789abcdef")
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    backend = choose_backend(settings)
+    indexed, index_seconds = reindex(factory, backend)
+    start = time.perf_counter()
+    with factory() as session:
+        backend.search(session, SearchQuery.make(limit=1))  # builds the facet cache
+    warm_seconds = time.perf_counter() - start
+    # Raw engine query alone, same mix.
+    raw: list[float] = []
+    ours: list[float] = []
+    with factory() as session:
+        for i in range(20):
+            backend.search(session, to_query(mix(i)))
+        for i in range(args.requests):
+            query = to_query(mix(i))
+            raw.append(backend.raw_query_ms(session, query))
+            t = time.perf_counter()
+            backend.search(session, query)
+            ours.append((time.perf_counter() - t) * 1000)
+    per_kind: dict[int, list[float]] = {k: [] for k in range(5)}
+    with live_server(url) as base, httpx.Client(base_url=base, timeout=30) as http:
+        for i in range(30):
+            http.get("/api/search", params=mix(i)).raise_for_status()
+        api: list[float] = []
+        for i in range(args.requests):
+            t = time.perf_counter()
+            response = http.get("/api/search", params=mix(i))
+            response.raise_for_status()
+            elapsed = (time.perf_counter() - t) * 1000
+            api.append(elapsed)
+            per_kind[i % 5].append(elapsed)
+        empty = percentiles([_time(lambda: http.get("/api/search", params={"limit": 20}).raise_for_status())
+                             for _ in range(100)])
+    engine.dispose()
+    api_p, raw_p, ours_p = percentiles(api), percentiles(raw), percentiles(ours)
+    names = ["single word", "Danish compound form", "one typo", "word + two facets", "empty query + two facets"]
+    report(f"Search on {args.solutions:,} solutions ({backend.name})", {
+        "load average": os.getloadavg().__repr__(),
+        "generate": f"{load_seconds:.1f} s",
+        "reindex": f"{indexed:,} records in {index_seconds:.1f} s ({indexed / index_seconds:,.0f}/s)",
+        "first query (facet cache load)": f"{warm_seconds * 1000:.0f} ms",
+        "GET /api/search, mix (HTTP, incl. facet counts)": api_p,
+        "backend.search in process (incl. facet counts)": ours_p,
+        "raw engine query alone (match + page of hits)": raw_p,
+        "GET /api/search, empty query, no facets": empty,
+        "overhead, p95 in-process search / raw": f"{ours_p['p95'] / raw_p['p95']:.2f}x",
+        "overhead, p95 HTTP API / raw": f"{api_p['p95'] / raw_p['p95']:.2f}x",
+    })
+    report("GET /api/search by kind", {names[k]: percentiles(v) for k, v in per_kind.items()})
+
+
+def _time(fn: object) -> float:
+    t = time.perf_counter()
+    fn()  # type: ignore[operator]
+    return (time.perf_counter() - t) * 1000
+
+
+if __name__ == "__main__":
+    main()

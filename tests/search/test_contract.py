@@ -1,0 +1,255 @@
+"""One behaviour contract for every search backend.
+
+The database's own engine always runs (SQLite FTS5 locally, PostgreSQL when
+TEST_DATABASE_URL is set); Meilisearch only when MEILI_URL is set. A small dedicated
+corpus is indexed into each; on the shared database it carries a private `corpus`
+facet so the demo data never changes the expected answers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from litestar import Litestar
+
+from app.search.backend import Document, SearchBackend, SearchQuery, SearchResult
+
+CORPUS = "contract"
+BASE = 990_000_000
+
+
+def _doc(n: int, doc_type: str, title: str, body: str, created: str, adoption: int = 0,
+         **facets: Any) -> Document:
+    pk = BASE + n
+    values = {k: v if isinstance(v, list) else [v] for k, v in facets.items()}
+    return Document(doc_id=f"{doc_type}:{pk}", type=doc_type, pk=pk, slug=f"contract-{n}", title=title,
+                    body=body, url=f"/{doc_type}s/contract-{n}",
+                    facets={"type": [doc_type], "corpus": [CORPUS], **values}, sort_name=title.lower(),
+                    created_at=datetime.fromisoformat(created).replace(tzinfo=UTC), adoption=adoption)
+
+
+DOCS = [
+    _doc(1, "solution", "Træningsbro", "Superviseret genoptræning efter knæoperation.", "2024-01-01", 3,
+         purpose="treatment", treatment_area="genoptraening", approval_status="assessed",
+         regulatory_class="ce_i", target_users="citizen", origin="private", vendor_country="DK",
+         region="1084", municipality="101", assessment_outcome="recommended"),
+    _doc(2, "solution", "Forløbsplan", "Planlægning af genoptræningsforløb i kommunen.", "2024-03-01", 1,
+         purpose="patient_support", treatment_area="genoptraening", approval_status="not_assessed",
+         regulatory_class="none", target_users="clinician", origin="public", vendor_country="DK",
+         region="1085", municipality="147"),
+    _doc(3, "solution", "Sukkerstyr", "Støtte til borgere med diabetes og blodsukker.", "2023-01-01", 5,
+         purpose="monitoring", treatment_area="diabetes", approval_status="assessed",
+         regulatory_class="ce_iia", target_users="citizen", origin="private", vendor_country="SE",
+         region="1084", municipality="101", assessment_outcome="recommended_with_conditions"),
+    _doc(4, "solution", "Åndedrætscoach", "Hjemmemonitorering af lungesygdom og åndenød hos ældre.",
+         "2025-01-01", 0, purpose="monitoring", treatment_area="kol", approval_status="not_assessed",
+         regulatory_class="ce_i", target_users="both", origin="public_private", vendor_country="DK",
+         region="1082"),
+    _doc(5, "solution", "Søvnro", "Kognitiv terapi mod søvnløshed og angst.", "2022-06-01", 2,
+         purpose="treatment", treatment_area="psykiatri", approval_status="assessed",
+         regulatory_class="none", target_users="citizen", origin="private", vendor_country="NO",
+         region="1081", municipality="860", assessment_outcome="not_recommended"),
+    _doc(6, "solution", "Pulsur <b>pro</b>", "Måling af puls & kondition under motion.", "2021-01-01", 0,
+         purpose="wellness", treatment_area="hjerte", approval_status="not_assessed",
+         regulatory_class="none", target_users="citizen", origin="private", vendor_country="DE"),
+    _doc(7, "project", "Genoptræningen hjemme", "Projekt om digital træning i eget hjem.", "2024-06-01", 2,
+         treatment_area="genoptraening", origin="public", region="1084", municipality="101"),
+    _doc(8, "need", "Færre indlæggelser ved diabetes", "Kommunen mangler kapacitet.", "2024-09-01", 1,
+         treatment_area="diabetes", region="1085", municipality="147"),
+]
+
+
+def _backends() -> list[Any]:
+    params: list[Any] = ["database"]
+    reason = "MEILI_URL is not set: Meilisearch contract skipped"
+    params.append(pytest.param("meilisearch", marks=pytest.mark.skipif(
+        not os.environ.get("MEILI_URL"), reason=reason)))
+    return params
+
+
+class Runner:
+    def __init__(self, app: Litestar, backend: SearchBackend, scoped: bool) -> None:
+        self.app, self.backend, self.scoped = app, backend, scoped
+
+    def __call__(self, q: str = "", **kw: Any) -> SearchResult:
+        filters = {k: v for k, v in kw.pop("filters", {}).items()}
+        query = SearchQuery.make(q=q, filters=filters, **kw)
+        if self.scoped:  # the private corpus facet (not a public facet, so set it directly)
+            query = SearchQuery(**{**query.__dict__, "filters": {**query.filters, "corpus": (CORPUS,)}})
+        with self.app.state.session_factory() as session:
+            return self.backend.search(session, query)
+
+    def ids(self, q: str = "", **kw: Any) -> set[int]:
+        return {h.id - BASE for h in self(q, limit=100, **kw).hits}
+
+
+@pytest.fixture(scope="module", params=_backends())
+def run(request: pytest.FixtureRequest, app: Litestar) -> Iterator[Runner]:
+    if request.param == "meilisearch":
+        from app.search.meili import MeiliBackend
+
+        backend: SearchBackend = MeiliBackend(os.environ["MEILI_URL"], os.environ.get("MEILI_KEY", ""),
+                                              index="blaastempel-contract-test")
+        with app.state.session_factory() as session:
+            backend.clear(session)
+        scoped = False
+    else:
+        backend = app.state.search_backend
+        scoped = True
+    with app.state.session_factory() as session, session.begin():
+        backend.apply(session, DOCS, [])
+    yield Runner(app, backend, scoped)
+    with app.state.session_factory() as session, session.begin():
+        backend.apply(session, [], [d.doc_id for d in DOCS])
+
+
+# ---- Danish ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("q", ["genoptræning", "genoptræningen", "genoptræningsforløb", "GENOPTRÆNING"])
+def test_danish_stemming_and_compounds_find_each_other(run: Runner, q: str) -> None:
+    assert {1, 2, 7} <= run.ids(q)
+
+
+def test_stemmed_plural_and_definite_forms(run: Runner) -> None:
+    assert 3 in run.ids("borgerne")
+    assert 8 in run.ids("indlæggelse")
+
+
+@pytest.mark.parametrize(("q", "expected"), [("åndenød", 4), ("Åndedræt", 4), ("søvnløshed", 5),
+                                             ("ældre", 4), ("knæoperation", 1)])
+def test_danish_letters(run: Runner, q: str, expected: int) -> None:
+    assert run.ids(q) == {expected}
+
+
+def test_a_missing_danish_letter_counts_as_one_typo(run: Runner) -> None:
+    assert run.ids("sovnro") == {5}  # ø typed as o: one edit in a word of six letters
+    assert run.ids("sovnlo") == set()  # and another typo on top: two edits
+
+
+# ---- one typo ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("q", "expected"), [("diabtes", {3, 8}), ("sukerstyr", {3}),
+                                             ("kognitv", {5}), ("diabetse", {3, 8})])
+def test_one_typo_in_a_long_word_still_finds(run: Runner, q: str, expected: set[int]) -> None:
+    assert expected <= run.ids(q)
+
+
+@pytest.mark.parametrize("q", ["diabtis", "sukrstyy", "kgnitv"])
+def test_two_typos_do_not_match(run: Runner, q: str) -> None:
+    assert run.ids(q) == set()
+
+
+def test_a_typo_in_a_four_letter_word_does_not_match(run: Runner) -> None:
+    assert 6 in run.ids("puls")
+    assert run.ids("pals") == set()
+
+
+# ---- facets ------------------------------------------------------------------------------
+
+def _counts(result: SearchResult, facet: str) -> dict[str, int]:
+    return {c.value: c.count for c in result.facets[facet]}
+
+
+def test_facet_counts_on_the_empty_query(run: Runner) -> None:
+    result = run("", limit=0)
+    assert result.total == 8
+    assert _counts(result, "type") == {"solution": 6, "project": 1, "need": 1}
+    assert _counts(result, "purpose") == {"treatment": 2, "monitoring": 2, "patient_support": 1, "wellness": 1}
+    assert _counts(result, "approval_status") == {"assessed": 3, "not_assessed": 3}
+    assert _counts(result, "region")["1084"] == 3
+    assert _counts(result, "assessment_outcome") == {"recommended": 1, "recommended_with_conditions": 1,
+                                                     "not_recommended": 1}
+
+
+def test_facets_combine_with_the_text_query(run: Runner) -> None:
+    result = run("genoptræning", limit=10)
+    assert _counts(result, "type") == {"solution": 2, "project": 1}
+    assert _counts(result, "treatment_area") == {"genoptraening": 3}
+
+
+def test_or_within_a_facet_and_across_facets(run: Runner) -> None:
+    assert run.ids(filters={"purpose": ["treatment", "monitoring"]}) == {1, 3, 4, 5}
+    assert run.ids(filters={"purpose": ["treatment", "monitoring"], "region": ["1084"]}) == {1, 3}
+    assert run.ids("diabetes", filters={"type": ["solution"]}) == {3}
+    assert run.ids(filters={"type": ["solution", "need"], "municipality": ["147"]}) == {2, 8}
+
+
+def test_counts_of_a_selected_facet_ignore_its_own_selection(run: Runner) -> None:
+    result = run(filters={"purpose": ["treatment"], "region": ["1084"]}, limit=0)
+    assert result.total == 1
+    assert _counts(result, "purpose") == {"treatment": 1, "monitoring": 1}  # region 1084 only
+    purposes = {c.value: c.selected for c in result.facets["purpose"]}
+    assert purposes["treatment"] is True and purposes["monitoring"] is False
+    assert _counts(result, "region") == {"1084": 1, "1081": 1}  # purpose=treatment only
+
+
+def test_unknown_facet_values_and_names_are_not_errors(run: Runner) -> None:
+    assert run("", filters={"purpose": ["no-such-purpose"]}).total == 0
+    assert run("", filters={"no_such_facet": ["x"]}).total == 8
+    unknown = run("", filters={"region": ["9999"]}, limit=0)
+    assert unknown.total == 0
+    assert any(c.value == "9999" and c.selected for c in unknown.facets["region"])
+
+
+# ---- sorting and paging ------------------------------------------------------------------
+
+def test_sorting(run: Runner) -> None:
+    names = [h.id - BASE for h in run("", sort="name", limit=20).hits]
+    assert names == sorted(names, key=lambda n: DOCS[n - 1].sort_name) and len(names) == 8
+    newest = [h.id - BASE for h in run("", sort="newest", limit=20).hits]
+    assert newest[:3] == [4, 8, 7]
+    adoption = [h.id - BASE for h in run("", sort="adoption", limit=3).hits]
+    assert adoption == [3, 1, 5] or adoption == [3, 1, 7]  # 5 and 7 tie at 2: then by name
+
+
+def test_relevance_puts_title_matches_first(run: Runner) -> None:
+    hits = run("træningsbro", limit=5).hits
+    assert hits and hits[0].id - BASE == 1
+
+
+def test_pagination_is_complete_and_disjoint(run: Runner) -> None:
+    pages = [[h.id for h in run("", sort="name", limit=3, offset=o).hits] for o in (0, 3, 6)]
+    flat = [i for page in pages for i in page]
+    assert len(flat) == len(set(flat)) == 8
+    assert run("", limit=3, offset=100).hits == []
+
+
+# ---- highlighting ------------------------------------------------------------------------
+
+def test_matches_are_marked_and_text_is_escaped(run: Runner) -> None:
+    hit = run("pulsur", limit=1).hits[0]
+    assert "<mark>Pulsur</mark>" in hit.title
+    assert "&lt;b&gt;pro&lt;/b&gt;" in hit.title and "<b>" not in hit.title
+    body = run("kondition", limit=1).hits[0].snippet
+    assert "<mark>kondition</mark>" in body and "&amp;" in body
+
+
+def test_stemmed_matches_are_marked(run: Runner) -> None:
+    hit = next(h for h in run("genoptræning", limit=10).hits if h.id - BASE == 2)
+    assert "<mark>genoptræningsforløb</mark>" in hit.snippet
+
+
+# ---- hostile and odd input ---------------------------------------------------------------
+
+@pytest.mark.parametrize("q", ['"', '"genoptræning', "genop*", "^diabetes", "NEAR(diabetes borgere)",
+                               "diabetes AND NOT borgere", "diabetes OR (angst", "title:diabetes",
+                               "a:b:c", "((()))", "-", "*", "' OR 1=1 --", "\\", "{title_s}: x", "‰‱\u200b"])
+def test_query_syntax_is_just_text(run: Runner, q: str) -> None:
+    run(q, limit=5)
+
+
+def test_quotes_and_stars_are_ignored(run: Runner) -> None:
+    assert run.ids('"sukkerstyr"') == {3}
+    assert run.ids("sukker*") == {3}
+    assert run.ids('"sukkerstyr') == {3}
+
+
+def test_empty_and_huge_queries(run: Runner) -> None:
+    assert run("   ").total == 8
+    huge = run("diabetes " + "x" * 5000, limit=5)
+    assert huge.total >= 0
+    assert run(" ".join(["genoptræning"] * 900), limit=5).total >= 3

@@ -1,0 +1,124 @@
+"""The outbox: queued in the same transaction, drained after commit, nothing lost when
+the engine fails, reindex rebuilds, the search page warns when the index is behind."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import func, select
+
+from app.catalogue.models import Solution, Vendor
+from app.search.backend import SearchQuery
+from app.search.models import search_outbox
+from app.search.reindex import reindex
+from tests.helpers import unique
+
+
+def _outbox(app: Litestar, doc_type: str, pk: int) -> int:
+    with app.state.session_factory() as s:
+        return s.scalar(select(func.count()).select_from(search_outbox).where(
+            search_outbox.c.doc_type == doc_type, search_outbox.c.pk == pk)) or 0
+
+
+def _new_solution(session: Any, name: str) -> Solution:
+    vendor = Vendor(name=unique("Søgeleverandør"), country="DK")
+    solution = Solution(slug=unique("sog"), name=name, vendor=vendor, short_description_da=f"{name} hjælper",
+                        description_da="Digital genoptræning", purpose="treatment", target_users="citizen",
+                        origin="private", country="DK", regulatory_class="none", integrations=[])
+    session.add(solution)
+    return solution
+
+
+def _hits(app: Litestar, q: str) -> list[str]:
+    with app.state.session_factory() as s:
+        result = app.state.search_backend.search(s, SearchQuery.make(q=q, limit=10))
+    return [h.slug for h in result.hits]
+
+
+class Failing:
+    name = "failing"
+
+    def apply(self, *_a: Any, **_k: Any) -> None:
+        raise RuntimeError("search engine is down")
+
+    def search(self, *_a: Any, **_k: Any) -> Any:
+        raise RuntimeError("search engine is down")
+
+
+def test_outbox_row_is_written_in_the_same_transaction(app: Litestar) -> None:
+    with app.state.session_factory() as session:
+        session.begin()
+        solution = _new_solution(session, unique("Rulletilbage"))
+        session.flush()
+        pk = solution.id
+        inside = session.scalar(select(func.count()).select_from(search_outbox).where(
+            search_outbox.c.doc_type == "solution", search_outbox.c.pk == pk))
+        session.rollback()
+    assert inside == 1
+    assert _outbox(app, "solution", pk) == 0
+
+
+def test_a_committed_change_is_searchable_right_away(app: Litestar) -> None:
+    word = "Kvantetræner" + unique("x").split("-")[1]
+    with app.state.session_factory() as session, session.begin():
+        solution = _new_solution(session, word)
+    assert solution.slug in _hits(app, word)
+    assert _outbox(app, "solution", solution.id) == 0
+    with app.state.session_factory() as session, session.begin():  # a vendor rename re-indexes
+        vendor = session.get(Vendor, solution.vendor_id)
+        vendor.name = "Omdøbt " + word + "leverandør"
+    with app.state.session_factory() as session:
+        result = app.state.search_backend.search(session, SearchQuery.make(q=word + "leverandør"))
+    assert [h.slug for h in result.hits] == [solution.slug]
+
+
+def test_a_failing_engine_does_not_fail_the_write_and_the_outbox_catches_up(
+        app: Litestar, client: TestClient[Litestar], monkeypatch: pytest.MonkeyPatch) -> None:
+    indexer = app.state.search_indexer
+    real = indexer.backend
+    monkeypatch.setattr(indexer, "backend", Failing())
+    word = "Nedbrudsløsning" + unique("x").split("-")[1]
+    with app.state.session_factory() as session, session.begin():
+        solution = _new_solution(session, word)
+    assert _outbox(app, "solution", solution.id) == 1  # the write stood; the change waits
+    with pytest.raises(RuntimeError):
+        indexer.drain()
+    with app.state.session_factory() as session, session.begin():  # pretend it waited a while
+        session.execute(search_outbox.update().where(search_outbox.c.pk == solution.id)
+                        .values(enqueued_at=datetime.now(UTC) - timedelta(minutes=1)))
+    page = client.get("/search", params={"q": word}, headers={"Accept-Language": "da"})
+    assert "out of date" in page.text or "måske ikke opdateret" in page.text
+    assert client.get("/api/search", params={"q": word}).json()["stale"] is True
+    monkeypatch.setattr(indexer, "backend", real)
+    indexer.drain()
+    assert _outbox(app, "solution", solution.id) == 0
+    assert solution.slug in _hits(app, word)
+    page = client.get("/search", params={"q": word})
+    assert "out of date" not in page.text and "måske ikke opdateret" not in page.text
+
+
+def test_search_page_says_when_the_engine_is_unavailable(
+        app: Litestar, client: TestClient[Litestar], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app.state, "search_backend", Failing())
+    assert client.get("/api/search", params={"q": "kol"}).status_code == 503
+    page = client.get("/search", params={"q": "kol"})
+    assert page.status_code == 200
+    assert 'role="alert"' in page.text
+
+
+def test_reindex_rebuilds_the_index(app: Litestar) -> None:
+    word = "Genopbygning" + unique("x").split("-")[1]
+    with app.state.session_factory() as session, session.begin():
+        solution = _new_solution(session, word)
+    backend = app.state.search_backend
+    with app.state.session_factory() as session, session.begin():
+        backend.clear(session)
+    assert _hits(app, word) == []
+    done, _seconds = reindex(app.state.session_factory, backend)
+    assert done > 0
+    assert _hits(app, word) == [solution.slug]
+    assert _hits(app, "genoptræning")
