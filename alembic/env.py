@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from alembic import context
 from sqlalchemy import Connection
 
+from alembic import context
 from app.db.base import import_all_models, metadata
 from app.db.engine import make_engine
+from app.db.migrate import include_object
 from app.settings import Settings
 
 import_all_models()
@@ -21,6 +22,7 @@ def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        include_object=include_object,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

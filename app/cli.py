@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from sqlalchemy.orm import Session
@@ -132,7 +133,9 @@ def tokens_create(email: str, name: str, days: int) -> None:
 @click.option("--projects", default=20_000, show_default=True, type=int)
 @click.option("--needs", default=10_000, show_default=True, type=int)
 @click.option("--seed", "random_seed", default=2026, show_default=True, type=int)
-def generate(solutions: int, projects: int, needs: int, random_seed: int) -> None:
+@click.option("--adoption", default=0, show_default=True, type=int,
+              help="also write this many synthetic adoption records (benchmark)")
+def generate(solutions: int, projects: int, needs: int, random_seed: int, adoption: int) -> None:
     """Write a synthetic national-scale data set (for benchmarks) on top of reference data."""
     from app.catalogue.generate import generate_catalogue
     from app.catalogue.seed import seed_reference
@@ -142,7 +145,195 @@ def generate(solutions: int, projects: int, needs: int, random_seed: int) -> Non
         seed_reference(session, settings.data_dir)
         counts = generate_catalogue(session, solutions=solutions, projects=projects, needs=needs,
                                     seed=random_seed, progress=True)
+        if adoption:
+            from app.benchmark.generate import generate_adoption
+
+            try:
+                counts |= generate_adoption(session, records=adoption, seed=random_seed, progress=True)
+            except ValueError as exc:
+                raise click.ClickException(str(exc)) from exc
     click.echo(", ".join(f"{v:,} {k}" for k, v in counts.items()))
+
+
+@main.group()
+def benchmark() -> None:
+    """National benchmark of adoption."""
+
+
+@benchmark.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--kind", type=click.Choice(["adoption", "indicators"]), help="default: detect from the columns")
+def benchmark_import(file: str, kind: str | None) -> None:
+    """Import adoption records or indicator values from CSV/Excel: all rows or none."""
+    from pathlib import Path
+
+    from app.benchmark import importer
+    from app.errors import ValidationFailed
+
+    path = Path(file)
+    try:
+        with cli_session(_settings(), f"cli:benchmark import {path.name}") as session:
+            report = importer.import_file(session, importer.SYSTEM, path.name, path.read_bytes(), kind)
+    except importer.ImportRejected as exc:
+        for e in exc.report.errors:
+            click.echo(f"row {e.row}, {e.column}: {e.reason}", err=True)
+        raise click.ClickException(f"nothing imported: {len(exc.report.errors)} errors") from exc
+    except ValidationFailed as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{report.rows} rows: {report.created} new, {report.updated} changed, "
+               f"{report.unchanged} unchanged")
+
+
+@benchmark.command("compute")
+@click.option("--as-of", "as_of", help="YYYY-MM-DD (default: today)")
+def benchmark_compute(as_of: str | None) -> None:
+    """Compute the national benchmark and print the headline figures and regions."""
+    import time
+    from datetime import date
+
+    from app.benchmark import services as svc
+
+    day = date.fromisoformat(as_of) if as_of else None
+    started = time.perf_counter()
+    with cli_session(_settings(), "cli:benchmark") as session:
+        view = svc.national_view(session, "da", day)
+    n = view["national"]
+    click.echo(f"as of {view['as_of']} ({time.perf_counter() - started:.2f} s)")
+    for key, value in n.items():
+        click.echo(f"  {key}: {value if value is not None else '-'}")
+    for r in view["regions"]:
+        rate = "-" if r["adoption_rate"] is None else f"{r['adoption_rate']:.1%}"
+        click.echo(f"  {r['rank'] or '-'}. {r['name']}: {rate}, {r['users_per_100k'] or 0:,.0f} users per 100k")
+
+
+@main.group()
+def approvals() -> None:
+    """Approvals (blue-stamping)."""
+
+
+@approvals.command("expire")
+@click.option("--today", "today_text", help="YYYY-MM-DD (default: today in Denmark)")
+def approvals_expire(today_text: str | None) -> None:
+    """Record the expiry of temporary approvals past their end date. Idempotent: run it daily."""
+    from datetime import date
+
+    from app.approvals.services import expire_due
+
+    try:
+        day = date.fromisoformat(today_text) if today_text else None
+    except ValueError as exc:
+        raise click.BadParameter(f"{today_text!r} is not a date (YYYY-MM-DD)", param_hint="--today") from exc
+    with cli_session(_settings(), "cli:approvals-expire") as session:
+        expired = expire_due(session, day)
+        for case in expired:
+            click.echo(f"expired {case.register_number} {case.solution.name} (ended {case.valid_until})")
+    click.echo(f"{len(expired)} temporary approval(s) expired")
+
+
+@main.command()
+@click.option("--backend", "backend_name", default=None,
+              help="sqlite-fts5 | postgresql | meilisearch (default: the one the app uses)")
+def reindex(backend_name: str | None) -> None:
+    """Rebuild a search index from the database."""
+    from rich.progress import Progress
+
+    from app.db.engine import make_engine, make_session_factory
+    from app.search.reindex import reindex as rebuild
+    from app.search.services import backend_by_name, choose_backend
+
+    settings = _settings()
+    backend = backend_by_name(backend_name, settings) if backend_name else choose_backend(settings)
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with Progress() as bar:
+            task = bar.add_task(f"indeksering ({backend.name})", total=None)
+            done, seconds = rebuild(make_session_factory(engine), backend,
+                                    lambda n, total: bar.update(task, completed=n, total=total))
+    finally:
+        engine.dispose()
+    click.echo(f"{done:,} records indexed into {backend.name} in {seconds:.1f} s")
+
+
+@main.command("search")
+@click.argument("query", default="")
+@click.option("--type", "types", multiple=True, help="solution | project | need (repeatable)")
+@click.option("--facet", "facets", multiple=True, help="facet=value, e.g. purpose=treatment (repeatable)")
+@click.option("--sort", default="relevance", show_default=True)
+@click.option("--limit", default=20, show_default=True, type=int)
+@click.option("--offset", default=0, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="print JSON like GET /api/search")
+def search_command(query: str, types: tuple[str, ...], facets: tuple[str, ...], sort: str, limit: int,
+                   offset: int, as_json: bool) -> None:
+    """Search solutions, projects and needs (the same answer as GET /api/search)."""
+    import json
+    import re
+    from dataclasses import asdict
+
+    from app.search.backend import SearchQuery
+    from app.search.services import choose_backend
+
+    filters: dict[str, list[str]] = {"type": list(types)} if types else {}
+    for item in facets:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r}: use facet=value", param_hint="--facet")
+        filters.setdefault(key.strip(), []).append(value.strip())
+    settings = _settings()
+    backend = choose_backend(settings)
+    with cli_session(settings, "cli:search") as session:
+        result = backend.search(session, SearchQuery.make(q=query, filters=filters, sort=sort,
+                                                          limit=limit, offset=offset))
+    if as_json:
+        click.echo(json.dumps({"total": result.total, "hits": [asdict(h) for h in result.hits],
+                               "facets": {k: [asdict(c) for c in v] for k, v in result.facets.items()}},
+                              ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    def plain(html_text: str) -> str:
+        return re.sub(r"</?mark>", "", html_text).replace("&amp;", "&").replace("&quot;", '"') \
+            .replace("&#x27;", "'").replace("&lt;", "<").replace("&gt;", ">")
+
+    table = Table(title=f"{result.total:,} results ({backend.name})")
+    for column in ("type", "id", "title", "url"):
+        table.add_column(column)
+    for hit in result.hits:
+        table.add_row(hit.type, str(hit.id), plain(hit.title), hit.url)
+    Console().print(table)
+
+
+@main.command("export")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+def export_command(archive: Path) -> None:
+    """Write the whole register (data and audit trail) to a portable zip archive."""
+    from app.db.archive import export_archive
+    from app.db.engine import make_engine
+
+    engine = make_engine(_settings().sqlalchemy_url)
+    with engine.connect() as conn:
+        manifest = export_archive(conn, archive, lambda t, n: click.echo(f"  {t}: {n:,}"))
+    engine.dispose()
+    click.echo(f"wrote {archive} ({sum(manifest['tables'].values()):,} rows)")
+
+
+@main.command("import")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(archive: Path) -> None:
+    """Restore an archive into an empty, migrated database (all or nothing)."""
+    from app.db.archive import ArchiveError, import_archive
+    from app.db.engine import make_engine
+
+    engine = make_engine(_settings().sqlalchemy_url)
+    try:
+        with engine.begin() as conn:
+            manifest = import_archive(conn, archive, lambda t, n: click.echo(f"  {t}: {n:,}"))
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        engine.dispose()
+    click.echo(f"restored {sum(manifest['tables'].values()):,} rows; run `blaastempel reindex` "
+               "to rebuild the search index")
 
 
 if __name__ == "__main__":

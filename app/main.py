@@ -22,18 +22,33 @@ from sqlalchemy.exc import OperationalError
 import app.audit.hook  # noqa: F401  (registers the audit session hook)
 from app.accounts.controllers import LoginController, MeController
 from app.accounts.middleware import AuthMiddleware
+from app.approvals import api as approvals_api
+from app.approvals import pages as approvals_pages
+from app.assessment import api as assessment_api
+from app.assessment import pages as assessment_pages
+from app.assessment.framework import load_frameworks
 from app.audit.controllers import list_audit
+from app.benchmark import api as benchmark_api
+from app.benchmark import pages as benchmark_pages
 from app.catalogue import api as catalogue_api
 from app.catalogue import pages as catalogue_pages
 from app.db.engine import make_engine, make_session_factory
 from app.dependencies import provide_db, provide_page, provide_principal
 from app.errors import DomainError
+from app.search import api as search_api
+from app.search import pages as search_pages
+from app.search.outbox import Indexer
+from app.search.services import choose_backend
 from app.settings import Settings
 from app.web import errors
 from app.web.controllers import SiteController, health
+from app.web.security import add_security_headers
 
 APP_DIR = Path(__file__).parent
-TEMPLATE_DIRS = [APP_DIR / "web" / "templates", APP_DIR / "catalogue" / "templates"]
+TEMPLATE_DIRS = [APP_DIR / "web" / "templates", APP_DIR / "catalogue" / "templates",
+                 APP_DIR / "assessment" / "templates",
+                 APP_DIR / "approvals" / "templates", APP_DIR / "search" / "templates",
+                 APP_DIR / "benchmark" / "templates"]
 
 
 def _session_key(secret: str) -> bytes:
@@ -43,6 +58,8 @@ def _session_key(secret: str) -> bytes:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    # A broken framework file stops start-up with the file and the place in it (FrameworkError).
+    frameworks = load_frameworks(settings.frameworks_dir)
     engine = make_engine(settings.sqlalchemy_url)
     session_factory = make_session_factory(engine)
     alchemy = SQLAlchemyPlugin(config=SQLAlchemySyncConfig(
@@ -55,6 +72,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             SiteController, health, LoginController, MeController, list_audit,
             *catalogue_api.ROUTES, *catalogue_pages.ROUTES,
+            *assessment_api.ROUTES, *assessment_pages.ROUTES,
+            *approvals_api.ROUTES, *approvals_pages.ROUTES,
+            *search_api.ROUTES, *search_pages.ROUTES,
+            *benchmark_api.ROUTES, *benchmark_pages.ROUTES,
+            create_static_files_router(path="/static/benchmark", directories=[APP_DIR / "benchmark" / "static"],
+                                       include_in_schema=False),
+            create_static_files_router(path="/static/search", directories=[APP_DIR / "search" / "static"],
+                                       include_in_schema=False),
+            create_static_files_router(path="/static/approvals", directories=[APP_DIR / "approvals" / "static"],
+                                       include_in_schema=False),
             create_static_files_router(path="/static", directories=[APP_DIR / "web" / "static"],
                                        include_in_schema=False),
         ],
@@ -67,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "db": Provide(provide_db, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
             "page": Provide(provide_page, sync_to_thread=False),
+            "frameworks": Provide(assessment_api.provide_frameworks, sync_to_thread=False),
         },
         template_config=TemplateConfig(directory=TEMPLATE_DIRS, engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(title="Blåstempel API", version="0.1.0", path="/schema",
@@ -78,10 +106,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OperationalError: errors.database_unavailable_handler,
             Exception: errors.internal_error_handler,
         },
+        before_send=[add_security_headers],
         debug=settings.debug,
     )
     app.state.settings = settings
+    app.state.frameworks = frameworks
     app.state.engine = engine
     app.state.session_factory = session_factory
-    app.state.search_backend_name = "sqlite-fts5" if settings.is_sqlite else "postgresql"
+    search_backend = choose_backend(settings, engine)
+    app.state.search_backend = search_backend
+    app.state.search_backend_name = search_backend.name
+    # The indexer applies the outbox after each commit; the background loop catches up
+    # (engine down, other workers, bulk loads). Started and stopped with the app.
+    indexer = Indexer(session_factory, search_backend)
+    app.state.search_indexer = indexer
+    app.on_startup.append(lambda: indexer.start())
+    app.on_shutdown.append(lambda: indexer.stop())
     return app

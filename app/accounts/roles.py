@@ -35,7 +35,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "need.update": frozenset({Role.ADMIN, Role.PROCUREMENT, Role.ORG_REPORTER}),
     "need.endorse": frozenset({Role.ADMIN, Role.PROCUREMENT, Role.ORG_REPORTER}),
     "record.delete": frozenset({Role.ADMIN}),
+    "assessment.read": STAFF,
+    "assessment.write": frozenset({Role.ADMIN, Role.ASSESSOR}),
+    "assessment.review": frozenset({Role.ADMIN, Role.ASSESSOR}),
+    "assessment.vendor_answer": frozenset({Role.VENDOR}),
     "audit.read": STAFF,
+    "benchmark.read": ALL_ROLES | {ANONYMOUS},
+    "benchmark.report": frozenset({Role.ADMIN, Role.ORG_REPORTER}),
+    "approval.apply": frozenset({Role.ADMIN, Role.APPROVER, Role.PROCUREMENT, Role.VENDOR}),
+    "approval.decide": frozenset({Role.ADMIN, Role.APPROVER}),
+    "approval.evidence": frozenset({Role.ADMIN, Role.APPROVER, Role.VENDOR}),
+    "approval.dashboard": frozenset({Role.ADMIN, Role.APPROVER}),
     "users.manage": frozenset({Role.ADMIN}),
 }
 

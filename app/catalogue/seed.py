@@ -182,3 +182,9 @@ def seed_demo(session: Session, data_dir: Path) -> None:
     _seed_needs(session, demo, orgs)
     _seed_projects(session, demo, orgs)
     _seed_users(session, demo, vendors)
+    from app.approvals.seed import seed_decisions  # demo decisions need the demo users
+
+    seed_decisions(session, data_dir)
+    from app.benchmark.seed import seed_benchmark_demo  # adoption needs organisations and solutions
+
+    seed_benchmark_demo(session, data_dir)

@@ -1,0 +1,88 @@
+"""JSON API of the benchmark under /api/benchmark: the same figures as the pages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from sqlalchemy.orm import Session
+
+from app.accounts.principal import Principal
+from app.benchmark import importer
+from app.benchmark import services as svc
+from app.benchmark.schemas import AdoptionIn, IndicatorValueIn
+from app.catalogue.services import require
+from app.errors import ValidationFailed
+from app.web.routing import get, post
+
+TAGS = ["benchmark"]
+
+
+def _lang(request: Request) -> str:
+    return "en" if request.query_params.get("lang") == "en" else "da"
+
+
+@get("/api/benchmark/national", tags=TAGS, summary="National overview: headline figures, regions, spread, heat table")
+def national(request: Request, db: Session, principal: Principal) -> dict[str, Any]:
+    require(principal, "benchmark.read")
+    return svc.national_view(db, _lang(request))
+
+
+@get("/api/benchmark/organisations/{ref:str}", tags=TAGS,
+     summary="One organisation (kind:code) against its peers: ranks, trend, solutions, indicators")
+def organisation(request: Request, db: Session, principal: Principal, ref: str) -> dict[str, Any]:
+    require(principal, "benchmark.read")
+    return svc.organisation_view(db, ref, _lang(request))
+
+
+@get("/api/benchmark/regions/{code:str}", tags=TAGS, summary="A region's population-weighted roll-up and members")
+def region(request: Request, db: Session, principal: Principal, code: str) -> dict[str, Any]:
+    require(principal, "benchmark.read")
+    return svc.region_view(db, code, _lang(request))
+
+
+@get("/api/benchmark/solutions", tags=TAGS,
+     summary="Spread of each solution: municipalities, hospitals and regions using it")
+def solutions(db: Session, principal: Principal) -> dict[str, Any]:
+    require(principal, "benchmark.read")
+    return svc.solution_spread_view(db)
+
+
+@get("/api/benchmark/indicators", tags=TAGS, summary="National indicators with unit, direction and targets")
+def indicators(request: Request, db: Session, principal: Principal) -> list[dict[str, Any]]:
+    require(principal, "benchmark.read")
+    return svc.indicator_list(db, _lang(request))
+
+
+@post("/api/benchmark/adoption", tags=TAGS, status_code=201,
+      summary="Report one adoption status (org_reporter: own organisation only)")
+def report_adoption(db: Session, principal: Principal, data: AdoptionIn) -> dict[str, Any]:
+    return importer.import_records(db, principal, [data.model_dump()], importer.ADOPTION).as_dict()
+
+
+@post("/api/benchmark/indicator-values", tags=TAGS, status_code=201,
+      summary="Report one indicator value (org_reporter: own organisation only)")
+def report_indicator_value(db: Session, principal: Principal, data: IndicatorValueIn) -> dict[str, Any]:
+    return importer.import_records(db, principal, [data.model_dump()], importer.INDICATORS).as_dict()
+
+
+@post("/api/benchmark/import", tags=TAGS, status_code=200,
+      summary="Import a CSV or Excel file of adoption records or indicator values: all rows or none")
+def import_file(db: Session, principal: Principal,
+                data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]) -> dict[str, Any]:
+    importer.require_reporter(principal)
+    upload = data.get("file")
+    if not isinstance(upload, UploadFile):
+        raise ValidationFailed({"file": "attach the file as the multipart field 'file'"})
+    kind = data.get("kind") or None
+    if kind is not None and kind not in importer.KINDS:
+        raise ValidationFailed({"kind": f"must be one of {', '.join(importer.KINDS)}"})
+    content = upload.file.read(importer.MAX_BYTES + 1)
+    return importer.import_file(db, principal, upload.filename or "upload.csv", content, kind).as_dict()
+
+
+ROUTES = [national, organisation, region, solutions, indicators, report_adoption, report_indicator_value,
+          import_file]

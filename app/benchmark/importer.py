@@ -1,0 +1,400 @@
+"""Import of adoption records and indicator values from CSV or Excel.
+
+Every row is checked before anything is written; the report lists every bad row (the
+row number as the user sees it in the spreadsheet: the header is row 1), the column and
+the reason. Either the whole file is imported or nothing is (the caller's one
+transaction). Rows are matched on their natural keys and only changed fields are
+written, so importing the same file again changes nothing (and audits nothing).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from app.accounts.principal import Principal
+from app.accounts.roles import Role
+from app.benchmark.metrics import STATUSES
+from app.benchmark.models import AdoptionRecord, Indicator, IndicatorValue
+from app.catalogue.models import Organisation, Solution
+from app.errors import Forbidden, ValidationFailed
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 200_000
+ADOPTION = "adoption"
+INDICATORS = "indicators"
+COLUMNS = {
+    ADOPTION: {"required": ("organisation", "solution", "status", "effective_from"),
+               "optional": ("start_date", "end_date", "active_users", "capacity_fte")},
+    INDICATORS: {"required": ("indicator", "organisation", "period", "value"), "optional": ()},
+}
+KINDS = (ADOPTION, INDICATORS)
+# Loads demo data (seed --demo) with the importer's rules, as nobody in particular.
+SYSTEM = Principal(id=None, email="system", name="system", role=Role.ADMIN)
+
+
+def _label(principal: Principal) -> str:
+    return "system (seed)" if principal is SYSTEM else principal.audit_label
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    filename: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "filename": self.filename, "rows": self.rows, "created": self.created,
+                "updated": self.updated, "unchanged": self.unchanged,
+                "errors": [{"row": e.row, "column": e.column, "reason": e.reason} for e in self.errors]}
+
+
+class ImportRejected(ValidationFailed):
+    """The file has bad rows; nothing was imported. `report.errors` lists them all."""
+
+    def __init__(self, report: ImportReport) -> None:
+        shown = {f"row {e.row}, {e.column}": e.reason for e in report.errors[:500]}
+        if len(report.errors) > 500:
+            shown["…"] = f"{len(report.errors) - 500} more errors"
+        super().__init__(shown)
+        self.report = report
+
+
+# ---- reading ------------------------------------------------------------------------
+
+
+def read_table(filename: str, content: bytes) -> pd.DataFrame:
+    """The file as text cells (CSV: comma or semicolon separated; Excel: first sheet)."""
+    name = (filename or "").lower()
+    if not content:
+        raise ValidationFailed({"file": "the file is empty"})
+    if len(content) > MAX_BYTES:
+        raise ValidationFailed({"file": f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB"})
+    try:
+        if name.endswith((".xlsx", ".xlsm")):
+            df = pd.read_excel(io.BytesIO(content), dtype=str, keep_default_na=False, engine="openpyxl")
+        elif name.endswith(".csv") or name.endswith(".txt") or "." not in name:
+            text = content.decode("utf-8-sig")
+            first = text.split("\n", 1)[0]
+            sep = ";" if first.count(";") > first.count(",") else ","
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep,
+                             skip_blank_lines=True)
+        else:
+            raise ValidationFailed({"file": "must be a .csv or .xlsx file"})
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed({"file": "a CSV file must be UTF-8 encoded"}) from exc
+    except ValidationFailed:
+        raise
+    except Exception as exc:  # a broken workbook or malformed CSV: say so, never a 500
+        raise ValidationFailed({"file": f"could not be read ({type(exc).__name__}: {exc})"}) from exc
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    if len(df) > MAX_ROWS:
+        raise ValidationFailed({"file": f"has more than {MAX_ROWS:,} rows; split it"})
+    return df.map(lambda v: str(v).strip() if v is not None else "")
+
+
+def detect_kind(df: pd.DataFrame) -> str:
+    cols = set(df.columns)
+    if "indicator" in cols:
+        return INDICATORS
+    if "solution" in cols or "status" in cols:
+        return ADOPTION
+    raise ValidationFailed({"file": "cannot tell what the file holds: an adoption file has the columns "
+                                    "organisation, solution, status, effective_from; an indicator file "
+                                    "has indicator, organisation, period, value"})
+
+
+# ---- cell parsers: value or raise ValueError(reason) ---------------------------------
+
+
+def _date(text: str) -> date:
+    # Excel date cells read as text look like "2024-01-31 00:00:00".
+    raw = text[:10] if len(text) > 10 and text[10:] in (" 00:00:00", "T00:00:00") else text
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"must be a date as YYYY-MM-DD (got {text!r})") from None
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text.replace(",", ".").replace(" ", ""))
+    except ValueError:
+        raise ValueError(f"must be a number (got {text!r})") from None
+    if not math.isfinite(value):
+        raise ValueError(f"must be a number (got {text!r})")
+    return value
+
+
+def _count(text: str) -> int:
+    value = _number(text)
+    if value != int(value):
+        raise ValueError(f"must be a whole number (got {text!r})")
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return int(value)
+
+
+class _Checker:
+    """Collects every error of a file; rows are 1-based as in the spreadsheet."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+
+    def error(self, row: int, column: str, reason: str) -> None:
+        self.report.errors.append(RowError(row, column, reason))
+
+    def cell(self, row: int, column: str, text: str, parse: Any, required: bool = False) -> Any:
+        if text == "":
+            if required:
+                self.error(row, column, "is required")
+            return None
+        try:
+            return parse(text)
+        except ValueError as exc:
+            self.error(row, column, str(exc))
+            return None
+
+
+def _check_columns(df: pd.DataFrame, kind: str, check: _Checker) -> bool:
+    spec = COLUMNS[kind]
+    missing = [c for c in spec["required"] if c not in df.columns]
+    unknown = [c for c in df.columns if c not in spec["required"] + spec["optional"]]
+    for col in missing:
+        check.error(1, col, "required column is missing")
+    for col in unknown:
+        check.error(1, col, f"unknown column (expected: {', '.join(spec['required'] + spec['optional'])})")
+    if df.empty and not missing:
+        check.error(2, "file", "the file has a header but no rows")
+    return not missing
+
+
+def _organisations(session: Session, refs: set[str]) -> dict[str, Organisation]:
+    pairs = [tuple(r.split(":", 1)) for r in refs if ":" in r]
+    if not pairs:
+        return {}
+    found = session.scalars(select(Organisation).where(tuple_(Organisation.kind, Organisation.code).in_(pairs)))
+    return {o.ref: o for o in found}
+
+
+def _may_report_for(principal: Principal, org: Organisation) -> bool:
+    if principal.role == Role.ADMIN:
+        return True
+    return principal.role == Role.ORG_REPORTER and principal.organisation_id == org.id
+
+
+def _check_org(check: _Checker, row: int, ref: str, orgs: dict[str, Organisation],
+               principal: Principal) -> Organisation | None:
+    if ref == "":
+        check.error(row, "organisation", "is required")
+        return None
+    org = orgs.get(ref)
+    if org is None:
+        reason = ("must be kind:code, e.g. municipality:169" if ":" not in ref
+                  else f"unknown organisation {ref!r}")
+        check.error(row, "organisation", reason)
+        return None
+    if not _may_report_for(principal, org):
+        check.error(row, "organisation", f"you may only report for your own organisation, not {ref}")
+        return None
+    return org
+
+
+# ---- adoption -----------------------------------------------------------------------
+
+
+def _validate_adoption(session: Session, principal: Principal, df: pd.DataFrame,
+                       check: _Checker) -> list[dict[str, Any]]:
+    orgs = _organisations(session, set(df["organisation"]))
+    slugs = set(df["solution"])
+    solutions = {s.slug: s.id for s in session.scalars(select(Solution).where(Solution.slug.in_(slugs)))}
+    seen: dict[tuple[int, int, date], int] = {}
+    rows = []
+    for i, rec in enumerate(df.to_dict("records")):
+        row = i + 2
+        def get(column: str, rec: dict[str, str] = rec) -> str:
+            return rec.get(column, "")
+
+        org = _check_org(check, row, get("organisation"), orgs, principal)
+        solution_id = solutions.get(get("solution"))
+        if get("solution") == "":
+            check.error(row, "solution", "is required")
+        elif solution_id is None:
+            check.error(row, "solution", f"unknown solution {get('solution')!r} (use the solution's slug)")
+        status = get("status").lower()
+        if status == "":
+            check.error(row, "status", "is required")
+        elif status not in STATUSES:
+            check.error(row, "status", f"must be one of {', '.join(STATUSES)} (got {get('status')!r})")
+        effective = check.cell(row, "effective_from", get("effective_from"), _date, required=True)
+        start = check.cell(row, "start_date", get("start_date"), _date)
+        end = check.cell(row, "end_date", get("end_date"), _date)
+        if start and end and end < start:
+            check.error(row, "end_date", "must not be before start_date")
+        users = check.cell(row, "active_users", get("active_users"), _count)
+        fte = check.cell(row, "capacity_fte", get("capacity_fte"), _number)
+        if fte is not None and fte < 0:
+            check.error(row, "capacity_fte", "must be 0 or more")
+        if org is None or solution_id is None or effective is None:
+            continue
+        key = (org.id, solution_id, effective)
+        if key in seen:
+            check.error(row, "effective_from", f"duplicate of row {seen[key]} (same organisation, solution "
+                                               "and effective_from)")
+            continue
+        seen[key] = row
+        rows.append({"organisation_id": org.id, "solution_id": solution_id, "effective_from": effective,
+                     "status": status, "start_date": start, "end_date": end, "active_users": users,
+                     "capacity_fte": fte})
+    return rows
+
+
+def _upsert_adoption(session: Session, principal: Principal, rows: list[dict[str, Any]],
+                     source: str, report: ImportReport) -> None:
+    org_ids = {r["organisation_id"] for r in rows}
+    existing = {(a.organisation_id, a.solution_id, a.effective_from): a for a in session.scalars(
+        select(AdoptionRecord).where(AdoptionRecord.organisation_id.in_(org_ids)))}
+    for r in rows:
+        key = (r["organisation_id"], r["solution_id"], r["effective_from"])
+        values = {k: r[k] for k in ("status", "start_date", "end_date", "active_users", "capacity_fte")}
+        obj = existing.get(key)
+        if obj is None:
+            session.add(AdoptionRecord(**r, reported_by_id=principal.id, reported_by=_label(principal),
+                                       source=source))
+            report.created += 1
+        elif any(getattr(obj, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                if getattr(obj, k) != v:
+                    setattr(obj, k, v)
+            obj.reported_by_id, obj.reported_by, obj.source = principal.id, _label(principal), source
+            report.updated += 1
+        else:
+            report.unchanged += 1
+
+
+# ---- indicator values ---------------------------------------------------------------
+
+
+def _validate_indicators(session: Session, principal: Principal, df: pd.DataFrame,
+                         check: _Checker) -> list[dict[str, Any]]:
+    orgs = _organisations(session, set(df["organisation"]))
+    indicators = {i.code: i for i in session.scalars(select(Indicator))}
+    seen: dict[tuple[int, int, int], int] = {}
+    rows = []
+    for i, rec in enumerate(df.to_dict("records")):
+        row = i + 2
+        org = _check_org(check, row, rec["organisation"], orgs, principal)
+        indicator = indicators.get(rec["indicator"])
+        if rec["indicator"] == "":
+            check.error(row, "indicator", "is required")
+        elif indicator is None:
+            check.error(row, "indicator", f"unknown indicator {rec['indicator']!r} "
+                                          f"(known: {', '.join(sorted(indicators)) or 'none'})")
+        elif org is not None and org.kind not in indicator.applies_to.split(","):
+            check.error(row, "indicator", f"{indicator.code} applies to {indicator.applies_to}, not {org.kind}")
+            org = None
+        period = check.cell(row, "period", rec["period"], _count, required=True)
+        if period is not None and not 2000 <= period <= 2100:
+            check.error(row, "period", "must be a year between 2000 and 2100")
+            period = None
+        value = check.cell(row, "value", rec["value"], _number, required=True)
+        if org is None or indicator is None or period is None or value is None:
+            continue
+        key = (indicator.id, org.id, period)
+        if key in seen:
+            check.error(row, "period", f"duplicate of row {seen[key]} (same indicator, organisation and period)")
+            continue
+        seen[key] = row
+        rows.append({"indicator_id": indicator.id, "organisation_id": org.id, "period": period, "value": value})
+    return rows
+
+
+def _upsert_indicators(session: Session, principal: Principal, rows: list[dict[str, Any]],
+                       source: str, report: ImportReport) -> None:
+    org_ids = {r["organisation_id"] for r in rows}
+    existing = {(v.indicator_id, v.organisation_id, v.period): v for v in session.scalars(
+        select(IndicatorValue).where(IndicatorValue.organisation_id.in_(org_ids)))}
+    for r in rows:
+        obj = existing.get((r["indicator_id"], r["organisation_id"], r["period"]))
+        if obj is None:
+            session.add(IndicatorValue(**r, reported_by_id=principal.id, reported_by=_label(principal),
+                                       source=source))
+            report.created += 1
+        elif obj.value != r["value"]:
+            obj.value = r["value"]
+            obj.reported_by_id, obj.reported_by, obj.source = principal.id, _label(principal), source
+            report.updated += 1
+        else:
+            report.unchanged += 1
+
+
+# ---- entry points -------------------------------------------------------------------
+
+
+def require_reporter(principal: Principal) -> None:
+    from app.catalogue.services import require
+
+    if principal is SYSTEM:
+        return
+    require(principal, "benchmark.report")
+    if principal.role == Role.ORG_REPORTER and principal.organisation_id is None:
+        raise Forbidden("your account is not linked to an organisation, so you cannot report")
+
+
+def import_frame(session: Session, principal: Principal, df: pd.DataFrame, *, filename: str,
+                 kind: str | None = None) -> ImportReport:
+    """Validate every row, then write all of them (or raise ImportRejected and write nothing)."""
+    require_reporter(principal)
+    kind = kind or detect_kind(df)
+    if kind not in KINDS:
+        raise ValidationFailed({"kind": f"must be one of {', '.join(KINDS)}"})
+    report = ImportReport(kind=kind, filename=filename, rows=len(df))
+    check = _Checker(report)
+    if not _check_columns(df, kind, check):
+        raise ImportRejected(report)
+    df = df.fillna("").astype(str)
+    validate = _validate_adoption if kind == ADOPTION else _validate_indicators
+    rows = validate(session, principal, df, check)
+    if report.errors:
+        raise ImportRejected(report)
+    upsert = _upsert_adoption if kind == ADOPTION else _upsert_indicators
+    upsert(session, principal, rows, f"import:{filename}"[:300], report)
+    session.flush()
+    return report
+
+
+def import_file(session: Session, principal: Principal, filename: str, content: bytes,
+                kind: str | None = None) -> ImportReport:
+    require_reporter(principal)
+    return import_frame(session, principal, read_table(filename, content), filename=filename, kind=kind)
+
+
+def import_records(session: Session, principal: Principal, records: list[dict[str, Any]], kind: str,
+                   source: str = "api") -> ImportReport:
+    """The same rules for JSON records (the API's single report); rows count from 1."""
+    df = pd.DataFrame([{k: "" if v is None else str(v) for k, v in r.items()} for r in records])
+    try:
+        return import_frame(session, principal, df, filename=source, kind=kind)
+    except ImportRejected as exc:
+        if len(records) == 1:  # one record: name just the field
+            errors = {e.column: e.reason for e in exc.report.errors}
+            raise ValidationFailed(errors) from exc
+        raise

@@ -1,0 +1,281 @@
+"""HTML pages of the benchmark. Every chart is SVG drawn on the server, with its numbers
+as a table next to it and as CSV (the same URL with ?format=csv&table=NAME)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.principal import Principal
+from app.accounts.roles import Role
+from app.benchmark import charts, importer
+from app.benchmark import services as svc
+from app.catalogue.models import Organisation
+from app.catalogue.services import require
+from app.errors import ValidationFailed
+from app.web.i18n import number, translations
+from app.web.rendering import language_of, render
+from app.web.routing import get, post
+
+# A table: name -> caption, columns [(key, label, format)], rows [dict]. Formats: text,
+# link (value is (label, href)), pct (a 0..1 share), int, num, rank (rank, size).
+Table = dict[str, Any]
+
+
+def _pct(v: float | None, lang: str) -> str:
+    return "–" if v is None else f"{number(v * 100, lang, 1)} %"
+
+
+def _cell(value: Any, fmt: str, lang: str) -> Any:
+    if fmt == "pct":
+        return _pct(value, lang)
+    if fmt == "int":
+        return number(value, lang, 0)
+    if fmt == "num":
+        return number(value, lang, 1)
+    if fmt == "rank":
+        rank, size = value
+        return "–" if rank is None else f"{rank} / {size}"
+    return "–" if value is None or value == "" else value
+
+
+def _csv_value(value: Any, fmt: str) -> Any:
+    if fmt == "link":
+        return value[0]
+    if fmt == "rank":
+        return "" if value[0] is None else value[0]
+    return "" if value is None else value
+
+
+def _csv(table: Table, filename: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([key for key, _label, _fmt in table["columns"]])
+    for row in table["rows"]:
+        writer.writerow([_csv_value(row[key], fmt) for key, _label, fmt in table["columns"]])
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+
+
+def _respond(request: Request, template: str, tables: dict[str, Table], slug: str, **context: Any) -> Any:
+    if request.query_params.get("format") == "csv":
+        name = request.query_params.get("table") or next(iter(tables))
+        if name not in tables:
+            raise ValidationFailed({"table": f"must be one of {', '.join(tables)}"})
+        return _csv(tables[name], f"{slug}-{name}")
+    lang = language_of(request)
+    response = render(request, template, tables=tables,
+                      cell=lambda value, fmt: _cell(value, fmt, lang), pct=lambda v: _pct(v, lang), **context)
+    response.headers["Vary"] = "Cookie"
+    return response
+
+
+def _rank(row: dict[str, Any], prefix: str) -> tuple[Any, Any]:
+    return row.get(f"{prefix}_rank"), row.get(f"{prefix}_size")
+
+
+# ---- national -----------------------------------------------------------------------
+
+
+@get("/benchmark", include_in_schema=False)
+def national_page(request: Request, db: Session, principal: Principal,
+                  org: str | None = None) -> Template | Response | Redirect:
+    require(principal, "benchmark.read")
+    if org:
+        return Redirect(f"/benchmark/organisations/{org}", status_code=303)
+    lang = language_of(request)
+    _ = translations(lang).gettext
+    view = svc.national_view(db, lang)
+    regions = view["regions"]
+    tables: dict[str, Table] = {
+        "regions": {"caption": _("Regions, population-weighted"), "columns": [
+            ("region", "Region", "link"), ("adoption_rate", "Adoption rate (municipalities)", "pct"),
+            ("hospital_adoption_rate", "Adoption rate (hospitals)", "pct"),
+            ("solutions_in_operation", "Solutions in operation", "int"),
+            ("users_per_100k", "Users per 100,000", "num"), ("capacity_fte", "Capacity freed (FTE)", "num"),
+            ("rank", "Rank", "int")],
+            "rows": [r | {"region": (r["name"], f"/benchmark/regions/{r['code']}")} for r in regions]},
+        "trend": {"caption": _("National trend (end of each year)"), "columns": [
+            ("period", "Year", "text"), ("adoption_rate", "Adoption rate (municipalities)", "pct"),
+            ("active_users", "Active users", "int"), ("capacity_fte", "Capacity freed (FTE)", "num")],
+            "rows": view["trend"]},
+        "heat": {"caption": _("Share of organisations using each solution, by region"), "columns": [
+            ("solution", "Solution", "link")] + [(c["code"], c["name"], "pct") for c in view["heat"]["regions"]],
+            "rows": [{"solution": (r["name"], f"/solutions/{r['slug']}")}
+                     | {c["region"]: c["share"] for c in r["cells"]}
+                     for r in view["heat"]["rows"]]},
+        "spread": {"caption": _("Spread of solutions"), "columns": [
+            ("solution", "Solution", "link"), ("prioritised", "Prioritised", "text"),
+            ("municipalities", "Municipalities", "int"), ("hospitals", "Hospitals", "int"),
+            ("regions", "Regions", "int"), ("pilots", "Pilots", "int")],
+            "rows": [s | {"solution": (s["name"], f"/solutions/{s['slug']}"),
+                          "prioritised": _("yes") if s["prioritised"] else ""} for s in view["spread"]]},
+    }
+    region_chart = charts.bar_chart(
+        [(r["name"], r["adoption_rate"], False) for r in regions], chart_id="chart-regions",
+        title=_("Adoption rate of prioritised solutions by region"),
+        fmt=lambda v: _pct(v, lang))
+    trend_chart = charts.line_chart(
+        [t["period"] for t in view["trend"]],
+        [(_("Municipalities"), [t["adoption_rate"] for t in view["trend"]])], chart_id="chart-trend",
+        title=_("National trend"), fmt=lambda v: _pct(v, lang))
+    heat_cells = {r["solution_id"]: {c["region"]: c for c in r["cells"]} for r in view["heat"]["rows"]}
+    organisations = list(db.scalars(select(Organisation).where(
+        Organisation.kind.in_(["municipality", "hospital", "region"])).order_by(Organisation.kind, Organisation.name)))
+    return _respond(request, "benchmark/national.html", tables, "benchmark", view=view,
+                    region_chart=region_chart, trend_chart=trend_chart, heat_cells=heat_cells,
+                    organisations=organisations)
+
+
+# ---- one organisation ---------------------------------------------------------------
+
+
+def _attainment(row: dict[str, Any]) -> float | None:
+    value, target = row["value"], row["target"]
+    if value is None or not target:
+        return None
+    if row["direction"] == "lower":
+        return target / value * 100 if value else None
+    return value / target * 100
+
+
+@get("/benchmark/organisations/{ref:str}", include_in_schema=False)
+def organisation_page(request: Request, db: Session, principal: Principal, ref: str) -> Template | Response:
+    require(principal, "benchmark.read")
+    lang = language_of(request)
+    _ = translations(lang).gettext
+    view = svc.organisation_view(db, ref, lang)
+    me = view["organisation"]
+    peers = view["peers"]
+    tables: dict[str, Table] = {
+        "peers": {"caption": _("Peer group: %(group)s") % {"group": _(me["peer_group"])}, "columns": [
+            ("organisation", "Organisation", "link"), ("adoption_rate", "Adoption rate", "pct"),
+            ("relevant_in_operation", "Prioritised solutions in operation", "int"),
+            ("solutions_in_operation", "Solutions in operation", "int"),
+            ("users_per_100k", "Users per 100,000", "num"), ("capacity_fte", "Capacity freed (FTE)", "num"),
+            ("peer", "Rank in peer group", "rank"), ("peer_gap", "Gap to best", "pct")],
+            "rows": [p | {"organisation": (p["name"], f"/benchmark/organisations/{p['ref']}"),
+                          "peer": _rank(p, "peer")} for p in peers]},
+        "trend": {"caption": _("Trend (end of each year)"), "columns": [
+            ("period", "Year", "text"), ("adoption_rate", "Adoption rate", "pct"),
+            ("solutions_in_operation", "Solutions in operation", "int"), ("active_users", "Active users", "int"),
+            ("capacity_fte", "Capacity freed (FTE)", "num")], "rows": view["trend"]},
+        "indicators": {"caption": _("Indicators against national targets"), "columns": [
+            ("name", "Indicator", "text"), ("period", "Year", "text"), ("value", "Value", "num"),
+            ("target", "Target", "num"), ("unit", "Unit", "text"), ("met", "Target met", "text"),
+            ("peer_median", "Peer median", "num"), ("peer", "Rank in peer group", "rank")],
+            "rows": [i | {"met": "–" if i["met"] is None else (_("yes") if i["met"] else _("no")),
+                          "peer": _rank(i, "peer")} for i in view["indicators"]]},
+        "solutions": {"caption": _("Solutions reported"), "columns": [
+            ("solution", "Solution", "link"), ("status", "Status", "text"), ("effective_from", "Since", "text"),
+            ("active_users", "Active users", "int"), ("capacity_fte", "Capacity freed (FTE)", "num")],
+            "rows": [s | {"solution": (s["name"], f"/solutions/{s['slug']}"), "status": _(s["status"])}
+                     for s in view["solutions"]]},
+    }
+    peer_chart = charts.bar_chart(
+        [(p["name"], p["adoption_rate"], p["self"]) for p in peers], chart_id="chart-peers",
+        title=_("Adoption rate in the peer group"), fmt=lambda v: _pct(v, lang))
+    trend = view["trend"]
+    trend_chart = charts.line_chart(
+        [t["period"] for t in trend], [(_("Adoption rate"), [t["adoption_rate"] for t in trend])],
+        chart_id="chart-trend", title=_("Adoption rate over time"), fmt=lambda v: _pct(v, lang))
+    latest: dict[str, dict[str, Any]] = {}
+    for row in view["indicators"]:
+        latest[row["indicator"]] = row
+    target_chart = charts.target_chart(
+        [(f"{r['name']} ({r['period']})", _attainment(r), r["met"],
+          f"{r['value']:g} / {r['target']:g}" if r["target"] is not None else f"{r['value']:g}")
+         for r in latest.values()], chart_id="chart-targets",
+        title=_("Latest indicator values as % of the national target")) if latest else None
+    may_report = principal.role == Role.ADMIN or (
+        principal.role == Role.ORG_REPORTER and principal.organisation_id == me["id"])
+    return _respond(request, "benchmark/organisation.html", tables, ref.replace(":", "-"), view=view, me=me,
+                    peer_chart=peer_chart, trend_chart=trend_chart, target_chart=target_chart,
+                    may_report=may_report)
+
+
+# ---- one region ---------------------------------------------------------------------
+
+
+@get("/benchmark/regions/{code:str}", include_in_schema=False)
+def region_page(request: Request, db: Session, principal: Principal, code: str) -> Template | Response:
+    require(principal, "benchmark.read")
+    lang = language_of(request)
+    _ = translations(lang).gettext
+    view = svc.region_view(db, code, lang)
+    members = view["members"]
+    tables: dict[str, Table] = {
+        "members": {"caption": _("Organisations in the region"), "columns": [
+            ("organisation", "Organisation", "link"), ("kind", "Kind", "text"), ("population", "Population", "int"),
+            ("adoption_rate", "Adoption rate", "pct"), ("solutions_in_operation", "Solutions in operation", "int"),
+            ("users_per_100k", "Users per 100,000", "num"), ("capacity_fte", "Capacity freed (FTE)", "num"),
+            ("region", "Rank in region", "rank"), ("national", "Rank nationally", "rank")],
+            "rows": [r | {"organisation": (r["name"], f"/benchmark/organisations/{r['ref']}"), "kind": _(r["kind"]),
+                          "region": _rank(r, "region"), "national": _rank(r, "national")} for r in members]},
+        "trend": {"caption": _("Trend (end of each year)"), "columns": [
+            ("period", "Year", "text"), ("adoption_rate", "Adoption rate (municipalities)", "pct"),
+            ("active_users", "Active users", "int"), ("capacity_fte", "Capacity freed (FTE)", "num")],
+            "rows": view["trend"]},
+    }
+    munis = [r for r in members if r["kind"] == "municipality"]
+    member_chart = charts.bar_chart(
+        [(r["name"], r["adoption_rate"], False) for r in munis], chart_id="chart-members",
+        title=_("Adoption rate of the region's municipalities"), fmt=lambda v: _pct(v, lang),
+        target=view["region"]["adoption_rate"], target_label=_("Region, population-weighted"))
+    trend_chart = charts.line_chart(
+        [t["period"] for t in view["trend"]],
+        [(_("Municipalities"), [t["adoption_rate"] for t in view["trend"]])], chart_id="chart-trend",
+        title=_("Adoption rate over time"), fmt=lambda v: _pct(v, lang))
+    return _respond(request, "benchmark/region.html", tables, f"region-{code}", view=view,
+                    region=view["region"], member_chart=member_chart, trend_chart=trend_chart)
+
+
+# ---- import -------------------------------------------------------------------------
+
+
+def _import_page(request: Request, principal: Principal, status_code: int = 200, **context: Any) -> Template:
+    return render(request, "benchmark/import.html", status_code=status_code, kinds=importer.KINDS,
+                  columns=importer.COLUMNS, **context)
+
+
+class ImportPage(Controller):
+    """The upload page (GET and POST on one path live in one controller)."""
+
+    path = "/benchmark/import"
+    include_in_schema = False
+
+    @get("/")
+    def form(self, request: Request, principal: Principal) -> Template:
+        importer.require_reporter(principal)
+        return _import_page(request, principal)
+
+    @post("/")
+    def submit(self, request: Request, db: Session, principal: Principal,
+               data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]) -> Template:
+        importer.require_reporter(principal)
+        upload = data.get("file")
+        kind = data.get("kind") or None
+        if kind not in (None, *importer.KINDS):
+            kind = None
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return _import_page(request, principal, 400, errors={"file": "choose a CSV or Excel file"}, kind=kind)
+        content = upload.file.read(importer.MAX_BYTES + 1)
+        try:
+            report = importer.import_file(db, principal, upload.filename, content, kind)
+        except importer.ImportRejected as exc:
+            return _import_page(request, principal, 400, rejected=exc.report, kind=kind)
+        except ValidationFailed as exc:
+            return _import_page(request, principal, 400, errors=exc.errors, kind=kind)
+        return _import_page(request, principal, report=report, kind=kind)
+
+
+ROUTES = [national_page, organisation_page, region_page, ImportPage]
