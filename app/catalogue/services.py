@@ -61,14 +61,25 @@ class PageRequest:
             raise ValidationFailed(errors)
 
 
-def paginate(session: Session, stmt: Select[Any], page: PageRequest) -> tuple[list[Any], int]:
-    """Count, then find the page's ids with a narrow query and load just those rows:
-    sorting ids rather than whole rows keeps long filtered lists fast."""
+def paginate(session: Session, stmt: Select[Any], page: PageRequest,
+             single_pass: bool = False) -> tuple[list[Any], int]:
+    """Find the page's ids with a narrow query, then load just those rows: sorting ids
+    rather than whole rows keeps long filtered lists fast.
+
+    single_pass counts with a window function in the same query. That is faster when the
+    filter already forces the database to visit every match (a treatment area, a name
+    search), and much slower on an unfiltered table, where count(*) reads an index."""
     model = stmt.column_descriptions[0]["entity"]
     count = stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-    total = session.scalar(count) or 0
-    narrow = stmt.with_only_columns(model.id, maintain_column_froms=True)
-    ids = list(session.scalars(narrow.limit(page.limit).offset(page.offset)))
+    if single_pass:
+        narrow = stmt.with_only_columns(model.id, func.count().over(), maintain_column_froms=True)
+        rows = session.execute(narrow.limit(page.limit).offset(page.offset)).all()
+        ids = [row[0] for row in rows]
+        total = rows[0][1] if rows else (session.scalar(count) or 0 if page.offset else 0)
+    else:
+        total = session.scalar(count) or 0
+        narrow = stmt.with_only_columns(model.id, maintain_column_froms=True)
+        ids = list(session.scalars(narrow.limit(page.limit).offset(page.offset)))
     by_id = {obj.id: obj for obj in session.scalars(select(model).where(model.id.in_(ids))).unique()}
     return [by_id[i] for i in ids], total
 
@@ -318,7 +329,8 @@ def list_solutions(session: Session, principal: Principal, flt: SolutionFilter,
             solution_treatment_area.c.treatment_area_id == (area_id or -1))))
     if flt.q:
         stmt = stmt.where(Solution.name.ilike(f"%{flt.q}%"))
-    return paginate(session, stmt.order_by(SOLUTION_SORTS[sort], Solution.id), page)
+    return paginate(session, stmt.order_by(SOLUTION_SORTS[sort], Solution.id), page,
+                    single_pass=bool(flt.treatment_area or flt.q))
 
 
 def get_solution(session: Session, principal: Principal, key: int | str) -> Solution:
