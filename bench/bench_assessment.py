@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.accounts.services import principal_of, user_by_email
 from app.assessment import services as svc
-from app.assessment.framework import load_frameworks
+from app.assessment.framework import Framework, load_frameworks, parse_framework
 from app.assessment.schemas import AnswerIn, AssessmentIn
 from app.audit.hook import set_actor
 from app.catalogue.models import Solution
@@ -27,6 +27,21 @@ from bench.common import bench_database_url, percentiles, prepare_database
 
 N = 500
 TARGET_P95_MS = 20.0
+WANTED_CRITERIA = 70
+
+
+def _with_extra_criteria(fw: Framework, tier: str | None, wanted: int) -> Framework:
+    """The shipped frameworks stop at 68 applicable criteria; the target is stated for 70,
+    so the bench adds weighted yes/no criteria to the largest one (as data, like a file would)."""
+    data = fw.model_dump(mode="json", exclude_none=True)
+    missing = wanted - len(fw.applicable_criteria(tier))
+    section = next(s for s in data["sections"] if s.get("mode") == "weighted")
+    for n in range(max(0, missing)):
+        section["criteria"].append({
+            "code": f"BENCH{n + 1}", "question_da": f"Benchmark-kriterium {n + 1}?",
+            "question_en": f"Benchmark criterion {n + 1}?", "answer_type": "yes_no", "weight": 1})
+    data["id"], data["version"] = f"{fw.id}-bench{wanted}", "bench"
+    return parse_framework(data, "<bench>")
 
 
 def _value(c: object, i: int) -> object:
@@ -52,8 +67,10 @@ def main() -> None:
     url = bench_database_url("assessment")
     prepare_database(url)
     registry = load_frameworks(PROJECT_ROOT / "frameworks")
-    fw, tier = max(((f, t) for f in registry for t in (f.tiers or (None,))),
-                   key=lambda pair: len(pair[0].applicable_criteria(pair[1])))
+    largest, tier = max(((f, t) for f in registry for t in (f.tiers or (None,))),
+                        key=lambda pair: len(pair[0].applicable_criteria(pair[1])))
+    fw = _with_extra_criteria(largest, tier, WANTED_CRITERIA)
+    registry.add(fw, "<bench>")
     criteria = fw.applicable_criteria(tier)
     engine = make_engine(url)
     factory = make_session_factory(engine)
@@ -85,8 +102,8 @@ def main() -> None:
             samples.append(elapsed)
     engine.dispose()
     stats = percentiles(samples)
-    print(f"framework {fw.id} {fw.version} (tier {tier}): {len(criteria)} applicable criteria "
-          f"(the largest; none has 70)")
+    print(f"framework {fw.id} (from {largest.id} {largest.version}, tier {tier}): "
+          f"{len(criteria)} applicable criteria")
     print(f"save_answer + recompute + commit, n={stats['n']}: p50 {stats['p50']:.2f} ms, "
           f"p95 {stats['p95']:.2f} ms, max {stats['max']:.2f} ms (target p95 < {TARGET_P95_MS:.0f} ms)")
     print("database:", url.split("://")[0])
