@@ -6,7 +6,8 @@ Generates the records with the `generate --adoption` generator into a fresh data
 (var/bench/benchmark.sqlite3, or BENCH_DATABASE_URL), then times loading them into
 DataFrames and computing every figure (all organisations, ranks, region roll-ups,
 spread, heat table, five periods of trend for everyone) separately, with peak memory (getrusage ru_maxrss).
-Target: compute < 5 s, peak RSS < 1 GB. The machine is shared: the load average is
+Target: load + compute < 5 s, peak RSS < 1 GB. Then the cached path a page
+request takes (first request, later requests). The machine is shared: the load average is
 printed next to the figures.
 """
 
@@ -19,10 +20,13 @@ import time
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from app.audit.hook import set_actor
 from app.benchmark import metrics as m
 from app.benchmark import services as svc
 from app.benchmark.generate import generate_adoption
+from app.benchmark.models import AdoptionRecord
 from app.catalogue.generate import generate_catalogue
 from app.db.engine import make_engine, make_session_factory
 from bench.common import BENCH_DIR, bench_database_url, prepare_database, report
@@ -39,14 +43,15 @@ def _load() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=2_000_000)
-    parser.add_argument("--solutions", type=int, default=10_000)
+    parser.add_argument("--solutions", type=int, default=100_000)  # the issue's synthetic catalogue
     parser.add_argument("--reuse", action="store_true", help="reuse var/bench/benchmark.sqlite3 if present")
     parser.add_argument("--mmap", action="store_true", help="keep SQLite's memory-mapped I/O (counts in RSS)")
     args = parser.parse_args()
 
     path = BENCH_DIR / "benchmark.sqlite3"
-    if args.reuse and path.exists() and not os.environ.get("BENCH_DATABASE_URL"):
-        url = f"sqlite:///{path}"
+    configured = os.environ.get("BENCH_DATABASE_URL")
+    if args.reuse and (configured or path.exists()):
+        url = configured or f"sqlite:///{path}"
         gen_seconds = 0.0
     else:
         url = bench_database_url("benchmark")
@@ -67,33 +72,49 @@ def main() -> None:
             # The app maps up to 256 MiB of the database file (PRAGMA mmap_size): file-backed
             # pages that would count in RSS although they are page cache. Measure without.
             session.connection().exec_driver_sql("PRAGMA mmap_size=0")
-        t0 = time.perf_counter()
+        as_of = date.today()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         orgs = svc.load_organisations(session)
         relevant = svc.relevant_solutions(session)
-        adoption = svc.load_adoption(session)
+        adoption = svc.load_adoption(session, until=max(as_of, m.period_end(as_of.year)))
         t1 = time.perf_counter()
         rss_loaded = _rss_mb()
         t2 = time.perf_counter()
-        bench = m.compute(orgs, adoption, relevant, date.today())
+        bench = m.compute(orgs, adoption, relevant, as_of)
         heat = m.heat_table(bench.current, m.with_region_population(orgs), list(bench.spread.index[:15]))
-        t3 = time.perf_counter()
+        t3, cpu3 = time.perf_counter(), time.process_time()
+        del adoption, bench
+        svc.clear_cache()
+        t4 = time.perf_counter()
+        bench, _orgs, _relevant = svc.compute(session, as_of)  # what a page request does: fills the cache
+        t5 = time.perf_counter()
+        cached = [time.perf_counter()]
+        for _ in range(5):  # later requests: data version check + cache hit
+            svc.compute(session, as_of, trend_for=[int(orgs["id"].iloc[0])])
+            cached.append(time.perf_counter())
+        records = int(session.execute(select(func.count()).select_from(AdoptionRecord)).scalar_one())
+        solutions = int(session.execute(select(func.count(func.distinct(AdoptionRecord.solution_id)))).scalar_one())
     engine.dispose()
 
-    report(f"National benchmark over {len(adoption):,} adoption records", {
+    report(f"National benchmark over {records:,} adoption records ({solutions:,} distinct solutions)", {
         "organisations benchmarked": f"{len(bench.organisations):,}",
         "organisation × solution pairs in force": f"{len(bench.current):,}",
         "solutions with spread": f"{len(bench.spread):,}",
         "trend rows (5 periods × all organisations)": f"{len(bench.trend):,}",
         "heat cells": f"{len(heat):,}",
         "generate (catalogue + adoption, not timed against the target)": f"{gen_seconds:.1f} s",
-        "load (SQL -> CSV text per chunk -> DataFrames)":
+        "load (integer-coded CSV text from SQL -> sorted DataFrame)":
             f"{t1 - t0:.2f} s (peak RSS after loading {rss_loaded:.0f} MiB)",
         "compute (every figure)": f"{t3 - t2:.2f} s",
-        "load + compute": f"{t3 - t0:.2f} s",
+        "load + compute": f"{t3 - t0:.2f} s (CPU time of this process: {cpu3 - cpu0:.2f} s; "
+                          "SQLite's work is in it, the machine is shared)",
+        "first page request (svc.compute: version check, load, compute, cache)": f"{t5 - t4:.2f} s",
+        "later requests (version check + cache hit), mean of 5":
+            f"{(cached[-1] - cached[0]) / 5 * 1000:.1f} ms",
         "peak RSS of the process": f"{_rss_mb():.0f} MiB (before loading: {rss_before:.0f} MiB)",
         "national municipal adoption rate": f"{bench.national['municipal_adoption_rate']:.3f}",
         "load average (1/5/15 min) at the end": _load(),
-        "target": "compute < 5 s, peak RSS < 1024 MiB",
+        "target": "load + compute < 5 s, peak RSS < 1024 MiB",
     })
 
 

@@ -98,36 +98,70 @@ def status_codes(frame: pd.DataFrame) -> np.ndarray:
     return pd.Categorical(status.astype("object"), categories=STATUSES).codes
 
 
+def packed_key(org: np.ndarray, sol: np.ndarray, eff: np.ndarray) -> np.ndarray | None:
+    """(organisation, solution, effective day) packed in one int64 that sorts the same way,
+    or None when the values do not fit."""
+    if len(org) and org.min() >= 0 and org.max() < 2**20 and sol.min() >= 0 and sol.max() < 2**22 \
+            and eff.min() >= 0 and eff.max() < 2**17:
+        return (org << 39) | (sol << 17) | eff
+    return None
+
+
 def sort_history(adoption: pd.DataFrame) -> pd.DataFrame:
     """Sort by (organisation, solution, effective_from) once, with status as a categorical;
-    status_at relies on the order."""
+    status_at relies on the order. A history that is already in order (the fast loader
+    sorts it) is not copied."""
     eff = adoption["effective_from"].to_numpy(dtype="datetime64[D]").astype("int64")
     org = adoption["organisation_id"].to_numpy(dtype="int64")
     sol = adoption["solution_id"].to_numpy(dtype="int64")
-    if len(org) and org.max() < 2**20 and sol.max() < 2**22 and eff.min() >= 0 and eff.max() < 2**17:
-        order = np.argsort((org << 39) | (sol << 17) | eff)  # one packed int64 key: one fast sort
+    key = packed_key(org, sol, eff)
+    if key is not None and bool(np.all(key[1:] > key[:-1])):
+        out = adoption.reset_index(drop=True)
     else:
-        order = np.lexsort((eff, sol, org))
-    out = adoption.iloc[order].reset_index(drop=True)
-    out["status"] = pd.Categorical.from_codes(status_codes(out), categories=STATUSES)
+        order = np.argsort(key) if key is not None else np.lexsort((eff, sol, org))  # packed: one fast sort
+        out = adoption.iloc[order].reset_index(drop=True)
+    status = out["status"]
+    if not (isinstance(status.dtype, pd.CategoricalDtype) and tuple(status.cat.categories) == STATUSES):
+        out["status"] = pd.Categorical.from_codes(status_codes(out), categories=STATUSES)
     return out
+
+
+def _last_in_pair(org: np.ndarray, sol: np.ndarray) -> np.ndarray:
+    """True for the last row of each organisation × solution run (history sorted)."""
+    last = np.ones(len(org), dtype=bool)
+    last[:-1] = (org[1:] != org[:-1]) | (sol[1:] != sol[:-1])
+    return last
+
+
+def _in_force(eff_days: np.ndarray, last_in_pair: np.ndarray, day: int) -> np.ndarray:
+    """Rows in force on `day` (as days since 1970) of a sorted history: effective on or
+    before the day, and the pair's next row (if any) only after it."""
+    ok = eff_days <= day
+    out = ok.copy()
+    out[:-1] &= last_in_pair[:-1] | ~ok[1:]
+    return out
+
+
+def _days(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Dates as int64 days since 1970 (NaT -> a huge number, so `<= day` is False)."""
+    arr = np.asarray(values).astype("datetime64[D]")
+    out = arr.astype("int64")
+    missing = np.isnat(arr)
+    return np.where(missing, np.iinfo(np.int64).max, out) if missing.any() else out
 
 
 def status_at(history: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """The row in force on `as_of` for each organisation × solution (history sorted by
     sort_history). A row whose end_date is on or before `as_of` counts as discontinued."""
-    day = np.datetime64(as_of, "D")
-    eff = history["effective_from"].to_numpy(dtype="datetime64[D]")
-    sub = history[eff <= day]
-    if sub.empty:
-        return sub.copy()
-    org = sub["organisation_id"].to_numpy()
-    sol = sub["solution_id"].to_numpy()
-    last = np.ones(len(sub), dtype=bool)
-    last[:-1] = (org[1:] != org[:-1]) | (sol[1:] != sol[:-1])
-    out = sub[last].reset_index(drop=True)
+    day = int(np.datetime64(as_of, "D").astype("int64"))
+    org = history["organisation_id"].to_numpy()
+    sol = history["solution_id"].to_numpy()
+    mask = _in_force(_days(history["effective_from"]), _last_in_pair(org, sol), day)
+    out = history[mask].reset_index(drop=True)
+    if out.empty:
+        return out
     if "end_date" in out.columns:
-        ended = out["end_date"].to_numpy(dtype="datetime64[D]") <= day  # NaT compares False
+        ended = _days(out["end_date"]) <= day  # NaT compares False
         if ended.any():
             codes = np.where(ended, DISCONTINUED, status_codes(out)).astype("int8")
             out["status"] = pd.Categorical.from_codes(codes, categories=STATUSES)
@@ -137,55 +171,72 @@ def status_at(history: pd.DataFrame, as_of: date) -> pd.DataFrame:
 # ---- per organisation ---------------------------------------------------------------
 
 
+class _Counter:
+    """What organisation_metrics needs about the organisations and the relevant set, worked
+    out once; `metrics` then counts any selection of rows (one per trend period)."""
+
+    def __init__(self, orgs: pd.DataFrame, relevant: pd.DataFrame, org: np.ndarray, sol: np.ndarray) -> None:
+        base = orgs.set_index("id")[["kind", "population"]]
+        self.base = base
+        ids = base.index.to_numpy(dtype="int64")
+        n = self.n = len(ids)
+        order = np.argsort(ids)
+        slot = np.searchsorted(ids[order], org).clip(0, max(n - 1, 0))
+        self.known = (ids[order][slot] == org) if n else np.zeros(len(org), dtype=bool)
+        self.pos = order[slot]
+        kinds = pd.Categorical(base["kind"])
+        rel = relevant.drop_duplicates(["solution_id", "kind"])
+        rel = rel[rel["kind"].isin(kinds.categories)]
+        top = int(max(sol.max(initial=0), rel["solution_id"].max() if len(rel) else 0)) + 1
+        lookup = np.zeros((len(kinds.categories), top), dtype=bool)
+        lookup[kinds.categories.get_indexer(rel["kind"]), rel["solution_id"].to_numpy(dtype="int64")] = True
+        self.relevant_row = lookup[kinds.codes[self.pos], sol] if len(sol) else np.zeros(0, dtype=bool)
+        self.relevant_per_kind = rel.groupby("kind").size()
+
+    def metrics(self, codes: np.ndarray, users: np.ndarray, fte: np.ndarray,
+                rows: np.ndarray | None = None) -> pd.DataFrame:
+        """codes/users/fte are per row; `rows` (bool) selects the rows in force (None = all)."""
+        n = self.n
+        sel = np.flatnonzero(self.known if rows is None else self.known & rows)  # gather once, count small
+        pos, codes, users, fte = self.pos[sel], codes[sel], users[sel], fte[sel]
+        in_op = codes == IN_OPERATION
+        pilot = codes == PILOT
+        active = in_op | pilot
+
+        def count(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+            return np.bincount(pos[mask], weights=None if weights is None else weights[mask], minlength=n)[:n]
+
+        hit = in_op & self.relevant_row[sel]
+        base = self.base
+        out = pd.DataFrame(index=base.index)
+        out["kind"] = base["kind"]
+        out["population"] = base["population"].astype(float)
+        out["solutions_in_operation"] = count(in_op).astype("int64")
+        out["pilots"] = count(pilot).astype("int64")
+        out["active_users"] = count(active, users)
+        out["capacity_fte"] = count(active, fte)
+        out["relevant_solutions"] = out["kind"].map(self.relevant_per_kind).fillna(0).astype("int64")
+        out["relevant_in_operation"] = count(hit).astype("int64")
+        denominator = out["relevant_solutions"].where(out["relevant_solutions"] > 0)
+        out["adoption_rate"] = out["relevant_in_operation"] / denominator
+        population = out["population"].where(out["population"] > 0)
+        out["users_per_100k"] = out["active_users"] / population * PER
+        out["capacity_per_100k"] = out["capacity_fte"] / population * PER
+        out.index.name = "id"
+        return out
+
+
+def _weights(frame: pd.DataFrame, column: str) -> np.ndarray:
+    return np.nan_to_num(frame[column].to_numpy(dtype="float64"))
+
+
 def organisation_metrics(orgs: pd.DataFrame, current: pd.DataFrame, relevant: pd.DataFrame) -> pd.DataFrame:
     """One row per organisation (index = id) with the adoption figures defined above.
     Counting is done with numpy (bincount) because it runs once per trend period."""
-    base = orgs.set_index("id")[["kind", "population"]]
-    ids = base.index.to_numpy(dtype="int64")
-    n = len(ids)
-    order = np.argsort(ids)
-    org = current["organisation_id"].to_numpy(dtype="int64")
-    sol = current["solution_id"].to_numpy(dtype="int64")
-    slot = np.searchsorted(ids[order], org).clip(0, max(n - 1, 0))
-    known = (ids[order][slot] == org) if n else np.zeros(len(org), dtype=bool)
-    pos = order[slot]
-    codes = status_codes(current)
-    in_op = known & (codes == IN_OPERATION)
-    pilot = known & (codes == PILOT)
-    active = in_op | pilot
-
-    def count(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        return np.bincount(pos[mask], weights=None if weights is None else weights[mask], minlength=n)[:n]
-
-    users = np.nan_to_num(current["active_users"].to_numpy(dtype="float64"))
-    fte = np.nan_to_num(current["capacity_fte"].to_numpy(dtype="float64"))
-
-    kinds = pd.Categorical(base["kind"])
-    rel = relevant.drop_duplicates(["solution_id", "kind"])
-    rel = rel[rel["kind"].isin(kinds.categories)]
-    top = int(max(sol.max(initial=0), rel["solution_id"].max() if len(rel) else 0)) + 1
-    lookup = np.zeros((len(kinds.categories), top), dtype=bool)
-    lookup[kinds.categories.get_indexer(rel["kind"]), rel["solution_id"].to_numpy(dtype="int64")] = True
-    kind_code = kinds.codes
-    hit = in_op & lookup[kind_code[pos], sol] if len(sol) else in_op
-
-    out = pd.DataFrame(index=base.index)
-    out["kind"] = base["kind"]
-    out["population"] = base["population"].astype(float)
-    out["solutions_in_operation"] = count(in_op).astype("int64")
-    out["pilots"] = count(pilot).astype("int64")
-    out["active_users"] = count(active, users)
-    out["capacity_fte"] = count(active, fte)
-    relevant_per_kind = rel.groupby("kind").size()
-    out["relevant_solutions"] = out["kind"].map(relevant_per_kind).fillna(0).astype("int64")
-    out["relevant_in_operation"] = count(hit).astype("int64")
-    denominator = out["relevant_solutions"].where(out["relevant_solutions"] > 0)
-    out["adoption_rate"] = out["relevant_in_operation"] / denominator
-    population = out["population"].where(out["population"] > 0)
-    out["users_per_100k"] = out["active_users"] / population * PER
-    out["capacity_per_100k"] = out["capacity_fte"] / population * PER
-    out.index.name = "id"
-    return out
+    counter = _Counter(orgs, relevant, current["organisation_id"].to_numpy(dtype="int64"),
+                       current["solution_id"].to_numpy(dtype="int64"))
+    return counter.metrics(status_codes(current), _weights(current, "active_users"),
+                           _weights(current, "capacity_fte"))
 
 
 def rank_within(values: pd.Series, groups: pd.Series, higher_is_better: bool = True) -> pd.DataFrame:
@@ -316,24 +367,38 @@ def period_end(year: int) -> date:
     return date(year, 12, 31)
 
 
+TREND_COLUMNS = ["period", "organisation_id", "adoption_rate", "solutions_in_operation", "active_users",
+                 "capacity_fte"]
+
+
 def trend(history: pd.DataFrame, orgs: pd.DataFrame, relevant: pd.DataFrame,
           periods: Iterable[int], organisation_ids: Iterable[int] | None = None) -> pd.DataFrame:
     """period, organisation_id, adoption_rate, solutions_in_operation, active_users,
-    capacity_fte at the end of each period (calendar year)."""
+    capacity_fte at the end of each period (calendar year). The same figures as
+    organisation_metrics(status_at(history, end of year)), counted in one pass over the
+    sorted history: only the row selection changes from period to period."""
     frames = []
     wanted = None if organisation_ids is None else set(organisation_ids)
     sub = history if wanted is None else history[history["organisation_id"].isin(wanted)]
+    org = sub["organisation_id"].to_numpy(dtype="int64")
+    sol = sub["solution_id"].to_numpy(dtype="int64")
+    counter = _Counter(orgs, relevant, org, sol)
+    eff, last = _days(sub["effective_from"]), _last_in_pair(org, sol)
+    end = _days(sub["end_date"]) if "end_date" in sub.columns else None
+    codes = status_codes(sub)
+    users, fte = _weights(sub, "active_users"), _weights(sub, "capacity_fte")
     for year in periods:
-        current = status_at(sub, period_end(year))
-        metrics = organisation_metrics(orgs, current, relevant)
+        day = int(np.datetime64(period_end(year), "D").astype("int64"))
+        rows = _in_force(eff, last, day)
+        period_codes = codes if end is None else np.where(end <= day, DISCONTINUED, codes)
+        metrics = counter.metrics(period_codes, users, fte, rows)
         if wanted is not None:
             metrics = metrics[metrics.index.isin(wanted)]
         frame = metrics[["adoption_rate", "solutions_in_operation", "active_users", "capacity_fte"]].copy()
         frame.insert(0, "period", year)
         frames.append(frame.reset_index().rename(columns={"id": "organisation_id"}))
     if not frames:
-        return pd.DataFrame(columns=["period", "organisation_id", "adoption_rate",
-                                     "solutions_in_operation", "active_users", "capacity_fte"])
+        return pd.DataFrame(columns=TREND_COLUMNS)
     return pd.concat(frames, ignore_index=True)
 
 

@@ -6,19 +6,23 @@ they always show the same numbers.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import math
+import sqlite3
+import threading
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.benchmark import metrics as m
 from app.benchmark.models import (
+    AdoptionRecord,
     Indicator,
     IndicatorTarget,
     IndicatorValue,
@@ -47,78 +51,169 @@ def load_organisations(session: Session) -> pd.DataFrame:
 
 ADOPTION_COLUMNS = ["organisation_id", "solution_id", "status", "effective_from", "end_date", "active_users",
                     "capacity_fte"]
-_CSV_DTYPES = {"organisation_id": "int64", "solution_id": "int64", "status": "str", "effective_from": "str",
-               "end_date": "str", "active_users": "float64", "capacity_fte": "float64"}
+CHUNK = 250_000  # rows of text alive at a time (SQLite)
+_STATUS_CODE = ("CASE status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(m.STATUSES))
+                + f" ELSE {len(m.STATUSES)} END")  # unknown -> NaN, like pd.Categorical
+_ORG_BITS, _SOL_BITS, _DAY_BITS = 21, 22, 17  # + 3 status bits = 63
 
 
-CHUNK = 200_000
-
-
-def _adoption_sql(dialect: str, organisation_ids: Iterable[int] | None, id_range: tuple[int, int] | None = None) -> str:
-    conditions = []
+def load_adoption_plain(session: Session, organisation_ids: Iterable[int] | None = None,
+                        until: date | None = None) -> pd.DataFrame:
+    """The straightforward loader (one Python object per value): the reference the fast one
+    is tested against, and its fallback."""
+    table = AdoptionRecord.__table__
+    stmt = select(*(table.c[c] for c in ADOPTION_COLUMNS))
     if organisation_ids is not None:
-        conditions.append("organisation_id IN (" + (",".join(str(int(i)) for i in organisation_ids) or "NULL") + ")")
-    if id_range is not None:
-        conditions.append(f"id BETWEEN {int(id_range[0])} AND {int(id_range[1])}")
-    where = (" WHERE " + " AND ".join(conditions)) if conditions else ""
-    if dialect == "sqlite":
-        # One CSV text per chunk built inside SQLite: far fewer Python objects than row tuples.
-        row = ("organisation_id || ',' || solution_id || ',' || status || ',' || effective_from || ',' || "
-               "coalesce(end_date, '') || ',' || coalesce(active_users, '') || ',' || coalesce(capacity_fte, '')")
-        return f"SELECT group_concat({row}, char(10)) FROM benchmark_adoption{where}"
-    return f"SELECT {', '.join(ADOPTION_COLUMNS)} FROM benchmark_adoption{where}"
-
-
-def _finish_adoption(df: pd.DataFrame) -> pd.DataFrame:
-    df["effective_from"] = pd.to_datetime(df["effective_from"], format="%Y-%m-%d")
-    df["end_date"] = pd.to_datetime(df["end_date"], format="%Y-%m-%d")
+        stmt = stmt.where(table.c.organisation_id.in_([int(i) for i in organisation_ids]))
+    if until is not None:
+        stmt = stmt.where(table.c.effective_from <= until)
+    df = pd.read_sql(stmt, session.connection())
+    df["organisation_id"] = df["organisation_id"].astype("int64")
+    df["solution_id"] = df["solution_id"].astype("int64")
+    df["effective_from"] = pd.to_datetime(df["effective_from"]).astype("datetime64[ns]")
+    df["end_date"] = pd.to_datetime(df["end_date"]).astype("datetime64[ns]")
     df["status"] = pd.Categorical(df["status"], categories=m.STATUSES)
     df["active_users"] = df["active_users"].astype(float)
     df["capacity_fte"] = df["capacity_fte"].astype(float)
     return df
 
 
-def _parse_csv(text_csv: str) -> pd.DataFrame:
-    """One chunk, with its text columns converted at once (2M rows of Python strings would
-    cost hundreds of MiB)."""
-    return _finish_adoption(_read_csv(text_csv))
+def _where(organisation_ids: list[int] | None, until: date | None) -> list[str]:
+    conditions = []
+    if organisation_ids is not None:
+        conditions.append("organisation_id IN (" + (",".join(str(int(i)) for i in organisation_ids) or "NULL") + ")")
+    if until is not None:
+        conditions.append(f"effective_from <= '{until.isoformat()}'")
+    return conditions
 
 
-def _read_csv(text_csv: str) -> pd.DataFrame:
-    return pd.read_csv(io.StringIO(text_csv), header=None, names=ADOPTION_COLUMNS, dtype=_CSV_DTYPES,
-                       keep_default_na=False, na_values={"end_date": [""], "active_users": [""],
-                                                         "capacity_fte": [""]}, engine="c")
+def _to_datetime(days: np.ndarray) -> np.ndarray:
+    """Float days since 1970 (NaN = none) -> datetime64[ns] (NaT)."""
+    missing = np.isnan(days)
+    out = np.where(missing, 0, days).astype("int64").astype("datetime64[D]").astype("datetime64[ns]")
+    out[missing] = np.datetime64("NaT")
+    return out
 
 
-def load_adoption(session: Session, organisation_ids: Iterable[int] | None = None) -> pd.DataFrame:
-    """All adoption rows as a DataFrame, fast: SQLite builds CSV text per chunk of ids
-    (group_concat), PostgreSQL streams COPY ... TO STDOUT; pandas' C reader parses both."""
+def _adoption_frame(org: np.ndarray, sol: np.ndarray, code: np.ndarray, day: np.ndarray, end: np.ndarray,
+                    users: np.ndarray, fte: np.ndarray, key: np.ndarray | None = None) -> pd.DataFrame:
+    """The adoption DataFrame of metrics.py from integer-coded columns, already in history
+    order (organisation, solution, effective_from) so sort_history has nothing to do."""
+    order = np.argsort(key) if key is not None else np.lexsort((day, sol, org))
+    codes = code[order].astype("int8")
+    codes[(codes < 0) | (codes >= len(m.STATUSES))] = -1
+    return pd.DataFrame({  # copy=False: no block consolidation (one more copy of everything)
+        "organisation_id": org[order].astype("int64"), "solution_id": sol[order].astype("int64"),
+        "status": pd.Categorical.from_codes(codes, categories=m.STATUSES),
+        "effective_from": day[order].astype("int64").astype("datetime64[D]").astype("datetime64[ns]"),
+        "end_date": _to_datetime(end[order]),
+        "active_users": users[order].astype("float64"), "capacity_fte": fte[order].astype("float64")},
+        copy=False)
+
+
+def _sqlite_day(column: str) -> str:
+    """A DATE column as days since 1970 (exact: dates are at midnight)."""
+    if sqlite3.sqlite_version_info >= (3, 38):
+        return f"(unixepoch({column}) / 86400)"
+    return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
+
+
+def _load_sqlite(conn: Any, ids: list[int] | None, until: date | None) -> pd.DataFrame | None:
+    """SQLite: one integer per row packs organisation, solution, effective day and status
+    (sorting it sorts the history). SQLite itself writes each column of a chunk of ids as
+    one text (group_concat; one per column: concatenating per row costs twice as much),
+    which pandas' C reader parses. None when the values do not fit the packing."""
+    low, high, max_org, max_sol, min_org, min_sol = conn.exec_driver_sql(
+        "SELECT min(id), max(id), max(organisation_id), max(solution_id), min(organisation_id), "
+        "min(solution_id) FROM benchmark_adoption").one()  # min/max of indexed columns: look-ups
+    if low is None:
+        return _empty_adoption()
+    if min_org < 0 or min_sol < 0 or max_org >= 2**_ORG_BITS or max_sol >= 2**_SOL_BITS:
+        return None
+    day = _sqlite_day("effective_from")
+    packed = (f"(organisation_id << {_SOL_BITS + _DAY_BITS + 3}) | (solution_id << {_DAY_BITS + 3}) "
+              f"| ({day} << 3) | ({_STATUS_CODE})")
+    if until is None or until.year >= 2300:  # days may not fit: check them per row
+        packed = f"CASE WHEN {day} BETWEEN 0 AND {2**_DAY_BITS - 1} THEN {packed} ELSE -1 END"
+    # (before 1970 the day is negative and so is the packed key: checked below)
+    columns = [f"coalesce({packed}, -1)", f"coalesce({_sqlite_day('end_date')}, 'nan')",
+               "coalesce(active_users, 'nan')",
+               "CASE WHEN capacity_fte = 0 THEN '0' ELSE coalesce(capacity_fte, 'nan') END"]  # skip formatting 0.0
+    select_ = ", ".join(f"group_concat({c}, '\n')" for c in columns)
+    conditions = _where(ids, until)
+    parts: list[list[np.ndarray]] = [[], [], [], []]
+    for start in range(int(low), int(high) + 1, CHUNK):
+        where = " AND ".join([f"id BETWEEN {start} AND {start + CHUNK - 1}", *conditions])
+        texts = conn.exec_driver_sql(f"SELECT {select_} FROM benchmark_adoption WHERE {where}").one()
+        if texts[0] is None:
+            continue
+        rows = texts[0].count("\n") + 1
+        for i, (dtype, column_text) in enumerate(zip(("int64", "float64", "float64", "float64"), texts, strict=True)):
+            values = _parse_column(column_text, dtype)
+            if len(values) != rows:
+                return None  # something unexpected in the text: the plain loader copes
+            parts[i].append(values)
+        del texts  # only one chunk's text is alive at a time
+    if not parts[0]:
+        return _empty_adoption()
+    key, end, users, fte = (np.concatenate(p) for p in parts)
+    if (key < 0).any():
+        return None
+    return _adoption_frame(key >> (_SOL_BITS + _DAY_BITS + 3), (key >> (_DAY_BITS + 3)) & (2**_SOL_BITS - 1),
+                           key & 7, (key >> 3) & (2**_DAY_BITS - 1), end, users, fte, key=key)
+
+
+def _parse_column(text_column: str, dtype: str) -> np.ndarray:
+    """One number per line (no line is empty: NULL is 'nan'). numpy's parser is the fastest
+    for integers, pandas' C reader for floats."""
+    if dtype == "int64":
+        return np.fromstring(text_column, dtype="int64", sep="\n")
+    return pd.read_csv(io.StringIO(text_column), header=None, names=["v"], dtype={"v": "float64"},
+                       engine="c")["v"].to_numpy()
+
+
+def _empty_adoption() -> pd.DataFrame:
+    return _adoption_frame(*(np.zeros(0, dtype="int64") for _ in range(4)),
+                           *(np.zeros(0, dtype="float64") for _ in range(3)))
+
+
+def _load_postgresql(conn: Any, ids: list[int] | None, until: date | None) -> pd.DataFrame | None:
+    """PostgreSQL: COPY ... TO STDOUT of integer-coded columns (status code, dates as days)."""
+    cursor = conn.connection.dbapi_connection.cursor()
+    if not hasattr(cursor, "copy"):
+        return None
+    conditions = _where(ids, until)
+    where = (" WHERE " + " AND ".join(conditions)) if conditions else ""
+    sql = (f"SELECT organisation_id, solution_id, {_STATUS_CODE}, effective_from - DATE '1970-01-01', "
+           f"end_date - DATE '1970-01-01', active_users, capacity_fte FROM benchmark_adoption{where}")
+    with cursor as cur, cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+        data = b"".join(bytes(chunk) for chunk in copy)
+    if not data:
+        return _empty_adoption()
+    df = pd.read_csv(io.BytesIO(data), header=None, names=["org", "sol", "code", "day", "end", "users", "fte"],
+                     dtype={"org": "int64", "sol": "int64", "code": "int64", "day": "int64", "end": "float64",
+                            "users": "float64", "fte": "float64"}, engine="c")
+    del data
+    cols = {c: df[c].to_numpy() for c in df.columns}
+    key = m.packed_key(cols["org"], cols["sol"], cols["day"])
+    return _adoption_frame(cols["org"], cols["sol"], cols["code"], cols["day"], cols["end"], cols["users"],
+                           cols["fte"], key=key)
+
+
+def load_adoption(session: Session, organisation_ids: Iterable[int] | None = None,
+                  until: date | None = None) -> pd.DataFrame:
+    """The adoption rows (effective on or before `until`, if given) as the DataFrame of
+    metrics.py, fast and already sorted: integer-coded columns (status code, dates as day
+    numbers) read as CSV text by pandas' C reader instead of one Python object per value.
+    Falls back to load_adoption_plain (same result) where that is not possible."""
     conn = session.connection()
-    dialect = conn.dialect.name
     ids = None if organisation_ids is None else list(organisation_ids)
-    texts: list[str] | None = None
-    frames: list[pd.DataFrame] = []
-    if dialect == "sqlite":
-        low, high = conn.exec_driver_sql("SELECT min(id), max(id) FROM benchmark_adoption").one()
-        texts = []
-        if low is not None:
-            for start in range(int(low), int(high) + 1, CHUNK):
-                chunk = conn.exec_driver_sql(_adoption_sql(dialect, ids, (start, start + CHUNK - 1))).scalar()
-                if chunk:  # parse each chunk at once: only one chunk's text is alive at a time
-                    frames.append(_parse_csv(chunk))
-                    del chunk
-    elif dialect == "postgresql" and hasattr(conn.connection.dbapi_connection.cursor(), "copy"):
-        with conn.connection.dbapi_connection.cursor() as cur, cur.copy(
-                f"COPY ({_adoption_sql(dialect, ids)}) TO STDOUT WITH (FORMAT csv)") as copy:
-            texts = [b"".join(bytes(chunk) for chunk in copy).decode()]
-    if texts is None:
-        df = pd.read_sql(_adoption_sql(dialect, ids), conn).astype({"effective_from": "str", "end_date": "str"})
-        df["end_date"] = df["end_date"].replace({"None": None, "NaT": None})
-        return _finish_adoption(df)
-    frames += [_parse_csv(t) for t in texts if t]
-    if not frames:
-        return _finish_adoption(pd.DataFrame({c: pd.Series(dtype=t) for c, t in _CSV_DTYPES.items()}))
-    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    out = None
+    if conn.dialect.name == "sqlite":
+        out = _load_sqlite(conn, ids, until)
+    elif conn.dialect.name == "postgresql":
+        out = _load_postgresql(conn, ids, until)
+    return out if out is not None else m.sort_history(load_adoption_plain(session, ids, until))
 
 
 def relevant_solutions(session: Session, *, include_assessed: bool = True,
@@ -158,13 +253,69 @@ def _solutions(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str
     return out
 
 
-def compute(session: Session, as_of: date | None = None, trend_for: Iterable[int] | None = None,
-            organisation_ids: Iterable[int] | None = None) -> tuple[m.Benchmark, pd.DataFrame, pd.DataFrame]:
+# The full computation takes seconds at national scale, so it is cached per process,
+# keyed by the database, the day and a cheap data version read on *every* request: the
+# newest audit event (every write through the application, e.g. an import, a reported
+# status, a completed assessment, a changed organisation, is audited) and the newest
+# adoption / prioritised row (bulk generators write without the audit hook). A write in
+# any worker process changes the version, so no process serves figures older than the
+# data; each process recomputes once on its next request.
+_CACHE: dict[tuple[Any, ...], tuple[m.Benchmark, pd.DataFrame, pd.DataFrame]] = {}
+_CACHE_SIZE = 2
+_CACHE_LOCK = threading.Lock()
+
+
+def data_version(session: Session) -> tuple[Any, ...]:
+    """Cheap (index look-ups only) and changes with every write the benchmark depends on.
+
+    SQLite has one writer at a time, so ids grow in commit order. PostgreSQL hands out ids
+    before commit: a transaction holding a lower id may commit after a higher one has been
+    seen. The oldest transaction id still running (the snapshot's xmin) is added for it: it
+    moves when such a transaction ends (and with any other write, which is merely a miss)."""
+    sql = ("SELECT (SELECT max(id) FROM audit_event), (SELECT max(id) FROM benchmark_adoption), "
+           "(SELECT max(id) FROM benchmark_prioritised_solution), (SELECT max(id) FROM organisation)")
+    if session.get_bind().dialect.name == "postgresql":
+        sql += ", txid_snapshot_xmin(txid_current_snapshot())"
+    return tuple(session.execute(text(sql)).one())
+
+
+def clear_cache() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def compute_uncached(session: Session, as_of: date, trend_for: Iterable[int] | None = None,
+                     organisation_ids: Iterable[int] | None = None) -> tuple[m.Benchmark, pd.DataFrame, pd.DataFrame]:
     orgs = load_organisations(session)
     relevant = relevant_solutions(session)
-    adoption = load_adoption(session, organisation_ids)
-    bench = m.compute(orgs, adoption, relevant, as_of or date.today(), trend_for=trend_for)
+    # Nothing effective after the last day computed (the end of as_of's year) can be in force.
+    adoption = load_adoption(session, organisation_ids, until=max(as_of, m.period_end(as_of.year)))
+    bench = m.compute(orgs, adoption, relevant, as_of, trend_for=trend_for)
     return bench, m.with_region_population(orgs), relevant
+
+
+def compute(session: Session, as_of: date | None = None, trend_for: Iterable[int] | None = None,
+            organisation_ids: Iterable[int] | None = None) -> tuple[m.Benchmark, pd.DataFrame, pd.DataFrame]:
+    """The benchmark as of a day (today by default), from the cache when the data have not
+    changed. `trend_for` only narrows the trend rows returned (they are computed for all)."""
+    as_of = as_of or date.today()
+    if organisation_ids is not None:
+        return compute_uncached(session, as_of, trend_for, organisation_ids)
+    key = (str(session.get_bind().url), as_of, data_version(session))
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+    if hit is None:
+        hit = compute_uncached(session, as_of)
+        with _CACHE_LOCK:
+            for old in [k for k in _CACHE if k[:2] == key[:2]] + list(_CACHE)[: max(0, len(_CACHE) - _CACHE_SIZE + 1)]:
+                _CACHE.pop(old, None)
+            _CACHE[key] = hit
+    bench, orgs, relevant = hit
+    if trend_for is not None:
+        wanted = {int(i) for i in trend_for}
+        trend = bench.trend[bench.trend["organisation_id"].isin(wanted)].reset_index(drop=True)
+        bench = dataclasses.replace(bench, trend=trend)
+    return bench, orgs, relevant
 
 
 # ---- shaping ------------------------------------------------------------------------
