@@ -253,3 +253,40 @@ def test_empty_and_huge_queries(run: Runner) -> None:
     huge = run("diabetes " + "x" * 5000, limit=5)
     assert huge.total >= 0
     assert run(" ".join(["genoptræning"] * 900), limit=5).total >= 3
+
+
+# ---- SQLite FTS5: the large-match-set paths give the same answers ------------------------
+
+@pytest.fixture
+def fts5_paths(run: Runner) -> Iterator[Any]:
+    from app.search import fts5
+
+    if not isinstance(run.backend, fts5.Fts5Backend):
+        pytest.skip("SQLite FTS5 only")
+    yield fts5
+
+
+@pytest.mark.parametrize("walk_budget", [0, 10**9])
+def test_fts5_title_first_ranking_and_walked_pages(run: Runner, fts5_paths: Any, walk_budget: int,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    exact = {
+        sort: [h.id for h in run("genoptræning", sort=sort, limit=20).hits] for sort in
+        ("relevance", "name", "newest", "adoption")
+    }
+    empty = {sort: [h.id for h in run("", sort=sort, limit=20).hits] for sort in ("name", "newest", "adoption")}
+    monkeypatch.setattr(fts5_paths, "EXACT_RANK_MAX", 0)  # every match set counts as large
+    monkeypatch.setattr(fts5_paths, "WALK_BUDGET", walk_budget)  # 0: sorted id list; else index walk
+    monkeypatch.setattr(fts5_paths, "WALK_RATIO", walk_budget)
+    hits = run("træningsbro", limit=5).hits
+    assert hits and hits[0].id - BASE == 1
+    ranked = [h.id - BASE for h in run("genoptræning", limit=20).hits]
+    assert set(ranked) == {1, 2, 7} and ranked[0] == 7  # the title match first
+    for sort in ("name", "newest", "adoption"):
+        assert [h.id for h in run("genoptræning", sort=sort, limit=20).hits] == exact[sort]
+        assert [h.id for h in run("", sort=sort, limit=20).hits] == empty[sort]
+    assert set(exact["relevance"]) == {BASE + i for i in ranked}
+    for q in ("", "genoptræning"):
+        total = run(q, limit=0).total
+        pages = [[h.id for h in run(q, limit=2, offset=o).hits] for o in range(0, total + 2, 2)]
+        flat = [i for page in pages for i in page]
+        assert len(flat) == len(set(flat)) == total
