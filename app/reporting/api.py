@@ -1,0 +1,42 @@
+"""JSON API of the reports: start a generation, read its status (the PDF is downloaded from
+/reports/jobs/{id}/download)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+
+from app.accounts.principal import Principal
+from app.catalogue.services import require
+from app.reporting import jobs
+from app.reporting import services as svc
+from app.reporting.pages import _status, may_generate, request_from
+from app.web.routing import get, post
+
+TAGS = ["reports"]
+
+
+def _out(status: dict[str, Any]) -> dict[str, Any]:
+    out = {k: status.get(k) for k in ("id", "request", "status", "step", "error", "created_at", "finished_at")}
+    out["download"] = f"/reports/jobs/{status['id']}/download" if status["status"] == "done" else None
+    return out
+
+
+@post("/api/reports", tags=TAGS, status_code=202,
+      summary="Start generating a PDF report (kind, lang, region, treatment_area, period, solution)")
+def start_report(request: Request, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
+    req = request_from(data, "da")
+    if not may_generate(principal, req.kind):
+        require(principal, svc.PERMISSIONS[req.kind] or "")
+    state = request.app.state
+    job_id = jobs.start(req, principal, state.session_factory, state.frameworks, state.search_backend)
+    return _out(jobs.read_status(job_id))
+
+
+@get("/api/reports/{job_id:str}", tags=TAGS, summary="Status of a report generation")
+def report_status(principal: Principal, job_id: str) -> dict[str, Any]:
+    return _out(_status(job_id, principal))
+
+
+ROUTES = [start_report, report_status]

@@ -1,0 +1,95 @@
+"""HTML pages of the reports: the list of the four kinds with their filters, starting a
+generation (POST, answered at once), the status that the page polls with HTMX, and the
+download."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, Response
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import File, Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.principal import Principal
+from app.catalogue.models import Organisation, TreatmentArea
+from app.errors import NotFound, ValidationFailed
+from app.reporting import jobs
+from app.reporting import services as svc
+from app.web.rendering import language_of, render
+from app.web.routing import get, post
+
+FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def may_generate(principal: Principal, kind: str) -> bool:
+    permission = svc.PERMISSIONS[kind]
+    return permission is None or principal.can(permission)
+
+
+def request_from(data: dict[str, Any], default_lang: str) -> svc.ReportRequest:
+    def text(key: str) -> str | None:
+        value = str(data.get(key) or "").strip()
+        return value or None
+
+    period = text("period")
+    if period is not None and not period.isdigit():
+        raise ValidationFailed({"period": "a year, YYYY"})
+    return svc.ReportRequest(kind=text("kind") or "", lang=text("lang") or default_lang, region=text("region"),
+                             treatment_area=text("treatment_area"), period=int(period) if period else None,
+                             solution=text("solution")).validate()
+
+
+@get("/reports", include_in_schema=False)
+def reports_page(request: Request, db: Session, principal: Principal) -> Template:
+    lang = language_of(request)
+    regions = list(db.scalars(select(Organisation).where(Organisation.kind == "region").order_by(Organisation.code)))
+    areas = list(db.scalars(select(TreatmentArea).order_by(TreatmentArea.code)))
+    kinds = [{"kind": k, "title": svc.TITLES[k][1 if lang == "en" else 0], "allowed": may_generate(principal, k)}
+             for k in svc.KINDS]
+    return render(request, "reporting/reports.html", kinds=kinds, regions=regions, areas=areas,
+                  chosen=dict(request.query_params))
+
+
+@post("/reports/jobs", include_in_schema=False)
+def start_report(request: Request, principal: Principal, data: FormBody) -> Redirect:
+    req = request_from(data, language_of(request))
+    if not may_generate(principal, req.kind):
+        from app.catalogue.services import require
+
+        require(principal, svc.PERMISSIONS[req.kind] or "")
+    state = request.app.state
+    job_id = jobs.start(req, principal, state.session_factory, state.frameworks, state.search_backend)
+    return Redirect(f"/reports/jobs/{job_id}", status_code=303)
+
+
+def _status(job_id: str, principal: Principal) -> dict[str, Any]:
+    status = jobs.read_status(job_id)
+    if not jobs.may_see(status, principal):
+        raise NotFound("no such report")
+    return status
+
+
+@get("/reports/jobs/{job_id:str}", include_in_schema=False)
+def job_page(request: Request, principal: Principal, job_id: str) -> Template:
+    status = _status(job_id, principal)
+    lang = language_of(request)
+    context = {"job": status, "title": svc.TITLES[status["request"]["kind"]][1 if lang == "en" else 0]}
+    if request.headers.get("HX-Request"):
+        return render(request, "reporting/_status.html", **context)
+    return render(request, "reporting/job.html", **context)
+
+
+@get("/reports/jobs/{job_id:str}/download", include_in_schema=False)
+def download(principal: Principal, job_id: str) -> File | Response:
+    path = jobs.pdf_path(job_id)  # refuses anything but a job id, and anything outside var/reports
+    status = _status(job_id, principal)
+    if status["status"] != "done" or not path.is_file():
+        return Response({"detail": "the report is not ready yet"}, status_code=409)
+    return File(path=path, filename=jobs.filename(status), media_type="application/pdf",
+                content_disposition_type="attachment")
+
+
+ROUTES = [reports_page, start_report, job_page, download]

@@ -1,0 +1,504 @@
+"""The data of each PDF report: one function per kind builds the template context from
+the same services the pages and the API use (no figure is computed differently here).
+
+A context is plain data (dicts, lists, SVG strings) so the templates in reports/templates
+can be edited by a designer without touching Python.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from html import unescape
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.principal import Principal
+from app.approvals import lifecycle as lc
+from app.approvals import services as approvals_svc
+from app.approvals.models import ApprovalCase
+from app.assessment import services as assessment_svc
+from app.assessment.framework import FrameworkRegistry
+from app.assessment.models import Assessment
+from app.benchmark import charts
+from app.benchmark import metrics as m
+from app.benchmark import services as bench_svc
+from app.catalogue import services as catalogue_svc
+from app.catalogue.models import Organisation, Solution, TreatmentArea
+from app.errors import NotFound, ValidationFailed
+from app.search.services import prior_art_for_need
+from app.web.i18n import day, number
+
+KINDS = ("national-benchmark", "assessment", "temporary-approvals", "needs")
+# Which permission each report needs (the same as the page it is downloaded from).
+PERMISSIONS = {"national-benchmark": "benchmark.read", "assessment": "assessment.read",
+               "temporary-approvals": "approval.dashboard", "needs": None}
+TITLES = {
+    "national-benchmark": ("National benchmark af digitale sundhedsløsninger",
+                           "National benchmark of digital health solutions"),
+    "assessment": ("Vurderingsrapport", "Assessment report"),
+    "temporary-approvals": ("Midlertidige godkendelser", "Temporary approvals"),
+    "needs": ("Nationalt prioriterede behov", "Nationally ranked needs"),
+}
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    kind: str
+    lang: str = "da"
+    region: str | None = None
+    treatment_area: str | None = None
+    period: int | None = None
+    solution: str | None = None
+
+    def validate(self) -> ReportRequest:
+        errors: dict[str, str] = {}
+        if self.kind not in KINDS:
+            errors["kind"] = f"must be one of {', '.join(KINDS)}"
+        if self.lang not in ("da", "en"):
+            errors["lang"] = "da or en"
+        if self.period is not None and not 2000 <= self.period <= 2100:
+            errors["period"] = "a year, YYYY"
+        if self.kind == "assessment" and not self.solution:
+            errors["solution"] = "the assessment report needs a solution (slug or id)"
+        if errors:
+            raise ValidationFailed(errors)
+        return self
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "lang": self.lang, "region": self.region,
+                "treatment_area": self.treatment_area, "period": self.period, "solution": self.solution}
+
+
+Progress = Callable[[str], None]
+
+
+def _noop(_step: str) -> None:
+    return None
+
+
+def as_of_for(period: int | None) -> date:
+    """The day the figures are taken at: today, or the end of the chosen year."""
+    today = date.today()
+    if period is None or period >= today.year:
+        return today
+    return date(period, 12, 31)
+
+
+def _base(req: ReportRequest, session: Session) -> dict[str, Any]:
+    lang = req.lang
+    filters = []
+    if req.region:
+        region = session.scalar(select(Organisation).where(Organisation.kind == "region",
+                                                           Organisation.code == req.region))
+        if region is None:
+            raise NotFound(f"region {req.region} does not exist")
+        filters.append(("Region", region.name_en if lang == "en" and region.name_en
+                        else region.name))
+    if req.treatment_area:
+        area = session.scalar(select(TreatmentArea).where(TreatmentArea.code == req.treatment_area))
+        if area is None:
+            raise NotFound(f"treatment area {req.treatment_area} does not exist")
+        filters.append(("Behandlingsområde" if lang == "da" else "Treatment area",
+                        area.name_en if lang == "en" else area.name_da))
+    if req.period:
+        filters.append(("Periode" if lang == "da" else "Period", str(req.period)))
+    generated = datetime.now(UTC)
+    da_title, en_title = TITLES[req.kind]
+    return {"kind": req.kind, "lang": lang, "title": en_title if lang == "en" else da_title,
+            "filters": filters, "generated_at": generated, "generated_day": day(generated.date(), lang),
+            "author": "Blåstempel", "request": req.as_dict()}
+
+
+def _pct(v: float | None, lang: str) -> str:
+    return "–" if v is None else f"{number(v * 100, lang, 1)} %"
+
+
+# ---- national benchmark -------------------------------------------------------------
+
+
+def _solution_ids_in_area(session: Session, code: str) -> set[int]:
+    from app.catalogue.models import solution_treatment_area
+
+    return set(session.scalars(select(solution_treatment_area.c.solution_id).join(
+        TreatmentArea, TreatmentArea.id == solution_treatment_area.c.treatment_area_id).where(
+        TreatmentArea.code == code)))
+
+
+def national_benchmark(session: Session, req: ReportRequest, progress: Progress = _noop) -> dict[str, Any]:
+    lang = req.lang
+    ctx = _base(req, session)
+    as_of = as_of_for(req.period)
+    progress("benchmark")
+    bench, orgs, relevant = bench_svc.compute(session, as_of)
+    view = {
+        "as_of": bench.as_of.isoformat(),
+        "national": {k: bench_svc.clean(v) for k, v in bench.national.items()},
+        "regions": bench_svc._region_rows(orgs, bench, lang),
+        "trend": bench_svc._national_trend(bench, orgs),
+        "spread": bench_svc.spread_rows(session, bench, relevant),
+        "prioritised_solutions": len(set(relevant["solution_id"])),
+    }
+    progress("organisations")
+    all_rows = bench_svc._org_rows(orgs, bench, None, lang)
+    region_of = {int(i): (None if r is None or r is bench_svc.pd.NA else int(r))
+                 for i, r in zip(orgs["id"], orgs["region_id"].astype(object), strict=True)}
+    regions = view["regions"]
+    regions_shown = [r for r in regions if r["code"] == req.region] if req.region else regions
+    pct = lambda v: _pct(v, lang)  # noqa: E731
+    sections = []
+    for r in regions_shown:
+        members = [o for o in all_rows if region_of.get(o["id"]) == r["id"] and o["kind"] != "region"]
+        members.sort(key=lambda o: ({"municipality": 0, "hospital": 1}[o["kind"]],
+                                    -(o["adoption_rate"] if o["adoption_rate"] is not None else -1), o["name"]))
+        munis = [o for o in members if o["kind"] == "municipality"]
+        chart = charts.bar_chart([(o["name"], o["adoption_rate"], False) for o in munis],
+                                 chart_id=f"chart-region-{r['code']}", fmt=pct, max_value=1.0,
+                                 title=("Adoptionsrate i regionens kommuner" if lang == "da"
+                                        else "Adoption rate in the region's municipalities"))
+        sections.append({"region": r, "members": members, "chart": chart})
+    progress("peers")
+    scope_ids = None
+    if req.region:
+        scope_ids = {oid for oid, rid in region_of.items() if rid is not None and
+                     any(r["id"] == rid for r in regions_shown)}
+    peer_groups: dict[str, list[dict[str, Any]]] = {}
+    for o in all_rows:
+        if o["kind"] == "region" or o["peer_group"] is None:
+            continue
+        if scope_ids is not None and o["id"] not in scope_ids:
+            continue
+        peer_groups.setdefault(o["peer_group"], []).append(o)
+    peers = []
+    for group in sorted(peer_groups, key=lambda g: (g.startswith("hospital"), g)):
+        rows = sorted(peer_groups[group], key=lambda o: (o["peer_rank"] or 10**6, o["name"]))
+        peers.append({"group": group, "rows": rows})
+    progress("spread")
+    spread = view["spread"]
+    if req.treatment_area:
+        in_area = _solution_ids_in_area(session, req.treatment_area)
+        spread = [s for s in spread if s["solution_id"] in in_area]
+    spread_chart = charts.bar_chart(
+        [(s["name"], float(s["municipalities"]), s["prioritised"]) for s in spread[:20]],
+        chart_id="chart-spread", fmt=lambda v: number(v, lang, 0),
+        title="Kommuner, der bruger løsningen" if lang == "da" else "Municipalities using the solution")
+    progress("indicators")
+    indicators = _national_indicators(session, orgs, lang, scope_ids, req.period)
+    target_chart = charts.target_chart(
+        [(f"{i['name']} ({i['period']})", i["median_attainment"], i["median_met"], i["tip"]) for i in indicators],
+        chart_id="chart-targets",
+        title="Median af seneste værdi i % af målet" if lang == "da" else "Median latest value as % of target",
+    ) if indicators else None
+    region_chart = charts.bar_chart(
+        [(r["name"], r["adoption_rate"], r["code"] == req.region) for r in regions], chart_id="chart-regions",
+        fmt=pct, max_value=1.0,
+        title=("Adoptionsrate for prioriterede løsninger pr. region" if lang == "da"
+               else "Adoption rate of prioritised solutions by region"))
+    trend_chart = charts.line_chart(
+        [t["period"] for t in view["trend"]],
+        [("Kommuner" if lang == "da" else "Municipalities", [t["adoption_rate"] for t in view["trend"]])],
+        chart_id="chart-trend", fmt=pct, title="National udvikling" if lang == "da" else "National trend")
+    n = view["national"]
+    municipalities = sum(int(r.get("municipalities") or 0) for r in regions)
+    hospitals = sum(int(r.get("hospitals") or 0) for r in regions)
+    best = regions[0] if regions else None
+    findings = _findings(lang, n, regions, spread, indicators, municipalities)
+    ctx |= {"view": view, "national": n, "regions": regions, "region_sections": sections, "peers": peers,
+            "spread": spread, "indicators": indicators, "municipalities": municipalities,
+            "hospitals": hospitals, "best_region": best,
+            "region_toc": [{"id": f"region-{x['region']['code']}", "label": x["region"]["name"], "sub": True}
+                           for x in sections], "findings": findings,
+            "charts": {"regions": region_chart, "trend": trend_chart, "spread": spread_chart,
+                       "targets": target_chart},
+            "data_taken": view["as_of"], "data_taken_day": day(bench.as_of, lang),
+            "pct": pct, "num": lambda v, d=1: number(v, lang, d)}
+    return ctx
+
+
+def _findings(lang: str, n: dict[str, Any], regions: list[dict[str, Any]], spread: list[dict[str, Any]],
+              indicators: list[dict[str, Any]], municipalities: int) -> list[str]:
+    da = lang == "da"
+    out = []
+    rate = n.get("municipal_adoption_rate")
+    out.append(f"Den nationale adoptionsrate i kommunerne er {_pct(rate, lang)} (befolkningsvægtet, "
+                f"{municipalities} kommuner)." if da else
+                f"The national municipal adoption rate is {_pct(rate, lang)} (population-weighted, "
+                f"{municipalities} municipalities).")
+    rated = [r for r in regions if r.get("adoption_rate") is not None]
+    if len(rated) >= 2:
+        hi, lo = rated[0], rated[-1]
+        out.append(f"{hi['name']} ligger højest med {_pct(hi['adoption_rate'], lang)}; {lo['name']} lavest med "
+                   f"{_pct(lo['adoption_rate'], lang)}." if da else
+                   f"{hi['name']} ranks highest at {_pct(hi['adoption_rate'], lang)}; {lo['name']} lowest at "
+                   f"{_pct(lo['adoption_rate'], lang)}.")
+    if spread:
+        top = spread[0]
+        out.append(f"Den mest udbredte løsning er {top['name']}, i drift i {top['municipalities']} kommuner og "
+                   f"{top['hospitals']} hospitaler." if da else
+                   f"The most widespread solution is {top['name']}, in operation in {top['municipalities']} "
+                   f"municipalities and {top['hospitals']} hospitals.")
+    out.append(f"{number(n.get('solutions_in_operation'), lang, 0)} løsninger er i drift, med "
+               f"{number(n.get('active_users'), lang, 0)} aktive brugere og {number(n.get('capacity_fte'), lang, 1)} "
+               f"frigjorte årsværk." if da else
+               f"{number(n.get('solutions_in_operation'), lang, 0)} solutions are in operation, with "
+               f"{number(n.get('active_users'), lang, 0)} active users and {number(n.get('capacity_fte'), lang, 1)} "
+               f"FTE of capacity freed.")
+    if indicators:
+        met = sum(1 for i in indicators if i["median_met"])
+        out.append(f"{met} af {len(indicators)} indikatorer når målet for den typiske organisation (medianen)."
+                   if da else f"{met} of {len(indicators)} indicators meet the target for the median organisation.")
+    return out
+
+
+def _national_indicators(session: Session, orgs: Any, lang: str, scope_ids: set[int] | None,
+                         period: int | None) -> list[dict[str, Any]]:
+    indicators, targets, values = bench_svc.load_indicators(session)
+    if values.empty:
+        return []
+    if scope_ids is not None:
+        values = values[values["organisation_id"].isin(scope_ids)]
+    if period is not None:
+        values = values[values["period"] <= period]
+    if values.empty:
+        return []
+    results = m.indicator_results(indicators, targets, values)
+    info = indicators.set_index("id")
+    out = []
+    for ind_id, group in results.groupby("indicator_id"):
+        latest_period = int(group["period"].max())
+        g = group[group["period"] == latest_period]
+        ind = info.loc[ind_id]
+        target = bench_svc.clean(g["target"].iloc[0])
+        median = float(g["value"].median())
+        met_share = float(g["met"].dropna().astype(float).mean()) if g["met"].notna().any() else None
+        if target:
+            attainment = (target / median * 100 if median else None) if ind["direction"] == "lower" \
+                else median / target * 100
+            median_met = (median <= target) if ind["direction"] == "lower" else (median >= target)
+        else:
+            attainment, median_met = None, None
+        out.append({"code": ind["code"], "name": ind["name_en"] if lang == "en" else ind["name_da"],
+                    "unit": ind["unit"], "direction": ind["direction"], "period": latest_period,
+                    "organisations": int(g["value"].notna().sum()), "median": median, "target": target,
+                    "met_share": met_share, "median_attainment": attainment, "median_met": median_met,
+                    "tip": f"{median:g} / {target:g}" if target is not None else f"{median:g}"})
+    return sorted(out, key=lambda i: i["code"])
+
+
+# ---- one assessment -----------------------------------------------------------------
+
+
+def _find_solution(session: Session, principal: Principal, key: str) -> Solution:
+    return catalogue_svc.get_solution(session, principal, int(key) if key.isdigit() else key)
+
+
+def assessment(session: Session, req: ReportRequest, principal: Principal, frameworks: FrameworkRegistry,
+               assessment_id: int | None = None, progress: Progress = _noop) -> dict[str, Any]:
+    lang = req.lang
+    ctx = _base(req, session)
+    progress("assessment")
+    solution = _find_solution(session, principal, req.solution or "")
+    if assessment_id is not None:
+        a = assessment_svc.get_assessment(session, principal, assessment_id)
+        if a.solution_id != solution.id:
+            raise NotFound(f"assessment {assessment_id} is not an assessment of {solution.slug}")
+    else:
+        _solution, candidates = assessment_svc.list_for_solution(session, principal, solution.id)
+        completed = [c for c in candidates if c.status == "completed"]
+        pool = completed or list(candidates)
+        if not pool:
+            raise NotFound(f"{solution.name} has no assessment yet")
+        a = max(pool, key=lambda c: c.id)
+    fw = assessment_svc.framework_of(frameworks, a)
+    score = assessment_svc.compute_score(fw, a)
+    summary = assessment_svc.score_summary(score)
+    by_section = {s["code"]: s for s in (summary or {}).get("sections", [])}
+    crit_scores = {c.code: c for s in (score.sections if score else ()) for c in s.criteria}
+    answers = {x.criterion_code: x for x in a.answers}
+
+    def text(obj: Any, field: str) -> str | None:
+        return getattr(obj, f"{field}_en" if lang == "en" else f"{field}_da", None)
+
+    def show(crit: Any, value: Any) -> str:
+        if value is None:
+            return "–"
+        labels = {o.value: (o.label_en if lang == "en" else o.label_da) for o in crit.options}
+        if isinstance(value, list):
+            return ", ".join(labels.get(v, str(v)) for v in value)
+        if isinstance(value, bool):
+            return ("yes" if value else "no") if lang == "en" else ("ja" if value else "nej")
+        return labels.get(value, str(value))
+
+    sections = []
+    for sec in fw.sections:
+        rows = []
+        for crit in sec.criteria:
+            ans = answers.get(crit.code)
+            cs = crit_scores.get(crit.code)
+            rows.append({"code": crit.code, "question": text(crit, "question"), "gate": crit.gate,
+                         "answer": show(crit, ans.value if ans else None),
+                         "comment": ans.comment if ans else None, "evidence_url": ans.evidence_url if ans else None,
+                         "source": ans.source if ans else None, "provenance": ans.provenance if ans else None,
+                         "verification": ans.verification if ans else None,
+                         "answered_by": ans.answered_by.name if ans and ans.answered_by else None,
+                         "credit": getattr(cs, "credit", None)})
+        sections.append({"code": sec.code, "title": text(sec, "title"), "description": text(sec, "description"),
+                         "result": by_section.get(sec.code), "criteria": rows})
+    decision = None
+    case = approvals_svc.case_for(session, solution)
+    if case is not None:
+        decision = approvals_svc.case_view(session, principal, solution, case)
+    transitions = [{"from": t.from_status, "to": t.to_status, "actor": t.actor.name if t.actor else None,
+                    "comment": t.comment, "at": day(t.created_at, lang) if t.created_at else "–"}
+                   for t in a.transitions]
+    outcome = (summary or {}).get("outcome")
+    ctx |= {"solution": solution, "assessment": a, "framework": fw,
+            "framework_title": fw.title_en if lang == "en" else fw.title_da,
+            "summary": summary, "outcome_label": (outcome["label_en"] if lang == "en" else outcome["label_da"])
+            if outcome else None, "sections": sections, "transitions": transitions, "decision": decision,
+            "author_name": a.author.name if a.author else None,
+            "reviewer_name": a.reviewer.name if a.reviewer else None,
+            "completed_day": day(a.completed_at, lang) if a.completed_at else "–",
+            "num": lambda v, d=1: number(v, lang, d), "fmt_day": lambda v: _iso_day(v, lang),
+            "data_taken_day": day(date.today(), lang), "status_label": lambda v: _status_label(v, lang),
+            "section_toc": [{"id": f"section-{x['code']}", "label": x["title"], "sub": True} for x in sections]}
+    ctx["subtitle"] = solution.name
+    return ctx
+
+
+def _iso_day(value: Any, lang: str) -> str:
+    if not value:
+        return "–"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return day(value, lang)
+
+
+# ---- temporary approvals ------------------------------------------------------------
+
+
+def temporary_approvals(session: Session, req: ReportRequest, principal: Principal,
+                        progress: Progress = _noop) -> dict[str, Any]:
+    lang = req.lang
+    ctx = _base(req, session)
+    progress("approvals")
+    dash = approvals_svc.dashboard(session, principal)
+    when = dash["today"]
+    cases = [c for c in session.scalars(select(ApprovalCase).order_by(ApprovalCase.id)) if c.temporary_count]
+    if req.treatment_area:
+        cases = [c for c in cases if req.treatment_area in (c.treatment_areas or [])]
+    if req.period:
+        cases = [c for c in cases if (c.valid_from and c.valid_from.year <= req.period) and
+                 (c.valid_until is None or c.valid_until.year >= req.period)]
+    if req.region:
+        using = approvals_svc.organisations_using(session, [c.solution_id for c in cases])
+        region = session.scalar(select(Organisation).where(Organisation.kind == "region",
+                                                           Organisation.code == req.region))
+        rid = region.id if region else None
+        cases = [c for c in cases if any(getattr(o, "region_id", None) == rid or getattr(o, "id", None) == rid
+                                         for o in using.get(c.solution_id, []))]
+    rows = []
+    for c in cases:
+        view = approvals_svc.case_view(session, principal, c.solution, c, when)
+        rows.append(view | {"case": c, "evidence": approvals_svc.evidence_summary(c)})
+    status_da = {"active": "Aktive", "extended": "Forlænget", "became_permanent": "Blev permanente",
+                 "expired": "Udløbet", "rejected": "Afvist", "revoked": "Tilbagekaldt"}
+    counts = [(status_da[k] if lang == "da" else k.replace("_", " ").capitalize(), v)
+              for k, v in dash["by_status"].items()]
+    deadlines = [{"solution": d["case"].solution.name, "kind": d["kind"], "date": day(d["date"], lang),
+                  "days": d["days"]} for d in dash["deadlines"] if d["case"] in cases]
+    overdue = [{"solution": o["case"].solution.name, "milestone": o["milestone"].title,
+                "due": day(o["milestone"].due_date, lang), "days": o["days"]}
+               for o in dash["overdue"] if o["case"] in cases]
+    ctx |= {"cases": rows, "counts": counts,
+            "case_toc": [{"id": f"case-{r['solution']['id']}", "label": r["solution"]["name"], "sub": True}
+                         for r in rows], "deadlines": deadlines, "overdue": overdue,
+            "dashboard": dash, "today_day": day(when, lang), "data_taken_day": day(when, lang),
+            "share_permanent": _pct(dash["share_permanent"], lang),
+            "median_days": dash["median_days_to_decision"],
+            "fmt_day": lambda v: _iso_day(v, lang), "status_label": lambda s: _status_label(s, lang),
+            "num": lambda v, d=1: number(v, lang, d), "pending": lc.PENDING}
+    return ctx
+
+
+_STATUS_DA = {"draft": "kladde", "submitted": "indsendt", "in_review": "under bedømmelse",
+              "completed": "afsluttet", "returned": "returneret", "passed": "bestået", "failed": "ikke bestået",
+              "not_assessed": "ikke vurderet", "verified": "verificeret", "temporary": "midlertidig",
+              "apply": "ansøgning", "approve": "godkendelse", "approve_temporarily": "midlertidig godkendelse",
+              "reject": "afslag", "extend": "forlængelse", "revoke": "tilbagekaldelse", "expire": "udløb",
+              "complete_milestone": "milepæl opfyldt", "miss_milestone": "milepæl ikke opfyldt",
+              "temporarily_approved": "midlertidigt godkendt", "approved": "godkendt", "rejected": "afvist",
+              "revoked": "tilbagekaldt", "expired": "udløbet", "applied": "ansøgt", "none": "ingen",
+              "pending": "afventer", "met": "opfyldt", "missed": "ikke opfyldt", "evidence_due": "evidens senest",
+              "ends": "udløber"}
+
+
+def _status_label(status: str | None, lang: str) -> str:
+    if not status:
+        return "–"
+    return _STATUS_DA.get(status, status.replace("_", " ")) if lang == "da" else status.replace("_", " ")
+
+
+# ---- needs --------------------------------------------------------------------------
+
+
+def needs(session: Session, req: ReportRequest, backend: Any, limit: int = 50,
+          progress: Progress = _noop) -> dict[str, Any]:
+    lang = req.lang
+    ctx = _base(req, session)
+    progress("needs")
+    flt = catalogue_svc.NeedFilter(treatment_area=req.treatment_area)
+    items, total = catalogue_svc.list_needs(session, flt, catalogue_svc.PageRequest(limit=limit, offset=0),
+                                            sort="endorsements")
+    if req.region:
+        region = session.scalar(select(Organisation).where(Organisation.kind == "region",
+                                                           Organisation.code == req.region))
+        rid = region.id if region else None
+        items = [n for n in items if n.organisation.id == rid or n.organisation.region_id == rid]
+    rows = []
+    for rank, need in enumerate(items, start=1):
+        progress(f"need {rank}")
+        prior = prior_art_for_need(session, backend, need, limit=3) if backend is not None else \
+            {"solutions": [], "projects": []}
+        rows.append({"rank": rank, "need": need,
+                     "area": (need.treatment_area.name_en if lang == "en" else need.treatment_area.name_da)
+                     if need.treatment_area else "–",
+                     "solutions": [_hit(h) for h in prior["solutions"]],
+                     "projects": [_hit(h) for h in prior["projects"]]})
+    ctx |= {"needs": rows, "total": total, "data_taken_day": day(date.today(), lang),
+            "num": lambda v, d=0: number(v, lang, d),
+            "priority_label": lambda p: {"high": "høj", "medium": "middel", "low": "lav"}.get(p, p)
+            if lang == "da" else p}
+    return ctx
+
+
+def _hit(hit: Any) -> dict[str, Any]:
+    return {"title": unescape(re.sub(r"<[^>]+>", "", hit.title)), "slug": hit.slug, "url": hit.url,
+            "status": hit.approval_status}
+
+
+def assessment_for_page(session: Session, solution_id: int) -> Assessment | None:
+    return session.scalar(select(Assessment).where(Assessment.solution_id == solution_id)
+                          .order_by(Assessment.id.desc()))
+
+
+def build(session: Session, req: ReportRequest, *, principal: Principal, frameworks: FrameworkRegistry | None = None,
+          search_backend: Any = None, progress: Progress = _noop) -> dict[str, Any]:
+    """The context of one report, checking the principal may see it (as on its page)."""
+    req.validate()
+    permission = PERMISSIONS[req.kind]
+    if permission:
+        catalogue_svc.require(principal, permission)
+    if req.kind == "national-benchmark":
+        return national_benchmark(session, req, progress)
+    if req.kind == "assessment":
+        if frameworks is None:
+            raise ValueError("the assessment report needs the framework registry")
+        return assessment(session, req, principal, frameworks, progress=progress)
+    if req.kind == "temporary-approvals":
+        return temporary_approvals(session, req, principal, progress)
+    return needs(session, req, search_backend, progress=progress)

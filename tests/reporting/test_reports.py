@@ -1,0 +1,239 @@
+"""PDF reports: each kind generated against the test database and read back with pypdf;
+the national figures match GET /api/benchmark/national; the web flow (start, poll,
+download) and the CLI."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from app.assessment.models import Assessment
+from app.reporting import jobs, render
+from app.reporting import services as svc
+from app.reporting.cli import CLI_PRINCIPAL
+from app.web.i18n import number
+from tests.helpers import login
+
+
+@pytest.fixture(autouse=True)
+def _reports_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BLAASTEMPEL_REPORTS_DIR", str(tmp_path_factory.getbasetemp() / "reports"))
+
+
+def _make(app: Any, **kwargs: Any) -> PdfReader:
+    req = svc.ReportRequest(**kwargs)
+    with app.state.session_factory() as session:
+        ctx = svc.build(session, req, principal=CLI_PRINCIPAL, frameworks=app.state.frameworks,
+                        search_backend=app.state.search_backend)
+        html = render.render_html(ctx)
+    return PdfReader(io.BytesIO(render.html_to_pdf(html)))
+
+
+def _text(reader: PdfReader) -> str:
+    return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.fixture(scope="module")
+def national_pdf(app: Any) -> PdfReader:
+    return _make(app, kind="national-benchmark")
+
+
+def _check_common(reader: PdfReader, title: str) -> str:
+    text = _flat(_text(reader))
+    n = len(reader.pages)
+    assert n >= 3
+    assert reader.metadata is not None and reader.metadata.title.startswith(title)
+    assert reader.metadata.author == "Blåstempel"
+    assert reader.metadata.creation_date is not None
+    assert "side 1 af" not in (reader.pages[0].extract_text() or "")  # the cover has no page number
+    assert f"side 2 af {n}" in _flat(reader.pages[1].extract_text() or "")
+    assert f"side {n} af {n}" in _flat(reader.pages[-1].extract_text() or "")
+    assert "Indhold" in _flat(reader.pages[1].extract_text() or "")
+    return text
+
+
+def test_national_benchmark_report(national_pdf: PdfReader) -> None:
+    text = _check_common(national_pdf, "National benchmark af digitale sundhedsløsninger")
+    for heading in ("Sammenfatning", "Nationalt overblik", "Regionerne", "Region Hovedstaden", "Region Syddanmark",
+                    "Sammenligning med lignende organisationer", "Udbredelse af løsninger", "Indikatorer og mål",
+                    "Metode og datakilder", "Data taget"):
+        assert heading in text, heading
+    # The table of contents names the pages: "Sammenfatning ...... 3"
+    toc = _flat(national_pdf.pages[1].extract_text() or "")
+    assert re.search(r"Sammenfatning\W*3", toc), toc
+
+
+def test_national_figures_match_the_api(national_pdf: PdfReader, client: Any) -> None:
+    api = client.get("/api/benchmark/national").json()
+    municipalities = sum(r["municipalities"] or 0 for r in api["regions"])
+    rate = api["national"]["municipal_adoption_rate"]
+    printed_rate = f"{number(rate * 100, 'da', 1)} %"
+    summary = _flat(national_pdf.pages[2].extract_text() or "")
+    assert f"National adoptionsrate: {printed_rate}; kommuner: {municipalities}." in summary, summary
+    assert municipalities == 98
+    for region in api["regions"]:
+        assert region["name"] in _flat(_text(national_pdf))
+
+
+def test_national_benchmark_filters_and_english(app: Any) -> None:
+    reader = _make(app, kind="national-benchmark", lang="en", region="1084", period=2024)
+    text = _flat(_text(reader))
+    assert reader.metadata.title.startswith("National benchmark of digital health solutions")
+    assert "page 2 of" in text and "Contents" in text
+    assert "Capital Region of Denmark" in text or "Region Hovedstaden" in text
+    assert "Region Syddanmark" not in text.split("Peer comparisons")[-1].split("Spread of solutions")[0]
+    assert "31 Dec 2024" in text
+
+
+def test_assessment_report(app: Any) -> None:
+    with app.state.session_factory() as session:
+        a = session.scalar(select(Assessment).where(Assessment.status == "completed").order_by(Assessment.id))
+        slug = a.solution.slug
+    reader = _make(app, kind="assessment", solution=slug)
+    text = _check_common(reader, "Vurderingsrapport")
+    for heading in ("Resultat", "Ramme og version", "Klassifikation / niveau", "Afsnit og svar", "Oprindelse",
+                    "Bedømmere og forløb", "Godkendelse"):
+        assert heading in text, heading
+
+
+def test_temporary_approvals_report(app: Any) -> None:
+    text = _check_common(_make(app, kind="temporary-approvals"), "Midlertidige godkendelser")
+    for heading in ("Overblik", "Udfald til dato", "Frister", "Evidensmilepæl", "Godkendelserne", "SelfBack"):
+        assert heading in text, heading
+
+
+def test_needs_report(app: Any) -> None:
+    text = _check_common(_make(app, kind="needs"), "Nationalt prioriterede behov")
+    for heading in ("Rangordning", "Behovene og hvad der allerede findes", "Løsninger, der findes", "Metode"):
+        assert heading in text, heading
+
+
+def test_assessment_report_needs_a_solution() -> None:
+    with pytest.raises(Exception, match="solution"):
+        svc.ReportRequest(kind="assessment").validate()
+
+
+# ---- web ------------------------------------------------------------------------------------
+
+
+def test_reports_page_lists_the_four_kinds(client: Any) -> None:
+    login(client, "approver")
+    page = client.get("/reports")
+    assert page.status_code == 200
+    for kind in svc.KINDS:
+        assert f'id="report-{kind}"' in page.text
+    assert 'href="/reports"' in page.text  # the nav link
+
+
+def _start(client: Any, **form: str) -> str:
+    client.get("/reports")
+    response = client.post("/reports/jobs", data=form | {"_csrf_token": client.cookies.get("csrftoken", "")},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return response.headers["location"].rsplit("/", 1)[-1]
+
+
+def _wait(client: Any, job_id: str, timeout: float = 120) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        partial = client.get(f"/reports/jobs/{job_id}", headers={"HX-Request": "true"})
+        assert partial.status_code == 200
+        if "hx-trigger" not in partial.text:
+            return partial.text
+        time.sleep(0.3)
+    raise AssertionError("the report was not made in time")
+
+
+def test_start_poll_and_download(client: Any) -> None:
+    login(client, "approver")
+    job_id = _start(client, kind="temporary-approvals", lang="da")
+    assert re.fullmatch(r"[0-9a-f]{32}", job_id)
+    page = client.get(f"/reports/jobs/{job_id}")
+    assert page.status_code == 200
+    final = _wait(client, job_id)
+    assert f"/reports/jobs/{job_id}/download" in final
+    pdf = client.get(f"/reports/jobs/{job_id}/download")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"].startswith("application/pdf")
+    assert "attachment" in pdf.headers["content-disposition"]
+    assert pdf.content.startswith(b"%PDF")
+    assert PdfReader(io.BytesIO(pdf.content)).metadata.title.startswith("Midlertidige godkendelser")
+    # Someone else does not get it.
+    client.post("/logout", data={"_csrf_token": client.cookies.get("csrftoken", "")})
+    assert client.get(f"/reports/jobs/{job_id}/download").status_code == 404
+
+
+def test_role_may_not_start_a_report_it_may_not_read(client: Any) -> None:
+    client.get("/reports")
+    response = client.post("/reports/jobs", data={"kind": "temporary-approvals",
+                                             "_csrf_token": client.cookies.get("csrftoken", "")},
+                           follow_redirects=False)
+    assert response.status_code in (302, 303, 401, 403)
+    if response.status_code in (302, 303):
+        assert response.headers["location"].startswith("/login")
+    login(client, "assessor")  # staff, but not an approver
+    client.get("/reports")
+    response = client.post("/reports/jobs", data={"kind": "temporary-approvals",
+                                                  "_csrf_token": client.cookies.get("csrftoken", "")},
+                           follow_redirects=False)
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("bad", ["..%2F..%2Fetc%2Fpasswd", "..%2Fsecret_key", "%2Fetc%2Fpasswd", "..",
+                                 "0123456789abcdef0123456789abcdeg", "0123456789ABCDEF0123456789ABCDEF",
+                                 "0123456789abcdef0123456789abcdef%00", "..%5C..%5Cx"])
+def test_download_refuses_path_traversal(client: Any, bad: str) -> None:
+    response = client.get(f"/reports/jobs/{bad}/download")
+    assert response.status_code in (400, 404)
+    assert not response.content.startswith(b"%PDF")
+
+
+def test_pdf_path_stays_inside_the_reports_folder() -> None:
+    for bad in ("../x", "/etc/passwd", "a" * 31, "..", "", "a" * 32 + "/../b"):
+        with pytest.raises(Exception, match="no such report"):
+            jobs.pdf_path(bad)
+    good = jobs.pdf_path("a" * 32)
+    assert good.parent == jobs.reports_dir()
+
+
+def test_api_start_and_status(client: Any, auth: Any) -> None:
+    started = client.post("/api/reports", json={"kind": "needs", "lang": "en"}, headers=auth("admin"))
+    assert started.status_code == 202, started.text
+    job_id = started.json()["id"]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status = client.get(f"/api/reports/{job_id}", headers=auth("admin")).json()
+        if status["status"] in ("done", "failed"):
+            break
+        time.sleep(0.3)
+    assert status["status"] == "done", status
+    assert status["download"] == f"/reports/jobs/{job_id}/download"
+
+
+# ---- command line ---------------------------------------------------------------------------
+
+
+def test_cli_writes_a_pdf(settings: Any, tmp_path: Path) -> None:
+    from app.cli import main
+
+    out = tmp_path / "needs.pdf"
+    result = CliRunner().invoke(main, ["report", "needs", "--lang", "en", "--out", str(out)],
+                                env={"DATABASE_URL": settings.database_url})
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF")
+    assert PdfReader(str(out)).metadata.title.startswith("Nationally ranked needs")
+    bad = CliRunner().invoke(main, ["report", "assessment", "--out", str(tmp_path / "x.pdf")],
+                             env={"DATABASE_URL": settings.database_url})
+    assert bad.exit_code != 0
