@@ -336,5 +336,29 @@ def import_command(archive: Path) -> None:
                "to rebuild the search index")
 
 
+@main.command("report")
+@click.argument("kind", type=click.Choice(["national-benchmark", "assessment", "temporary-approvals", "needs"]))
+@click.option("--region", help="region code, e.g. 1084")
+@click.option("--treatment-area", "treatment_area", help="treatment area code")
+@click.option("--period", type=int, help="year, YYYY (figures as of the end of that year)")
+@click.option("--solution", help="solution slug or id (assessment report)")
+@click.option("--lang", type=click.Choice(["da", "en"]), default="da", show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="FILE.pdf")
+def report_command(kind: str, region: str | None, treatment_area: str | None, period: int | None,
+                   solution: str | None, lang: str, out: Path) -> None:
+    """Make a PDF report (A4, Danish by default) from the live data."""
+    from app.errors import DomainError
+    from app.reporting.cli import run_report
+    from app.reporting.services import ReportRequest
+
+    req = ReportRequest(kind=kind, lang=lang, region=region, treatment_area=treatment_area, period=period,
+                        solution=solution)
+    try:
+        timings = run_report(_settings(), req, out)
+    except DomainError as exc:
+        raise click.ClickException(str(getattr(exc, "detail", exc))) from exc
+    click.echo(f"wrote {out} ({out.stat().st_size:,} bytes, {timings['total']:.1f} s)")
+
+
 if __name__ == "__main__":
     main()

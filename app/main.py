@@ -17,11 +17,12 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 import app.audit.hook  # noqa: F401  (registers the audit session hook)
 from app.accounts.controllers import LoginController, MeController
 from app.accounts.middleware import AuthMiddleware
+from app.accounts.policy import api_write_guard
 from app.approvals import api as approvals_api
 from app.approvals import pages as approvals_pages
 from app.assessment import api as assessment_api
@@ -35,6 +36,8 @@ from app.catalogue import pages as catalogue_pages
 from app.db.engine import make_engine, make_session_factory
 from app.dependencies import provide_db, provide_page, provide_principal
 from app.errors import DomainError
+from app.reporting import api as reporting_api
+from app.reporting import pages as reporting_pages
 from app.search import api as search_api
 from app.search import pages as search_pages
 from app.search.outbox import Indexer
@@ -48,7 +51,7 @@ APP_DIR = Path(__file__).parent
 TEMPLATE_DIRS = [APP_DIR / "web" / "templates", APP_DIR / "catalogue" / "templates",
                  APP_DIR / "assessment" / "templates",
                  APP_DIR / "approvals" / "templates", APP_DIR / "search" / "templates",
-                 APP_DIR / "benchmark" / "templates"]
+                 APP_DIR / "benchmark" / "templates", APP_DIR / "reporting" / "templates"]
 
 
 def _session_key(secret: str) -> bytes:
@@ -76,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *approvals_api.ROUTES, *approvals_pages.ROUTES,
             *search_api.ROUTES, *search_pages.ROUTES,
             *benchmark_api.ROUTES, *benchmark_pages.ROUTES,
+            *reporting_api.ROUTES, *reporting_pages.ROUTES,
             create_static_files_router(path="/static/benchmark", directories=[APP_DIR / "benchmark" / "static"],
                                        include_in_schema=False),
             create_static_files_router(path="/static/search", directories=[APP_DIR / "search" / "static"],
@@ -87,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=[alchemy],
         middleware=[cookie_sessions.middleware, DefineMiddleware(AuthMiddleware)],
+        guards=[api_write_guard],
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_httponly=False,
                                cookie_samesite="lax", cookie_secure=settings.secure_cookies,
                                exclude=["^/api/", "^/health"]),
@@ -104,6 +109,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PydanticValidationError: errors.pydantic_error_handler,
             HTTPException: errors.http_error_handler,
             OperationalError: errors.database_unavailable_handler,
+            DataError: errors.out_of_range_handler,
+            OverflowError: errors.out_of_range_handler,
             Exception: errors.internal_error_handler,
         },
         before_send=[add_security_headers],

@@ -176,6 +176,8 @@ class ApprovalPages(Controller):
     @post("/solutions/{slug:str}", media_type=MediaType.HTML)
     def record(self, request: Request, db: Session, principal: Principal, slug: str,
                data: FormBody) -> Any:
+        if not any(principal.can(p) for p in ("approval.apply", "approval.decide", "approval.evidence")):
+            require(principal, "approval.apply")  # 401/403 before the form is validated
         raw = _form_event(data)
         kind = raw.get("event", "")
         parsed, errors = validate_form(EventIn, raw, language_of(request))

@@ -46,7 +46,7 @@ def _last(value: Any) -> Any:
 
 def _version(raw: Any) -> int | None:
     text = str(_last(raw) or "").strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def dom_id(code: str) -> str:

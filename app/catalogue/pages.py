@@ -79,7 +79,7 @@ def _choice(value: str | None, allowed: Any) -> str | None:
 
 def _int(value: str | None) -> int | None:
     value = _text(value)
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isascii() and value.isdigit() else None
 
 
 def _values(enum: Any) -> list[str]:

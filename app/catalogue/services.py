@@ -92,7 +92,7 @@ def require(principal: Principal, permission: str) -> None:
 
 
 def _get(session: Session, model: type[M], key: int | str, label: str) -> M:
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+    if isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit()):
         obj = session.get(model, int(key))
     else:
         obj = session.scalar(select(model).where(model.slug == key))  # type: ignore[attr-defined]
@@ -203,7 +203,7 @@ def get_organisation(session: Session, key: int | str) -> Organisation:
         if obj is None:
             raise NotFound(f"organisation {key} does not exist")
         return obj
-    return _get(session, Organisation, int(key) if str(key).isdigit() else -1, "organisation")
+    return _get(session, Organisation, int(key) if str(key).isascii() and str(key).isdigit() else -1, "organisation")
 
 
 def organisation_choices(session: Session, kinds: Sequence[str] | None = None) -> list[Organisation]:
@@ -227,7 +227,7 @@ def list_vendors(session: Session, page: PageRequest, *, q: str | None = None,
 
 
 def get_vendor(session: Session, key: int | str) -> Vendor:
-    return _get(session, Vendor, int(key) if str(key).isdigit() else -1, "vendor")
+    return _get(session, Vendor, int(key) if str(key).isascii() and str(key).isdigit() else -1, "vendor")
 
 
 def acts_for_vendor(principal: Principal, vendor_id: int) -> bool:

@@ -35,7 +35,7 @@ def request_from(data: dict[str, Any], default_lang: str) -> svc.ReportRequest:
         return value or None
 
     period = text("period")
-    if period is not None and not period.isdigit():
+    if period is not None and not (period.isascii() and period.isdigit() and len(period) == 4):
         raise ValidationFailed({"period": "a year, YYYY"})
     return svc.ReportRequest(kind=text("kind") or "", lang=text("lang") or default_lang, region=text("region"),
                              treatment_area=text("treatment_area"), period=int(period) if period else None,

@@ -293,7 +293,7 @@ def _national_indicators(session: Session, orgs: Any, lang: str, scope_ids: set[
 
 
 def _find_solution(session: Session, principal: Principal, key: str) -> Solution:
-    return catalogue_svc.get_solution(session, principal, int(key) if key.isdigit() else key)
+    return catalogue_svc.get_solution(session, principal, key)
 
 
 def assessment(session: Session, req: ReportRequest, principal: Principal, frameworks: FrameworkRegistry,

@@ -57,6 +57,13 @@ def http_error_handler(request: Request, exc: HTTPException) -> Any:
     return _respond(request, exc.status_code, str(exc.detail), errors)
 
 
+def out_of_range_handler(request: Request, exc: Exception) -> Any:
+    """A number too large for the database (OverflowError from the SQLite driver,
+    DataError such as "bigint out of range" from PostgreSQL) is the caller's mistake."""
+    request.logger.info("value out of range: %s", exc)
+    return _respond(request, 400, "a value is out of range (too large or malformed for the database)")
+
+
 def database_unavailable_handler(request: Request, exc: OperationalError) -> Any:
     request.logger.error("database error: %s", exc)
     return _respond(request, 503, "the database is unavailable; try again shortly")

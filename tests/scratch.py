@@ -1,0 +1,55 @@
+"""A throw-away database of the same kind as the suite's (SQLite file, or a sibling
+PostgreSQL database when TEST_DATABASE_URL is set), migrated and seeded with the demo
+data. For tests that write freely (fuzzing, fault injection) without disturbing the
+shared test database."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from app.audit.hook import set_actor
+from app.catalogue.seed import seed_demo, seed_reference
+from app.db.engine import make_engine, make_session_factory
+from app.db.migrate import upgrade
+from app.settings import PROJECT_ROOT, normalise_database_url
+
+
+def _postgres_sibling(url: str, suffix: str) -> str:
+    parsed = make_url(url)
+    name = f"{parsed.database}_{suffix}"
+    admin = make_engine(parsed.set(database="postgres").render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres(url: str) -> None:
+    parsed = make_url(url)
+    admin = make_engine(parsed.set(database="postgres").render_as_string(hide_password=False))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def scratch_database(folder: Path, suffix: str, *, demo: bool = True) -> str:
+    """Create, migrate and seed a fresh database; returns its SQLAlchemy URL."""
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if configured:
+        url = _postgres_sibling(normalise_database_url(configured), suffix)
+    else:
+        url = normalise_database_url(f"sqlite:///{folder / f'{suffix}.sqlite3'}")
+    upgrade(url)
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session, session.begin():
+        set_actor(session, None, "tests:seed")
+        seed_reference(session, PROJECT_ROOT / "data")
+        if demo:
+            seed_demo(session, PROJECT_ROOT / "data")
+    engine.dispose()
+    return url
