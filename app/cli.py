@@ -19,7 +19,6 @@ def _settings() -> Settings:
 @contextmanager
 def cli_session(settings: Settings, actor: str = "cli") -> Iterator[Session]:
     """One transaction: committed when the block succeeds, rolled back otherwise."""
-    import app.audit.hook  # noqa: F401
     from app.audit.hook import set_actor
     from app.db.engine import make_engine, make_session_factory
 

@@ -19,7 +19,6 @@ from litestar.template.config import TemplateConfig
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import DataError, OperationalError
 
-import app.audit.hook  # noqa: F401  (registers the audit session hook)
 from app.accounts.controllers import LoginController, MeController
 from app.accounts.middleware import AuthMiddleware
 from app.accounts.policy import api_write_guard

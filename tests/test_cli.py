@@ -20,7 +20,8 @@ def _run(args: list[str], db_file: Path, monkeypatch: object) -> str:
 def _counts(db_file: Path) -> dict[str, int]:
     with sqlite3.connect(db_file) as conn:
         return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("organisation", "solution", "project", "need", "audit_event", "user_account")}
+                for t in ("organisation", "solution", "project", "need", "audit_event", "user_account",
+                          "search_outbox")}
 
 
 def test_upgrade_seed_twice_changes_nothing(tmp_path: Path, monkeypatch: object) -> None:
@@ -32,6 +33,8 @@ def test_upgrade_seed_twice_changes_nothing(tmp_path: Path, monkeypatch: object)
     assert _counts(db_file) == first
     assert first["organisation"] == 5 + 98 + 31 + 10 + 6
     assert first["solution"] >= 40 and first["project"] >= 20 and first["need"] >= 15
+    # the CLI's writes reach the search index through the outbox, like the web's
+    assert first["search_outbox"] >= first["solution"] + first["project"] + first["need"]
 
 
 def test_users_tokens_and_generate(tmp_path: Path, monkeypatch: object) -> None:

@@ -46,5 +46,13 @@ def install_sqlite_pragmas(engine: Engine) -> None:
         event.listen(engine, "connect", _sqlite_pragmas)
 
 
+def install_session_hooks() -> None:
+    """The hooks every writer needs, whoever opens the session (web, CLI, tests): the
+    audit trail and the search outbox. They listen on the Session class, once."""
+    import app.audit.hook
+    import app.search.outbox  # noqa: F401
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    install_session_hooks()
     return sessionmaker(bind=engine, expire_on_commit=False)
