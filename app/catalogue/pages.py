@@ -46,7 +46,7 @@ from app.catalogue.schemas import (
     VendorIn,
     VendorUpdate,
 )
-from app.errors import Conflict, Forbidden, Unauthenticated, ValidationFailed
+from app.errors import Conflict, Forbidden, ValidationFailed
 from app.web.i18n import translations
 from app.web.rendering import language_of, render, validate_form
 from app.web.routing import get, post
@@ -222,11 +222,36 @@ def _save(request: Request, model: type[BaseModel], data: dict[str, Any],
 
 
 
-def _require_edit(principal: Principal, allowed: bool) -> None:
-    if not allowed and not principal.is_authenticated:
-        raise Unauthenticated("log in to change this record")
-    if not allowed:
+def _owned(record: Any, owned: bool) -> Any:
+    """The record, if it is this user's to change. The role's permission is checked before
+    the record is loaded (svc.require), so anonymous users are sent to the login page."""
+    if not owned:
         raise Forbidden("you may not change this record")
+    return record
+
+
+def _editable_solution(db: Session, principal: Principal, slug: str) -> Any:
+    svc.require(principal, "solution.update")
+    solution = svc.get_solution(db, principal, slug)
+    return _owned(solution, svc.acts_for_vendor(principal, solution.vendor_id))
+
+
+def _editable_project(db: Session, principal: Principal, slug: str) -> Any:
+    svc.require(principal, "project.update")
+    project = svc.get_project(db, slug)
+    return _owned(project, svc.acts_for_organisation(principal, project.owner_id))
+
+
+def _editable_need(db: Session, principal: Principal, slug: str) -> Any:
+    svc.require(principal, "need.update")
+    need = svc.get_need(db, slug)
+    return _owned(need, svc.acts_for_organisation(principal, need.organisation_id))
+
+
+def _editable_vendor(db: Session, principal: Principal, vendor_id: int) -> Any:
+    svc.require(principal, "vendor.update")
+    vendor = svc.get_vendor(db, vendor_id)
+    return _owned(vendor, svc.acts_for_vendor(principal, vendor.id))
 
 
 # ---- solutions ---------------------------------------------------------------------
@@ -323,17 +348,13 @@ class SolutionPages(Controller):
 
     @get("/{slug:str}/edit")
     def edit(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
-        svc.require(principal, "solution.update")
-        solution = svc.get_solution(db, principal, slug)
-        _require_edit(principal, svc.may_for_vendor(principal, "solution.update", solution.vendor_id))
+        solution = _editable_solution(db, principal, slug)
         return self._form_page(request, db, principal, _solution_values(solution), solution=solution)
 
     @post("/{slug:str}/edit", media_type=MediaType.HTML)
     def update(self, request: Request, db: Session, principal: Principal, slug: str,
                data: FormBody) -> Any:
-        svc.require(principal, "solution.update")
-        solution = svc.get_solution(db, principal, slug)
-        _require_edit(principal, svc.may_for_vendor(principal, "solution.update", solution.vendor_id))
+        solution = _editable_solution(db, principal, slug)
         values = _form(data, SOLUTION_LISTS, SOLUTION_BOOLS, ("capacity_fte_per_100k",))
         saved, errors, conflict, status = _save(
             request, SolutionUpdate, values,
@@ -426,17 +447,13 @@ class ProjectPages(Controller):
 
     @get("/{slug:str}/edit")
     def edit(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
-        svc.require(principal, "project.update")
-        project = svc.get_project(db, slug)
-        _require_edit(principal, svc.may_for_organisation(principal, "project.update", project.owner_id))
+        project = _editable_project(db, principal, slug)
         return self._form_page(request, db, principal, _project_values(project), project=project)
 
     @post("/{slug:str}/edit", media_type=MediaType.HTML)
     def update(self, request: Request, db: Session, principal: Principal, slug: str,
                data: FormBody) -> Any:
-        svc.require(principal, "project.update")
-        project = svc.get_project(db, slug)
-        _require_edit(principal, svc.may_for_organisation(principal, "project.update", project.owner_id))
+        project = _editable_project(db, principal, slug)
         values = _form(data, PROJECT_LISTS)
         saved, errors, conflict, status = _save(
             request, ProjectUpdate, values,
@@ -557,17 +574,13 @@ class NeedPages(Controller):
 
     @get("/{slug:str}/edit")
     def edit(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
-        svc.require(principal, "need.update")
-        need = svc.get_need(db, slug)
-        _require_edit(principal, svc.may_for_organisation(principal, "need.update", need.organisation_id))
+        need = _editable_need(db, principal, slug)
         return self._form_page(request, db, principal, _need_values(need), need=need)
 
     @post("/{slug:str}/edit", media_type=MediaType.HTML)
     def update(self, request: Request, db: Session, principal: Principal, slug: str,
                data: FormBody) -> Any:
-        svc.require(principal, "need.update")
-        need = svc.get_need(db, slug)
-        _require_edit(principal, svc.may_for_organisation(principal, "need.update", need.organisation_id))
+        need = _editable_need(db, principal, slug)
         values = _form(data)
         saved, errors, conflict, status = _save(
             request, NeedUpdate, values, lambda parsed: svc.update_need(db, principal, need.id, parsed))
@@ -630,17 +643,13 @@ class VendorPages(Controller):
 
     @get("/{vendor_id:int}/edit")
     def edit(self, request: Request, db: Session, principal: Principal, vendor_id: int) -> Template:
-        svc.require(principal, "vendor.update")
-        vendor = svc.get_vendor(db, vendor_id)
-        _require_edit(principal, svc.may_for_vendor(principal, "vendor.update", vendor.id))
+        vendor = _editable_vendor(db, principal, vendor_id)
         return self._form_page(request, _vendor_values(vendor), vendor=vendor)
 
     @post("/{vendor_id:int}/edit", media_type=MediaType.HTML)
     def update(self, request: Request, db: Session, principal: Principal, vendor_id: int,
                data: FormBody) -> Any:
-        svc.require(principal, "vendor.update")
-        vendor = svc.get_vendor(db, vendor_id)
-        _require_edit(principal, svc.may_for_vendor(principal, "vendor.update", vendor.id))
+        _editable_vendor(db, principal, vendor_id)
         values = _form(data)
         saved, errors, conflict, status = _save(
             request, VendorUpdate, values, lambda parsed: svc.update_vendor(db, principal, vendor_id, parsed))
