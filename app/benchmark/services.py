@@ -11,8 +11,11 @@ import io
 import math
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -51,7 +54,8 @@ def load_organisations(session: Session) -> pd.DataFrame:
 
 ADOPTION_COLUMNS = ["organisation_id", "solution_id", "status", "effective_from", "end_date", "active_users",
                     "capacity_fte"]
-CHUNK = 250_000  # rows of text alive at a time (SQLite)
+CHUNK = 250_000  # rows of text per query (SQLite)
+READER_THREADS = 2  # the machine has two cores
 _STATUS_CODE = ("CASE status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(m.STATUSES))
                 + f" ELSE {len(m.STATUSES)} END")  # unknown -> NaN, like pd.Categorical
 _ORG_BITS, _SOL_BITS, _DAY_BITS = 21, 22, 17  # + 3 status bits = 63
@@ -141,10 +145,11 @@ def _load_sqlite(conn: Any, ids: list[int] | None, until: date | None) -> pd.Dat
                "CASE WHEN capacity_fte = 0 THEN '0' ELSE coalesce(capacity_fte, 'nan') END"]  # skip formatting 0.0
     select_ = ", ".join(f"group_concat({c}, '\n')" for c in columns)
     conditions = _where(ids, until)
+    queries = [f"SELECT {select_} FROM benchmark_adoption WHERE "
+               + " AND ".join([f"id BETWEEN {start} AND {start + CHUNK - 1}", *conditions])
+               for start in range(int(low), int(high) + 1, CHUNK)]
     parts: list[list[np.ndarray]] = [[], [], [], []]
-    for start in range(int(low), int(high) + 1, CHUNK):
-        where = " AND ".join([f"id BETWEEN {start} AND {start + CHUNK - 1}", *conditions])
-        texts = conn.exec_driver_sql(f"SELECT {select_} FROM benchmark_adoption WHERE {where}").one()
+    for texts in _chunk_texts(conn, queries):
         if texts[0] is None:
             continue
         rows = texts[0].count("\n") + 1
@@ -161,6 +166,39 @@ def _load_sqlite(conn: Any, ids: list[int] | None, until: date | None) -> pd.Dat
         return None
     return _adoption_frame(key >> (_SOL_BITS + _DAY_BITS + 3), (key >> (_DAY_BITS + 3)) & (2**_SOL_BITS - 1),
                            key & 7, (key >> 3) & (2**_DAY_BITS - 1), end, users, fte, key=key)
+
+
+def _chunk_texts(conn: Any, queries: list[str]) -> Iterator[tuple[str | None, ...]]:
+    """The chunks' texts in order. Two reader connections run the queries side by side
+    (sqlite3 releases the GIL while a statement runs, so SQLite's work takes both cores
+    while this thread parses); the session's own connection is used when it holds
+    uncommitted writes the readers could not see, or the database is not a file."""
+    raw = conn.connection.dbapi_connection
+    path = conn.engine.url.database
+    if raw.in_transaction or not path or path == ":memory:" or len(queries) < 2:
+        for query in queries:
+            yield tuple(conn.exec_driver_sql(query).one())
+        return
+    local = threading.local()
+
+    def run(query: str) -> tuple[str | None, ...]:
+        if not hasattr(local, "db"):
+            local.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            readers.append(local.db)
+        return tuple(local.db.execute(query).fetchone())
+
+    readers: list[sqlite3.Connection] = []
+    try:
+        with ThreadPoolExecutor(max_workers=READER_THREADS) as pool:
+            waiting = iter(queries)  # at most READER_THREADS + 1 chunks' text alive at a time
+            running = deque(pool.submit(run, q) for q in islice(waiting, READER_THREADS))
+            while running:
+                texts = running.popleft().result()
+                running.extend(pool.submit(run, q) for q in islice(waiting, 1))
+                yield texts
+    finally:
+        for reader in readers:
+            reader.close()
 
 
 def _parse_column(text_column: str, dtype: str) -> np.ndarray:

@@ -37,6 +37,39 @@ def test_fast_loader_matches_plain_loader(db: Any, until: date | None) -> None:
     assert fast.equals(m.sort_history(fast))  # already in history order
 
 
+@pytest.mark.parametrize("chunk", [7, 50])
+def test_fast_loader_in_many_chunks_matches_plain_loader(db: Any, monkeypatch: pytest.MonkeyPatch,
+                                                         chunk: int) -> None:
+    """Many chunks: on SQLite two reader connections run them side by side."""
+    monkeypatch.setattr(svc, "CHUNK", chunk)
+    readers: list[str] = []
+    connect = svc.sqlite3.connect
+    monkeypatch.setattr(svc.sqlite3, "connect", lambda path, **kw: readers.append(path) or connect(path, **kw))
+    db.rollback()  # nothing uncommitted: the readers can see everything
+    fast = svc.load_adoption(db, until=date(2026, 12, 31))
+    plain = m.sort_history(svc.load_adoption_plain(db, until=date(2026, 12, 31)))
+    pd.testing.assert_frame_equal(fast, plain, check_exact=True)
+    if db.connection().dialect.name == "sqlite":
+        assert readers, "the reader connections were not used"
+        assert all(path.endswith("?mode=ro") for path in readers)
+
+
+def test_fast_loader_sees_the_sessions_own_uncommitted_rows(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(svc, "CHUNK", 7)
+    org_id = db.scalars(select(Organisation.id).where(Organisation.kind == "municipality")).first()
+    solution_id = db.scalars(select(Solution.id)).first()
+    db.execute(insert(AdoptionRecord).values(
+        organisation_id=org_id, solution_id=solution_id, status="pilot", effective_from=date(2026, 1, 2),
+        active_users=123457, reported_by="tests", version=1, created_at=datetime.now(UTC),
+        updated_at=datetime.now(UTC)))
+    try:
+        fast = svc.load_adoption(db)
+        assert (fast["active_users"] == 123457).sum() == 1
+        pd.testing.assert_frame_equal(fast, m.sort_history(svc.load_adoption_plain(db)), check_exact=True)
+    finally:
+        db.rollback()
+
+
 def test_fast_loader_for_some_organisations(db: Any) -> None:
     ids = list(db.scalars(select(AdoptionRecord.organisation_id).distinct()))[:3]
     fast = svc.load_adoption(db, ids)
