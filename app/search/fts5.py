@@ -27,7 +27,7 @@ from sqlalchemy import Connection, text
 
 from app.search.backend import Document, SearchQuery
 from app.search.sqlbase import SqlBackend, facet_token, mask_from_bits
-from app.search.text import group_stems, mark_tokens, match_indices, stems_text
+from app.search.text import group_stems, mark_matches, stems_text
 
 TEXT_COLUMNS = "{title_s body_s}"
 SNIPPET_WORDS = 30
@@ -132,8 +132,10 @@ class Fts5Backend(SqlBackend):
 
     @staticmethod
     def _match_ids_expr(conn: Connection, expr: str) -> np.ndarray:
-        rows = _sql(conn, "SELECT rowid FROM search_fts WHERE search_fts MATCH ?", (expr,))
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        # One text of ids (SQLite writes it) parsed by numpy: no Python object per match.
+        rows = _sql(conn, "SELECT group_concat(rowid, ' ') FROM search_fts WHERE search_fts MATCH ?", (expr,))
+        ids_text = rows[0][0] if rows else None
+        return np.fromstring(ids_text, dtype=np.int64, sep=" ") if ids_text else np.zeros(0, dtype=np.int64)
 
     @staticmethod
     def _ranked(conn: Connection, expr: str, mask: np.ndarray) -> np.ndarray:
@@ -238,8 +240,8 @@ class Fts5Backend(SqlBackend):
         """Marks the words whose stem starts with a query stem: what FTS5's highlight() marks
         on the stem columns (token i = word i), without a second MATCH."""
         stems = group_stems(groups)
-        title = mark_tokens(row.title, match_indices(row.title, stems))
-        snippet = mark_tokens(row.body, match_indices(row.body, stems), window=SNIPPET_WORDS)
+        title = mark_matches(row.title, stems)
+        snippet = mark_matches(row.body, stems, window=SNIPPET_WORDS)
         return title, snippet
 
     def raw_query_ms(self, session: Any, query: SearchQuery) -> float:

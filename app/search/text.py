@@ -152,15 +152,21 @@ def group_stems(groups: list[list[str]]) -> list[list[str]]:
 
 def marked_to_html(text: str) -> str:
     """Text with MARK_START/MARK_END sentinels -> escaped HTML with <mark>."""
+    # NUL is our placeholder, so one in the user's text must not turn into a tag.
+    text = text.replace("\x00", "")
     escaped = html.escape(text.replace(MARK_START, "\x00s").replace(MARK_END, "\x00e"))
     return escaped.replace("\x00s", "<mark>").replace("\x00e", "</mark>")
 
 
-def mark_tokens(text: str, marked: set[int], window: int | None = None) -> str:
-    """Escape `text` and wrap the words whose index is in `marked` in <mark>. With
-    `window`, return a snippet of about that many words around the first match."""
+def mark_matches(text: str, stems: list[list[str]], window: int | None = None) -> str:
+    """Escape `text` and wrap in <mark> the words matched by the query's stems (prefix
+    rule: what the index matched). With `window`, a snippet of about that many words
+    around the first match. One pass over the words finds and marks them."""
     text = normalise(text)
+    prefixes = tuple(s for group in stems for s in group)
     spans = [m.span() for m in WORD.finditer(text)]
+    marked = {i for i, (a, b) in enumerate(spans) if stem(text[a:b].lower()).startswith(prefixes)} \
+        if prefixes else set()
     start_char, end_char, prefix, suffix = 0, len(text), "", ""
     if window is not None and len(spans) > window:
         first = min(marked) if marked else 0
@@ -173,8 +179,9 @@ def mark_tokens(text: str, marked: set[int], window: int | None = None) -> str:
         suffix = " …" if hi < len(spans) else ""
     out = [prefix]
     pos = start_char
-    for i, (a, b) in enumerate(spans):
-        if a < start_char or b > end_char or i not in marked:
+    for i in sorted(marked):
+        a, b = spans[i]
+        if a < start_char or b > end_char:
             continue
         out.append(html.escape(text[pos:a]))
         out.append(f"<mark>{html.escape(text[a:b])}</mark>")
@@ -197,12 +204,3 @@ def marked_indices(marked_stems: str) -> set[int]:
         if MARK_END in token:
             inside = False
     return found
-
-
-def match_indices(text: str, stems: list[list[str]]) -> set[int]:
-    """Words of `text` matched by the query's stems (prefix rule): Python-side marking for
-    engines without a highlighter that knows our stems."""
-    prefixes = tuple(s for group in stems for s in group)
-    if not prefixes:
-        return set()
-    return {i for i, w in enumerate(words(text)) if stem(w).startswith(prefixes)}
