@@ -5,8 +5,9 @@
 
 "Raw engine" = the engine's own work for the same query (`backend.raw_query_ms`: on
 SQLite FTS5 the SQL statements search() runs, timed alone: text match, title ranking
-pass, page walk, the page's documents); the API figure adds facet counts, marking,
-JSON and HTTP. No query results are cached anywhere, so a repeated query in the mix
+pass, page walk, the page's documents); the API figure adds query analysis, facet
+counts, marking, JSON and HTTP. The server runs in its own process (`blaastempel
+serve`), as in production. No query results are cached anywhere, so a repeated query in the mix
 costs what a new one does; the report says how many of the queries are distinct.
 """
 

@@ -1,4 +1,4 @@
-"""Shared helpers for the benchmarks: a prepared database, a live server, timing."""
+"""Shared helpers for the benchmarks: a prepared database, a server process, timing."""
 
 from __future__ import annotations
 
@@ -6,19 +6,21 @@ import logging
 import os
 import socket
 import statistics
-import threading
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from app.audit.hook import set_actor
 from app.catalogue.seed import seed_demo, seed_reference
 from app.db.engine import make_engine, make_session_factory
 from app.db.migrate import upgrade
-from app.main import create_app
-from app.settings import PROJECT_ROOT, Settings, normalise_database_url
+from app.settings import PROJECT_ROOT, normalise_database_url
 
 BENCH_DIR = PROJECT_ROOT / "var" / "bench"
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -74,20 +76,28 @@ def _free_port() -> int:
 
 @contextmanager
 def live_server(url: str) -> Iterator[str]:
-    import uvicorn
-
+    """The app served by `blaastempel serve` in its own process, as in production (a
+    server thread in the benchmark's process would share its interpreter lock with the
+    client and add its waits to every request)."""
     port = _free_port()
-    app = create_app(Settings(database_url=url, secret_key="bench-secret-key-0123456789abcdef"))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-0123456789abcdef"}
+    command = [str(Path(sys.executable).with_name("blaastempel")), "serve", "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
     try:
-        yield f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/health", timeout=2).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the benchmark server did not start") from None
+                time.sleep(0.1)
+        yield base
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def report(title: str, rows: dict[str, dict[str, float] | float | str]) -> None:
