@@ -1,7 +1,8 @@
 """Nothing lost: the search outbox.
 
 A session hook queues an outbox row for every change to a searchable record (and to
-records that change documents: vendors, project links, endorsements, assessments) in
+records that change documents: vendors, project links, endorsements, assessments,
+treatment areas, organisations' codes and regions) in
 the SAME transaction as the change: roll the change back and the row is gone too.
 After a commit the indexer drains the outbox into the engine (idempotent upserts); a
 background loop catches up whatever is left (engine down, another worker's commit,
@@ -21,7 +22,19 @@ from sqlalchemy import Engine, delete, event, func, inspect, select, update
 from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 
 from app.assessment.models import Assessment
-from app.catalogue.models import Need, NeedEndorsement, Project, Solution, Vendor, project_solution
+from app.catalogue.models import (
+    Need,
+    NeedEndorsement,
+    Organisation,
+    Project,
+    Solution,
+    TreatmentArea,
+    Vendor,
+    project_need,
+    project_partner,
+    project_solution,
+    solution_treatment_area,
+)
 from app.search.backend import SearchBackend
 from app.search.documents import build_documents
 from app.search.models import search_outbox
@@ -65,10 +78,44 @@ def _keys_for(session: Session, obj: Any) -> set[tuple[str, int]]:
     elif isinstance(obj, Vendor) and obj.id:
         rows = session.execute(select(Solution.id).where(Solution.vendor_id == obj.id))
         keys |= {("solution", r[0]) for r in rows}
+    elif isinstance(obj, TreatmentArea) and obj.id:
+        keys |= _documents_of_area(session, obj.id)
+    elif isinstance(obj, Organisation) and obj.id and _changed(obj, ("code", "region_id")):
+        keys |= _documents_of_organisation(session, obj.id)
     return keys
 
 
-_WATCHED = (Solution, Project, Need, NeedEndorsement, Assessment, Vendor)
+def _changed(obj: Any, attributes: tuple[str, ...]) -> bool:
+    """Documents carry an organisation's code and region (names are looked up when shown)."""
+    state = inspect(obj)
+    return state.deleted or any(state.attrs[a].history.has_changes() for a in attributes)
+
+
+def _documents_of_area(session: Session, area_id: int) -> set[tuple[str, int]]:
+    """An area's code is a facet and its name is in the text of everything tagged with it."""
+    solutions = [r[0] for r in session.execute(select(solution_treatment_area.c.solution_id)
+                                               .where(solution_treatment_area.c.treatment_area_id == area_id))]
+    needs = list(session.scalars(select(Need.id).where(Need.treatment_area_id == area_id)))
+    projects = set(session.scalars(select(project_solution.c.project_id)
+                                   .where(project_solution.c.solution_id.in_(solutions)))) if solutions else set()
+    if needs:
+        projects |= set(session.scalars(select(project_need.c.project_id).where(project_need.c.need_id.in_(needs))))
+    return ({("solution", i) for i in solutions} | {("need", i) for i in needs}
+            | {("project", i) for i in projects})
+
+
+def _documents_of_organisation(session: Session, org_id: int) -> set[tuple[str, int]]:
+    """Projects it owns or joins (and their solutions), needs it raised or endorsed."""
+    projects = set(session.scalars(select(Project.id).where(Project.owner_id == org_id)))
+    projects |= set(session.scalars(select(project_partner.c.project_id)
+                                    .where(project_partner.c.organisation_id == org_id)))
+    needs = set(session.scalars(select(Need.id).where(Need.organisation_id == org_id)))
+    needs |= set(session.scalars(select(NeedEndorsement.need_id).where(NeedEndorsement.organisation_id == org_id)))
+    return ({("project", i) for i in projects} | {("need", i) for i in needs}
+            | _solutions_of_projects(session, sorted(projects)))
+
+
+_WATCHED = (Solution, Project, Need, NeedEndorsement, Assessment, Vendor, TreatmentArea, Organisation)
 
 
 @event.listens_for(Session, "before_flush")

@@ -122,3 +122,45 @@ def test_reindex_rebuilds_the_index(app: Litestar) -> None:
     assert done > 0
     assert _hits(app, word) == [solution.slug]
     assert _hits(app, "genoptræning")
+
+
+def _search(app: Litestar, q: str, **filters: str) -> list[str]:
+    with app.state.session_factory() as s:
+        result = app.state.search_backend.search(
+            s, SearchQuery.make(q=q, filters={k: [v] for k, v in filters.items()}, limit=10))
+    return [h.slug for h in result.hits]
+
+
+def test_renaming_a_treatment_area_reindexes_what_is_tagged_with_it(app: Litestar) -> None:
+    from app.catalogue.models import TreatmentArea
+
+    word = "Xylofonik" + unique("x").split("-")[1]
+    with app.state.session_factory() as session, session.begin():
+        area = TreatmentArea(code=unique("omr"), name_da="Midlertidigt område", name_en="Temporary area")
+        solution = _new_solution(session, unique("Områdeløsning"))
+        solution.treatment_areas.append(area)
+    assert solution.slug not in _search(app, word)
+    with app.state.session_factory() as session, session.begin():
+        session.get(TreatmentArea, area.id).name_da = word
+    assert solution.slug in _search(app, word)
+    assert _outbox(app, "solution", solution.id) == 0
+
+
+def test_moving_an_organisation_to_another_region_reindexes_its_projects(app: Litestar) -> None:
+    from app.catalogue.models import Organisation, Project
+
+    word = "Zylofrak" + unique("x").split("-")[1]
+    with app.state.session_factory() as session, session.begin():
+        first, second = session.scalars(select(Organisation).where(Organisation.kind == "region")
+                                        .order_by(Organisation.code).limit(2)).all()
+        clinic = Organisation(kind="gp_clinic", code=unique("lp"), name=unique("Lægepraksis"), region_id=first.id)
+        project = Project(slug=unique("flyt"), name=word, description="Et projekt der flytter", owner=clinic,
+                          stage="pilot", origin="public")
+        session.add(project)
+        codes = (first.code, second.code)
+    assert project.slug in _search(app, word, region=codes[0])
+    with app.state.session_factory() as session, session.begin():
+        session.get(Organisation, clinic.id).region_id = session.scalar(
+            select(Organisation.id).where(Organisation.kind == "region", Organisation.code == codes[1]))
+    assert project.slug in _search(app, word, region=codes[1])
+    assert project.slug not in _search(app, word, region=codes[0])
