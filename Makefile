@@ -22,11 +22,12 @@ run: install
 	$(BIN)/blaastempel serve --host 127.0.0.1 --port 8000
 
 test: install
-	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff check app tests bench tools
+	$(BIN)/python tools/fetch_axe.py  # axe-core for the accessibility tests (pinned, hash-checked; skipped if present)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff check app tests bench tools
 
 bench: install
 	$(BIN)/python -m bench.run_all
