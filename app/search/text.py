@@ -158,6 +158,26 @@ def marked_to_html(text: str) -> str:
     return escaped.replace("\x00s", "<mark>").replace("\x00e", "</mark>")
 
 
+@lru_cache(maxsize=1024)
+def _word_start_pattern(prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(p) for p in sorted(set(prefixes), key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})", re.IGNORECASE)
+
+
+def _matched_words(text: str, spans: list[tuple[int, int]], prefixes: tuple[str, ...]) -> set[int]:
+    """Indices of the words whose stem starts with a prefix. A Danish stem is a prefix of
+    its word, so only words starting with a prefix (found by one regex) are stemmed."""
+    starts = [a for a, _ in spans]
+    marked: set[int] = set()
+    for found in _word_start_pattern(prefixes).finditer(text):
+        i = bisect.bisect_left(starts, found.start())
+        if i < len(spans) and starts[i] == found.start():
+            a, b = spans[i]
+            if stem(text[a:b].lower()).startswith(prefixes):
+                marked.add(i)
+    return marked
+
+
 def mark_matches(text: str, stems: list[list[str]], window: int | None = None) -> str:
     """Escape `text` and wrap in <mark> the words matched by the query's stems (prefix
     rule: what the index matched). With `window`, a snippet of about that many words
@@ -165,8 +185,7 @@ def mark_matches(text: str, stems: list[list[str]], window: int | None = None) -
     text = normalise(text)
     prefixes = tuple(s for group in stems for s in group)
     spans = [m.span() for m in WORD.finditer(text)]
-    marked = {i for i, (a, b) in enumerate(spans) if stem(text[a:b].lower()).startswith(prefixes)} \
-        if prefixes else set()
+    marked = _matched_words(text, spans, prefixes) if prefixes else set()
     start_char, end_char, prefix, suffix = 0, len(text), "", ""
     if window is not None and len(spans) > window:
         first = min(marked) if marked else 0
