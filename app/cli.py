@@ -45,8 +45,10 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the web application."""
     import uvicorn
 
+    # Keep idle connections longer than clients wait between requests (uvicorn's 5 s
+    # default races with a client reusing the connection: "connection reset by peer").
     uvicorn.run("app.asgi:create", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True)
+                proxy_headers=True, timeout_keep_alive=75)
 
 
 @main.group()

@@ -10,6 +10,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Sync handlers run on anyio's worker threads (40 by default): give SQLite, whose
+# connections cost nothing, as many so no request waits for the pool (30 s, then a 500)
+# behind requests that wait for the write lock. PostgreSQL: pre-ping, so the pool
+# replaces connections a server restart cut instead of failing the next request.
+SQLITE_POOL = {"pool_size": 20, "max_overflow": 20}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -27,7 +32,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
-        return {"connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+        options: dict[str, Any] = {"connect_args": {"check_same_thread": False,
+                                                    "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+        database = make_url(url).database
+        if database and database != ":memory:":
+            options |= SQLITE_POOL
+        return options
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
 
 
