@@ -14,7 +14,8 @@ from app.db.base import Base
 
 class AuditEvent(Base):
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_entity", "entity_type", "entity_id", "id"),)
+    __table_args__ = (Index("ix_audit_event_entity", "entity_type", "entity_id", "id"),
+                      Index("ix_audit_event_type_id", "entity_type", "id"))
 
     at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     actor_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -301,6 +301,13 @@ def _solutions(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str
 _CACHE: dict[tuple[Any, ...], tuple[m.Benchmark, pd.DataFrame, pd.DataFrame]] = {}
 _CACHE_SIZE = 2
 _CACHE_LOCK = threading.Lock()
+_COMPUTING: dict[tuple[Any, ...], threading.Lock] = {}
+
+
+# The audited kinds of record the cached figures are computed from (solution names and
+# indicators are read when a page is shaped, not cached). Completing an assessment
+# writes an assessment_transition; an answer being saved does not touch the benchmark.
+CACHED_FROM = ("organisation", "benchmark_adoption", "benchmark_prioritised_solution", "assessment_transition")
 
 
 def data_version(session: Session) -> tuple[Any, ...]:
@@ -310,7 +317,8 @@ def data_version(session: Session) -> tuple[Any, ...]:
     before commit: a transaction holding a lower id may commit after a higher one has been
     seen. The oldest transaction id still running (the snapshot's xmin) is added for it: it
     moves when such a transaction ends (and with any other write, which is merely a miss)."""
-    sql = ("SELECT (SELECT max(id) FROM audit_event), (SELECT max(id) FROM benchmark_adoption), "
+    audited = ", ".join(f"(SELECT max(id) FROM audit_event WHERE entity_type = '{kind}')" for kind in CACHED_FROM)
+    sql = (f"SELECT {audited}, (SELECT max(id) FROM benchmark_adoption), "
            "(SELECT max(id) FROM benchmark_prioritised_solution), (SELECT max(id) FROM organisation)")
     if session.get_bind().dialect.name == "postgresql":
         sql += ", txid_snapshot_xmin(txid_current_snapshot())"
@@ -342,12 +350,21 @@ def compute(session: Session, as_of: date | None = None, trend_for: Iterable[int
     key = (str(session.get_bind().url), as_of, data_version(session))
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
+        computing = _COMPUTING.setdefault(key[:2], threading.Lock())
     if hit is None:
-        hit = compute_uncached(session, as_of)
-        with _CACHE_LOCK:
-            for old in [k for k in _CACHE if k[:2] == key[:2]] + list(_CACHE)[: max(0, len(_CACHE) - _CACHE_SIZE + 1)]:
-                _CACHE.pop(old, None)
-            _CACHE[key] = hit
+        # One computation at a time per database and day: requests arriving meanwhile wait
+        # for it and take its result when the data did not change again, instead of each
+        # computing the same figures on the same cores.
+        with computing:
+            with _CACHE_LOCK:
+                hit = _CACHE.get(key)
+            if hit is None:
+                hit = compute_uncached(session, as_of)
+                with _CACHE_LOCK:
+                    stale = [k for k in _CACHE if k[:2] == key[:2]]
+                    for old in stale + list(_CACHE)[: max(0, len(_CACHE) - _CACHE_SIZE + 1)]:
+                        _CACHE.pop(old, None)
+                    _CACHE[key] = hit
     bench, orgs, relevant = hit
     if trend_for is not None:
         wanted = {int(i) for i in trend_for}

@@ -5,6 +5,8 @@ after every kind of write."""
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -17,6 +19,7 @@ from app.benchmark import services as svc
 from app.benchmark.models import AdoptionRecord
 from app.catalogue.models import Organisation, Solution
 from tests.benchmark.test_metrics import _adoption, _orgs, _relevant
+from tests.helpers import unique
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 AS_OF = date(2026, 6, 30)
@@ -165,3 +168,43 @@ def test_cached_trend_for_some_organisations_equals_computing_it(db: Any) -> Non
     cached = svc.compute(db, AS_OF, trend_for=ids)[0].trend
     direct = svc.compute_uncached(db, AS_OF, trend_for=ids)[0].trend
     pd.testing.assert_frame_equal(cached, direct, check_exact=True)
+
+
+def test_only_writes_the_figures_depend_on_change_the_data_version(app: Any, db: Any) -> None:
+    version = svc.data_version(db)
+    db.rollback()
+    with app.state.session_factory() as session, session.begin():  # audited, not a benchmark input
+        session.scalar(select(Solution).where(Solution.slug == "liva")).website = f"https://{unique('liva')}.dk"
+    if db.get_bind().dialect.name == "sqlite":  # PostgreSQL adds the snapshot's xmin: any commit moves it
+        assert svc.data_version(db) == version
+    db.rollback()
+    with app.state.session_factory() as session, session.begin():  # audited benchmark input
+        org = session.scalar(select(Organisation).where(Organisation.kind == "municipality"))
+        org.population = (org.population or 0) + 1
+        org_id, population = org.id, org.population
+    assert svc.data_version(db) != version
+    db.rollback()
+    with app.state.session_factory() as session, session.begin():
+        session.get(Organisation, org_id).population = population - 1
+
+
+def test_concurrent_requests_compute_the_figures_once(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    svc.clear_cache()
+    calls: list[int] = []
+    real = svc.compute_uncached
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        time.sleep(0.3)  # long enough for the other threads to arrive meanwhile
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(svc, "compute_uncached", slow)
+
+    def request() -> m.Benchmark:
+        with app.state.session_factory() as session:
+            return svc.compute(session, AS_OF)[0]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: request(), range(4)))
+    assert len(calls) == 1
+    assert all(r is results[0] for r in results)
