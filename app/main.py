@@ -22,6 +22,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from app.accounts.controllers import LoginController, MeController
 from app.accounts.middleware import AuthMiddleware
 from app.accounts.policy import api_write_guard
+from app.accounts.ratelimit import LoginRateLimiter
 from app.approvals import api as approvals_api
 from app.approvals import pages as approvals_pages
 from app.assessment import api as assessment_api
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=settings.debug,
     )
     app.state.settings = settings
+    app.state.login_limiter = LoginRateLimiter(settings.login_rate_limit, settings.login_rate_window)
     app.state.frameworks = frameworks
     app.state.engine = engine
     app.state.session_factory = session_factory

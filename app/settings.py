@@ -35,6 +35,16 @@ def _secret_key() -> str:
     return key
 
 
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return max(0, int(raw))
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {raw!r}") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=lambda: f"sqlite:///{DEFAULT_SQLITE_PATH}")
@@ -46,6 +56,11 @@ class Settings:
     secure_cookies: bool = False
     frameworks_dir: Path = PROJECT_ROOT / "frameworks"
     data_dir: Path = PROJECT_ROOT / "data"
+    # Login rate limit per client IP: at most this many failed logins within the window
+    # (seconds); then every login from that address answers 429 until the window passes.
+    # 0 turns the limit off.
+    login_rate_limit: int = 10
+    login_rate_window: int = 60
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -70,4 +85,6 @@ class Settings:
             default_language=env.get("BLAASTEMPEL_LANGUAGE", "da"),
             debug=env.get("BLAASTEMPEL_DEBUG", "") == "1",
             secure_cookies=env.get("BLAASTEMPEL_SECURE_COOKIES", "") == "1",
+            login_rate_limit=_int_env("BLAASTEMPEL_LOGIN_RATE_LIMIT", 10),
+            login_rate_window=_int_env("BLAASTEMPEL_LOGIN_RATE_WINDOW", 60),
         )

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from app.accounts.middleware import SESSION_KEY
 from app.accounts.principal import Principal
+from app.accounts.ratelimit import LoginRateLimiter, client_key
 from app.accounts.services import authenticate, principal_of
+from app.web.i18n import translations
 from app.web.rendering import language_of, render
 from app.web.routing import get, post
 
@@ -39,9 +41,20 @@ class LoginController(Controller):
     @post("/login")
     def login(self, request: Request, db: Session,
               data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Any:
+        limiter: LoginRateLimiter = request.app.state.login_limiter
+        client = client_key(request)
+        wait = limiter.retry_after(client)
+        if wait is not None:  # checked before the password, so a right one is refused too
+            msg = translations(language_of(request)).gettext(
+                "Too many failed logins from your address. Wait %(seconds)s seconds and try again.")
+            response = render(request, "accounts/login.html", status_code=429, next=_safe_next(data.next),
+                              email=data.email, error=msg % {"seconds": wait})
+            response.headers["Retry-After"] = str(wait)
+            return response
         user = authenticate(db, data.email, data.password)
         db.commit()  # failed attempts must be counted even though we answer 400
         if user is None:
+            limiter.record_failure(client)
             msg = ("Forkert e-mail eller adgangskode, eller kontoen er midlertidigt låst."
                    if language_of(request) == "da" else
                    "Wrong e-mail or password, or the account is temporarily locked.")

@@ -23,6 +23,7 @@ from app.assessment.models import Assessment
 from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn, VerifyIn
 from app.assessment.scoring import AssessmentScore
 from app.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from app.web.i18n import translations
 from app.web.rendering import language_of, render
 from app.web.routing import get, post
 
@@ -182,6 +183,15 @@ def _error_text(exc: DomainError, lang: str, code: str) -> str:
     return str(exc)
 
 
+def _require(request: Request, principal: Principal, *permissions: str) -> None:
+    """A form post by a role that may never do this answers 403 before the form is read
+    (the JSON API's policy guard does the same); ownership is left to the services."""
+    if not any(principal.can(p) for p in permissions):
+        raise Forbidden(translations(language_of(request)).gettext(
+            "Your role may not change this assessment.")
+            + f" ({principal.role}: {' / '.join(permissions)})")
+
+
 # ---- frameworks -----------------------------------------------------------------------------
 
 
@@ -269,6 +279,7 @@ class AssessmentPages(Controller):
     def save(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
              assessment_id: int, code: str, data: FormBody) -> Any:
         a = svc.get_assessment(db, principal, assessment_id)
+        _require(request, principal, "assessment.write", "assessment.vendor_answer")
         fw = svc.framework_of(frameworks, a)
         crit = fw.criterion(code) if code in {c.code for _, c in fw.all_criteria()} else None
         if crit is None:
@@ -342,6 +353,8 @@ class AssessmentPages(Controller):
     @post("/assessments/{assessment_id:int}/answers/{code:str}/verify")
     def verify(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
                assessment_id: int, code: str, data: FormBody) -> Any:
+        svc.get_assessment(db, principal, assessment_id)  # anonymous: log in; unseen: 404
+        _require(request, principal, "assessment.review")
         decision = str(_last(data.get("decision")) or "")
         comment = _last(data.get("verification_comment"))
 

@@ -192,7 +192,7 @@ def list_organisations(session: Session, page: PageRequest, *, kind: str | None 
     if region_id:
         stmt = stmt.where(or_(Organisation.region_id == region_id, Organisation.id == region_id))
     if q:
-        stmt = stmt.where(Organisation.name.ilike(f"%{q}%"))
+        stmt = stmt.where(Organisation.name.icontains(q, autoescape=True))
     return paginate(session, stmt, page)
 
 
@@ -220,7 +220,7 @@ def list_vendors(session: Session, page: PageRequest, *, q: str | None = None,
                  country: str | None = None) -> tuple[list[Vendor], int]:
     stmt = select(Vendor).order_by(Vendor.name)
     if q:
-        stmt = stmt.where(Vendor.name.ilike(f"%{q}%"))
+        stmt = stmt.where(Vendor.name.icontains(q, autoescape=True))
     if country:
         stmt = stmt.where(Vendor.country == country.upper())
     return paginate(session, stmt, page)
@@ -328,7 +328,7 @@ def list_solutions(session: Session, principal: Principal, flt: SolutionFilter,
         stmt = stmt.where(Solution.id.in_(select(solution_treatment_area.c.solution_id).where(
             solution_treatment_area.c.treatment_area_id == (area_id or -1))))
     if flt.q:
-        stmt = stmt.where(Solution.name.ilike(f"%{flt.q}%"))
+        stmt = stmt.where(Solution.name.icontains(flt.q, autoescape=True))
     return paginate(session, stmt.order_by(SOLUTION_SORTS[sort], Solution.id), page,
                     single_pass=bool(flt.treatment_area or flt.q))
 
@@ -389,7 +389,7 @@ class ProjectFilter:
 def list_projects(session: Session, flt: ProjectFilter, page: PageRequest) -> tuple[list[Project], int]:
     stmt = select(Project).order_by(Project.name, Project.id)
     if flt.q:
-        stmt = stmt.where(Project.name.ilike(f"%{flt.q}%"))
+        stmt = stmt.where(Project.name.icontains(flt.q, autoescape=True))
     if flt.stage:
         stmt = stmt.where(Project.stage == flt.stage)
     if flt.owner_id:
@@ -467,7 +467,7 @@ def list_needs(session: Session, flt: NeedFilter, page: PageRequest,
         raise ValidationFailed({"sort": f"one of {', '.join(NEED_SORTS)}"})
     stmt = select(Need).order_by(*NEED_SORTS[sort], Need.id)
     if flt.q:
-        stmt = stmt.where(Need.title.ilike(f"%{flt.q}%"))
+        stmt = stmt.where(Need.title.icontains(flt.q, autoescape=True))
     if flt.priority:
         stmt = stmt.where(Need.priority == flt.priority)
     if flt.organisation_id:
