@@ -172,3 +172,13 @@ def test_no_sql_is_built_from_strings_in_the_app() -> None:
                    for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line))
     reviewed = {"app/search/fts5.py", "app/search/postgres.py", "app/benchmark/services.py", "app/db/engine.py"}
     assert {f.split(":")[0] for f in found} <= reviewed, f"review new SQL built from f-strings: {found}"
+
+
+@pytest.mark.parametrize("q", ["%", "_", "%%"])
+def test_register_search_treats_wildcards_literally(client: Any, q: str) -> None:
+    every = client.get("/api/register").json()
+    assert every["total"] > 0  # demo decisions are in the register
+    found = client.get("/api/register", params={"q": q}).json()
+    def searched(e: dict[str, Any]) -> str:
+        return " ".join((e["solution"]["name"], e.get("indications") or "", e["register_number"])).lower()
+    assert found["total"] == sum(q in searched(e) for e in every["items"])

@@ -376,10 +376,10 @@ def register_cases(session: Session, flt: RegisterFilter, page: PageRequest | No
     if flt.regulatory_class:
         stmt = stmt.where(Solution.regulatory_class == flt.regulatory_class)
     if flt.q:
-        like = f"%{flt.q.strip().lower()}%"
-        stmt = stmt.where(or_(func.lower(Solution.name).like(like),
-                              func.lower(ApprovalCase.indications).like(like),
-                              func.lower(ApprovalCase.register_number).like(like)))
+        q = flt.q.strip()  # % and _ are literal characters here, not wildcards
+        stmt = stmt.where(or_(Solution.name.icontains(q, autoescape=True),
+                              ApprovalCase.indications.icontains(q, autoescape=True),
+                              ApprovalCase.register_number.icontains(q, autoescape=True)))
     cases = list(session.scalars(stmt).unique())
     if flt.treatment_area:  # the areas covered live in a JSON list: filter here (the register is small)
         cases = [c for c in cases if flt.treatment_area in (c.treatment_areas or [])]
