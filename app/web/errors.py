@@ -61,7 +61,29 @@ def out_of_range_handler(request: Request, exc: Exception) -> Any:
     """A number too large for the database (OverflowError from the SQLite driver,
     DataError such as "bigint out of range" from PostgreSQL) is the caller's mistake."""
     request.logger.info("value out of range: %s", exc)
-    return _respond(request, 400, "a value is out of range (too large or malformed for the database)")
+    return _respond(request, 400, "a value is out of range (too large or malformed for the database)",
+                    _out_of_range_parameters(request) or None)
+
+
+BIGINT_MAX = 2**63 - 1
+
+
+def _out_of_range_parameters(request: Request) -> dict[str, str]:
+    """Name the query or path parameters that can cause it: integers beyond the database's
+    64-bit range, text with a NUL character (PostgreSQL refuses those)."""
+    values = [*request.query_params.multi_items(), *((k, str(v)) for k, v in request.path_params.items())]
+    found: dict[str, str] = {}
+    for name, value in values:
+        if "\x00" in value:
+            found[name] = "contains a NUL character"
+            continue
+        try:
+            number = int(value.strip())
+        except ValueError:
+            continue
+        if abs(number) > BIGINT_MAX:
+            found[name] = f"must be between -{BIGINT_MAX} and {BIGINT_MAX}"
+    return found
 
 
 def database_unavailable_handler(request: Request, exc: OperationalError) -> Any:
