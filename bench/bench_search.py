@@ -27,7 +27,7 @@ from app.search.reindex import reindex
 from app.search.services import choose_backend
 from app.settings import Settings
 from bench.bench_catalogue import load
-from bench.common import bench_database_url, live_server, percentiles, prepare_database, report
+from bench.common import BENCH_DIR, bench_database_url, live_server, percentiles, prepare_database, report
 
 WORDS = ["diabetes", "genoptræning", "hjertesvigt", "kol", "depression", "monitorering", "træning",
          "kræftbehandling", "lænderygsmerter", "telemonitor"]
@@ -71,15 +71,26 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--solutions", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse var/bench/search.sqlite3 (generated and indexed by an earlier run)")
     args = parser.parse_args()
-    url = bench_database_url("search")
-    prepare_database(url)
-    load_seconds = load(url, args.solutions)
+    reused = BENCH_DIR / "search.sqlite3"
+    if args.reuse and reused.exists():
+        url = f"sqlite:///{reused}"
+        load_seconds = 0.0
+    else:
+        url = bench_database_url("search")
+        prepare_database(url)
+        load_seconds = load(url, args.solutions)
     settings = Settings(database_url=url, secret_key="bench-secret-key-0123456789abcdef")
     engine = make_engine(url)
     factory = make_session_factory(engine)
     backend = choose_backend(settings)
-    indexed, index_seconds = reindex(factory, backend)
+    if args.reuse and reused.exists():
+        with factory() as session:
+            indexed, index_seconds = backend.count_docs(session), float("nan")
+    else:
+        indexed, index_seconds = reindex(factory, backend)
     start = time.perf_counter()
     with factory() as session:
         backend.search(session, SearchQuery.make(limit=1))  # builds the facet cache

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from app.search.backend import FACETS, Document, FacetCount, Hit, SearchQuery, SearchResult
 from app.search.models import search_doc, search_state, search_term
-from app.search.text import Vocabulary, analyse, group_stems, vocabulary_words, words
+from app.search.text import Vocabulary, analyse, group_stems, vocabulary_words
 
 
 def facet_token(facet: str, value: str) -> str:
@@ -91,7 +91,7 @@ def _words(bits: int, nwords: int) -> np.ndarray:
 
 
 def read_state(conn: Connection) -> tuple[int, int]:
-    state = dict(conn.execute(select(search_state.c.key, search_state.c.value)).all())
+    state = dict(conn.exec_driver_sql("SELECT key, value FROM search_state").all())  # every search: kept lean
     return int(state.get("epoch", 0)), int(state.get("generation", 0))
 
 
@@ -355,8 +355,7 @@ class SqlBackend:
 
 
 def _first_words(text: str, n: int = 30) -> str:
-    found = words(text)
-    if len(found) <= n:
+    parts = text.split(None, n)  # splits no further than needed
+    if len(parts) <= n:
         return text
-    parts = text.split()
     return " ".join(parts[:n]) + " …"
