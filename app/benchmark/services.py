@@ -141,24 +141,23 @@ def _load_sqlite(conn: Any, ids: list[int] | None, until: date | None) -> pd.Dat
         packed = f"CASE WHEN {day} BETWEEN 0 AND {2**_DAY_BITS - 1} THEN {packed} ELSE -1 END"
     # (before 1970 the day is negative and so is the packed key: checked below)
     columns = [f"coalesce({packed}, -1)", f"coalesce({_sqlite_day('end_date')}, 'nan')",
-               "coalesce(active_users, 'nan')",
-               "CASE WHEN capacity_fte = 0 THEN '0' ELSE coalesce(capacity_fte, 'nan') END"]  # skip formatting 0.0
-    select_ = ", ".join(f"group_concat({c}, '\n')" for c in columns)
+               "coalesce(active_users, 'nan')", _FTE_MILLI]
     conditions = _where(ids, until)
-    queries = [f"SELECT {select_} FROM benchmark_adoption WHERE "
-               + " AND ".join([f"id BETWEEN {start} AND {start + CHUNK - 1}", *conditions])
-               for start in range(int(low), int(high) + 1, CHUNK)]
+    wheres = [" AND ".join([f"id BETWEEN {start} AND {start + CHUNK - 1}", *conditions])
+              for start in range(int(low), int(high) + 1, CHUNK)]
+    queries = [f"SELECT {', '.join(_concat(c) for c in columns)} FROM benchmark_adoption WHERE {w}" for w in wheres]
     parts: list[list[np.ndarray]] = [[], [], [], []]
-    for texts in _chunk_texts(conn, queries):
+    for where, texts in zip(wheres, _chunk_texts(conn, queries), strict=True):
         if texts[0] is None:
             continue
         rows = texts[0].count("\n") + 1
-        for i, (dtype, column_text) in enumerate(zip(("int64", "float64", "float64", "float64"), texts, strict=True)):
-            values = _parse_column(column_text, dtype)
-            if len(values) != rows:
-                return None  # something unexpected in the text: the plain loader copes
-            parts[i].append(values)
+        values = [_parse_column(texts[0], "int64"), _parse_column(texts[1], "float64"),
+                  _parse_column(texts[2], "float64"), _fte_from_milli(conn, texts[3], where)]
         del texts  # only one chunk's text is alive at a time
+        if any(len(v) != rows for v in values):
+            return None  # something unexpected in the text: the plain loader copes
+        for part, column in zip(parts, values, strict=True):
+            part.append(column)
     if not parts[0]:
         return _empty_adoption()
     key, end, users, fte = (np.concatenate(p) for p in parts)
@@ -199,6 +198,32 @@ def _chunk_texts(conn: Any, queries: list[str]) -> Iterator[tuple[str | None, ..
     finally:
         for reader in readers:
             reader.close()
+
+
+# Capacity (FTE) in thousandths as an integer: SQLite writes and numpy reads integers much
+# faster than floats. Exact: a value is sent this way only when thousandths give back the
+# very same double (k / 1000.0 is the division SQLite checked); NULL and any other value
+# get a sentinel, and a chunk holding the latter is read again as floats.
+_FTE_NULL, _FTE_INEXACT = -(2**62), -(2**62) - 1
+_FTE_MILLI = (f"CASE WHEN capacity_fte IS NULL THEN {_FTE_NULL} "
+              "WHEN abs(capacity_fte) < 1e12 AND round(capacity_fte * 1000) / 1000.0 = capacity_fte "
+              f"THEN CAST(round(capacity_fte * 1000) AS INTEGER) ELSE {_FTE_INEXACT} END")
+# Plain float text would carry 15 significant digits; "%!.17g" gives back the exact double.
+_FTE_FLOAT = "CASE WHEN capacity_fte IS NULL THEN 'nan' ELSE printf('%!.17g', capacity_fte) END"
+
+
+def _concat(column: str) -> str:
+    return f"group_concat({column}, '\n')"
+
+
+def _fte_from_milli(conn: Any, milli_text: str, where: str) -> np.ndarray:
+    milli = _parse_column(milli_text, "int64")
+    if (milli == _FTE_INEXACT).any():
+        exact = conn.exec_driver_sql(f"SELECT {_concat(_FTE_FLOAT)} FROM benchmark_adoption WHERE {where}").scalar()
+        return _parse_column(exact, "float64")
+    fte = milli / 1000.0
+    fte[milli == _FTE_NULL] = np.nan
+    return fte
 
 
 def _parse_column(text_column: str, dtype: str) -> np.ndarray:

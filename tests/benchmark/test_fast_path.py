@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import insert, select
@@ -68,6 +69,25 @@ def test_fast_loader_sees_the_sessions_own_uncommitted_rows(db: Any, monkeypatch
     try:
         fast = svc.load_adoption(db)
         assert (fast["active_users"] == 123457).sum() == 1
+        pd.testing.assert_frame_equal(fast, m.sort_history(svc.load_adoption_plain(db)), check_exact=True)
+    finally:
+        db.rollback()
+
+
+@pytest.mark.parametrize("fte", [1 / 3, None, 2.125, -0.5, 1e13])
+def test_capacity_values_come_back_exactly(db: Any, monkeypatch: pytest.MonkeyPatch, fte: float | None) -> None:
+    """Capacity travels as thousandths when that is exact; other values are read as floats."""
+    monkeypatch.setattr(svc, "CHUNK", 50)
+    org_id = db.scalars(select(Organisation.id).where(Organisation.kind == "municipality")).first()
+    solution_id = db.scalars(select(Solution.id)).first()
+    now = datetime.now(UTC)
+    db.execute(insert(AdoptionRecord).values(
+        organisation_id=org_id, solution_id=solution_id, status="in_operation", effective_from=date(2026, 1, 3),
+        active_users=424242, capacity_fte=fte, reported_by="tests", version=1, created_at=now, updated_at=now))
+    try:
+        fast = svc.load_adoption(db)
+        mine = fast[fast["active_users"] == 424242]["capacity_fte"].tolist()
+        assert len(mine) == 1 and (mine[0] == fte or (fte is None and np.isnan(mine[0])))
         pd.testing.assert_frame_equal(fast, m.sort_history(svc.load_adoption_plain(db)), check_exact=True)
     finally:
         db.rollback()
