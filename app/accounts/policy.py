@@ -14,6 +14,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
 from app.errors import Forbidden, Unauthenticated
+from app.messages import Message
 
 API_WRITE_POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/vendors"): ("vendor.create",),
@@ -57,4 +58,5 @@ def api_write_guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> N
         raise Unauthenticated("log in (or send a bearer token) to do this")
     needed = _BY_FORMAT.get((method, connection.scope.get("path_template", "")))
     if needed and not any(principal.can(p) for p in needed):
-        raise Forbidden(f"your role ({principal.role}) may not do this ({' or '.join(needed)})")
+        raise Forbidden(Message("your role ({role}) may not do this ({permission})",
+                                role=Message(principal.role), permission=" or ".join(needed)))

@@ -22,6 +22,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from statistics import median
 
+from app.messages import Message, Term
+
 # ---- vocabulary ------------------------------------------------------------------------
 
 NONE = "none"
@@ -60,42 +62,42 @@ MAX_START_DELAY_MONTHS = 3
 
 #: rule code -> what the rule says. Codes starting with "D" are about the dates or texts
 #: given (bad input); the others are about the state of the approval (conflicts).
-RULES: dict[str, str] = {
-    "D1": "a decision or event cannot be dated in the future",
-    "D2": "events are recorded in order: a date cannot be before the previous event",
-    "D3": "an end date must be after its start date",
-    "D4": "a decision, extension or revocation must give its reasons",
-    "A1": "an application can be made only when none is open and the solution is not approved",
-    "A2": "only an open application (or a valid temporary approval) can be decided on",
-    "A3": "an approval must name the treatment areas or indications it covers",
-    "B1": "a decision must be based on at least one completed assessment",
-    "B2": "an approver may not decide on an assessment they authored or reviewed",
-    "B3": "the assessments must be completed no later than the decision date",
-    "T1": ("a temporary approval lasts 12 months from its start date, which is no earlier "
-           "than the decision and at most 3 months after it"),
-    "T2": "a solution may get only one temporary approval",
-    "T3": "a temporary approval needs an evidence plan with at least one milestone",
-    "T4": "final evidence is due no later than 3 months before the end of the approval",
-    "T5": "milestones fall within the approval period and no later than the final evidence date",
-    "V1": "after its end date an approval can only expire",
-    "E1": "a temporary approval can be extended only once",
-    "E2": "an extension moves the end date later, by at most 12 months",
-    "E3": "only a valid temporary approval can be extended",
-    "X1": "only a temporary approval past its end date can expire",
-    "R1": "only a valid approval can be revoked",
-    "M1": "only a pending milestone of a valid temporary approval can be met, with an evidence link",
-    "M2": "a milestone can be marked missed only after its due date",
+RULES: dict[str, Message] = {
+    "D1": Message("a decision or event cannot be dated in the future"),
+    "D2": Message("events are recorded in order: a date cannot be before the previous event"),
+    "D3": Message("an end date must be after its start date"),
+    "D4": Message("a decision, extension or revocation must give its reasons"),
+    "A1": Message("an application can be made only when none is open and the solution is not approved"),
+    "A2": Message("only an open application (or a valid temporary approval) can be decided on"),
+    "A3": Message("an approval must name the treatment areas or indications it covers"),
+    "B1": Message("a decision must be based on at least one completed assessment"),
+    "B2": Message("an approver may not decide on an assessment they authored or reviewed"),
+    "B3": Message("the assessments must be completed no later than the decision date"),
+    "T1": Message("a temporary approval lasts 12 months from its start date, which is no earlier "
+                  "than the decision and at most 3 months after it"),
+    "T2": Message("a solution may get only one temporary approval"),
+    "T3": Message("a temporary approval needs an evidence plan with at least one milestone"),
+    "T4": Message("final evidence is due no later than 3 months before the end of the approval"),
+    "T5": Message("milestones fall within the approval period and no later than the final evidence date"),
+    "V1": Message("after its end date an approval can only expire"),
+    "E1": Message("a temporary approval can be extended only once"),
+    "E2": Message("an extension moves the end date later, by at most 12 months"),
+    "E3": Message("only a valid temporary approval can be extended"),
+    "X1": Message("only a temporary approval past its end date can expire"),
+    "R1": Message("only a valid approval can be revoked"),
+    "M1": Message("only a pending milestone of a valid temporary approval can be met, with an evidence link"),
+    "M2": Message("a milestone can be marked missed only after its due date"),
 }
 
 
 class RuleViolation(Exception):
     """An event that the rules refuse. ``field`` names the input at fault, if any."""
 
-    def __init__(self, rule: str, detail: str | None = None, field: str | None = None) -> None:
+    def __init__(self, rule: str, detail: Message | None = None, field: str | None = None) -> None:
         self.rule = rule
         self.field = field
         self.detail = detail or RULES[rule]
-        super().__init__(f"rule {rule}: {self.detail}")
+        super().__init__(Message("rule {rule}: {detail}", rule=rule, detail=self.detail))
 
     @property
     def is_input_error(self) -> bool:
@@ -220,10 +222,12 @@ def _text(value: str | None) -> str | None:
 
 def _check_dates(state: ApprovalState, event: Event, today: date) -> None:
     if event.on > today:
-        raise RuleViolation("D1", f"{event.on.isoformat()} is after today ({today.isoformat()})", "on")
+        raise RuleViolation("D1", Message("{day} is after today ({today})", day=event.on.isoformat(),
+                                          today=today.isoformat()), "on")
     if state.last_event_on is not None and event.on < state.last_event_on:
-        raise RuleViolation("D2", f"{event.on.isoformat()} is before the previous event "
-                                  f"({state.last_event_on.isoformat()})", "on")
+        raise RuleViolation("D2", Message("{day} is before the previous event ({previous})",
+                                          day=event.on.isoformat(),
+                                          previous=state.last_event_on.isoformat()), "on")
     if event.kind in NEEDS_REASON and not _text(event.reason):
         raise RuleViolation("D4", field="reason")
 
@@ -232,14 +236,18 @@ def _check_assessments(event: Event) -> None:
     completed = [a for a in event.assessments if a.status == "completed"]
     if not event.assessments or len(completed) != len(event.assessments):
         not_done = [f"#{a.id} ({a.status})" for a in event.assessments if a.status != "completed"]
-        detail = RULES["B1"] + (f"; not completed: {', '.join(not_done)}" if not_done else "")
+        detail = (Message("{rule}; not completed: {assessments}", rule=RULES["B1"],
+                          assessments=", ".join(not_done)) if not_done else RULES["B1"])
         raise RuleViolation("B1", detail, "assessment_ids")
     for a in event.assessments:
         if event.actor_id is not None and event.actor_id in (a.author_id, a.reviewer_id):
-            role = "authored" if event.actor_id == a.author_id else "reviewed"
-            raise RuleViolation("B2", f"{RULES['B2']} (you {role} assessment #{a.id})", "assessment_ids")
+            detail = (Message("{rule} (you authored assessment #{id})", rule=RULES["B2"], id=a.id)
+                      if event.actor_id == a.author_id else
+                      Message("{rule} (you reviewed assessment #{id})", rule=RULES["B2"], id=a.id))
+            raise RuleViolation("B2", detail, "assessment_ids")
         if a.completed_on is None or a.completed_on > event.on:
-            raise RuleViolation("B3", f"{RULES['B3']} (assessment #{a.id})", "assessment_ids")
+            raise RuleViolation("B3", Message("{rule} (assessment #{id})", rule=RULES["B3"], id=a.id),
+                                "assessment_ids")
 
 
 def _check_scope(event: Event) -> None:
@@ -260,14 +268,15 @@ def _apply(state: ApprovalState, event: Event) -> ApprovalState:
 
 def _approve(state: ApprovalState, event: Event) -> ApprovalState:
     if state.status not in (APPLIED, TEMPORARY):
-        raise RuleViolation("A2", f"{RULES['A2']} (the solution is {state.status})")
+        raise RuleViolation("A2", Message("{rule} (the solution is {status})", rule=RULES["A2"],
+                                          status=Term("approval", state.status)))
     if state.status == TEMPORARY and state.valid_until is not None and event.on > state.valid_until:
         raise RuleViolation("V1", field="on")
     _check_scope(event)
     _check_assessments(event)
     start = event.valid_from or event.on
     if start < event.on:
-        raise RuleViolation("D3", "an approval cannot start before its decision date", "valid_from")
+        raise RuleViolation("D3", Message("an approval cannot start before its decision date"), "valid_from")
     if event.valid_until is not None and event.valid_until <= start:
         raise RuleViolation("D3", field="valid_until")
     return replace(
@@ -283,11 +292,13 @@ def _plan(milestones: Sequence[MilestonePlan], start: date, evidence_due: date) 
         raise RuleViolation("T3", field="milestones")
     for i, m in enumerate(milestones):
         if not _text(m.title):
-            raise RuleViolation("T3", f"milestone {i + 1} needs a title", "milestones")
+            raise RuleViolation("T3", Message("milestone {n} needs a title", n=i + 1), "milestones")
         if m.due < start or m.due > evidence_due:
-            raise RuleViolation("T5", f"{RULES['T5']} (milestone {i + 1} is due {m.due.isoformat()}; "
-                                      f"the period starts {start.isoformat()} and final evidence is "
-                                      f"due {evidence_due.isoformat()})", "milestones")
+            raise RuleViolation("T5", Message("{rule} (milestone {n} is due {due}; the period starts "
+                                              "{start} and final evidence is due {evidence_due})",
+                                              rule=RULES["T5"], n=i + 1, due=m.due.isoformat(),
+                                              start=start.isoformat(),
+                                              evidence_due=evidence_due.isoformat()), "milestones")
     return tuple(Milestone(title=m.title.strip(), due=m.due)
                  for m in sorted(milestones, key=lambda m: m.due))
 
@@ -296,7 +307,8 @@ def _approve_temporarily(state: ApprovalState, event: Event) -> ApprovalState:
     if state.temporary_count >= 1:
         raise RuleViolation("T2")
     if state.status != APPLIED:
-        raise RuleViolation("A2", f"{RULES['A2']} (the solution is {state.status})")
+        raise RuleViolation("A2", Message("{rule} (the solution is {status})", rule=RULES["A2"],
+                                          status=Term("approval", state.status)))
     _check_scope(event)
     _check_assessments(event)
     start = event.valid_from or event.on
@@ -306,14 +318,17 @@ def _approve_temporarily(state: ApprovalState, event: Event) -> ApprovalState:
     if event.valid_until is not None and event.valid_until != end:
         if event.valid_until <= start:
             raise RuleViolation("D3", field="valid_until")
-        raise RuleViolation("T1", f"{RULES['T1']} (it would end {end.isoformat()}, not "
-                                  f"{event.valid_until.isoformat()})", "valid_until")
+        raise RuleViolation("T1", Message("{rule} (it would end {end}, not {given})", rule=RULES["T1"],
+                                          end=end.isoformat(), given=event.valid_until.isoformat()),
+                            "valid_until")
     latest = latest_evidence_due(end)
     evidence_due = event.evidence_due or latest
     if evidence_due > latest:
-        raise RuleViolation("T4", f"{RULES['T4']} (at the latest {latest.isoformat()})", "evidence_due")
+        raise RuleViolation("T4", Message("{rule} (at the latest {latest})", rule=RULES["T4"],
+                                          latest=latest.isoformat()), "evidence_due")
     if evidence_due < start:
-        raise RuleViolation("D3", "final evidence cannot be due before the approval starts", "evidence_due")
+        raise RuleViolation("D3", Message("final evidence cannot be due before the approval starts"),
+                            "evidence_due")
     milestones = _plan(event.milestones, start, evidence_due)
     return replace(
         state, status=TEMPORARY, decided_on=event.on, valid_from=start, valid_until=end,
@@ -325,7 +340,8 @@ def _approve_temporarily(state: ApprovalState, event: Event) -> ApprovalState:
 
 def _reject(state: ApprovalState, event: Event) -> ApprovalState:
     if state.status not in (APPLIED, TEMPORARY):
-        raise RuleViolation("A2", f"{RULES['A2']} (the solution is {state.status})")
+        raise RuleViolation("A2", Message("{rule} (the solution is {status})", rule=RULES["A2"],
+                                          status=Term("approval", state.status)))
     if state.status == TEMPORARY and state.valid_until is not None and event.on > state.valid_until:
         raise RuleViolation("V1", field="on")
     _check_assessments(event)
@@ -337,21 +353,25 @@ def _reject(state: ApprovalState, event: Event) -> ApprovalState:
 
 def _extend(state: ApprovalState, event: Event) -> ApprovalState:
     if state.status != TEMPORARY or state.valid_until is None or event.on > state.valid_until:
-        raise RuleViolation("E3", f"{RULES['E3']} (it is {effective_status(state, event.on)})")
+        raise RuleViolation("E3", Message("{rule} (it is {status})", rule=RULES["E3"],
+                                          status=Term("approval", effective_status(state, event.on))))
     if state.extension_count >= 1:
         raise RuleViolation("E1")
     new_end = event.valid_until
     if new_end is None:
-        raise RuleViolation("E2", "give the new end date", "valid_until")
+        raise RuleViolation("E2", Message("give the new end date"), "valid_until")
     if new_end <= state.valid_until or new_end > add_months(state.valid_until, MAX_EXTENSION_MONTHS):
-        raise RuleViolation("E2", f"{RULES['E2']} (the end is {state.valid_until.isoformat()}, so the "
-                                  f"new end must be after it and no later than "
-                                  f"{add_months(state.valid_until, MAX_EXTENSION_MONTHS).isoformat()})",
+        raise RuleViolation("E2", Message("{rule} (the end is {end}, so the new end must be after it "
+                                          "and no later than {latest})", rule=RULES["E2"],
+                                          end=state.valid_until.isoformat(),
+                                          latest=add_months(state.valid_until,
+                                                            MAX_EXTENSION_MONTHS).isoformat()),
                             "valid_until")
     latest = latest_evidence_due(new_end)
     evidence_due = event.evidence_due or latest
     if evidence_due > latest:
-        raise RuleViolation("T4", f"{RULES['T4']} (at the latest {latest.isoformat()})", "evidence_due")
+        raise RuleViolation("T4", Message("{rule} (at the latest {latest})", rule=RULES["T4"],
+                                          latest=latest.isoformat()), "evidence_due")
     if state.evidence_due is not None and evidence_due < state.evidence_due:
         raise RuleViolation("E2", "an extension cannot bring the final evidence date forward",
                             "evidence_due")
@@ -366,54 +386,63 @@ def _extend(state: ApprovalState, event: Event) -> ApprovalState:
 def _revoke(state: ApprovalState, event: Event) -> ApprovalState:
     if not is_valid(state, event.on) and not (
             state.status in VALID_STATUSES and state.valid_from and event.on < state.valid_from):
-        raise RuleViolation("R1", f"{RULES['R1']} (it is {effective_status(state, event.on)})")
+        raise RuleViolation("R1", Message("{rule} (it is {status})", rule=RULES["R1"],
+                                          status=Term("approval", effective_status(state, event.on))))
     return replace(state, status=REVOKED, valid_until=event.on,
                    temporary_outcome=_ended_temporary(state, REVOKED))
 
 
 def _expire(state: ApprovalState, event: Event) -> ApprovalState:
     if state.status != TEMPORARY or state.valid_until is None or event.on <= state.valid_until:
-        ending = f", ending {state.valid_until.isoformat()}" if state.valid_until else ""
-        raise RuleViolation("X1", f"{RULES['X1']} (it is {state.status}{ending})")
+        status = Term("approval", state.status)
+        raise RuleViolation("X1", Message("{rule} (it is {status}, ending {end})", rule=RULES["X1"],
+                                          status=status, end=state.valid_until.isoformat())
+                            if state.valid_until else
+                            Message("{rule} (it is {status})", rule=RULES["X1"], status=status))
     return replace(state, status=EXPIRED, temporary_outcome=_ended_temporary(state, EXPIRED))
 
 
 def _milestone(state: ApprovalState, event: Event) -> tuple[int, Milestone]:
     index = event.milestone
     if index is None or not 0 <= index < len(state.milestones):
-        raise RuleViolation("M1", "there is no such milestone", "milestone")
+        raise RuleViolation("M1", Message("there is no such milestone"), "milestone")
     return index, state.milestones[index]
 
 
 def _complete_milestone(state: ApprovalState, event: Event) -> ApprovalState:
     if not is_valid(state, event.on) or state.status != TEMPORARY:
-        raise RuleViolation("M1", f"{RULES['M1']} (the approval is {effective_status(state, event.on)})")
+        raise RuleViolation("M1", Message("{rule} (the approval is {status})", rule=RULES["M1"],
+                                          status=Term("approval", effective_status(state, event.on))))
     index, m = _milestone(state, event)
     if m.status != PENDING:
-        raise RuleViolation("M1", f"milestone {index + 1} is already {m.status}", "milestone")
+        raise RuleViolation("M1", Message("milestone {n} is already {status}", n=index + 1,
+                                          status=Term("milestone", m.status)), "milestone")
     url = _text(event.evidence_url)
     if not url or not url.startswith(("http://", "https://")) or " " in url:
-        raise RuleViolation("M1", "the evidence must be given as an http(s) link", "evidence_url")
+        raise RuleViolation("M1", Message("the evidence must be given as an http(s) link"), "evidence_url")
     done = replace(m, status=MET, evidence_url=url, done_on=event.on)
     return replace(state, milestones=(*state.milestones[:index], done, *state.milestones[index + 1:]))
 
 
 def _miss_milestone(state: ApprovalState, event: Event) -> ApprovalState:
     if state.status != TEMPORARY:
-        raise RuleViolation("M1", f"milestones are tracked only during a temporary approval "
-                                  f"(the solution is {state.status})")
+        raise RuleViolation("M1", Message("milestones are tracked only during a temporary approval "
+                                          "(the solution is {status})",
+                                          status=Term("approval", state.status)))
     index, m = _milestone(state, event)
     if m.status != PENDING:
-        raise RuleViolation("M1", f"milestone {index + 1} is already {m.status}", "milestone")
+        raise RuleViolation("M1", Message("milestone {n} is already {status}", n=index + 1,
+                                          status=Term("milestone", m.status)), "milestone")
     if event.on <= m.due:
-        raise RuleViolation("M2", f"{RULES['M2']} ({m.due.isoformat()})", "on")
+        raise RuleViolation("M2", Message("{rule} ({due})", rule=RULES["M2"], due=m.due.isoformat()), "on")
     missed = replace(m, status=MISSED, done_on=event.on)
     return replace(state, milestones=(*state.milestones[:index], missed, *state.milestones[index + 1:]))
 
 
 def _apply_application(state: ApprovalState, event: Event) -> ApprovalState:
     if state.status in (APPLIED, TEMPORARY) or (state.status == APPROVED and is_valid(state, event.on)):
-        raise RuleViolation("A1", f"{RULES['A1']} (the solution is {effective_status(state, event.on)})")
+        raise RuleViolation("A1", Message("{rule} (the solution is {status})", rule=RULES["A1"],
+                                          status=Term("approval", effective_status(state, event.on))))
     if state.status == APPROVED:  # a time-limited permanent approval that has ended
         return _apply(replace(state, status=EXPIRED), event)
     return _apply(state, event)

@@ -22,6 +22,7 @@ from app.approvals.schemas import EventIn
 from app.catalogue.enums import Purpose, RegulatoryClass
 from app.catalogue.services import PageRequest, require
 from app.errors import Conflict, ValidationFailed
+from app.messages import message_of
 from app.web.rendering import language_of, render, validate_form
 from app.web.routing import get, post
 
@@ -190,7 +191,7 @@ class ApprovalPages(Controller):
         except ValidationFailed as exc:
             return self._case_page(request, db, principal, slug, kind, exc.errors, raw, 400)
         except Conflict as exc:
-            return self._case_page(request, db, principal, slug, kind, {"event": str(exc)}, raw, 409)
+            return self._case_page(request, db, principal, slug, kind, {"event": message_of(exc)}, raw, 409)
         return Redirect(f"/approvals/solutions/{case.solution.slug}?saved={kind}", status_code=303)
 
     @get("/solutions/{slug:str}/badge")

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -32,6 +32,7 @@ from app.catalogue import services as catalogue
 from app.catalogue.models import Project, Solution, TreatmentArea
 from app.catalogue.services import PageRequest, require
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.messages import Message, message_of
 
 DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 REGISTER_PREFIX = "BT"
@@ -48,8 +49,9 @@ class ApprovalRefused(ValidationFailed):
     dates or texts that make no sense. ``errors`` names the field and the rule."""
 
     def __init__(self, violation: lc.RuleViolation) -> None:
-        super().__init__({violation.field or "event": str(violation), "rule": violation.rule})
-        self.args = (str(violation),)
+        message = message_of(violation)
+        super().__init__({violation.field or "event": message, "rule": violation.rule})
+        self.args = (message,)
         self.violation = violation
         self.status_code = 400 if violation.is_input_error else 409
 
@@ -98,8 +100,9 @@ def _assessment_facts(session: Session, solution: Solution, ids: list[int]) -> t
     for assessment_id in dict.fromkeys(ids):
         a = session.get(Assessment, assessment_id)
         if a is None or a.solution_id != solution.id:
-            raise ValidationFailed({"assessment_ids": f"assessment #{assessment_id} is not an assessment "
-                                                      f"of {solution.name}"})
+            raise ValidationFailed({"assessment_ids": Message("assessment #{id} is not an assessment of "
+                                                              "{solution}", id=assessment_id,
+                                                              solution=solution.name)})
         completed_on = a.completed_at.astimezone(DANISH_TIME).date() if a.completed_at else None
         facts.append(lc.AssessmentFact(id=a.id, status=a.status, author_id=a.author_id,
                                        reviewer_id=a.reviewer_id, completed_on=completed_on))
@@ -111,7 +114,8 @@ def _check_areas(session: Session, codes: list[str]) -> tuple[str, ...]:
     known = set(session.scalars(select(TreatmentArea.code).where(TreatmentArea.code.in_(codes))))
     unknown = [c for c in codes if c not in known]
     if unknown:
-        raise ValidationFailed({"treatment_areas": "unknown treatment area: " + ", ".join(unknown)})
+        raise ValidationFailed({"treatment_areas": Message("unknown treatment area: {codes}",
+                                                           codes=", ".join(unknown))})
     return tuple(sorted(codes))
 
 
@@ -121,7 +125,8 @@ def _milestone_index(case: ApprovalCase | None, milestone_id: int | None) -> int
     for i, m in enumerate(case.milestones):
         if m.id == milestone_id:
             return i
-    raise ValidationFailed({"milestone_id": f"milestone {milestone_id} is not part of this evidence plan"})
+    raise ValidationFailed({"milestone_id": Message("milestone {id} is not part of this evidence plan",
+                                                    id=milestone_id)})
 
 
 def _require_for(principal: Principal, kind: str, solution: Solution) -> None:
@@ -184,13 +189,14 @@ def record_event(session: Session, principal: Principal, key: int | str, data: E
     system = actor_label is not None and not principal.is_authenticated
     solution = session.get(Solution, int(key)) if system else catalogue.get_solution(session, principal, key)
     if solution is None:
-        raise NotFound(f"solution {key} does not exist")
+        raise NotFound(Message("solution {key} does not exist", key=key))
     if not system:
         _require_for(principal, data.event, solution)
     case = case_for(session, solution)
     if data.version is not None and case is not None and case.version != data.version:
-        raise Conflict(f"the approval of {solution.name} was changed by someone else (you read "
-                       f"version {data.version}, it is now version {case.version}); reload it")
+        raise Conflict(Message("the approval of {solution} was changed by someone else (you read "
+                               "version {version}, it is now version {current}); reload it",
+                               solution=solution.name, version=data.version, current=case.version))
     assessments = _assessment_facts(session, solution, data.assessment_ids) \
         if data.event in lc.DECISIONS else ()
     event = lc.Event(
@@ -445,7 +451,7 @@ def register(session: Session, flt: RegisterFilter, page: PageRequest | None,
 def register_case(session: Session, number: str) -> ApprovalCase:
     case = session.scalar(select(ApprovalCase).where(ApprovalCase.register_number == number))
     if case is None:
-        raise NotFound(f"register number {number} does not exist")
+        raise NotFound(Message("register number {number} does not exist", number=number))
     return case
 
 

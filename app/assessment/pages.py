@@ -23,6 +23,7 @@ from app.assessment.models import Assessment
 from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn, VerifyIn
 from app.assessment.scoring import AssessmentScore
 from app.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from app.messages import Message, message_of, translate
 from app.web.i18n import translations
 from app.web.rendering import language_of, render
 from app.web.routing import get, post
@@ -178,9 +179,10 @@ def _error_text(exc: DomainError, lang: str, code: str) -> str:
     if isinstance(exc, svc.AnswerRejected):
         errors = exc.errors_da if lang == "da" else exc.errors
         return "; ".join(errors.values())
+    gettext = translations(lang).gettext
     if isinstance(exc, ValidationFailed):
-        return "; ".join(exc.errors.values())
-    return str(exc)
+        return "; ".join(translate(v, gettext) for v in exc.errors.values())
+    return translate(message_of(exc), gettext)
 
 
 def _require(request: Request, principal: Principal, *permissions: str) -> None:
@@ -238,7 +240,8 @@ class AssessmentPages(Controller):
                           solution=solution, items=items,
                           frameworks=[f for f in frameworks if not f.superseded],
                           can_start=principal.can("assessment.write"),
-                          error="; ".join(exc.errors.values()), **_helpers(request))
+                          error="; ".join(translate(v, translations(language_of(request)).gettext)
+                                          for v in exc.errors.values()), **_helpers(request))
         return Redirect(f"/assessments/{a.id}")
 
     @get("/assessments/{assessment_id:int}")
@@ -283,7 +286,8 @@ class AssessmentPages(Controller):
         fw = svc.framework_of(frameworks, a)
         crit = fw.criterion(code) if code in {c.code for _, c in fw.all_criteria()} else None
         if crit is None:
-            raise NotFound(f"criterion {code} does not exist in {fw.id} {fw.version}")
+            raise NotFound(Message("criterion {code} does not exist in {framework} {version}",
+                                   code=code, framework=fw.id, version=fw.version))
         raw = data.get("value")
         if crit.answer_type == "multi_choice":
             value: Any = [v for v in (raw if isinstance(raw, list) else [raw]) if v]
@@ -370,7 +374,7 @@ class AssessmentPages(Controller):
                    frameworks: FrameworkRegistry, assessment_id: int, action: str, data: FormBody) -> Any:
         handler = svc.TRANSITIONS.get(action)
         if handler is None:
-            raise NotFound(f"no workflow action {action!r}")
+            raise NotFound(Message("no workflow action {action}", action=repr(action)))
         comment = str(_last(data.get("comment")) or "").strip() or None
         try:
             a = handler(db, principal, frameworks, assessment_id, TransitionIn(comment=comment))
@@ -379,7 +383,7 @@ class AssessmentPages(Controller):
             a = svc.get_assessment(db, principal, assessment_id)
             errors = exc.errors if isinstance(exc, ValidationFailed) else {}
             return _form_page(request, db, principal, frameworks, a, status_code=exc.status_code,
-                              workflow_error=str(exc) if not errors else None, workflow_errors=errors)
+                              workflow_error=message_of(exc) if not errors else None, workflow_errors=errors)
         if a.status == svc.COMPLETED:
             return Redirect(f"/assessments/{a.id}/result")
         return Redirect(f"/assessments/{a.id}")

@@ -38,6 +38,7 @@ from app.catalogue import services as catalogue
 from app.catalogue.models import Solution
 from app.catalogue.services import require
 from app.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from app.messages import Message, Term
 
 DRAFT, SUBMITTED, IN_REVIEW, COMPLETED, RETURNED = "draft", "submitted", "in_review", "completed", "returned"
 STATUSES = (DRAFT, SUBMITTED, IN_REVIEW, COMPLETED, RETURNED)
@@ -66,15 +67,17 @@ def framework_of(frameworks: FrameworkRegistry, assessment: Assessment) -> Frame
     try:
         return frameworks.get(assessment.framework_id, assessment.framework_version)
     except KeyError:
-        raise NotFound(f"framework {assessment.framework_id} version {assessment.framework_version} "
-                       f"(used by assessment #{assessment.id}) is not loaded") from None
+        raise NotFound(Message("framework {framework} version {version} (used by assessment #{id}) "
+                               "is not loaded", framework=assessment.framework_id,
+                               version=assessment.framework_version, id=assessment.id)) from None
 
 
 def get_framework(frameworks: FrameworkRegistry, framework_id: str, version: str) -> Framework:
     try:
         return frameworks.get(framework_id, version)
     except KeyError:
-        raise NotFound(f"framework {framework_id} version {version} does not exist") from None
+        raise NotFound(Message("framework {framework} version {version} does not exist",
+                               framework=framework_id, version=version)) from None
 
 
 def _can_read(principal: Principal, assessment: Assessment) -> bool:
@@ -89,7 +92,7 @@ def get_assessment(session: Session, principal: Principal, assessment_id: int) -
         raise Unauthenticated("log in (or send a bearer token) to see assessments")
     assessment = session.get(Assessment, assessment_id)
     if assessment is None or not _can_read(principal, assessment):
-        raise NotFound(f"assessment {assessment_id} does not exist")
+        raise NotFound(Message("assessment {id} does not exist", id=assessment_id))
     return assessment
 
 
@@ -100,7 +103,8 @@ def list_for_solution(session: Session, principal: Principal,
     solution = catalogue.get_solution(session, principal, key)
     if not principal.can("assessment.read") and not (
             principal.role == Role.VENDOR and principal.vendor_id == solution.vendor_id):
-        raise Forbidden(f"your role ({principal.role}) may not see this solution's assessments")
+        raise Forbidden(Message("your role ({role}) may not see this solution's assessments",
+                                role=Message(principal.role)))
     items = list(session.scalars(select(Assessment).where(Assessment.solution_id == solution.id)
                                  .order_by(Assessment.id.desc())))
     return solution, items
@@ -183,17 +187,19 @@ def _flush(session: Session) -> None:
 
 def _require_editable(assessment: Assessment) -> None:
     if assessment.status == COMPLETED:
-        raise Conflict(f"assessment #{assessment.id} is completed and read-only; "
-                       "start a correction version to change it")
+        raise Conflict(Message("assessment #{id} is completed and read-only; start a correction "
+                               "version to change it", id=assessment.id))
     if assessment.status not in EDITABLE:
-        raise Conflict(f"assessment #{assessment.id} is {assessment.status}; answers can only "
-                       "change while it is a draft or has been returned")
+        raise Conflict(Message("assessment #{id} is {status}; answers can only change while it is "
+                               "a draft or has been returned", id=assessment.id,
+                               status=Term("assessment", assessment.status)))
 
 
 def _check_version(assessment: Assessment, version: int | None) -> None:
     if version is not None and version != assessment.version:
-        raise Conflict(f"assessment #{assessment.id} was changed by someone else (you read version "
-                       f"{version}, it is now version {assessment.version}); reload it")
+        raise Conflict(Message("assessment #{id} was changed by someone else (you read version "
+                               "{version}, it is now version {current}); reload it",
+                               id=assessment.id, version=version, current=assessment.version))
 
 
 def _transition(assessment: Assessment, principal: Principal, to: str, comment: str | None = None) -> None:
@@ -209,7 +215,8 @@ def _criterion(fw: Framework, code: str) -> Criterion:
             return crit
     if any(q.code == code for q in fw.scope_questions):
         raise ValidationFailed({code: "is a scope question; answer it with the scope answers"})
-    raise NotFound(f"criterion {code} does not exist in {fw.id} {fw.version}")
+    raise NotFound(Message("criterion {code} does not exist in {framework} {version}",
+                           code=code, framework=fw.id, version=fw.version))
 
 
 def _evidence_url(value: str | None, code: str) -> str | None:
@@ -218,7 +225,8 @@ def _evidence_url(value: str | None, code: str) -> str | None:
         return None
     parsed = urlparse(text)
     if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in text:
-        raise AnswerRejected({f"{code}.evidence_url": f"{text!r} is not an http(s) link"},
+        raise AnswerRejected({f"{code}.evidence_url": Message("{value} is not an http(s) link",
+                                                              value=repr(text))},
                              {f"{code}.evidence_url": f"{text!r} er ikke et http(s)-link"})
     return text
 
@@ -227,8 +235,9 @@ def _need_tier(fw: Framework, assessment: Assessment) -> None:
     if fw.tiers and assessment.tier not in fw.tiers:
         missing = missing_scope_answers(fw, assessment.scope_answers or {})
         if missing:
-            raise ValidationFailed({"scope": "answer the scope questions first (" + ", ".join(missing)
-                                    + "): the tier decides which criteria apply"})
+            raise ValidationFailed({"scope": Message("answer the scope questions first ({codes}): the "
+                                                     "tier decides which criteria apply",
+                                                     codes=", ".join(missing))})
         raise ValidationFailed({"scope": "the scope answers put the solution outside this framework "
                                 "(no tier), so its criteria cannot be answered"})
 
@@ -243,14 +252,15 @@ def start_assessment(session: Session, principal: Principal, frameworks: Framewo
         fw = frameworks.get(data.framework_id, data.framework_version)
     except KeyError:
         versions = [f.version for f in frameworks if f.id == data.framework_id]
-        hint = (f"versions: {', '.join(versions)}" if versions
-                else f"frameworks: {', '.join(frameworks.ids())}")
-        raise ValidationFailed({"framework_version": f"no framework {data.framework_id} version "
-                                f"{data.framework_version} ({hint})"}) from None
+        hint = (Message("versions: {versions}", versions=", ".join(versions)) if versions
+                else Message("frameworks: {frameworks}", frameworks=", ".join(frameworks.ids())))
+        raise ValidationFailed({"framework_version": Message(
+            "no framework {framework} version {version} ({hint})", framework=data.framework_id,
+            version=data.framework_version, hint=hint)}) from None
     try:
         solution = catalogue.get_solution(session, principal, data.solution_id)
     except NotFound:
-        raise ValidationFailed({"solution_id": f"no solution {data.solution_id}"}) from None
+        raise ValidationFailed({"solution_id": Message("no solution {key}", key=data.solution_id)}) from None
     tier = classify(fw, {}) if fw.classification else (fw.tiers[0] if fw.tiers else None)
     assessment = Assessment(solution_id=solution.id, framework_id=fw.id, framework_version=fw.version,
                             tier=tier, scope_answers={}, status=DRAFT, number=1,
@@ -274,14 +284,17 @@ def set_scope(session: Session, principal: Principal, frameworks: FrameworkRegis
     fw = framework_of(frameworks, assessment)
     questions = {q.code: q for q in fw.scope_questions}
     if not questions:
-        raise ValidationFailed({"answers": f"{fw.id} {fw.version} has no scope questions"})
+        raise ValidationFailed({"answers": Message("{framework} {version} has no scope questions",
+                                                   framework=fw.id, version=fw.version)})
     answers = dict(assessment.scope_answers or {})
     errors: dict[str, str] = {}
     errors_da: dict[str, str] = {}
     for code, value in data.answers.items():
         question = questions.get(code)
         if question is None:
-            errors[code] = errors_da[code] = f"{code} is not a scope question of {fw.id} {fw.version}"
+            errors[code] = Message("{code} is not a scope question of {framework} {version}",
+                                   code=code, framework=fw.id, version=fw.version)
+            errors_da[code] = f"{code} er ikke et afgrænsningsspørgsmål i {fw.id} {fw.version}"
         elif value is None or value == "" or value == []:
             answers.pop(code, None)
         else:
@@ -320,17 +333,20 @@ def _write_answer(session: Session, principal: Principal, fw: Framework, assessm
     existing = assessment.answer(crit.code)
     if existing is not None:
         if version is None:
-            raise Conflict(f"{crit.code} is already answered (version {existing.version}); "
-                           "send the version you read to change it")
+            raise Conflict(Message("{code} is already answered (version {version}); send the version "
+                                   "you read to change it", code=crit.code, version=existing.version))
         if version != existing.version:
-            raise Conflict(f"{crit.code} was changed by someone else (you read version {version}, "
-                           f"it is now version {existing.version}); reload it and answer again")
+            raise Conflict(Message("{code} was changed by someone else (you read version {version}, "
+                                   "it is now version {current}); reload it and answer again",
+                                   code=crit.code, version=version, current=existing.version))
         if source == "vendor" and existing.source != "vendor":
-            raise Forbidden(f"{crit.code} has been answered by an assessor; a vendor cannot change it")
+            raise Forbidden(Message("{code} has been answered by an assessor; a vendor cannot change it",
+                                    code=crit.code))
         answer = existing
     else:
         if version is not None:
-            raise Conflict(f"{crit.code} was cleared by someone else since you read it; reload it")
+            raise Conflict(Message("{code} was cleared by someone else since you read it; reload it",
+                                   code=crit.code))
         answer = Answer(criterion_code=crit.code)
         assessment.answers.append(answer)
     keep_origin = (source == "assessor" and existing is not None and existing.value == value
@@ -356,8 +372,8 @@ def save_answer(session: Session, principal: Principal, frameworks: FrameworkReg
     crit = _criterion(fw, code)
     vendor = principal.role == Role.VENDOR
     if vendor and crit.audience != "vendor":
-        raise Forbidden(f"{code} is for the assessor; a vendor may only answer criteria "
-                        "whose audience is vendor")
+        raise Forbidden(Message("{code} is for the assessor; a vendor may only answer criteria whose "
+                                "audience is vendor", code=code))
     _need_tier(fw, assessment)
     try:
         value = validate_answer(crit, data.value, assessment.tier)
@@ -380,12 +396,14 @@ def clear_answer(session: Session, principal: Principal, frameworks: FrameworkRe
     _criterion(fw, code)
     answer = assessment.answer(code)
     if answer is None:
-        raise NotFound(f"{code} has no answer in assessment #{assessment.id}")
+        raise NotFound(Message("{code} has no answer in assessment #{id}", code=code, id=assessment.id))
     if version is not None and version != answer.version:
-        raise Conflict(f"{code} was changed by someone else (you read version {version}, "
-                       f"it is now version {answer.version}); reload it")
+        raise Conflict(Message("{code} was changed by someone else (you read version {version}, it is "
+                               "now version {current}); reload it", code=code, version=version,
+                               current=answer.version))
     if principal.role == Role.VENDOR and answer.source != "vendor":
-        raise Forbidden(f"{code} has been answered by an assessor; a vendor cannot clear it")
+        raise Forbidden(Message("{code} has been answered by an assessor; a vendor cannot clear it",
+                                code=code))
     assessment.answers.remove(answer)
     _flush(session)
     return recompute(session, fw, assessment)
@@ -401,7 +419,7 @@ def verify_answer(session: Session, principal: Principal, frameworks: FrameworkR
     _criterion(fw, code)
     answer = assessment.answer(code)
     if answer is None or answer.source != "vendor":
-        raise ValidationFailed({code: "only answers given by the vendor are accepted or queried"})
+        raise ValidationFailed({code: Message("only answers given by the vendor are accepted or queried")})
     comment = (data.comment or "").strip() or None
     if data.decision == "queried" and not comment:
         raise ValidationFailed({"comment": "say what the vendor should clarify when querying an answer"})
@@ -473,7 +491,8 @@ def confirm_prefill(session: Session, principal: Principal, frameworks: Framewor
     crit = _criterion(fw, code)
     suggestion = prefill_suggestions(session, principal, frameworks, assessment_id).get(code)
     if suggestion is None:
-        raise NotFound(f"there is no suggested answer for {code} (it may be answered already)")
+        raise NotFound(Message("there is no suggested answer for {code} (it may be answered already)",
+                               code=code))
     answer = _write_answer(session, principal, fw, assessment, crit, suggestion.value, comment=None,
                            evidence_url=None, version=None, source="prefill",
                            provenance=suggestion.provenance)
@@ -489,18 +508,19 @@ def completeness_problems(fw: Framework, assessment: Assessment) -> dict[str, st
     problems: dict[str, str] = {}
     missing_scope = missing_scope_answers(fw, assessment.scope_answers or {})
     if missing_scope:
-        problems["scope"] = "unanswered scope questions: " + ", ".join(missing_scope)
+        problems["scope"] = Message("unanswered scope questions: {codes}", codes=", ".join(missing_scope))
     elif fw.tiers and assessment.tier not in fw.tiers:
         problems["scope"] = ("the scope answers put the solution outside this framework (no tier); "
                              "it cannot be assessed against it")
     score = compute_score(fw, assessment)
     if score is not None and score.missing:
-        problems["missing"] = "unanswered required criteria: " + ", ".join(score.missing)
+        problems["missing"] = Message("unanswered required criteria: {codes}", codes=", ".join(score.missing))
     applicable = {c.code for c in fw.applicable_criteria(assessment.tier)}
     unverified = [a.criterion_code for a in assessment.answers
                   if a.source == "vendor" and a.verification != "accepted" and a.criterion_code in applicable]
     if unverified:
-        problems["unverified"] = "vendor answers not yet accepted by an assessor: " + ", ".join(unverified)
+        problems["unverified"] = Message("vendor answers not yet accepted by an assessor: {codes}",
+                                         codes=", ".join(unverified))
     return problems
 
 
@@ -514,8 +534,8 @@ def submit(session: Session, principal: Principal, frameworks: FrameworkRegistry
     require(principal, "assessment.write")
     assessment = get_assessment(session, principal, assessment_id)
     if assessment.status not in EDITABLE:
-        raise Conflict(f"only a draft or returned assessment can be submitted; "
-                       f"#{assessment.id} is {assessment.status}")
+        raise Conflict(Message("only a draft or returned assessment can be submitted; #{id} is {status}",
+                               id=assessment.id, status=Term("assessment", assessment.status)))
     fw = framework_of(frameworks, assessment)
     problems = completeness_problems(fw, assessment)
     if problems:
@@ -539,8 +559,8 @@ def start_review(session: Session, principal: Principal, frameworks: FrameworkRe
     require(principal, "assessment.review")
     assessment = get_assessment(session, principal, assessment_id)
     if assessment.status != SUBMITTED:
-        raise Conflict(f"only a submitted assessment can be taken into review; "
-                       f"#{assessment.id} is {assessment.status}")
+        raise Conflict(Message("only a submitted assessment can be taken into review; #{id} is {status}",
+                               id=assessment.id, status=Term("assessment", assessment.status)))
     _four_eyes(principal, assessment)
     assessment.reviewer_id = principal.id
     _transition(assessment, principal, IN_REVIEW, data.comment if data else None)
@@ -551,10 +571,12 @@ def start_review(session: Session, principal: Principal, frameworks: FrameworkRe
 def _require_reviewer(principal: Principal, assessment: Assessment, action: str) -> None:
     require(principal, "assessment.review")
     if assessment.status != IN_REVIEW:
-        raise Conflict(f"only an assessment in review can be {action}; "
-                       f"#{assessment.id} is {assessment.status}")
+        raise Conflict(Message("only an assessment in review can be {action}; #{id} is {status}",
+                               action=Term("assessment", action), id=assessment.id,
+                               status=Term("assessment", assessment.status)))
     if principal.id != assessment.reviewer_id:
-        raise Forbidden(f"only the reviewer who took the assessment into review may have it {action}")
+        raise Forbidden(Message("only the reviewer who took the assessment into review may have it "
+                                "{action}", action=Term("assessment", action)))
 
 
 def complete(session: Session, principal: Principal, frameworks: FrameworkRegistry,
@@ -591,11 +613,13 @@ def new_correction(session: Session, principal: Principal, frameworks: Framework
     require(principal, "assessment.write")
     original = get_assessment(session, principal, assessment_id)
     if original.status != COMPLETED:
-        raise Conflict(f"only a completed assessment can be corrected; #{original.id} is "
-                       f"{original.status} and can still be changed directly")
+        raise Conflict(Message("only a completed assessment can be corrected; #{id} is {status} and "
+                               "can still be changed directly", id=original.id,
+                               status=Term("assessment", original.status)))
     existing = correction_of(session, original)
     if existing is not None:
-        raise Conflict(f"assessment #{original.id} already has a correction version (#{existing})")
+        raise Conflict(Message("assessment #{id} already has a correction version (#{correction})",
+                               id=original.id, correction=existing))
     fw = framework_of(frameworks, original)
     copy = Assessment(solution_id=original.solution_id, framework_id=original.framework_id,
                       framework_version=original.framework_version, tier=original.tier,

@@ -16,6 +16,7 @@ from app.benchmark import services as svc
 from app.benchmark.schemas import AdoptionIn, IndicatorValueIn
 from app.catalogue.services import require
 from app.errors import ValidationFailed
+from app.messages import Message
 from app.web.routing import get, post
 
 TAGS = ["benchmark"]
@@ -79,7 +80,7 @@ def import_file(db: Session, principal: Principal,
         raise ValidationFailed({"file": "attach the file as the multipart field 'file'"})
     kind = data.get("kind") or None
     if kind is not None and kind not in importer.KINDS:
-        raise ValidationFailed({"kind": f"must be one of {', '.join(importer.KINDS)}"})
+        raise ValidationFailed({"kind": Message("must be one of {values}", values=", ".join(importer.KINDS))})
     content = upload.file.read(importer.MAX_BYTES + 1)
     return importer.import_file(db, principal, upload.filename or "upload.csv", content, kind).as_dict()
 

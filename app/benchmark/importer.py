@@ -25,6 +25,7 @@ from app.benchmark.metrics import STATUSES
 from app.benchmark.models import AdoptionRecord, Indicator, IndicatorValue
 from app.catalogue.models import Organisation, Solution
 from app.errors import Forbidden, ValidationFailed
+from app.messages import Message, message_of
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -73,7 +74,7 @@ class ImportRejected(ValidationFailed):
     def __init__(self, report: ImportReport) -> None:
         shown = {f"row {e.row}, {e.column}": e.reason for e in report.errors[:500]}
         if len(report.errors) > 500:
-            shown["…"] = f"{len(report.errors) - 500} more errors"
+            shown["…"] = Message("{n} more errors", n=len(report.errors) - 500)
         super().__init__(shown)
         self.report = report
 
@@ -87,7 +88,7 @@ def read_table(filename: str, content: bytes) -> pd.DataFrame:
     if not content:
         raise ValidationFailed({"file": "the file is empty"})
     if len(content) > MAX_BYTES:
-        raise ValidationFailed({"file": f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB"})
+        raise ValidationFailed({"file": Message("the file is larger than {mb} MB", mb=MAX_BYTES // (1024 * 1024))})
     try:
         if name.endswith((".xlsx", ".xlsm")):
             df = pd.read_excel(io.BytesIO(content), dtype=str, keep_default_na=False, engine="openpyxl")
@@ -104,10 +105,11 @@ def read_table(filename: str, content: bytes) -> pd.DataFrame:
     except ValidationFailed:
         raise
     except Exception as exc:  # a broken workbook or malformed CSV: say so, never a 500
-        raise ValidationFailed({"file": f"could not be read ({type(exc).__name__}: {exc})"}) from exc
+        raise ValidationFailed({"file": Message("could not be read ({error})",
+                                                error=f"{type(exc).__name__}: {exc}")}) from exc
     df.columns = [str(c).strip().lower() for c in df.columns]
     if len(df) > MAX_ROWS:
-        raise ValidationFailed({"file": f"has more than {MAX_ROWS:,} rows; split it"})
+        raise ValidationFailed({"file": Message("has more than {max_rows} rows; split it", max_rows=f"{MAX_ROWS:,}")})
     return df.map(lambda v: str(v).strip() if v is not None else "")
 
 
@@ -131,23 +133,23 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise ValueError(f"must be a date as YYYY-MM-DD (got {text!r})") from None
+        raise ValueError(Message("must be a date as YYYY-MM-DD (got {value})", value=repr(text))) from None
 
 
 def _number(text: str) -> float:
     try:
         value = float(text.replace(",", ".").replace(" ", ""))
     except ValueError:
-        raise ValueError(f"must be a number (got {text!r})") from None
+        raise ValueError(Message("must be a number (got {value})", value=repr(text))) from None
     if not math.isfinite(value):
-        raise ValueError(f"must be a number (got {text!r})")
+        raise ValueError(Message("must be a number (got {value})", value=repr(text)))
     return value
 
 
 def _count(text: str) -> int:
     value = _number(text)
     if value != int(value):
-        raise ValueError(f"must be a whole number (got {text!r})")
+        raise ValueError(Message("must be a whole number (got {value})", value=repr(text)))
     if value < 0:
         raise ValueError("must be 0 or more")
     return int(value)
@@ -170,7 +172,7 @@ class _Checker:
         try:
             return parse(text)
         except ValueError as exc:
-            self.error(row, column, str(exc))
+            self.error(row, column, message_of(exc))
             return None
 
 
@@ -181,7 +183,8 @@ def _check_columns(df: pd.DataFrame, kind: str, check: _Checker) -> bool:
     for col in missing:
         check.error(1, col, "required column is missing")
     for col in unknown:
-        check.error(1, col, f"unknown column (expected: {', '.join(spec['required'] + spec['optional'])})")
+        check.error(1, col, Message("unknown column (expected: {columns})",
+                                    columns=", ".join(spec["required"] + spec["optional"])))
     if df.empty and not missing:
         check.error(2, "file", "the file has a header but no rows")
     return not missing
@@ -209,11 +212,12 @@ def _check_org(check: _Checker, row: int, ref: str, orgs: dict[str, Organisation
     org = orgs.get(ref)
     if org is None:
         reason = ("must be kind:code, e.g. municipality:169" if ":" not in ref
-                  else f"unknown organisation {ref!r}")
+                  else Message("unknown organisation {ref}", ref=repr(ref)))
         check.error(row, "organisation", reason)
         return None
     if not _may_report_for(principal, org):
-        check.error(row, "organisation", f"you may only report for your own organisation, not {ref}")
+        check.error(row, "organisation", Message("you may only report for your own organisation, not {ref}",
+                                                 ref=ref))
         return None
     return org
 
@@ -238,12 +242,14 @@ def _validate_adoption(session: Session, principal: Principal, df: pd.DataFrame,
         if get("solution") == "":
             check.error(row, "solution", "is required")
         elif solution_id is None:
-            check.error(row, "solution", f"unknown solution {get('solution')!r} (use the solution's slug)")
+            check.error(row, "solution", Message("unknown solution {value} (use the solution's slug)",
+                                                 value=repr(get("solution"))))
         status = get("status").lower()
         if status == "":
             check.error(row, "status", "is required")
         elif status not in STATUSES:
-            check.error(row, "status", f"must be one of {', '.join(STATUSES)} (got {get('status')!r})")
+            check.error(row, "status", Message("must be one of {values} (got {value})",
+                                               values=", ".join(STATUSES), value=repr(get("status"))))
         effective = check.cell(row, "effective_from", get("effective_from"), _date, required=True)
         start = check.cell(row, "start_date", get("start_date"), _date)
         end = check.cell(row, "end_date", get("end_date"), _date)
@@ -257,8 +263,8 @@ def _validate_adoption(session: Session, principal: Principal, df: pd.DataFrame,
             continue
         key = (org.id, solution_id, effective)
         if key in seen:
-            check.error(row, "effective_from", f"duplicate of row {seen[key]} (same organisation, solution "
-                                               "and effective_from)")
+            check.error(row, "effective_from", Message("duplicate of row {row} (same organisation, solution "
+                                                       "and effective_from)", row=seen[key]))
             continue
         seen[key] = row
         rows.append({"organisation_id": org.id, "solution_id": solution_id, "effective_from": effective,
@@ -306,10 +312,13 @@ def _validate_indicators(session: Session, principal: Principal, df: pd.DataFram
         if rec["indicator"] == "":
             check.error(row, "indicator", "is required")
         elif indicator is None:
-            check.error(row, "indicator", f"unknown indicator {rec['indicator']!r} "
-                                          f"(known: {', '.join(sorted(indicators)) or 'none'})")
+            check.error(row, "indicator", Message("unknown indicator {value} (known: {known})",
+                                                  value=repr(rec["indicator"]),
+                                                  known=", ".join(sorted(indicators)) or "none"))
         elif org is not None and org.kind not in indicator.applies_to.split(","):
-            check.error(row, "indicator", f"{indicator.code} applies to {indicator.applies_to}, not {org.kind}")
+            check.error(row, "indicator", Message("{code} applies to {applies_to}, not {kind}",
+                                                  code=indicator.code, applies_to=indicator.applies_to,
+                                                  kind=org.kind))
             org = None
         period = check.cell(row, "period", rec["period"], _count, required=True)
         if period is not None and not 2000 <= period <= 2100:
@@ -320,7 +329,8 @@ def _validate_indicators(session: Session, principal: Principal, df: pd.DataFram
             continue
         key = (indicator.id, org.id, period)
         if key in seen:
-            check.error(row, "period", f"duplicate of row {seen[key]} (same indicator, organisation and period)")
+            check.error(row, "period", Message("duplicate of row {row} (same indicator, organisation and "
+                                               "period)", row=seen[key]))
             continue
         seen[key] = row
         rows.append({"indicator_id": indicator.id, "organisation_id": org.id, "period": period, "value": value})
@@ -365,7 +375,7 @@ def import_frame(session: Session, principal: Principal, df: pd.DataFrame, *, fi
     require_reporter(principal)
     kind = kind or detect_kind(df)
     if kind not in KINDS:
-        raise ValidationFailed({"kind": f"must be one of {', '.join(KINDS)}"})
+        raise ValidationFailed({"kind": Message("must be one of {values}", values=", ".join(KINDS))})
     report = ImportReport(kind=kind, filename=filename, rows=len(df))
     check = _Checker(report)
     if not _check_columns(df, kind, check):

@@ -22,6 +22,7 @@ from app.benchmark import services as svc
 from app.catalogue.models import Organisation
 from app.catalogue.services import require
 from app.errors import ValidationFailed
+from app.messages import Message
 from app.web.i18n import number, translations
 from app.web.rendering import language_of, render
 from app.web.routing import get, post
@@ -70,7 +71,7 @@ def _respond(request: Request, template: str, tables: dict[str, Table], slug: st
     if request.query_params.get("format") == "csv":
         name = request.query_params.get("table") or next(iter(tables))
         if name not in tables:
-            raise ValidationFailed({"table": f"must be one of {', '.join(tables)}"})
+            raise ValidationFailed({"table": Message("must be one of {values}", values=", ".join(tables))})
         return _csv(tables[name], f"{slug}-{name}")
     lang = language_of(request)
     response = render(request, template, tables=tables,

@@ -47,6 +47,7 @@ from app.catalogue.schemas import (
     VendorUpdate,
 )
 from app.errors import Conflict, Forbidden, ValidationFailed
+from app.messages import translate
 from app.web.i18n import translations
 from app.web.rendering import language_of, render, validate_form
 from app.web.routing import get, post
@@ -559,7 +560,8 @@ class NeedPages(Controller):
                  "comment": _text(values.get("comment"))})
             need = svc.endorse_need(db, principal, slug, parsed)
         except ValidationFailed as exc:
-            error = "; ".join(exc.errors.values())
+            gettext = translations(language_of(request)).gettext
+            error = "; ".join(translate(v, gettext) for v in exc.errors.values())
         except Conflict:
             error = "This organisation has already endorsed the need."
         if error is None and not is_htmx(request):

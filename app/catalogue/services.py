@@ -40,6 +40,7 @@ from app.catalogue.schemas import (
     VendorUpdate,
 )
 from app.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from app.messages import Message, Term
 
 M = TypeVar("M")
 MAX_PAGE_SIZE = 200
@@ -54,7 +55,7 @@ class PageRequest:
     def __post_init__(self) -> None:
         errors = {}
         if not 1 <= self.limit <= MAX_PAGE_SIZE:
-            errors["limit"] = f"must be between 1 and {MAX_PAGE_SIZE}"
+            errors["limit"] = Message("must be between 1 and {max}", max=MAX_PAGE_SIZE)
         if self.offset < 0:
             errors["offset"] = "must be 0 or more"
         if errors:
@@ -88,7 +89,8 @@ def require(principal: Principal, permission: str) -> None:
     if not principal.can(permission) and not principal.is_authenticated:
         raise Unauthenticated("log in (or send a bearer token) to do this")
     if not principal.can(permission):
-        raise Forbidden(f"your role ({principal.role}) may not do this ({permission})")
+        raise Forbidden(Message("your role ({role}) may not do this ({permission})",
+                                role=Message(principal.role), permission=permission))
 
 
 def _get(session: Session, model: type[M], key: int | str, label: str) -> M:
@@ -97,15 +99,15 @@ def _get(session: Session, model: type[M], key: int | str, label: str) -> M:
     else:
         obj = session.scalar(select(model).where(model.slug == key))  # type: ignore[attr-defined]
     if obj is None:
-        raise NotFound(f"{label} {key} does not exist")
+        raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", label), key=key))
     return obj
 
 
 def _check_version(obj: Any, version: int) -> None:
     if obj.version != version:
-        raise Conflict(
-            f"this record was changed by someone else (you edited version {version}, "
-            f"it is now version {obj.version}); reload it and make your change again")
+        raise Conflict(Message(
+            "this record was changed by someone else (you edited version {version}, it is now version "
+            "{current}); reload it and make your change again", version=version, current=obj.version))
 
 
 def _flush(session: Session, unique_field: str = "slug") -> None:
@@ -125,13 +127,14 @@ def _unique_slug(session: Session, model: Any, wanted: str | None, name: str,
     slug = wanted or slugify(name, max_length=100, word_boundary=True) or "x"
     if slug in RESERVED_SLUGS:
         if wanted:
-            raise ValidationFailed({"slug": f"'{slug}' is reserved for the site's own pages"})
+            raise ValidationFailed({"slug": Message("'{slug}' is reserved for the site's own pages",
+                                                    slug=slug)})
         slug = f"{slug}-1"
     clash = session.scalar(select(model.id).where(model.slug == slug, model.id != (own_id or -1)))
     if clash is None:
         return slug
     if wanted:
-        raise ValidationFailed({"slug": f"'{slug}' is already used"})
+        raise ValidationFailed({"slug": Message("'{slug}' is already used", slug=slug)})
     n = 2
     while session.scalar(select(model.id).where(model.slug == f"{slug}-{n}")) is not None:
         n += 1
@@ -157,7 +160,7 @@ def _treatment_areas_by_code(session: Session, codes: Sequence[str], field: str)
     found = {t.code: t for t in session.scalars(select(TreatmentArea).where(TreatmentArea.code.in_(codes)))}
     unknown = [c for c in codes if c not in found]
     if unknown:
-        raise ValidationFailed({field: f"unknown treatment area: {', '.join(unknown)}"})
+        raise ValidationFailed({field: Message("unknown treatment area: {codes}", codes=", ".join(unknown))})
     return [found[c] for c in dict.fromkeys(codes)]
 
 
@@ -167,7 +170,7 @@ def _organisations_by_id(session: Session, ids: Sequence[int], field: str) -> li
     found = {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
     unknown = [str(i) for i in ids if i not in found]
     if unknown:
-        raise ValidationFailed({field: f"unknown organisation id: {', '.join(unknown)}"})
+        raise ValidationFailed({field: Message("unknown organisation id: {ids}", ids=", ".join(unknown))})
     return [found[i] for i in dict.fromkeys(ids)]
 
 
@@ -177,7 +180,8 @@ def _by_ids(session: Session, model: Any, ids: Sequence[int], field: str, label:
     found = {o.id: o for o in session.scalars(select(model).where(model.id.in_(ids)))}
     unknown = [str(i) for i in ids if i not in found]
     if unknown:
-        raise ValidationFailed({field: f"unknown {label} id: {', '.join(unknown)}"})
+        raise ValidationFailed({field: Message("unknown {kind} id: {ids}", kind=Term("record", label),
+                                               ids=", ".join(unknown))})
     return [found[i] for i in dict.fromkeys(ids)]
 
 
@@ -201,7 +205,8 @@ def get_organisation(session: Session, key: int | str) -> Organisation:
         kind, _, code = key.partition(":")
         obj = session.scalar(select(Organisation).where(Organisation.kind == kind, Organisation.code == code))
         if obj is None:
-            raise NotFound(f"organisation {key} does not exist")
+            raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "organisation"),
+                                   key=key))
         return obj
     return _get(session, Organisation, int(key) if str(key).isascii() and str(key).isdigit() else -1, "organisation")
 
@@ -312,7 +317,7 @@ def _visible_solutions(stmt: Select[Any], principal: Principal) -> Select[Any]:
 def list_solutions(session: Session, principal: Principal, flt: SolutionFilter,
                    page: PageRequest, sort: str = "name") -> tuple[list[Solution], int]:
     if sort not in SOLUTION_SORTS:
-        raise ValidationFailed({"sort": f"one of {', '.join(SOLUTION_SORTS)}"})
+        raise ValidationFailed({"sort": Message("one of {values}", values=", ".join(SOLUTION_SORTS))})
     stmt = _visible_solutions(select(Solution), principal)
     for column in ("purpose", "target_users", "origin", "regulatory_class"):
         if value := getattr(flt, column):
@@ -339,14 +344,14 @@ def get_solution(session: Session, principal: Principal, key: int | str) -> Solu
     if principal.role == Role.VENDOR and not solution.published:
         visible = solution.vendor_id == principal.vendor_id
     if not visible:
-        raise NotFound(f"solution {key} does not exist")
+        raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "solution"), key=key))
     return solution
 
 
 def _solution_values(session: Session, principal: Principal, data: SolutionIn) -> dict[str, Any]:
     _check_vendor_owner(principal, data.vendor_id)
     if session.get(Vendor, data.vendor_id) is None:
-        raise ValidationFailed({"vendor_id": f"no vendor with id {data.vendor_id}"})
+        raise ValidationFailed({"vendor_id": Message("no vendor with id {id}", id=data.vendor_id)})
     values = data.model_dump(mode="json", exclude={"slug", "treatment_areas", "version"})
     values["treatment_areas"] = _treatment_areas_by_code(session, data.treatment_areas, "treatment_areas")
     return values
@@ -409,13 +414,14 @@ def get_project(session: Session, key: int | str) -> Project:
 
 def _check_org_owner(principal: Principal, organisation_id: int, field: str) -> None:
     if not acts_for_organisation(principal, organisation_id):
-        raise Forbidden(f"{field}: an org_reporter may only act for its own organisation")
+        raise Forbidden(Message("{field}: an org_reporter may only act for its own organisation",
+                                field=field))
 
 
 def _project_values(session: Session, principal: Principal, data: ProjectIn) -> dict[str, Any]:
     _check_org_owner(principal, data.owner_id, "owner_id")
     if session.get(Organisation, data.owner_id) is None:
-        raise ValidationFailed({"owner_id": f"no organisation with id {data.owner_id}"})
+        raise ValidationFailed({"owner_id": Message("no organisation with id {id}", id=data.owner_id)})
     values = data.model_dump(mode="python", exclude={"slug", "partner_ids", "solution_ids",
                                                      "need_ids", "version"})
     values["partners"] = _organisations_by_id(session, data.partner_ids, "partner_ids")
@@ -464,7 +470,7 @@ NEED_SORTS = {"endorsements": (Need.endorsement_count.desc(), Need.title),
 def list_needs(session: Session, flt: NeedFilter, page: PageRequest,
                sort: str = "endorsements") -> tuple[list[Need], int]:
     if sort not in NEED_SORTS:
-        raise ValidationFailed({"sort": f"one of {', '.join(NEED_SORTS)}"})
+        raise ValidationFailed({"sort": Message("one of {values}", values=", ".join(NEED_SORTS))})
     stmt = select(Need).order_by(*NEED_SORTS[sort], Need.id)
     if flt.q:
         stmt = stmt.where(Need.title.icontains(flt.q, autoescape=True))
@@ -485,7 +491,8 @@ def get_need(session: Session, key: int | str) -> Need:
 def _need_values(session: Session, principal: Principal, data: NeedIn) -> dict[str, Any]:
     _check_org_owner(principal, data.organisation_id, "organisation_id")
     if session.get(Organisation, data.organisation_id) is None:
-        raise ValidationFailed({"organisation_id": f"no organisation with id {data.organisation_id}"})
+        raise ValidationFailed({"organisation_id": Message("no organisation with id {id}",
+                                                           id=data.organisation_id)})
     values = data.model_dump(mode="python", exclude={"slug", "treatment_area", "version"})
     areas = _treatment_areas_by_code(session, [data.treatment_area] if data.treatment_area else [],
                                      "treatment_area")

@@ -30,6 +30,7 @@ from app.benchmark import services as bench_svc
 from app.catalogue import services as catalogue_svc
 from app.catalogue.models import Organisation, Solution, TreatmentArea
 from app.errors import NotFound, ValidationFailed
+from app.messages import Message, Term
 from app.search.services import prior_art_for_need
 from app.web.i18n import day, number
 
@@ -96,13 +97,14 @@ def _base(req: ReportRequest, session: Session) -> dict[str, Any]:
         region = session.scalar(select(Organisation).where(Organisation.kind == "region",
                                                            Organisation.code == req.region))
         if region is None:
-            raise NotFound(f"region {req.region} does not exist")
+            raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "region"), key=req.region))
         filters.append(("Region", region.name_en if lang == "en" and region.name_en
                         else region.name))
     if req.treatment_area:
         area = session.scalar(select(TreatmentArea).where(TreatmentArea.code == req.treatment_area))
         if area is None:
-            raise NotFound(f"treatment area {req.treatment_area} does not exist")
+            raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "treatment area"),
+                                   key=req.treatment_area))
         filters.append(("Behandlingsområde" if lang == "da" else "Treatment area",
                         area.name_en if lang == "en" else area.name_da))
     if req.period:
@@ -305,13 +307,14 @@ def assessment(session: Session, req: ReportRequest, principal: Principal, frame
     if assessment_id is not None:
         a = assessment_svc.get_assessment(session, principal, assessment_id)
         if a.solution_id != solution.id:
-            raise NotFound(f"assessment {assessment_id} is not an assessment of {solution.slug}")
+            raise NotFound(Message("assessment {id} is not an assessment of {solution}", id=assessment_id,
+                                   solution=solution.slug))
     else:
         _solution, candidates = assessment_svc.list_for_solution(session, principal, solution.id)
         completed = [c for c in candidates if c.status == "completed"]
         pool = completed or list(candidates)
         if not pool:
-            raise NotFound(f"{solution.name} has no assessment yet")
+            raise NotFound(Message("{solution} has no assessment yet", solution=solution.name))
         a = max(pool, key=lambda c: c.id)
     fw = assessment_svc.framework_of(frameworks, a)
     score = assessment_svc.compute_score(fw, a)

@@ -12,7 +12,9 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import OperationalError
 
 from app.errors import DomainError, Unauthenticated, ValidationFailed
-from app.web.rendering import render
+from app.messages import message_of, translate
+from app.web.i18n import translations
+from app.web.rendering import language_of, render
 
 
 def wants_json(request: Request) -> bool:
@@ -22,9 +24,9 @@ def wants_json(request: Request) -> bool:
 
 
 def _body(status: int, detail: str, errors: dict[str, str] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"status_code": status, "detail": detail}
+    body: dict[str, Any] = {"status_code": status, "detail": str(detail)}
     if errors:
-        body["errors"] = errors
+        body["errors"] = {str(k): str(v) for k, v in errors.items()}
     return body
 
 
@@ -39,7 +41,12 @@ def domain_error_handler(request: Request, exc: DomainError) -> Any:
     if isinstance(exc, Unauthenticated) and not wants_json(request):
         return Redirect(f"/login?next={request.url.path}")
     errors = exc.errors if isinstance(exc, ValidationFailed) else None
-    return _respond(request, exc.status_code, str(exc), errors)
+    detail = message_of(exc)
+    if errors and not wants_json(request):
+        # the joined text is English; a page rebuilds it from the (translatable) reasons
+        gettext = translations(language_of(request)).gettext
+        detail = "; ".join(f"{field}: {translate(reason, gettext)}" for field, reason in errors.items())
+    return _respond(request, exc.status_code, detail, errors)
 
 
 def pydantic_error_handler(request: Request, exc: PydanticValidationError) -> Any:

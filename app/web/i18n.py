@@ -1,7 +1,10 @@
 """Translations: gettext catalogues (.po, edited by translators) read with Babel.
 
 Message ids are English; Danish is the default language. The .po files are
-compiled in memory at start-up, so there is no build step.
+compiled in memory at start-up, so there is no build step. Service messages with values
+are ``app.messages.Message`` objects (msgid with ``{name}`` placeholders, marked
+``python-brace-format`` in the catalogues); the templates' ``_`` translates them with
+their values. tests/test_messages.py checks that every one has a Danish translation.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from litestar.response import Template
 from pydantic import BaseModel, ValidationError
 
 from app.accounts.principal import ANONYMOUS_PRINCIPAL
+from app.messages import translate
 from app.web.i18n import day, number, pick_language, translations
 
 LANG_COOKIE = "lang"
@@ -45,7 +46,8 @@ def page_context(request: Request) -> dict[str, Any]:
     tr = translations(lang)
     return {
         "lang": lang,
-        "_": tr.gettext,
+        # Translates plain msgids and Messages (msgid + values) alike.
+        "_": lambda text: translate(text, tr.gettext),
         "ngettext": tr.ngettext,
         "fmt_number": lambda v, digits=1: number(v, lang, digits),
         "fmt_date": lambda v: day(v, lang),

@@ -67,3 +67,33 @@ def test_solution_assessment_list_and_result(client: Any) -> None:
     assert f"/assessments/{aid}" in listing.text
     result = client.get(f"/assessments/{aid}/result")
     assert result.status_code == 200 and "MAST" in result.text
+
+
+def _problems(html: str) -> str:
+    found = re.search(r'<ul class="problems">(.*?)</ul>', html, re.S)
+    assert found, "the workflow box lists no problems"
+    return found.group(1)
+
+
+def test_workflow_problems_are_translated_with_their_values(client: Any) -> None:
+    login(client, "assessor")
+    aid = _start(client)
+    danish = _problems(client.get(f"/assessments/{aid}").text)
+    assert "ubesvarede" in danish and "unanswered" not in danish
+    codes = re.search(r"ubesvarede (?:påkrævede kriterier|afgrænsningsspørgsmål): ([^<]+)<", danish)
+    assert codes and re.search(r"[A-Z]+\d", codes.group(1)), danish
+    english = _problems(client.get(f"/assessments/{aid}?lang=en").text)
+    assert f"{codes.group(1)}<" in english and "unanswered " in english and "ubesvarede" not in english
+    # the same messages, refused by submit, come back translated in the workflow error box
+    submit = client.post(f"/assessments/{aid}/submit", data={"_csrf_token": _csrf(client)})
+    assert submit.status_code == 400 and "ubesvarede" in submit.text.split('id="workflow-error"')[1][:2000]
+
+
+def test_a_conflict_with_values_is_translated(client: Any) -> None:
+    login(client, "assessor")
+    aid = _start(client)
+    r = client.post(f"/assessments/{aid}/review", data={"_csrf_token": _csrf(client)})
+    assert r.status_code in (403, 409)
+    assert f"kun en indsendt vurdering kan tages til kontrol; #{aid} er kladde" in r.text, r.text
+    r = client.post(f"/assessments/{aid}/review?lang=en", data={"_csrf_token": _csrf(client)})
+    assert f"only a submitted assessment can be taken into review; #{aid} is draft" in r.text

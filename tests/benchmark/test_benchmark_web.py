@@ -251,6 +251,8 @@ def test_upload_page_imports_and_reports(client: Any, db: Any) -> None:
     assert response.status_code == 400
     assert "Nothing was imported" in response.text or "Intet blev importeret" in response.text
     assert "bogus" in response.text
+    # the row's reason, with its values, in Danish (the page's default language)
+    assert "skal være en af: " in response.text and "must be one of" not in response.text
     good = ADOPTION_HEADER + "municipality:169,selfback,in_operation,2026-02-01,,,500,1.0\n"
     response = client.post("/benchmark/import", files={"file": ("good.csv", good.encode())},
                            data={"_csrf_token": token, "kind": "adoption"})

@@ -53,7 +53,7 @@ def test_application_to_temporary_to_permanent_approval(page: Any, live_server: 
     form.get_by_label("Begrundelse").fill("Lav risiko og lovende evidens.")
     form.get_by_role("button").click()
     errors_box = page.locator("#form-approve_temporarily-errors")
-    expect(errors_box).to_contain_text("rule T4")
+    expect(errors_box).to_contain_text("regel T4")  # the refusal in Danish, rule code kept
     screenshot(page, "approvals-case-refused")
 
     form = page.locator("#form-approve_temporarily")

@@ -98,3 +98,19 @@ def test_assessment_journey(live_server: str, page: Any) -> None:
     assert page.locator("[data-testid=status]").inner_text().strip() in ("Afsluttet", "completed")
     assert page.locator("ol.history li").count() == 4
     screenshot(page, "assessment-05-result")
+
+
+def test_workflow_box_speaks_danish_with_values(live_server: str, page: Any) -> None:
+    """The "Arbejdsgang" box lists what stops submission in Danish, codes filled in."""
+    base = live_server
+    _login(page, base, "assessor")
+    page.goto(f"{base}/solutions/selfback/assessments")
+    page.select_option("#framework", "blaastempel-dk@1.0")
+    page.click("main form[action$='/assessments'] button[type=submit]")
+    page.wait_for_url(re.compile(r"/assessments/\d+$"))
+    box = page.locator("section.workflow")
+    box.scroll_into_view_if_needed()
+    text = box.inner_text()
+    assert "Arbejdsgang" in text and "ubesvarede" in text and "unanswered" not in text
+    full = screenshot(page, "assessment-workflow-da")
+    box.screenshot(path=str(full.with_name("assessment-workflow-da-box.png")))

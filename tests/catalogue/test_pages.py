@@ -281,6 +281,25 @@ def test_unknown_treatment_area_is_a_field_error(client: Any, db: Any) -> None:
     assert _solution(db, form["name"]) is None
 
 
+def test_field_errors_with_values_are_translated(client: Any, db: Any) -> None:
+    login(client, "procurement")
+    form = _solution_form(client, db, treatment_areas=["no-such-area"])
+    danish = client.post("/solutions/new", data=form)
+    assert danish.status_code == 400 and "ukendt behandlingsområde: no-such-area" in danish.text
+    english = client.post("/solutions/new?lang=en", data=form)
+    assert english.status_code == 400 and "unknown treatment area: no-such-area" in english.text
+    taken = client.post("/solutions/new", data=_solution_form(client, db, slug="selfback"))
+    assert taken.status_code == 400 and "&#39;selfback&#39; er allerede i brug" in taken.text
+    assert _solution(db, form["name"]) is None
+
+
+def test_error_page_detail_is_translated_with_its_values(client: Any) -> None:
+    danish = client.get("/solutions/no-such-solution")
+    assert danish.status_code == 404 and "der findes ingen løsning no-such-solution" in danish.text
+    english = client.get("/solutions/no-such-solution?lang=en")
+    assert english.status_code == 404 and "solution no-such-solution does not exist" in english.text
+
+
 def test_edit_with_stale_version_is_a_conflict_and_saves_nothing(client: Any, db: Any) -> None:
     login(client, "procurement")
     form = _solution_form(client, db)

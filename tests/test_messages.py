@@ -1,0 +1,170 @@
+"""Messages with values (app/messages.py): English text for the API and logs, translated
+with their values on pages; every Message msgid has a Danish translation."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import pickle
+import string
+from typing import Any
+
+import pytest
+from babel.messages.pofile import read_po
+
+from app.approvals import lifecycle as lc
+from app.assessment import services as assessment_svc
+from app.errors import Conflict, ValidationFailed
+from app.messages import Message, Term, message_of, translate
+from app.settings import PROJECT_ROOT
+from app.web.i18n import translations
+
+LOCALE = PROJECT_ROOT / "app/web/locale"
+
+
+def _po(language: str) -> dict[str, str]:
+    with (LOCALE / f"{language}.po").open("rb") as fh:
+        return {m.id: m.string for m in read_po(fh, locale=language) if m.id and isinstance(m.id, str)}
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def _literal_calls(name: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(file, constant arguments) of every ``name(...)`` call in app/ whose arguments are literals."""
+    found = []
+    for path in sorted((PROJECT_ROOT / "app").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
+                    and node.args and all(isinstance(a, ast.Constant) and isinstance(a.value, str)
+                                          for a in node.args)):
+                found.append((str(path.relative_to(PROJECT_ROOT)),
+                              tuple(a.value for a in node.args)))  # type: ignore[attr-defined]
+    return found
+
+
+# ---- the type --------------------------------------------------------------------------
+
+
+def test_message_is_the_english_text_and_keeps_msgid_and_params() -> None:
+    msg = Message("unanswered required criteria: {codes}", codes="N3.2, N3.3")
+    assert msg == "unanswered required criteria: N3.2, N3.3"
+    assert isinstance(msg, str) and type(str(msg)) is str and str(msg) == msg
+    assert msg.msgid == "unanswered required criteria: {codes}" and msg.params == {"codes": "N3.2, N3.3"}
+    assert Message("no {braces} needed") == "no {braces} needed"  # no values: not formatted
+
+
+def test_message_survives_pickle_and_copy() -> None:
+    msg = Message("{rule} (it is {status})", rule=Message("only a valid approval can be revoked"),
+                  status=Term("approval", "expired"))
+    for clone in (pickle.loads(pickle.dumps(msg)), copy.copy(msg), copy.deepcopy(msg)):
+        assert clone == msg and type(clone) is Message
+        assert clone.msgid == msg.msgid and clone.params == msg.params
+        assert type(clone.params["status"]) is Term and clone.params["status"].msgid == "approval:expired"
+
+
+def test_exception_keeps_the_message_in_args_and_str_gives_english() -> None:
+    exc = Conflict(Message("assessment #{id} is {status}; answers can only change while it is a "
+                           "draft or has been returned", id=7, status=Term("assessment", "in_review")))
+    assert str(exc) == ("assessment #7 is in_review; answers can only change while it is a draft "
+                        "or has been returned")
+    assert type(str(exc)) is str and isinstance(message_of(exc), Message)
+    assert message_of(ValueError("plain")) == "plain"
+    failed = ValidationFailed({"slug": Message("'{slug}' is already used", slug="x")})
+    assert str(failed) == "slug: 'x' is already used" and isinstance(failed.errors["slug"], Message)
+
+
+def test_translation_fills_in_the_values_and_translates_nested_messages() -> None:
+    da, en = translations("da").gettext, translations("en").gettext
+    msg = Message("only a draft or returned assessment can be submitted; #{id} is {status}",
+                  id=12, status=Term("assessment", "in_review"))
+    assert translate(msg, da) == ("kun en kladde eller en vurdering, der er sendt retur, kan indsendes; "
+                                  "#12 er under kontrol")
+    assert translate(msg, en) == "only a draft or returned assessment can be submitted; #12 is in review"
+    assert translate("Workflow", da) == "Arbejdsgang" and translate(None, da) is None
+    assert Term("assessment", "no_such_status").translate(da) == "no_such_status"
+
+
+def test_a_translation_with_wrong_placeholders_falls_back_to_english() -> None:
+    msg = Message("unanswered required criteria: {codes}", codes="N1")
+    assert msg.translate(lambda _msgid: "mangler: {koder}") == "unanswered required criteria: N1"
+
+
+# ---- the catalogues --------------------------------------------------------------------
+
+
+def test_every_message_has_a_danish_translation_with_the_same_placeholders() -> None:
+    danish, english = _po("da"), _po("en")
+    calls = _literal_calls("Message")
+    assert len(calls) > 100
+    problems = []
+    for path, (msgid,) in calls:
+        text = danish.get(msgid)
+        if not text:
+            problems.append(f"{path}: {msgid!r} has no Danish translation in da.po")
+        elif _placeholders(text) != _placeholders(msgid):
+            problems.append(f"{path}: {msgid!r}: da.po placeholders {sorted(_placeholders(text))}")
+        if msgid not in english:
+            problems.append(f"{path}: {msgid!r} is missing from en.po")
+        elif english[msgid] and _placeholders(english[msgid]) != _placeholders(msgid):
+            problems.append(f"{path}: {msgid!r}: en.po placeholders differ")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_rule_has_a_danish_translation() -> None:
+    danish = _po("da")
+    assert all(isinstance(text, Message) for text in lc.RULES.values())
+    assert not [code for code, text in lc.RULES.items() if not danish.get(text.msgid)]
+
+
+TERMS = ([("assessment", s) for s in assessment_svc.STATUSES]
+         + [("approval", s) for s in lc.STATUSES]
+         + [("milestone", s) for s in lc.MILESTONE_STATUSES]
+         + [("record", r) for r in ("solution", "project", "need", "vendor", "organisation")])
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_every_term_has_a_label(language: str) -> None:
+    catalog = _po(language)
+    terms = set(TERMS) | {args for _path, args in _literal_calls("Term") if len(args) == 2}
+    missing = sorted(f"{kind}:{code}" for kind, code in terms if not catalog.get(f"{kind}:{code}"))
+    assert not missing, f"add these to app/web/locale/{language}.po: {missing}"
+
+
+# ---- the JSON API keeps the English text ---------------------------------------------------
+
+
+def test_api_errors_keep_the_english_text_with_values(client: Any, auth: Any) -> None:
+    r = client.post("/api/assessments", json={"solution_id": "selfback", "framework_id": "blaastempel-dk",
+                                              "framework_version": "9.9"}, headers=auth("assessor"))
+    assert r.status_code == 400, r.text
+    body = r.json()
+    assert body["errors"]["framework_version"].startswith("no framework blaastempel-dk version 9.9 (versions: ")
+    r = client.get("/api/assessments/987654321", headers=auth("assessor"))
+    assert r.status_code == 404 and r.json()["detail"] == "assessment 987654321 does not exist"
+
+
+def test_api_problems_are_english(client: Any, auth: Any) -> None:
+    r = client.post("/api/assessments", json={"solution_id": "selfback", "framework_id": "blaastempel-dk",
+                                              "framework_version": "1.0"}, headers=auth("assessor"))
+    assert r.status_code in (200, 201), r.text
+    problems = r.json()["problems"]
+    assert problems and all(isinstance(v, str) for v in problems.values())
+    assert any(v.startswith(("unanswered scope questions: ", "unanswered required criteria: "))
+               for v in problems.values())
+    submit = client.post(f"/api/assessments/{r.json()['id']}/submit", json={}, headers=auth("assessor"))
+    assert submit.status_code == 400
+    assert any(v.startswith(("unanswered scope questions: ", "unanswered required criteria: "))
+               for v in submit.json()["errors"].values())
+
+
+def test_error_page_of_invalid_fields_is_translated(client: Any) -> None:
+    danish = client.get("/benchmark?format=csv&table=nope")
+    assert danish.status_code == 400 and danish.headers["content-type"].startswith("text/html")
+    assert "table: skal være en af: " in danish.text and "must be one of" not in danish.text
+    english = client.get("/benchmark?format=csv&table=nope&lang=en")
+    assert english.status_code == 400 and "table: must be one of " in english.text
+    api = client.get("/benchmark?format=csv&table=nope", headers={"accept": "application/json"})
+    assert api.status_code == 400 and api.json()["errors"]["table"].startswith("must be one of ")
+    assert api.json()["detail"].startswith("table: must be one of ")
