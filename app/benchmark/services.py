@@ -205,7 +205,7 @@ def _chunk_texts(conn: Any, queries: list[str]) -> Iterator[tuple[str | None, ..
 # very same double (k / 1000.0 is the division SQLite checked); NULL and any other value
 # get a sentinel, and a chunk holding the latter is read again as floats.
 _FTE_NULL, _FTE_INEXACT = -(2**62), -(2**62) - 1
-_FTE_MILLI = (f"CASE WHEN capacity_fte IS NULL THEN {_FTE_NULL} "
+_FTE_MILLI = (f"CASE WHEN capacity_fte = 0 THEN 0 WHEN capacity_fte IS NULL THEN {_FTE_NULL} "  # 0: common, cheap
               "WHEN abs(capacity_fte) < 1e12 AND round(capacity_fte * 1000) / 1000.0 = capacity_fte "
               f"THEN CAST(round(capacity_fte * 1000) AS INTEGER) ELSE {_FTE_INEXACT} END")
 # Plain float text would carry 15 significant digits; "%!.17g" gives back the exact double.
