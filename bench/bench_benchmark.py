@@ -5,8 +5,9 @@
 Generates the records with the `generate --adoption` generator into a fresh database
 (var/bench/benchmark.sqlite3, or BENCH_DATABASE_URL), then times loading them into
 DataFrames and computing every figure (all organisations, ranks, region roll-ups,
-spread, heat table, five periods of trend for everyone) separately, with peak memory (getrusage ru_maxrss).
-Target: load + compute < 5 s, peak RSS < 1 GB. Then the cached path a page
+spread, heat table, five periods of trend for everyone) separately, with peak memory
+(getrusage ru_maxrss): one warm-up run (it reads the file into the page cache), then
+--runs timed runs, the median reported. Target: load + compute < 5 s, peak RSS < 1 GB. Then the cached path a page
 request takes (first request, later requests). The machine is shared: the load average is
 printed next to the figures.
 """
