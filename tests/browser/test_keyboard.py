@@ -129,7 +129,7 @@ def test_assessment_form_by_keyboard_alone(page: Any, live_server: str, client: 
     # the new score is announced through a live region that outlives the swap
     status = page.locator("#score-status")
     assert status.get_attribute("role") == "status"
-    page.wait_for_function("document.querySelector('#score-status').innerText.includes('påkrævede svar mangler')")
+    page.wait_for_function("() => document.querySelector('#score-status').innerText.includes('påkrævede svar mangler')")
     screenshot(page, "keyboard-02-number-saved")
 
     # N3.3, yes/no: Tab lands on the radio group, Space picks "yes", arrows move the choice
@@ -145,7 +145,7 @@ def test_assessment_form_by_keyboard_alone(page: Any, live_server: str, client: 
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowLeft")
     wait_for_answer(client, auth, aid, "N3.3", "yes")
-    page.wait_for_function("document.querySelector('#c-N3_3-yes').checked")
+    page.wait_for_function("() => document.querySelector('#c-N3_3-yes').checked")
     assert page.evaluate("document.activeElement.id") == "c-N3_3-yes"
     assert_focus_visible(page, focused(page))
     screenshot(page, "keyboard-03-radio-saved")
@@ -160,7 +160,7 @@ def test_assessment_form_by_keyboard_alone(page: Any, live_server: str, client: 
     tab_to(page, lambda i: i["id"] == "c-N4_1-comment", limit=2)
     page.keyboard.type("Oplyst af leverandøren")
     page.keyboard.press("Tab")
-    page.wait_for_function("document.querySelector('#c-N4_1 .provenance') !== null")
+    page.wait_for_function("() => document.querySelector('#c-N4_1 .provenance') !== null")
     page.wait_for_load_state("networkidle")
     assert page.locator("[data-testid=missing-count]").inner_text().strip() == "0"
     screenshot(page, "keyboard-04-all-answered")
