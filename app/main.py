@@ -34,6 +34,7 @@ from app.benchmark import pages as benchmark_pages
 from app.catalogue import api as catalogue_api
 from app.catalogue import pages as catalogue_pages
 from app.db.engine import make_engine, make_session_factory
+from app.db.transactions import commit_before_send
 from app.dependencies import provide_db, provide_page, provide_principal
 from app.errors import DomainError
 from app.reporting import api as reporting_api
@@ -65,9 +66,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     frameworks = load_frameworks(settings.frameworks_dir)
     engine = make_engine(settings.sqlalchemy_url)
     session_factory = make_session_factory(engine)
-    alchemy = SQLAlchemyPlugin(config=SQLAlchemySyncConfig(
-        engine_instance=engine, before_send_handler="autocommit_include_redirects",
-        session_dependency_key="db_session"))
+    alchemy_config = SQLAlchemySyncConfig(engine_instance=engine, session_dependency_key="db_session")
+    alchemy_config.before_send_handler = commit_before_send(alchemy_config.session_scope_key)
+    alchemy = SQLAlchemyPlugin(config=alchemy_config)
     cookie_sessions = CookieBackendConfig(
         secret=_session_key(settings.secret_key), httponly=True, samesite="lax",
         secure=settings.secure_cookies, max_age=8 * 3600, key="blaastempel_session")

@@ -48,7 +48,7 @@ _BY_FORMAT = {(method, re.sub(r"\{(\w+):[^}]+\}", r"{\1}", path)): needed
               for (method, path), needed in API_WRITE_POLICY.items()}
 
 
-def api_write_guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+async def api_write_guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
     """Anonymous writes under /api answer 401; listed writes need one of their permissions."""
     method = connection.scope.get("method", "GET")
     if method in SAFE_METHODS or not connection.scope["path"].startswith("/api/"):

@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import Parameter
 from sqlalchemy.orm import Session
 
+from app.db.transactions import end_read
 from app.search.backend import FACETS, SORTS, SearchQuery
 from app.search.outbox import is_stale
 from app.search.services import run_search
@@ -73,13 +74,15 @@ def api_search(
     if outcome.result is None:
         raise HTTPException(status_code=503, detail="search is unavailable; try again shortly")
     result = outcome.result
+    stale = is_stale(db)
+    end_read(db)
     return SearchOut(
         hits=[HitOut(type=h.type, id=h.id, slug=h.slug, title=h.title, snippet=h.snippet, url=h.url,
                      approval_status=h.approval_status, adoption=h.adoption) for h in result.hits],
         total=result.total,
         facets={k: [FacetCountOut(c.value, c.count, c.selected) for c in v] for k, v in result.facets.items()},
         limit=query.limit, offset=query.offset, backend=request.app.state.search_backend_name,
-        stale=is_stale(db))
+        stale=stale)
 
 
 ROUTES: list[Any] = [api_search]

@@ -12,6 +12,7 @@ from litestar.response import Template
 from sqlalchemy.orm import Session
 
 from app.catalogue.models import Need, Project
+from app.db.transactions import end_read
 from app.search.backend import DOC_TYPES, FACETS, SORTS, SearchQuery
 from app.search.outbox import is_stale
 from app.search.services import (
@@ -111,12 +112,14 @@ def search_page(request: Request, db: Session) -> Template:
             shown = [c for i, c in enumerate(counts) if i < FACET_SHOW or c.selected]
             if shown:
                 facets.append({"name": facet, "title": FACET_TITLES[facet], "counts": shown})
+    stale = is_stale(db)
+    end_read(db)
     partial = _is_htmx(request)
     template = "search/_results.html" if partial else "search/page.html"
     response = render(
         request, template, query=query, params=params, result=result, error=main.error,
         groups=groups, grouped=grouped, pager=pager, facets=facets, labels=labels, sorts=SORTS,
-        stale=is_stale(db), backend_name=request.app.state.search_backend_name,
+        stale=stale, backend_name=request.app.state.search_backend_name,
         url_for=lambda **ch: _url(params, **ch), partial=partial)
     response.headers["Vary"] = "HX-Request, Cookie"
     return response

@@ -1,0 +1,64 @@
+"""How a request's database session ends: commit on success, roll back otherwise.
+
+Replaces advanced-alchemy's synchronous autocommit hook, which Litestar runs in a
+worker thread for every response message (two thread hops per request, even when the
+handler never touched the database or already ended its transaction). This hook is
+async and only goes to a thread when there is a transaction to end, and a failed
+commit is logged as an error and turns the answer into a 503 instead of a silent
+success.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from advanced_alchemy.extensions.litestar._utils import delete_aa_scope_state, get_aa_scope_state
+from advanced_alchemy.extensions.litestar.plugins.init.config.common import SESSION_TERMINUS_ASGI_EVENTS
+from litestar.concurrency import sync_to_thread
+from litestar.constants import HTTP_RESPONSE_START
+from sqlalchemy.orm import Session
+
+log = logging.getLogger("blaastempel.db")
+
+COMMIT_STATUSES = range(200, 400)  # redirects too: a form post answers 303 after saving
+
+
+def commit_before_send(session_scope_key: str) -> Callable[[Any, Any], Awaitable[None]]:
+    async def before_send(message: Any, scope: Any) -> None:
+        session: Session | None = get_aa_scope_state(scope, session_scope_key)
+        if session is None:
+            return
+        starting = message["type"] == HTTP_RESPONSE_START
+        if starting and session.in_transaction() and not await sync_to_thread(
+                _end, session, message["status"] in COMMIT_STATUSES):
+            message["status"] = 503  # never answer success for a write that was not kept
+        if message["type"] in SESSION_TERMINUS_ASGI_EVENTS:
+            if session.in_transaction():  # only if something used it after the response began
+                await sync_to_thread(session.close)
+            else:
+                session.close()
+            delete_aa_scope_state(scope, session_scope_key)
+
+    return before_send
+
+
+def _end(session: Session, commit: bool) -> bool:
+    """Commit or roll back; False when a commit failed (and was rolled back)."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+        return True
+    except Exception:
+        log.exception("ending the request's transaction failed (commit=%s)", commit)
+        session.rollback()
+        return not commit
+
+
+def end_read(session: Session) -> None:
+    """A read-only handler ends its snapshot in its own worker thread, so sending the
+    response needs no second trip to a thread just to end the transaction."""
+    session.rollback()
