@@ -19,15 +19,21 @@ import os
 import random
 import time
 
-import httpx
-
 from app.db.engine import make_engine, make_session_factory
 from app.search.backend import SearchQuery
 from app.search.reindex import reindex
 from app.search.services import choose_backend
 from app.settings import Settings
 from bench.bench_catalogue import load
-from bench.common import BENCH_DIR, bench_database_url, live_server, percentiles, prepare_database, report
+from bench.common import (
+    BENCH_DIR,
+    KeepAliveClient,
+    bench_database_url,
+    live_server,
+    percentiles,
+    prepare_database,
+    report,
+)
 
 WORDS = ["diabetes", "genoptræning", "hjertesvigt", "kol", "depression", "monitorering", "træning",
          "kræftbehandling", "lænderygsmerter", "telemonitor"]
@@ -109,19 +115,19 @@ def main() -> None:
             backend.search(session, query)
             ours.append((time.perf_counter() - t) * 1000)
     per_kind: dict[int, list[float]] = {k: [] for k in range(5)}
-    with live_server(url) as base, httpx.Client(base_url=base, timeout=30) as http:
+    with live_server(url) as base:
+        http = KeepAliveClient(base)
         for i in range(30):
-            http.get("/api/search", params=mix(i)).raise_for_status()
+            http.get("/api/search", mix(i))
         api: list[float] = []
         for i in range(args.requests):
             t = time.perf_counter()
-            response = http.get("/api/search", params=mix(i))
-            response.raise_for_status()
+            http.get("/api/search", mix(i))
             elapsed = (time.perf_counter() - t) * 1000
             api.append(elapsed)
             per_kind[i % 5].append(elapsed)
-        empty = percentiles([_time(lambda: http.get("/api/search", params={"limit": 20}).raise_for_status())
-                             for _ in range(100)])
+        empty = percentiles([_time(lambda: http.get("/api/search", {"limit": 20})) for _ in range(100)])
+        http.close()
     engine.dispose()
     api_p, raw_p, ours_p = percentiles(api), percentiles(raw), percentiles(ours)
     distinct = len({json.dumps(mix(i), sort_keys=True) for i in range(args.requests)})

@@ -11,8 +11,9 @@ Speed (search as you type on 130,000 records): one MATCH returns the matching ro
 by bm25-ranking every match. Up to EXACT_RANK_MAX text matches are bm25-ranked in one
 pass (ids and scores together). Larger sets: the title matches first (bm25 over the
 title column only: a few hundred rows), then the rest in index order (adoption) with an
-early stop at the page. The other sorts walk their covering index (name, newest,
-adoption) keeping the rows in the bitmap, or let SQLite sort the ids when they are few.
+early stop at the page. The other sorts take the first rows of the bitmap in a
+per-process array of every id in that order; rows written since the array was read are
+ordered by SQLite together with that page (see _walk).
 """
 
 from __future__ import annotations
@@ -36,11 +37,9 @@ BM25 = "bm25(search_fts, 10.0, 2.0, 0.0)"
 # together). Above it the ranking is title matches first (bm25 over the title column,
 # a small set), then the other matches in the default order, read with an early stop.
 EXACT_RANK_MAX = 1000
-# A page is read by walking an index in sort order and keeping the rows in the match
-# bitmap when that costs at most this many index rows; otherwise the matching ids are
-# sorted by SQLite (json_each id list).
-WALK_BUDGET = 6000
-WALK_RATIO = 2.0  # ... and at most this many index rows per matching id (else sorting is cheaper)
+# A sorted page is the first rows of the match bitmap in a per-process array of every id
+# in that order. The array is read again when more rows than this changed since.
+ORDER_REREAD_AFTER = 500
 ORDERS = {
     "name": "sort_name, id",
     "newest": "created_at DESC, id DESC",
@@ -85,6 +84,10 @@ def _sorted_ids(conn: Connection, order: str, ids: list[int], k: int) -> list[in
 class Fts5Backend(SqlBackend):
     name = "sqlite-fts5"
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._orders: dict[str, tuple[int, int, np.ndarray]] = {}  # order -> (epoch, gen, ids)
+
     def _match_ids(self, conn: Connection, groups: list[list[str]], any_: bool = False) -> Any:
         expr = _text_expr(group_stems(groups), any_)
         return self._match_ids_expr(conn, expr) if expr else np.zeros(0, dtype=np.int64)
@@ -101,13 +104,13 @@ class Fts5Backend(SqlBackend):
             if text_count <= EXACT_RANK_MAX:
                 ids = self._ranked(conn, text_expr, mask)[query.offset:need].tolist()
             else:
-                ids = self._title_first(conn, groups, mask, need, snap.live.bit_count())[query.offset:]
+                ids = self._title_first(conn, groups, mask, need, snap)[query.offset:]
         else:
-            ids = self._walk(conn, ORDERS[query.sort], mask, total, need, snap.live.bit_count())[query.offset:]
+            ids = self._walk(conn, ORDERS[query.sort], mask, total, need, snap)[query.offset:]
         return self._fetch_rows(conn, ids)
 
     def _title_first(self, conn: Connection, groups: list[list[str]], mask: np.ndarray,
-                     need: int, live: int) -> list[int]:
+                     need: int, snap: Any) -> list[int]:
         """The first `need` of a large match set: the words in the title (bm25 over the title
         column), then titles matching only a broader alternative (a compound's first part),
         then the rest, each in the index order ORDERS["relevance"] with an early stop."""
@@ -124,10 +127,10 @@ class Fts5Backend(SqlBackend):
             ids = self._match_ids_expr(conn, _text_expr(stem_groups, True, "{title_s}"))
             broad[ids[ids < broad.size]] = True
             broad &= rest
-            out += self._walk(conn, ORDERS["relevance"], broad, int(broad.sum()), need - len(out), live)
+            out += self._walk(conn, ORDERS["relevance"], broad, int(broad.sum()), need - len(out), snap)
             rest &= ~broad
         if len(out) < need:
-            out += self._walk(conn, ORDERS["relevance"], rest, int(rest.sum()), need - len(out), live)
+            out += self._walk(conn, ORDERS["relevance"], rest, int(rest.sum()), need - len(out), snap)
         return out[:need]
 
     @staticmethod
@@ -150,56 +153,41 @@ class Fts5Backend(SqlBackend):
         ids, scores = ids[keep], scores[keep]
         return ids[np.lexsort((ids, scores))]
 
-    @staticmethod
-    def _walk(conn: Connection, order: str, mask: np.ndarray, count: int, k: int, live: int) -> list[int]:
+    def _walk(self, conn: Connection, order: str, mask: np.ndarray, count: int, k: int, snap: Any) -> list[int]:
         """The first `k` ids in `order` among the ids set in `mask` (`count` of them)."""
         if k <= 0 or count <= 0:
             return []
-        rows_to_walk = k * live / count  # expected index rows read before k matches
-        if rows_to_walk > min(WALK_BUDGET, WALK_RATIO * count):
-            return _sorted_ids(conn, order, np.flatnonzero(mask).tolist(), k)
-        # "adoption DESC, sort_name, id" has no covering index: walk the adoption index
-        # (covering) and take whole adoption groups, then let SQLite order those few by name.
-        by_adoption = order == ORDERS["adoption"]
-        scan = ("SELECT id, adoption FROM search_doc ORDER BY adoption DESC" if by_adoption
-                else f"SELECT id, 0 FROM search_doc ORDER BY {order}")
-        out: list[int] = []
-        scanned = 0
-        last_group: int | None = None
-        cursor = conn.connection.driver_connection.execute(scan)  # type: ignore[union-attr]
-        chunk = max(64, min(4096, int(2 * k * live / count)))
-        try:
-            while True:
-                start = time.perf_counter()
-                rows = cursor.fetchmany(chunk)
-                _engine_ms.total = getattr(_engine_ms, "total", 0.0) + (time.perf_counter() - start) * 1000
-                if not rows:
-                    break
-                scanned += len(rows)
-                if scanned > 2 * WALK_BUDGET and by_adoption:  # a long tie group: sort the ids
-                    return _sorted_ids(conn, order, np.flatnonzero(mask).tolist(), k)
-                arr = np.array(rows, dtype=np.int64).reshape(-1, 2)
-                arr = arr[arr[:, 0] < mask.size]
-                arr = arr[mask[arr[:, 0]]]
-                if len(out) + len(arr) < k:
-                    out.extend(arr[:, 0].tolist())
-                    chunk = min(4096, chunk * 2)
-                    continue
-                if not by_adoption:
-                    out.extend(arr[:k - len(out), 0].tolist())
-                    break
-                if last_group is None:
-                    last_group = int(arr[k - len(out) - 1, 1])
-                same = arr[arr[:, 1] >= last_group]
-                out.extend(same[:, 0].tolist())
-                if len(same) < len(arr):
-                    break  # past the last group needed
-                chunk = min(4096, chunk * 2)
-        finally:
-            cursor.close()
-        if by_adoption and len(out) > 1:
-            return _sorted_ids(conn, order, out, k)
-        return out[:k]
+        gen, in_order = self._ids_in_order(conn, order, snap)
+        in_order = in_order[in_order < mask.size]
+        first = in_order[mask[in_order]]
+        if gen == snap.gen:
+            return first[:k].tolist()
+        # Rows written since the array was read may have moved or be new: their order is
+        # SQLite's to decide, together with the first k of the rows that did not change.
+        changed = self._changed_since(conn, gen)
+        changed = changed[changed < mask.size]
+        unchanged_first = first[~np.isin(first, changed)][:k]
+        return _sorted_ids(conn, order, np.union1d(unchanged_first, changed[mask[changed]]).tolist(), k)
+
+    def _ids_in_order(self, conn: Connection, order: str, snap: Any) -> tuple[int, np.ndarray]:
+        """Every id in `order` as of index generation `gen` (about 1 MB per 100,000 rows),
+        read again after a new epoch or once more than ORDER_REREAD_AFTER rows changed."""
+        cached = self._orders.get(order)
+        if cached is not None and cached[0] == snap.epoch and (
+                cached[1] == snap.gen or len(self._changed_since(conn, cached[1])) <= ORDER_REREAD_AFTER):
+            return cached[1], cached[2]
+        # group_concat keeps the subquery's order: SQLite does not flatten an ordered
+        # subquery into an aggregate (tests/search compare it with a plain ORDER BY).
+        rows = _sql(conn, f"SELECT group_concat(id, ' ') FROM (SELECT id FROM search_doc ORDER BY {order})")
+        text_ids = rows[0][0] if rows else None
+        ids = np.fromstring(text_ids, dtype=np.int64, sep=" ") if text_ids else np.zeros(0, dtype=np.int64)
+        self._orders[order] = (snap.epoch, snap.gen, ids)
+        return snap.gen, ids
+
+    @staticmethod
+    def _changed_since(conn: Connection, gen: int) -> np.ndarray:
+        rows = _sql(conn, "SELECT id FROM search_doc WHERE gen > ?", (gen,))
+        return np.array(rows, dtype=np.int64).reshape(-1)
 
     @staticmethod
     def _fetch_rows(conn: Connection, ids: list[int]) -> list[Any]:

@@ -266,27 +266,51 @@ def fts5_paths(run: Runner) -> Iterator[Any]:
     yield fts5
 
 
-@pytest.mark.parametrize("walk_budget", [0, 10**9])
-def test_fts5_title_first_ranking_and_walked_pages(run: Runner, fts5_paths: Any, walk_budget: int,
+NAME_ORDER = [2, 8, 7, 6, 3, 5, 1, 4]  # sort_name in code point order: "forløbsplan" < "færre ..."
+NEWEST_ORDER = [4, 8, 7, 2, 1, 3, 5, 6]
+ADOPTION_ORDER = [3, 1, 7, 5, 2, 8, 6, 4]  # adoption DESC, then name
+
+
+@pytest.mark.parametrize("reread_after", [0, 10**9])  # 0: arrays read again; else SQLite merges the change
+def test_fts5_title_first_ranking_and_sorted_pages(run: Runner, fts5_paths: Any, reread_after: int,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    exact = {
-        sort: [h.id for h in run("genoptræning", sort=sort, limit=20).hits] for sort in
-        ("relevance", "name", "newest", "adoption")
-    }
-    empty = {sort: [h.id for h in run("", sort=sort, limit=20).hits] for sort in ("name", "newest", "adoption")}
     monkeypatch.setattr(fts5_paths, "EXACT_RANK_MAX", 0)  # every match set counts as large
-    monkeypatch.setattr(fts5_paths, "WALK_BUDGET", walk_budget)  # 0: sorted id list; else index walk
-    monkeypatch.setattr(fts5_paths, "WALK_RATIO", walk_budget)
+    monkeypatch.setattr(fts5_paths, "ORDER_REREAD_AFTER", reread_after)
     hits = run("træningsbro", limit=5).hits
     assert hits and hits[0].id - BASE == 1
     ranked = [h.id - BASE for h in run("genoptræning", limit=20).hits]
     assert set(ranked) == {1, 2, 7} and ranked[0] == 7  # the title match first
-    for sort in ("name", "newest", "adoption"):
-        assert [h.id for h in run("genoptræning", sort=sort, limit=20).hits] == exact[sort]
-        assert [h.id for h in run("", sort=sort, limit=20).hits] == empty[sort]
-    assert set(exact["relevance"]) == {BASE + i for i in ranked}
+    expected = {"name": NAME_ORDER, "newest": NEWEST_ORDER, "adoption": ADOPTION_ORDER}
+    for sort, order in expected.items():
+        assert [h.id - BASE for h in run("", sort=sort, limit=20).hits] == order
+        assert [h.id - BASE for h in run("genoptræning", sort=sort, limit=20).hits] == [
+            i for i in order if i in (1, 2, 7)]
+    # A row written after the sort arrays were read: renamed, newest and most adopted.
+    moved = next(d for d in DOCS if d.pk == BASE + 6)
+    changed = Document(**{**moved.__dict__, "title": "Aaa pulsur", "sort_name": "aaa pulsur", "adoption": 9,
+                          "created_at": datetime(2026, 1, 1, tzinfo=UTC)})
+    with run.app.state.session_factory() as session, session.begin():
+        run.backend.apply(session, [changed], [])
+    try:
+        for sort, order in expected.items():
+            assert [h.id - BASE for h in run("", sort=sort, limit=3).hits] == [6, *(i for i in order if i != 6)][:3]
+    finally:
+        with run.app.state.session_factory() as session, session.begin():
+            run.backend.apply(session, [moved], [])
+    ranked = [h.id - BASE for h in run("genoptræning", limit=20).hits]
     for q in ("", "genoptræning"):
         total = run(q, limit=0).total
         pages = [[h.id for h in run(q, limit=2, offset=o).hits] for o in range(0, total + 2, 2)]
         flat = [i for page in pages for i in page]
         assert len(flat) == len(set(flat)) == total
+
+
+def test_fts5_sort_arrays_keep_sqlite_order(run: Runner, fts5_paths: Any) -> None:
+    with run.app.state.session_factory() as session:
+        conn = session.connection()
+        snap = run.backend.cache.current(conn)
+        run.backend._orders.clear()  # a fresh read, not an array that _walk merges changes into
+        for order in fts5_paths.ORDERS.values():
+            _, ids = run.backend._ids_in_order(conn, order, snap)
+            plain = conn.exec_driver_sql(f"SELECT id FROM search_doc ORDER BY {order}").scalars().all()
+            assert ids.tolist() == plain and len(plain) >= len(DOCS)
