@@ -121,5 +121,8 @@ class SearchBackend(Protocol):
     def clear(self, session: Session) -> None:
         """Empty the index (before a full rebuild) and apply the index settings."""
 
+    def compact(self, session: Session) -> None:
+        """After a full rebuild: let the engine tidy its index for reading (may do nothing)."""
+
     def raw_query_ms(self, session: Session, query: SearchQuery) -> float:
         """Time of the engine's own query for `query` alone (benchmark)."""

@@ -107,6 +107,9 @@ class MeiliBackend:
         self._settings_applied = False
         self.apply_settings()
 
+    def compact(self, session: Session) -> None:
+        pass  # Meilisearch keeps its own index tidy
+
     def _filter(self, filters: dict[str, tuple[str, ...]], skip: str | None = None,
                 exclude: tuple[str, ...] = ()) -> list[Any]:
         out: list[Any] = [[f"{facet} = {_quote(v)}" for v in vals]

@@ -33,4 +33,6 @@ def reindex(session_factory: sessionmaker[Session], backend: SearchBackend,
                 progress(done, total)
     with session_factory() as session, session.begin():
         session.execute(delete(search_outbox).where(search_outbox.c.id <= last_outbox))
+    with session_factory() as session, session.begin():
+        backend.compact(session)
     return done, time.perf_counter() - start

@@ -339,6 +339,9 @@ class SqlBackend:
         conn.execute(delete(search_term))
         bump_generation(conn, epoch=True)
 
+    def compact(self, session: Session) -> None:
+        pass
+
     def raw_query_ms(self, session: Session, query: SearchQuery) -> float:
         """The engine's own work for `query`: the text match and the page of hits."""
         conn = session.connection()
