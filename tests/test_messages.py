@@ -168,3 +168,28 @@ def test_error_page_of_invalid_fields_is_translated(client: Any) -> None:
     api = client.get("/benchmark?format=csv&table=nope", headers={"accept": "application/json"})
     assert api.status_code == 400 and api.json()["errors"]["table"].startswith("must be one of ")
     assert api.json()["detail"].startswith("table: must be one of ")
+
+
+def test_every_fixed_error_text_has_danish() -> None:
+    """The error page shows `_(detail)`: each literal text the error handlers answer with
+    (and each reason they give for a parameter) needs a Danish translation."""
+    import ast
+    from pathlib import Path
+
+    import app.web.errors
+    from app.web.i18n import translations
+
+    tree = ast.parse(Path(app.web.errors.__file__).read_text(encoding="utf-8"))
+    literals: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_respond" and len(node.args) > 2:
+            shown = node.args[2]  # the detail
+        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Subscript):
+            shown = node.value  # a parameter's reason
+        else:
+            continue
+        if isinstance(shown, ast.Constant) and isinstance(shown.value, str):
+            literals.add(shown.value)
+    assert "the database is unavailable; try again shortly" in literals
+    gettext = translations("da").gettext
+    assert sorted(text for text in literals if gettext(text) == text) == []
