@@ -1,14 +1,15 @@
 """Search benchmark: the synthetic 100,000-solution set, a full reindex, then GET
 /api/search over loopback for a realistic mix next to the raw engine query.
 
-    .venv/bin/python -m bench.bench_search [--solutions 100000] [--requests 400]
+    .venv/bin/python -m bench.bench_search [--solutions 100000] [--requests 400] [--reuse]
 
 "Raw engine" = the engine's own work for the same query (`backend.raw_query_ms`: on
-SQLite FTS5 the SQL statements search() runs, timed alone: text match, title ranking
-pass, page walk, the page's documents); the API figure adds query analysis, facet
-counts, marking, JSON and HTTP. The server runs in its own process (`blaastempel
-serve`), as in production. No query results are cached anywhere, so a repeated query in the mix
-costs what a new one does; the report says how many of the queries are distinct.
+SQLite FTS5 the SQL statements search() runs, timed alone: text match, ranking pass,
+the page's documents); the API figure adds query analysis, facet counts, marking, JSON
+and HTTP. The server runs in its own process (`blaastempel serve`), as in production,
+and is called over one kept-alive connection (stdlib http.client, so the client library
+adds next to nothing). No query results are cached anywhere, so a repeated query in the
+mix costs what a new one does; the report says how many of the queries are distinct.
 """
 
 from __future__ import annotations
