@@ -41,11 +41,12 @@ EXACT_RANK_MAX = 1000
 # A sorted page is the first rows of the match bitmap in a per-process array of every id
 # in that order. The array is read again when more rows than this changed since.
 ORDER_REREAD_AFTER = 500
+NO_IDS = np.zeros(0, dtype=np.int64)
 ORDERS = {
     "name": "sort_name, id",
     "newest": "created_at DESC, id DESC",
     "adoption": "adoption DESC, sort_name, id",
-    # The empty query, and the matches past the title matches: a covering index walk.
+    # The empty query, and the matches past the title matches.
     "relevance": "adoption DESC, id DESC",
 }
 _engine_ms = threading.local()
@@ -94,7 +95,7 @@ class Fts5Backend(SqlBackend):
         return self._match_ids_expr(conn, expr) if expr else np.zeros(0, dtype=np.int64)
 
     def _fast_rows(self, conn: Connection, groups: list[list[str]], query: SearchQuery,
-                   snap: Any, final: int, total: int, text_count: int) -> list[Any] | None:
+                   snap: Any, final: int, text_count: int) -> list[Any] | None:
         stem_groups = group_stems(groups)
         if query.match_any:
             return None  # prior art: many words OR'd, ranked by bm25 (_hit_rows)
@@ -107,7 +108,7 @@ class Fts5Backend(SqlBackend):
             else:
                 ids = self._title_first(conn, groups, mask, need, snap)[query.offset:]
         else:
-            ids = self._walk(conn, ORDERS[query.sort], mask, total, need, snap)[query.offset:]
+            ids = self._walk(conn, ORDERS[query.sort], mask, need, snap)[query.offset:]
         return self._fetch_rows(conn, ids)
 
     def _title_first(self, conn: Connection, groups: list[list[str]], mask: np.ndarray,
@@ -128,10 +129,10 @@ class Fts5Backend(SqlBackend):
             ids = self._match_ids_expr(conn, _text_expr(stem_groups, True, "{title_s}"))
             broad[ids[ids < broad.size]] = True
             broad &= rest
-            out += self._walk(conn, ORDERS["relevance"], broad, int(broad.sum()), need - len(out), snap)
+            out += self._walk(conn, ORDERS["relevance"], broad, need - len(out), snap)
             rest &= ~broad
         if len(out) < need:
-            out += self._walk(conn, ORDERS["relevance"], rest, int(rest.sum()), need - len(out), snap)
+            out += self._walk(conn, ORDERS["relevance"], rest, need - len(out), snap)
         return out[:need]
 
     @staticmethod
@@ -154,36 +155,36 @@ class Fts5Backend(SqlBackend):
         ids, scores = ids[keep], scores[keep]
         return ids[np.lexsort((ids, scores))]
 
-    def _walk(self, conn: Connection, order: str, mask: np.ndarray, count: int, k: int, snap: Any) -> list[int]:
-        """The first `k` ids in `order` among the ids set in `mask` (`count` of them)."""
-        if k <= 0 or count <= 0:
+    def _walk(self, conn: Connection, order: str, mask: np.ndarray, k: int, snap: Any) -> list[int]:
+        """The first `k` ids in `order` among the ids set in `mask`."""
+        if k <= 0 or not mask.any():
             return []
-        gen, in_order = self._ids_in_order(conn, order, snap)
+        in_order, changed = self._ids_in_order(conn, order, snap)
         in_order = in_order[in_order < mask.size]
         first = in_order[mask[in_order]]
-        if gen == snap.gen:
+        if not changed.size:
             return first[:k].tolist()
         # Rows written since the array was read may have moved or be new: their order is
         # SQLite's to decide, together with the first k of the rows that did not change.
-        changed = self._changed_since(conn, gen)
         changed = changed[changed < mask.size]
         unchanged_first = first[~np.isin(first, changed)][:k]
         return _sorted_ids(conn, order, np.union1d(unchanged_first, changed[mask[changed]]).tolist(), k)
 
-    def _ids_in_order(self, conn: Connection, order: str, snap: Any) -> tuple[int, np.ndarray]:
-        """Every id in `order` as of index generation `gen` (about 1 MB per 100,000 rows),
-        read again after a new epoch or once more than ORDER_REREAD_AFTER rows changed."""
+    def _ids_in_order(self, conn: Connection, order: str, snap: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Every id in `order` as last read (about 1 MB per 100,000 rows), and the ids written
+        since then; read again after a new epoch or once more than ORDER_REREAD_AFTER changed."""
         cached = self._orders.get(order)
-        if cached is not None and cached[0] == snap.epoch and (
-                cached[1] == snap.gen or len(self._changed_since(conn, cached[1])) <= ORDER_REREAD_AFTER):
-            return cached[1], cached[2]
+        if cached is not None and cached[0] == snap.epoch:
+            changed = NO_IDS if cached[1] == snap.gen else self._changed_since(conn, cached[1])
+            if len(changed) <= ORDER_REREAD_AFTER:
+                return cached[2], changed
         # group_concat keeps the subquery's order: SQLite does not flatten an ordered
         # subquery into an aggregate (tests/search compare it with a plain ORDER BY).
         rows = _sql(conn, f"SELECT group_concat(id, ' ') FROM (SELECT id FROM search_doc ORDER BY {order})")
         text_ids = rows[0][0] if rows else None
-        ids = np.fromstring(text_ids, dtype=np.int64, sep=" ") if text_ids else np.zeros(0, dtype=np.int64)
+        ids = np.fromstring(text_ids, dtype=np.int64, sep=" ") if text_ids else NO_IDS
         self._orders[order] = (snap.epoch, snap.gen, ids)
-        return snap.gen, ids
+        return ids, NO_IDS
 
     @staticmethod
     def _changed_since(conn: Connection, gen: int) -> np.ndarray:

@@ -255,7 +255,7 @@ class SqlBackend:
         hits: list[Hit] = []
         if total and query.limit and query.offset < total:
             start = time.perf_counter()
-            rows = self._fast_rows(conn, groups, query, snap, final, total, text_count)
+            rows = self._fast_rows(conn, groups, query, snap, final, text_count)
             if rows is None:
                 rows = self._hit_rows(conn, group_stems(groups) if self.stems_in_python else groups,
                                       query, exclude_ids)
@@ -273,9 +273,9 @@ class SqlBackend:
     stems_in_python = True
 
     def _fast_rows(self, conn: Connection, groups: list[list[str]], query: SearchQuery,
-                   snap: _Snapshot, final: int, total: int, text_count: int) -> list[Any] | None:
-        """The page of hits chosen from the final match bitmap (`total` rows; the text alone
-        matched `text_count`), or None: use _hit_rows."""
+                   snap: _Snapshot, final: int, text_count: int) -> list[Any] | None:
+        """The page of hits chosen from the final match bitmap (the text alone matched
+        `text_count` rows), or None: use _hit_rows."""
         return None
 
     def facet_where(self, query: SearchQuery) -> list[list[str]]:
@@ -338,9 +338,6 @@ class SqlBackend:
         conn.execute(delete(search_doc))
         conn.execute(delete(search_term))
         bump_generation(conn, epoch=True)
-
-    def compact(self, session: Session) -> None:
-        pass
 
     def raw_query_ms(self, session: Session, query: SearchQuery) -> float:
         """The engine's own work for `query`: the text match and the page of hits."""

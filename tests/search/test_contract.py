@@ -311,6 +311,6 @@ def test_fts5_sort_arrays_keep_sqlite_order(run: Runner, fts5_paths: Any) -> Non
         snap = run.backend.cache.current(conn)
         run.backend._orders.clear()  # a fresh read, not an array that _walk merges changes into
         for order in fts5_paths.ORDERS.values():
-            _, ids = run.backend._ids_in_order(conn, order, snap)
+            ids, _changed = run.backend._ids_in_order(conn, order, snap)
             plain = conn.exec_driver_sql(f"SELECT id FROM search_doc ORDER BY {order}").scalars().all()
             assert ids.tolist() == plain and len(plain) >= len(DOCS)

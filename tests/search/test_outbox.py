@@ -164,3 +164,27 @@ def test_moving_an_organisation_to_another_region_reindexes_its_projects(app: Li
             select(Organisation.id).where(Organisation.kind == "region", Organisation.code == codes[1]))
     assert project.slug in _search(app, word, region=codes[1])
     assert project.slug not in _search(app, word, region=codes[0])
+
+
+def test_reindex_leaves_a_compacted_fts5_index(app: Litestar, monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = app.state.search_backend
+    if backend.name != "sqlite-fts5":
+        pytest.skip("SQLite FTS5 only (PostgreSQL's compact is ANALYZE)")
+
+    def index_pages() -> int:
+        with app.state.engine.connect() as conn:
+            return int(conn.exec_driver_sql("SELECT count(*) FROM search_fts_data").scalar_one())
+
+    def pages_after_another_optimize() -> int:
+        with app.state.session_factory() as session, session.begin():
+            type(backend).compact(backend, session)
+        return index_pages()
+
+    with monkeypatch.context() as patch:  # without compaction the batches leave segments to merge
+        patch.setattr(backend, "compact", lambda session: None)
+        reindex(app.state.session_factory, backend)
+        uncompacted = index_pages()
+        assert pages_after_another_optimize() < uncompacted
+    reindex(app.state.session_factory, backend)
+    compacted = index_pages()
+    assert pages_after_another_optimize() == compacted < uncompacted
