@@ -3,6 +3,7 @@ the engine fails, reindex rebuilds, the search page warns when the index is behi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,10 +13,13 @@ from litestar.testing import TestClient
 from sqlalchemy import func, select
 
 from app.catalogue.models import Solution, Vendor
+from app.main import create_app
 from app.search.backend import SearchQuery
 from app.search.models import search_outbox
 from app.search.reindex import reindex
+from app.settings import Settings
 from tests.helpers import unique
+from tests.scratch import drop_postgres, scratch_database
 
 
 def _outbox(app: Litestar, doc_type: str, pk: int) -> int:
@@ -76,8 +80,27 @@ def test_a_committed_change_is_searchable_right_away(app: Litestar) -> None:
     assert [h.slug for h in result.hits] == [solution.slug]
 
 
+@pytest.fixture(scope="module")
+def private_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Litestar]:
+    """An app on its own database: no other server's indexer (the browser tests' live
+    server shares the suite's database) can drain the outbox behind the test's back."""
+    url = scratch_database(tmp_path_factory.mktemp("outbox"), "outbox", demo=False)
+    app = create_app(Settings(database_url=url, secret_key="outbox-secret-key-0123456789abcdef"))
+    yield app
+    app.state.engine.dispose()
+    if url.startswith("postgresql"):
+        drop_postgres(url)
+
+
+@pytest.fixture()
+def private_client(private_app: Litestar) -> Iterator[TestClient[Litestar]]:
+    with TestClient(app=private_app) as client:
+        yield client
+
+
 def test_a_failing_engine_does_not_fail_the_write_and_the_outbox_catches_up(
-        app: Litestar, client: TestClient[Litestar], monkeypatch: pytest.MonkeyPatch) -> None:
+        private_app: Litestar, private_client: TestClient[Litestar], monkeypatch: pytest.MonkeyPatch) -> None:
+    app, client = private_app, private_client
     indexer = app.state.search_indexer
     real = indexer.backend
     monkeypatch.setattr(indexer, "backend", Failing())
