@@ -81,16 +81,16 @@ def test_assessment_journey(live_server: str, page: Any) -> None:
     assert page.locator("[data-testid=missing-count]").inner_text().strip() == "0"
     assert score.inner_text() != before or missing_before > 0
     screenshot(page, "assessment-03-filled")
-    page.click("form[action$='/submit'] button")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():  # the form posts and redirects; wait for the new page
+        page.click("form[action$='/submit'] button")
     assert page.locator("[data-testid=status]").inner_text().strip() in ("Indsendt", "submitted")
     assert page.locator("form[action$='/review']").count() == 0  # the author cannot review
     _logout(page)
 
     _login(page, base, "assessor2")
     page.goto(url)
-    page.click("form[action$='/review'] button")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():  # the form posts and redirects; wait for the new page
+        page.click("form[action$='/review'] button")
     screenshot(page, "assessment-04-in-review")
     page.click("form[action$='/complete'] button")
     page.wait_for_url(re.compile(r"/result$"))

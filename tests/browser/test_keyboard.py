@@ -177,8 +177,8 @@ def test_assessment_form_by_keyboard_alone(page: Any, live_server: str, client: 
     # Submit for review: reached with Tab, triggered with Enter.
     tab_to(page, lambda i: i["tag"] == "button" and i["formAction"].endswith(f"/assessments/{aid}/submit"))
     screenshot(page, "keyboard-05-submit-focused")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():  # the form posts and redirects; wait for the new page
+        page.keyboard.press("Enter")
     assert page.locator("[data-testid=status]").inner_text().strip() == "Indsendt"
     after = client.get(f"/api/assessments/{aid}", headers=auth("assessor")).json()
     assert after["status"] == "submitted"
