@@ -270,6 +270,8 @@ def search_command(query: str, types: tuple[str, ...], facets: tuple[str, ...], 
     import re
     from dataclasses import asdict
 
+    import msgspec
+
     from app.search.backend import SearchQuery
     from app.search.services import choose_backend
 
@@ -286,7 +288,7 @@ def search_command(query: str, types: tuple[str, ...], facets: tuple[str, ...], 
                                                           limit=limit, offset=offset))
     if as_json:
         click.echo(json.dumps({"total": result.total, "hits": [asdict(h) for h in result.hits],
-                               "facets": {k: [asdict(c) for c in v] for k, v in result.facets.items()}},
+                               "facets": msgspec.to_builtins(result.facets)},
                               ensure_ascii=False, indent=2))
         return
     from rich.console import Console

@@ -11,7 +11,7 @@ from litestar.params import Parameter
 from sqlalchemy.orm import Session
 
 from app.db.transactions import end_read
-from app.search.backend import FACETS, SORTS, SearchQuery
+from app.search.backend import FACETS, SORTS, FacetCount, SearchQuery
 from app.search.outbox import is_stale
 from app.search.services import run_search
 from app.web.routing import get
@@ -32,16 +32,10 @@ class HitOut(msgspec.Struct):
     adoption: int = 0
 
 
-class FacetCountOut(msgspec.Struct):
-    value: str
-    count: int
-    selected: bool
-
-
 class SearchOut(msgspec.Struct):
     hits: list[HitOut]
     total: int
-    facets: dict[str, list[FacetCountOut]]
+    facets: dict[str, list[FacetCount]]
     limit: int
     offset: int
     backend: str
@@ -80,7 +74,7 @@ def api_search(
         hits=[HitOut(type=h.type, id=h.id, slug=h.slug, title=h.title, snippet=h.snippet, url=h.url,
                      approval_status=h.approval_status, adoption=h.adoption) for h in result.hits],
         total=result.total,
-        facets={k: [FacetCountOut(c.value, c.count, c.selected) for c in v] for k, v in result.facets.items()},
+        facets=result.facets,
         limit=query.limit, offset=query.offset, backend=request.app.state.search_backend_name,
         stale=stale)
 

@@ -7,10 +7,12 @@ this Protocol.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+import msgspec
 from sqlalchemy.orm import Session
 
 DOC_TYPES = ("solution", "project", "need")
@@ -66,11 +68,23 @@ class Hit:
     score: float | None = None
 
 
-@dataclass
-class FacetCount:
+class FacetCount(msgspec.Struct):
+    """One facet value and how many results carry it (a msgspec struct: the API encodes
+    an answer's few hundred of them as they are)."""
+
     value: str
     count: int
     selected: bool = False
+
+
+def facet_counts(found: Iterable[tuple[str, int]], selected: tuple[str, ...]) -> list[FacetCount]:
+    """A facet's values as shown: the values found (count > 0) and every selected value
+    (0 when nothing carries it), most results first, then by value."""
+    chosen = set(selected)
+    counts = [FacetCount(v, n, v in chosen) for v, n in found if n]
+    counts += [FacetCount(v, 0, True) for v in chosen.difference(c.value for c in counts)]
+    counts.sort(key=lambda c: (-c.count, c.value))
+    return counts
 
 
 @dataclass
@@ -125,4 +139,6 @@ class SearchBackend(Protocol):
         """After a full rebuild: let the engine tidy its index for reading (may do nothing)."""
 
     def raw_query_ms(self, session: Session, query: SearchQuery) -> float:
-        """Time of the engine's own query for `query` alone (benchmark)."""
+        """Time of the engine's statements for `query` alone (benchmark): the SQL for the
+        database engines (whose answer is completed in memory), the search call for
+        Meilisearch."""

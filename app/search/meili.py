@@ -23,6 +23,7 @@ from app.search.backend import (
     SearchQuery,
     SearchResult,
     SearchUnavailable,
+    facet_counts,
 )
 from app.search.text import MARK_END, MARK_START, analyse, marked_to_html, stem
 
@@ -157,10 +158,8 @@ class MeiliBackend:
             distribution[facet] = (answer.get("facetDistribution") or {}).get(facet, {})
         facets: dict[str, list[FacetCount]] = {}
         for facet in FACETS if query.with_facets else ():
-            selected = set(query.filters.get(facet, ()))
-            counts = [FacetCount(v, int(n), v in selected) for v, n in distribution.get(facet, {}).items()]
-            counts += [FacetCount(v, 0, True) for v in selected - {c.value for c in counts}]
-            facets[facet] = sorted((c for c in counts if c.count or c.selected), key=lambda c: (-c.count, c.value))
+            found = ((v, int(n)) for v, n in distribution.get(facet, {}).items())
+            facets[facet] = facet_counts(found, query.filters.get(facet, ()))
         hits = []
         for h in first.get("hits", []):
             formatted = h.get("_formatted") or {}

@@ -26,7 +26,7 @@ import numpy as np
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from app.search.backend import FACETS, Document, FacetCount, Hit, SearchQuery, SearchResult
+from app.search.backend import FACETS, Document, FacetCount, Hit, SearchQuery, SearchResult, facet_counts
 from app.search.models import search_doc, search_state, search_term
 from app.search.text import Vocabulary, analyse, group_stems, vocabulary_words
 
@@ -66,7 +66,7 @@ class _Snapshot:
     _memo: tuple[int, np.ndarray] | None = None
 
     def counts(self, facet: str, base: int) -> list[tuple[str, int]]:
-        """(value, count of rows in `base` carrying it) for every known value of `facet`."""
+        """(value, count of rows in `base` carrying it) for the values of `facet` found in `base`."""
         if self._matrix is None:
             nwords = (self.nbits + 63) // 64
             self._matrix = (nwords, {f: (list(per), np.stack([_words(b, nwords) for b in per.values()]))
@@ -82,7 +82,8 @@ class _Snapshot:
             words_ = _words(base, nwords)
             self._memo = (base, words_)
         found = np.bitwise_count(matrix & words_).sum(axis=1)
-        return list(zip(names, found.tolist(), strict=True))
+        return [(names[i], n) for i, n in zip(np.flatnonzero(found).tolist(), found[found > 0].tolist(),
+                                                strict=True)]
 
 
 def _words(bits: int, nwords: int) -> np.ndarray:
@@ -246,12 +247,7 @@ class SqlBackend:
                 for other, bits in chosen.items():
                     if other != facet:
                         base &= bits
-                selected = set(query.filters.get(facet, ()))
-                counts = [FacetCount(v, n, v in selected) for v, n in snap.counts(facet, base)]
-                known = snap.values.get(facet, {})
-                counts += [FacetCount(v, 0, True) for v in selected if v not in known]
-                facets[facet] = sorted((c for c in counts if c.count or c.selected),
-                                       key=lambda c: (-c.count, c.value))
+                facets[facet] = facet_counts(snap.counts(facet, base), query.filters.get(facet, ()))
         hits: list[Hit] = []
         if total and query.limit and query.offset < total:
             start = time.perf_counter()

@@ -1,0 +1,98 @@
+"""The Meilisearch adapter's own work, without a server: what it asks Meilisearch for
+(settings, filters, disjunctive facet queries, sort) and how it turns the answer into
+the shared SearchResult. The behaviour against a real server is the contract suite
+(tests/search/test_contract.py), which runs when MEILI_URL is set."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from app.search.backend import FacetCount, SearchQuery
+from app.search.meili import SETTINGS, MeiliBackend
+from app.search.text import MARK_END, MARK_START
+
+
+class RecordingIndex:
+    def __init__(self, calls: list[tuple[str, Any]]) -> None:
+        self.calls = calls
+
+    def update_settings(self, settings: dict[str, Any]) -> Any:
+        self.calls.append(("update_settings", settings))
+        return SimpleNamespace(task_uid=2)
+
+
+class RecordingClient:
+    """Answers like Meilisearch's client; records every call."""
+
+    def __init__(self, answers: list[dict[str, Any]]) -> None:
+        self.answers = answers
+        self.calls: list[tuple[str, Any]] = []
+
+    def create_index(self, uid: str, options: dict[str, Any]) -> Any:
+        self.calls.append(("create_index", (uid, options)))
+        return SimpleNamespace(task_uid=1)
+
+    def wait_for_task(self, uid: int, **_: Any) -> Any:
+        return SimpleNamespace(status="succeeded")
+
+    def index(self, uid: str) -> RecordingIndex:
+        return RecordingIndex(self.calls)
+
+    def multi_search(self, queries: list[dict[str, Any]]) -> dict[str, Any]:
+        self.calls.append(("multi_search", queries))
+        return {"results": self.answers}
+
+
+def backend_with(answers: list[dict[str, Any]]) -> tuple[MeiliBackend, RecordingClient]:
+    backend = MeiliBackend("http://127.0.0.1:9", "key")
+    client = RecordingClient(answers)
+    backend.client = client
+    return backend, client
+
+
+def hit(pk: int, title: str, body: str) -> dict[str, Any]:
+    return {"type": "solution", "pk": pk, "slug": f"s-{pk}", "title": title, "body": body,
+            "url": f"/solutions/{pk}", "adoption": 3, "approval_status": ["approved"],
+            "_formatted": {"title": title.replace("Ryg", f"{MARK_START}Ryg{MARK_END}"), "body": body}}
+
+
+def test_the_index_settings_are_applied_before_the_first_search() -> None:
+    backend, client = backend_with([{"hits": [], "estimatedTotalHits": 0}])
+    backend.search(None, SearchQuery.make(q="ryg", with_facets=False))  # type: ignore[arg-type]
+    names = [name for name, _ in client.calls]
+    assert names == ["create_index", "update_settings", "multi_search"]
+    assert client.calls[1][1] == SETTINGS
+    assert SETTINGS["typoTolerance"]["minWordSizeForTypos"] == {"oneTypo": 5, "twoTypos": 255}
+
+
+def test_a_search_asks_for_facets_disjunctively_and_converts_the_answer() -> None:
+    main = {"hits": [hit(7, "Ryg & nakke <app>", "Træning af ryggen")], "estimatedTotalHits": 41,
+            "facetDistribution": {"type": {"solution": 41}, "purpose": {"treatment": 30, "monitoring": 11},
+                                  "region": {"1084": 12}}}
+    purpose_only = {"hits": [], "facetDistribution": {"purpose": {"treatment": 30, "monitoring": 11,
+                                                                  "prevention": 4}}}
+    region_only = {"hits": [], "facetDistribution": {"region": {"1084": 12, "1085": 9}}}
+    backend, client = backend_with([main, purpose_only, region_only])
+    backend._settings_applied = True
+    query = SearchQuery.make(q="ryg", filters={"purpose": ["treatment"], "region": ["1084", "1081"]},
+                             sort="adoption")
+    result = backend.search(None, query)  # type: ignore[arg-type]
+
+    queries = client.calls[0][1]
+    assert len(queries) == 3  # the page, then one count query per chosen facet
+    assert queries[0]["filter"] == [['purpose = "treatment"'], ['region = "1084"', 'region = "1081"']]
+    assert queries[0]["sort"] == ["adoption:desc", "sort_name:asc"]
+    assert queries[1]["facets"] == ["purpose"] and queries[1]["filter"] == [['region = "1084"', 'region = "1081"']]
+    assert queries[2]["facets"] == ["region"] and queries[2]["filter"] == [['purpose = "treatment"']]
+
+    assert result.total == 41
+    assert result.hits[0].title == "<mark>Ryg</mark> &amp; nakke &lt;app&gt;"
+    assert result.hits[0].approval_status == "approved"
+    assert result.facets["purpose"] == [FacetCount("treatment", 30, True), FacetCount("monitoring", 11),
+                                        FacetCount("prevention", 4)]
+    # A chosen value nothing carries is still listed (so it can be unticked), with 0.
+    assert result.facets["region"] == [FacetCount("1084", 12, True), FacetCount("1085", 9),
+                                       FacetCount("1081", 0, True)]
+    assert result.facets["type"] == [FacetCount("solution", 41)]
+    assert result.facets["municipality"] == []
