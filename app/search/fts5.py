@@ -76,6 +76,21 @@ def _sql(conn: Connection, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
     return rows
 
 
+def _first_in_mask(in_order: np.ndarray, mask: np.ndarray, k: int) -> np.ndarray:
+    """The first `k` ids of `in_order` that are set in `mask`, reading `in_order` in
+    growing slices: a page of a large match set is found in the first slice."""
+    found: list[np.ndarray] = []
+    start, step, count = 0, max(1024, 8 * k), 0
+    while count < k and start < in_order.size:
+        part = in_order[start:start + step]
+        part = part[part < mask.size]
+        part = part[mask[part]]
+        found.append(part)
+        count += part.size
+        start, step = start + step, step * 4
+    return np.concatenate(found)[:k] if found else NO_IDS
+
+
 def _sorted_ids(conn: Connection, order: str, ids: list[int], k: int) -> list[int]:
     """The first `k` of `ids` in `order`, sorted by SQLite."""
     rows = _sql(conn, f"SELECT id FROM search_doc WHERE id IN (SELECT value FROM json_each(?)) "
@@ -160,10 +175,9 @@ class Fts5Backend(SqlBackend):
         if k <= 0 or not mask.any():
             return []
         in_order, changed = self._ids_in_order(conn, order, snap)
-        in_order = in_order[in_order < mask.size]
-        first = in_order[mask[in_order]]
+        first = _first_in_mask(in_order, mask, k + changed.size)
         if not changed.size:
-            return first[:k].tolist()
+            return first.tolist()
         # Rows written since the array was read may have moved or be new: their order is
         # SQLite's to decide, together with the first k of the rows that did not change.
         changed = changed[changed < mask.size]
@@ -235,9 +249,9 @@ class Fts5Backend(SqlBackend):
         return title, snippet
 
     def raw_query_ms(self, session: Any, query: SearchQuery) -> float:
-        """The engine's own work for `query`: the SQL statements search() runs (text match,
-        ranking pass, page walk, the page's documents), timed alone, without the facet
-        counts, ranking arithmetic and marking done in Python."""
+        """The SQL statements search() runs for `query` (text match, ranking pass, the page's
+        documents), timed alone, without the facet counts, ordering and marking that
+        complete the answer in memory."""
         _engine_ms.total = 0.0
         self.search(session, query)
         return float(_engine_ms.total)
