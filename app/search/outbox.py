@@ -41,6 +41,8 @@ from app.search.models import search_outbox
 
 log = logging.getLogger("blaastempel.search")
 STALE_AFTER = timedelta(seconds=5)
+# Asked on every search: built once, run on the connection (no ORM execution path).
+_OLDEST_QUEUED = select(func.min(search_outbox.c.enqueued_at))
 _KEYS = "search_outbox_keys"
 _NEW = "search_outbox_new"
 _DIRTY = "search_outbox_dirty"
@@ -273,7 +275,7 @@ def pending(session: Session) -> tuple[int, datetime | None]:
 def is_stale(session: Session, now: datetime | None = None) -> bool:
     """True when changes have waited longer than a few seconds: search may be out of date."""
     now = now or datetime.now(UTC)
-    oldest = session.scalar(select(func.min(search_outbox.c.enqueued_at)))
+    oldest = session.connection().execute(_OLDEST_QUEUED).scalar()
     if oldest is None:
         return False
     if oldest.tzinfo is None:
