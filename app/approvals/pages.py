@@ -23,6 +23,7 @@ from app.catalogue.enums import Purpose, RegulatoryClass
 from app.catalogue.services import PageRequest, require
 from app.errors import Conflict, ValidationFailed
 from app.messages import message_of
+from app.web.i18n import translations
 from app.web.rendering import language_of, render, validate_form
 from app.web.routing import get, post
 
@@ -140,8 +141,9 @@ class ApprovalPages(Controller):
     def dashboard(self, request: Request, db: Session, principal: Principal) -> Template:
         data = svc.dashboard(db, principal)
         secret = request.app.state.settings.secret_key
+        # A calendar program has no language cookie: the link carries the page's language.
         feed = (f"{str(request.base_url).rstrip('/')}/approvals/calendar.ics?user={principal.id}"
-                f"&token={svc.calendar_token(secret, principal.id or 0)}")
+                f"&token={svc.calendar_token(secret, principal.id or 0)}&lang={language_of(request)}")
         return _page(request, "approvals/dashboard.html", d=data, feed_url=feed,
                      windows=svc.WINDOWS)
 
@@ -206,7 +208,8 @@ class ApprovalPages(Controller):
                  token: str | None = None) -> Response[bytes]:
         if not (principal.is_authenticated and principal.can("approval.dashboard")):
             svc.calendar_user(db, request.app.state.settings.secret_key, user, token)
-        body = build_calendar(svc.calendar_deadlines(db), str(request.base_url).rstrip("/"))
+        body = build_calendar(svc.calendar_deadlines(db), str(request.base_url).rstrip("/"),
+                              translations(language_of(request)).gettext)
         return Response(body, media_type="text/calendar; charset=utf-8",
                         headers={"Content-Disposition": 'inline; filename="blaastempel-deadlines.ics"',
                                  "Cache-Control": "private, max-age=300"})

@@ -593,14 +593,17 @@ def calendar_deadlines(session: Session, now: date | None = None) -> list[dict[s
         name = c.solution.name
         if c.evidence_due:
             out.append({"uid": f"evidence-{c.id}", "date": c.evidence_due, "case": c,
-                        "summary": f"Final evidence due: {name} ({c.register_number})"})
+                        "summary": Message("{what}: {name} ({number})", what=Message("Final evidence due"),
+                                           name=name, number=c.register_number)})
         if c.valid_until:
             out.append({"uid": f"end-{c.id}", "date": c.valid_until, "case": c,
-                        "summary": f"Temporary approval ends: {name} ({c.register_number})"})
+                        "summary": Message("{what}: {name} ({number})", what=Message("Temporary approval ends"),
+                                           name=name, number=c.register_number)})
         for m in c.milestones:
             if m.status == lc.PENDING:
                 out.append({"uid": f"milestone-{m.id}", "date": m.due_date, "case": c,
-                            "summary": f"Milestone due: {name}: {m.title}"})
+                            "summary": Message("{what}: {name}: {milestone}", what=Message("Milestone"),
+                                               name=name, milestone=m.title)})
     out.sort(key=lambda d: (d["date"], d["uid"]))
     return out
 

@@ -25,9 +25,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts.principal import Principal
 from app.errors import NotFound
+from app.messages import message_of, translate
 from app.reporting import render
 from app.reporting import services as svc
 from app.settings import PROJECT_ROOT
+from app.web.i18n import LANGUAGES, translations
 
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 # A job that has not finished after this long lost its worker (restart, crash).
@@ -73,8 +75,14 @@ def read_status(job_id: str) -> dict[str, Any]:
     except (FileNotFoundError, json.JSONDecodeError) as exc:
         raise NotFound("no such report") from exc
     if status["status"] in ("queued", "running") and time.time() - status.get("updated", 0) > STALE_AFTER_S:
-        status |= {"status": "failed", "error": "the generation stopped (the server restarted?)"}
+        status |= {"status": "failed", **_failure("the report generation stopped (was the server restarted?)")}
     return status
+
+
+def _failure(message: Any) -> dict[str, Any]:
+    """Why a report failed: as the API says it (English) and in each page language."""
+    return {"error": str(message),
+            "error_text": {lang: str(translate(message, translations(lang).gettext)) for lang in LANGUAGES}}
 
 
 def _update(job_id: str, job: dict[str, Any], **changes: Any) -> None:
@@ -120,8 +128,8 @@ def _run(job_id: str, status: dict[str, Any], req: svc.ReportRequest, principal:
             render.html_to_pdf(html, pdf_path(job_id))
             _update(job_id, status, status="done", step=None, finished_at=_now())
         except Exception as exc:
-            detail = getattr(exc, "detail", None) or str(exc) or type(exc).__name__
-            _update(job_id, status, status="failed", error=str(detail), finished_at=_now())
+            detail = getattr(exc, "detail", None) or message_of(exc) or type(exc).__name__
+            _update(job_id, status, status="failed", finished_at=_now(), **_failure(detail))
 
 
 def may_see(status: dict[str, Any], principal: Principal) -> bool:

@@ -7,12 +7,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Request
-from litestar.exceptions import NotFoundException
 from litestar.response import Template
 from sqlalchemy.orm import Session
 
 from app.catalogue.models import Need, Project
 from app.db.transactions import end_read
+from app.errors import NotFound
+from app.messages import Message, Term
 from app.search.backend import DOC_TYPES, FACETS, SORTS, SearchQuery
 from app.search.outbox import is_stale
 from app.search.services import (
@@ -129,7 +130,7 @@ def search_page(request: Request, db: Session) -> Template:
 def need_panel(request: Request, db: Session, need_id: int) -> Template:
     need = db.get(Need, need_id)
     if need is None:
-        raise NotFoundException(detail=f"no need with id {need_id}")
+        raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "need"), key=need_id))
     found = prior_art_for_need(db, request.app.state.search_backend, need)
     return render(request, "search/_prior_art.html", kind="need", record=need, found=found,
                   stale=is_stale(db))
@@ -139,7 +140,7 @@ def need_panel(request: Request, db: Session, need_id: int) -> Template:
 def project_panel(request: Request, db: Session, project_id: int) -> Template:
     project = db.get(Project, project_id)
     if project is None:
-        raise NotFoundException(detail=f"no project with id {project_id}")
+        raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "project"), key=project_id))
     found = prior_art_for_project(db, request.app.state.search_backend, project)
     return render(request, "search/_prior_art.html", kind="project", record=project, found=found,
                   stale=is_stale(db))

@@ -219,7 +219,10 @@ def test_calendar_feed_needs_a_valid_token(client: Any, auth: Any, app: Any, db:
     assert client.get("/approvals/calendar.ics").status_code in (401, 403)
     r = client.get("/approvals/calendar.ics", headers=auth("approver"))
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")
-    assert "BEGIN:VCALENDAR" in r.text and "Final evidence due: SelfBack" in r.text
+    assert "BEGIN:VCALENDAR" in r.text and "Endelig evidens senest: SelfBack" in r.text
+    assert "X-WR-CALNAME:Blåstempel: Godkendelsesfrister" in r.text
+    english = client.get("/approvals/calendar.ics", params={"lang": "en"}, headers=auth("approver"))
+    assert "Final evidence due: SelfBack" in english.text and "Endelig" not in english.text
     from tests.approvals.helpers import user
 
     approver = user(db, "approver")

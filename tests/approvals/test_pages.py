@@ -27,6 +27,8 @@ def test_dashboard_needs_an_approver(client: Any) -> None:
     login(client, "approver")
     r = client.get("/approvals")
     assert r.status_code == 200 and "calendar.ics?user=" in r.text and "SelfBack" in r.text
+    assert "&amp;lang=da" in r.text  # a calendar program has no language cookie
+    assert "&amp;lang=en" in client.get("/approvals?lang=en").text
 
 
 def test_refusal_is_shown_next_to_the_form(client: Any, db: Any) -> None:

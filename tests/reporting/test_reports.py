@@ -175,6 +175,18 @@ def test_start_poll_and_download(client: Any) -> None:
     assert client.get(f"/reports/jobs/{job_id}/download").status_code == 404
 
 
+def test_a_failed_report_says_why_in_the_page_language(client: Any, auth: Any) -> None:
+    login(client, "approver")
+    job_id = _start(client, kind="assessment", lang="en", solution="no-such-solution")
+    final = _wait(client, job_id)
+    assert "Rapporten kunne ikke laves:" in final
+    assert "der findes ingen løsning no-such-solution" in final, final
+    english = client.get(f"/reports/jobs/{job_id}?lang=en", headers={"HX-Request": "true"}).text
+    assert "solution no-such-solution does not exist" in english
+    api = client.get(f"/api/reports/{job_id}", headers=auth("approver"))
+    assert api.status_code == 200 and api.json()["error"] == "solution no-such-solution does not exist"
+
+
 def test_role_may_not_start_a_report_it_may_not_read(client: Any) -> None:
     client.get("/reports")
     response = client.post("/reports/jobs", data={"kind": "temporary-approvals",
