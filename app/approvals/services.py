@@ -602,7 +602,7 @@ def calendar_deadlines(session: Session, now: date | None = None) -> list[dict[s
         for m in c.milestones:
             if m.status == lc.PENDING:
                 out.append({"uid": f"milestone-{m.id}", "date": m.due_date, "case": c,
-                            "summary": Message("{what}: {name}: {milestone}", what=Message("Milestone"),
+                            "summary": Message("{what}: {name}: {milestone}", what=Message("Milestone due"),
                                                name=name, milestone=m.title)})
     out.sort(key=lambda d: (d["date"], d["uid"]))
     return out

@@ -100,6 +100,8 @@ def start(req: svc.ReportRequest, principal: Principal, session_factory: session
           frameworks: Any = None, search_backend: Any = None, *, wait: bool = False) -> str:
     """Queue a report and return its id at once; a thread generates it (wait=True: here)."""
     req.validate()
+    with session_factory() as session:
+        svc.check_references(session, req, principal)
     job_id = uuid.uuid4().hex
     status = {"id": job_id, "request": req.as_dict(), "status": "queued", "step": None, "error": None,
               "owner": principal.id, "created_at": _now(), "finished_at": None,

@@ -44,24 +44,36 @@ def request_from(data: dict[str, Any], default_lang: str) -> svc.ReportRequest:
 
 @get("/reports", include_in_schema=False)
 def reports_page(request: Request, db: Session, principal: Principal) -> Template:
+    return _reports(request, db, principal, dict(request.query_params))
+
+
+def _reports(request: Request, db: Session, principal: Principal, chosen: dict[str, Any],
+             failed: dict[str, Any] | None = None, status_code: int = 200) -> Template:
     lang = language_of(request)
     regions = list(db.scalars(select(Organisation).where(Organisation.kind == "region").order_by(Organisation.code)))
     areas = list(db.scalars(select(TreatmentArea).order_by(TreatmentArea.code)))
     kinds = [{"kind": k, "title": svc.TITLES[k][1 if lang == "en" else 0], "allowed": may_generate(principal, k)}
              for k in svc.KINDS]
-    return render(request, "reporting/reports.html", kinds=kinds, regions=regions, areas=areas,
-                  chosen=dict(request.query_params))
+    return render(request, "reporting/reports.html", status_code=status_code, kinds=kinds, regions=regions,
+                  areas=areas, chosen=chosen, failed=failed)
 
 
 @post("/reports/jobs", include_in_schema=False)
-def start_report(request: Request, principal: Principal, data: FormBody) -> Redirect:
-    req = request_from(data, language_of(request))
-    if not may_generate(principal, req.kind):
-        from app.catalogue.services import require
+def start_report(request: Request, db: Session, principal: Principal, data: FormBody) -> Redirect | Template:
+    try:
+        req = request_from(data, language_of(request))
+        if not may_generate(principal, req.kind):
+            from app.catalogue.services import require
 
-        require(principal, svc.PERMISSIONS[req.kind] or "")
-    state = request.app.state
-    job_id = jobs.start(req, principal, state.session_factory, state.frameworks, state.search_backend)
+            require(principal, svc.PERMISSIONS[req.kind] or "")
+        state = request.app.state
+        job_id = jobs.start(req, principal, state.session_factory, state.frameworks, state.search_backend)
+    except ValidationFailed as exc:
+        if data.get("kind") not in svc.KINDS:
+            raise
+        # The form again, with the reason beside the field and what was typed kept.
+        return _reports(request, db, principal, dict(data), {"kind": data["kind"], "errors": exc.errors},
+                        status_code=400)
     return Redirect(f"/reports/jobs/{job_id}", status_code=303)
 
 

@@ -30,7 +30,7 @@ from app.benchmark import services as bench_svc
 from app.catalogue import services as catalogue_svc
 from app.catalogue.models import Organisation, Solution, TreatmentArea
 from app.errors import NotFound, ValidationFailed
-from app.messages import Message, Term
+from app.messages import Message, Term, message_of
 from app.search.services import prior_art_for_need
 from app.web.i18n import day, number
 
@@ -90,21 +90,46 @@ def as_of_for(period: int | None) -> date:
     return date(period, 12, 31)
 
 
+def _region(session: Session, code: str) -> Organisation:
+    region = session.scalar(select(Organisation).where(Organisation.kind == "region", Organisation.code == code))
+    if region is None:
+        raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "region"), key=code))
+    return region
+
+
+def _treatment_area(session: Session, code: str) -> TreatmentArea:
+    area = session.scalar(select(TreatmentArea).where(TreatmentArea.code == code))
+    if area is None:
+        raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "treatment area"), key=code))
+    return area
+
+
+def check_references(session: Session, req: ReportRequest, principal: Principal) -> None:
+    """Every record the request names exists and may be seen by the one asking: a mistyped
+    code or slug is an error on its field when the report is asked for, not a failed job."""
+    lookups = {"region": (req.region, _region), "treatment_area": (req.treatment_area, _treatment_area),
+               "solution": (req.solution if req.kind == "assessment" else None,
+                            lambda s, key: _reported_assessment(s, principal, key))}
+    errors: dict[str, str] = {}
+    for field_name, (key, find) in lookups.items():
+        if key:
+            try:
+                find(session, key)
+            except NotFound as exc:
+                errors[field_name] = message_of(exc)
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def _base(req: ReportRequest, session: Session) -> dict[str, Any]:
     lang = req.lang
     filters = []
     if req.region:
-        region = session.scalar(select(Organisation).where(Organisation.kind == "region",
-                                                           Organisation.code == req.region))
-        if region is None:
-            raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "region"), key=req.region))
+        region = _region(session, req.region)
         filters.append(("Region", region.name_en if lang == "en" and region.name_en
                         else region.name))
     if req.treatment_area:
-        area = session.scalar(select(TreatmentArea).where(TreatmentArea.code == req.treatment_area))
-        if area is None:
-            raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "treatment area"),
-                                   key=req.treatment_area))
+        area = _treatment_area(session, req.treatment_area)
         filters.append(("Behandlingsområde" if lang == "da" else "Treatment area",
                         area.name_en if lang == "en" else area.name_da))
     if req.period:
@@ -298,24 +323,31 @@ def _find_solution(session: Session, principal: Principal, key: str) -> Solution
     return catalogue_svc.get_solution(session, principal, key)
 
 
-def assessment(session: Session, req: ReportRequest, principal: Principal, frameworks: FrameworkRegistry,
-               assessment_id: int | None = None, progress: Progress = _noop) -> dict[str, Any]:
-    lang = req.lang
-    ctx = _base(req, session)
-    progress("assessment")
-    solution = _find_solution(session, principal, req.solution or "")
+def _reported_assessment(session: Session, principal: Principal, solution_key: str,
+                         assessment_id: int | None = None) -> tuple[Solution, Assessment]:
+    """The solution and the assessment its report shows: the one asked for, else the newest
+    completed one, else the newest of any status."""
+    solution = _find_solution(session, principal, solution_key)
     if assessment_id is not None:
         a = assessment_svc.get_assessment(session, principal, assessment_id)
         if a.solution_id != solution.id:
             raise NotFound(Message("assessment {id} is not an assessment of {solution}", id=assessment_id,
                                    solution=solution.slug))
-    else:
-        _solution, candidates = assessment_svc.list_for_solution(session, principal, solution.id)
-        completed = [c for c in candidates if c.status == "completed"]
-        pool = completed or list(candidates)
-        if not pool:
-            raise NotFound(Message("{solution} has no assessment yet", solution=solution.name))
-        a = max(pool, key=lambda c: c.id)
+        return solution, a
+    _solution, candidates = assessment_svc.list_for_solution(session, principal, solution.id)
+    completed = [c for c in candidates if c.status == "completed"]
+    pool = completed or list(candidates)
+    if not pool:
+        raise NotFound(Message("{solution} has no assessment yet", solution=solution.name))
+    return solution, max(pool, key=lambda c: c.id)
+
+
+def assessment(session: Session, req: ReportRequest, principal: Principal, frameworks: FrameworkRegistry,
+               assessment_id: int | None = None, progress: Progress = _noop) -> dict[str, Any]:
+    lang = req.lang
+    ctx = _base(req, session)
+    progress("assessment")
+    solution, a = _reported_assessment(session, principal, req.solution or "", assessment_id)
     fw = assessment_svc.framework_of(frameworks, a)
     score = assessment_svc.compute_score(fw, a)
     summary = assessment_svc.score_summary(score)

@@ -175,16 +175,46 @@ def test_start_poll_and_download(client: Any) -> None:
     assert client.get(f"/reports/jobs/{job_id}/download").status_code == 404
 
 
-def test_a_failed_report_says_why_in_the_page_language(client: Any, auth: Any) -> None:
+def test_a_report_naming_a_missing_record_is_refused_beside_the_field(client: Any, auth: Any) -> None:
     login(client, "approver")
-    job_id = _start(client, kind="assessment", lang="en", solution="no-such-solution")
-    final = _wait(client, job_id)
-    assert "Rapporten kunne ikke laves:" in final
-    assert "der findes ingen løsning no-such-solution" in final, final
+    client.get("/reports")
+    page = client.post("/reports/jobs", data={"kind": "assessment", "lang": "da", "solution": "findes-ikke",
+                                              "_csrf_token": client.cookies.get("csrftoken", "")})
+    assert page.status_code == 400
+    assert 'id="assessment-solution-error"' in page.text and "der findes ingen løsning findes-ikke" in page.text
+    assert 'value="findes-ikke" aria-invalid="true"' in page.text  # what was typed is kept
+    api = client.post("/api/reports", json={"kind": "national-benchmark", "region": "9999"},
+                      headers=auth("approver"))
+    assert api.status_code == 400 and api.json()["errors"] == {"region": "region 9999 does not exist"}
+
+
+def test_a_report_of_a_solution_without_assessment_is_refused_at_once(client: Any, db: Any) -> None:
+    from tests.approvals.helpers import make_solution
+
+    solution = make_solution(db)  # it exists, but nobody has assessed it
+    login(client, "approver")
+    client.get("/reports")
+    page = client.post("/reports/jobs", data={"kind": "assessment", "lang": "da", "solution": solution.slug,
+                                              "_csrf_token": client.cookies.get("csrftoken", "")})
+    assert page.status_code == 400 and f"{solution.name} har endnu ingen vurdering" in page.text
+
+
+def test_a_report_that_stopped_says_why_in_the_page_language(client: Any, auth: Any, db: Any) -> None:
+    from tests.approvals.helpers import user
+
+    owner = user(db, "approver")
+    job_id = "f" * 32
+    jobs._write_status(job_id, {"id": job_id, "request": {"kind": "needs", "lang": "da"}, "status": "running",
+                                "step": "pdf", "error": None, "owner": owner.id, "created_at": None,
+                                "finished_at": None, "updated": time.time() - jobs.STALE_AFTER_S - 1})
+    login(client, "approver")
+    danish = client.get(f"/reports/jobs/{job_id}", headers={"HX-Request": "true"}).text
+    assert "Rapporten kunne ikke laves: rapporten blev ikke færdig (blev serveren genstartet?)" in danish
+    assert 'role="alert"' in danish and "hx-trigger" not in danish  # no more polling
     english = client.get(f"/reports/jobs/{job_id}?lang=en", headers={"HX-Request": "true"}).text
-    assert "solution no-such-solution does not exist" in english
-    api = client.get(f"/api/reports/{job_id}", headers=auth("approver"))
-    assert api.status_code == 200 and api.json()["error"] == "solution no-such-solution does not exist"
+    assert "the report generation stopped (was the server restarted?)" in english
+    api = client.get(f"/api/reports/{job_id}", headers=auth("approver")).json()
+    assert api["status"] == "failed" and api["error"] == "the report generation stopped (was the server restarted?)"
 
 
 def test_role_may_not_start_a_report_it_may_not_read(client: Any) -> None:
