@@ -82,8 +82,8 @@ class _Snapshot:
             words_ = _words(base, nwords)
             self._memo = (base, words_)
         found = np.bitwise_count(matrix & words_).sum(axis=1)
-        return [(names[i], n) for i, n in zip(np.flatnonzero(found).tolist(), found[found > 0].tolist(),
-                                                strict=True)]
+        present = np.flatnonzero(found)
+        return list(zip([names[i] for i in present.tolist()], found[present].tolist(), strict=True))
 
 
 def _words(bits: int, nwords: int) -> np.ndarray:
