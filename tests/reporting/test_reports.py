@@ -183,6 +183,12 @@ def test_a_report_naming_a_missing_record_is_refused_beside_the_field(client: An
     assert page.status_code == 400
     assert 'id="assessment-solution-error"' in page.text and "der findes ingen løsning findes-ikke" in page.text
     assert 'value="findes-ikke" aria-invalid="true"' in page.text  # what was typed is kept
+    page = client.post("/reports/jobs", data={"kind": "national-benchmark", "lang": "da", "region": "1084",
+                                              "treatment_area": "kol", "period": "1999",
+                                              "_csrf_token": client.cookies.get("csrftoken", "")})
+    assert page.status_code == 400 and 'id="national-benchmark-period-error"' in page.text
+    form = page.text[page.text.index('id="report-national-benchmark"'):page.text.index('id="report-assessment"')]
+    assert 'value="1084" selected' in form and 'value="kol" selected' in form and 'value="1999"' in form
     api = client.post("/api/reports", json={"kind": "national-benchmark", "region": "9999"},
                       headers=auth("approver"))
     assert api.status_code == 400 and api.json()["errors"] == {"region": "region 9999 does not exist"}
