@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from email.message import Message
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -122,13 +123,16 @@ class KeepAliveClient:
         self.connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> bytes:
+        return self.get_with_headers(path, params)[0]
+
+    def get_with_headers(self, path: str, params: dict[str, Any] | None = None) -> tuple[bytes, Message]:
         url = path + (f"?{urlencode(params, doseq=True)}" if params else "")
         self.connection.request("GET", url)
         response = self.connection.getresponse()
         body = response.read()
         if response.status >= 400:
             raise RuntimeError(f"GET {url} answered {response.status}: {body[:200]!r}")
-        return body
+        return body, response.headers
 
     def close(self) -> None:
         self.connection.close()

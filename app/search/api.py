@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request
+from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.params import Parameter
 from sqlalchemy.orm import Session
@@ -59,7 +59,7 @@ def api_search(
     sort: Annotated[str, Parameter(description="relevance | name | newest | adoption")] = "relevance",
     limit: Annotated[int, Parameter(ge=0, le=100)] = 20,
     offset: Annotated[int, Parameter(ge=0)] = 0,
-) -> SearchOut:
+) -> Response[SearchOut]:
     values = locals()
     filters = {f: values[f] for f in FACETS if values.get(f)}
     query = SearchQuery.make(q=q, filters=filters, sort=sort, limit=limit, offset=offset)
@@ -70,13 +70,21 @@ def api_search(
     result = outcome.result
     stale = is_stale(db)
     end_read(db)
-    return SearchOut(
+    answer = SearchOut(
         hits=[HitOut(type=h.type, id=h.id, slug=h.slug, title=h.title, snippet=h.snippet, url=h.url,
                      approval_status=h.approval_status, adoption=h.adoption) for h in result.hits],
         total=result.total,
         facets=result.facets,
         limit=query.limit, offset=query.offset, backend=request.app.state.search_backend_name,
         stale=stale)
+    return Response(answer, headers={"Server-Timing": server_timing(outcome.search_ms, result.engine_ms)})
+
+
+def server_timing(search_ms: float, engine_ms: float) -> str:
+    """The engine's share of this answer (W3C Server-Timing; browsers' developer tools show
+    it, and bench_search reads it): `search` is the engine's whole answer, `query` the
+    engine's own statements within it (FTS5/PostgreSQL: the SQL; Meilisearch: its call)."""
+    return f"search;dur={search_ms:.3f}, query;dur={engine_ms:.3f}"
 
 
 ROUTES: list[Any] = [api_search]

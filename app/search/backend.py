@@ -92,7 +92,9 @@ class SearchResult:
     hits: list[Hit]
     total: int
     facets: dict[str, list[FacetCount]]
-    engine_ms: float = 0.0  # time spent inside the engine (bench: our overhead vs raw)
+    # The engine's own statements within the answer: the SQL for the database engines
+    # (whose answer is completed in memory), the search call for Meilisearch.
+    engine_ms: float = 0.0
 
 
 @dataclass
@@ -137,8 +139,3 @@ class SearchBackend(Protocol):
 
     def compact(self, session: Session) -> None:
         """After a full rebuild: let the engine tidy its index for reading (may do nothing)."""
-
-    def raw_query_ms(self, session: Session, query: SearchQuery) -> float:
-        """Time of the engine's statements for `query` alone (benchmark): the SQL for the
-        database engines (whose answer is completed in memory), the search call for
-        Meilisearch."""

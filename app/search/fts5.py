@@ -24,10 +24,10 @@ import time
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from app.search.backend import Document, SearchQuery
+from app.search.backend import Document, SearchQuery, SearchResult
 from app.search.sqlbase import SqlBackend, facet_token, mask_from_bits
 from app.search.text import group_stems, mark_matches, stems_text
 
@@ -68,7 +68,7 @@ def _facet_expr(groups: list[list[str]]) -> str:
     return " AND ".join("(" + " OR ".join(g) + ")" for g in groups if g)
 
 
-def _sql(conn: Connection, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+def _sql(conn: Connection, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[Any]:
     """Run SQL on the DB-API connection (no Result wrapping); its time counts as engine time."""
     start = time.perf_counter()
     rows = conn.connection.driver_connection.execute(sql, params).fetchall()  # type: ignore[union-attr]
@@ -237,7 +237,7 @@ class Fts5Backend(SqlBackend):
         else:
             sql = (f"SELECT d.id FROM search_doc d WHERE d.deleted = 0{not_in} "
                    f"ORDER BY {order} LIMIT :limit OFFSET :offset")
-        ids = [r[0] for r in conn.execute(text(sql), params)]
+        ids = [r[0] for r in _sql(conn, sql, params)]
         return self._fetch_rows(conn, ids)
 
     def _render(self, row: Any, groups: list[list[str]]) -> tuple[str, str]:
@@ -248,13 +248,12 @@ class Fts5Backend(SqlBackend):
         snippet = mark_matches(row.body, stems, window=SNIPPET_WORDS)
         return title, snippet
 
-    def raw_query_ms(self, session: Any, query: SearchQuery) -> float:
-        """The SQL statements search() runs for `query` (text match, ranking pass, the page's
-        documents), timed alone, without the facet counts, ordering and marking that
-        complete the answer in memory."""
+    def search(self, session: Session, query: SearchQuery) -> SearchResult:
+        """The answer, with `engine_ms` the time of its SQL statements alone (_sql)."""
         _engine_ms.total = 0.0
-        self.search(session, query)
-        return float(_engine_ms.total)
+        result = super().search(session, query)
+        result.engine_ms = float(_engine_ms.total)
+        return result
 
     def compact(self, session: Session) -> None:
         """Merge the index's segments into one: a rebuild leaves many (inserts in batches),

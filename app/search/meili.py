@@ -171,6 +171,3 @@ class MeiliBackend:
                             if h["type"] == "solution" else None))
         total = int(first.get("estimatedTotalHits", first.get("totalHits", len(hits))))
         return SearchResult(hits=hits, total=total, facets=facets, engine_ms=engine_ms)
-
-    def raw_query_ms(self, session: Session, query: SearchQuery) -> float:
-        return self.search(session, query).engine_ms

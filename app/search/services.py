@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,11 +75,14 @@ def query_from_params(params: dict[str, Any]) -> SearchQuery:
 class Outcome:
     result: SearchResult | None
     error: str | None = None
+    search_ms: float = 0.0  # the engine's whole answer (backend.search), for Server-Timing
 
 
 def run_search(session: Session, backend: SearchBackend, query: SearchQuery) -> Outcome:
     try:
-        return Outcome(backend.search(session, query))
+        start = time.perf_counter()
+        result = backend.search(session, query)
+        return Outcome(result, search_ms=(time.perf_counter() - start) * 1000)
     except Exception as exc:
         log.warning("search failed on %s: %s", getattr(backend, "name", "?"), exc)
         session.rollback()

@@ -335,16 +335,6 @@ class SqlBackend:
         conn.execute(delete(search_term))
         bump_generation(conn, epoch=True)
 
-    def raw_query_ms(self, session: Session, query: SearchQuery) -> float:
-        """The engine's own work for `query`: the text match and the page of hits."""
-        conn = session.connection()
-        groups = analyse(query.q, self.cache.current(conn).vocab)
-        start = time.perf_counter()
-        if groups:
-            self._match_ids(conn, groups, query.match_any)
-        self._hit_rows(conn, group_stems(groups) if self.stems_in_python else groups, query, [])
-        return (time.perf_counter() - start) * 1000
-
     def count_docs(self, session: Session) -> int:
         return int(session.scalar(select(func.count()).select_from(search_doc)
                                   .where(search_doc.c.deleted.is_(False))) or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from click.testing import CliRunner
@@ -25,6 +26,14 @@ def test_api_search_returns_hits_facets_and_total(client: TestClient[Litestar]) 
     assert "<mark>" in hit["title"] + hit["snippet"]
     assert {"type", "purpose", "treatment_area", "approval_status", "region"} <= set(body["facets"])
     assert body["backend"] in ("sqlite-fts5", "postgresql", "meilisearch")
+
+
+def test_api_search_tells_the_engines_share_in_server_timing(client: TestClient[Litestar]) -> None:
+    response = client.get("/api/search", params={"q": "genoptræning", "purpose": "treatment"})
+    metrics = dict(re.findall(r"(\w+);dur=([0-9.]+)", response.headers["Server-Timing"]))
+    assert set(metrics) == {"search", "query"}
+    # The engine's statements are part of its whole answer, and a text query runs some.
+    assert 0 < float(metrics["query"]) <= float(metrics["search"])
 
 
 def test_api_search_facets_combine(client: TestClient[Litestar]) -> None:
