@@ -36,6 +36,9 @@ class SearchQuery:
     with_facets: bool = True
     exclude: tuple[str, ...] = ()  # doc ids ("project:12") left out of hits (prior art)
     match_any: bool = False  # OR the query's words instead of AND (prior art: "similar to")
+    # Also the first `per_type` hits of each document type (the grouped results page),
+    # from the same text match: one search instead of one per type.
+    per_type: int = 0
 
     @classmethod
     def make(cls, q: str | None = "", filters: dict[str, Any] | None = None, sort: str | None = None,
@@ -95,6 +98,7 @@ class SearchResult:
     # The engine's own statements within the answer: the SQL for the database engines
     # (whose answer is completed in memory), the search call for Meilisearch.
     engine_ms: float = 0.0
+    groups: dict[str, list[Hit]] = field(default_factory=dict)  # doc type -> first hits (per_type)
 
 
 @dataclass

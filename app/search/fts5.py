@@ -110,7 +110,7 @@ class Fts5Backend(SqlBackend):
         return self._match_ids_expr(conn, expr) if expr else np.zeros(0, dtype=np.int64)
 
     def _fast_rows(self, conn: Connection, groups: list[list[str]], query: SearchQuery,
-                   snap: Any, final: int, text_count: int) -> list[Any] | None:
+                   snap: Any, final: int, text_count: int, memo: dict[Any, Any]) -> list[Any] | None:
         stem_groups = group_stems(groups)
         if query.match_any:
             return None  # prior art: many words OR'd, ranked by bm25 (_hit_rows)
@@ -119,29 +119,32 @@ class Fts5Backend(SqlBackend):
         text_expr = _text_expr(stem_groups)
         if text_expr and query.sort == "relevance":
             if text_count <= EXACT_RANK_MAX:
-                ids = self._ranked(conn, text_expr, mask)[query.offset:need].tolist()
+                ids = self._ranked(conn, text_expr, mask, memo)[query.offset:need].tolist()
             else:
-                ids = self._title_first(conn, groups, mask, need, snap)[query.offset:]
+                ids = self._title_first(conn, groups, mask, need, snap, memo)[query.offset:]
         else:
             ids = self._walk(conn, ORDERS[query.sort], mask, need, snap)[query.offset:]
         return self._fetch_rows(conn, ids)
 
     def _title_first(self, conn: Connection, groups: list[list[str]], mask: np.ndarray,
-                     need: int, snap: Any) -> list[int]:
+                     need: int, snap: Any, memo: dict[Any, Any]) -> list[int]:
         """The first `need` of a large match set: the words in the title (bm25 over the title
         column), then titles matching only a broader alternative (a compound's first part),
         then the rest, each in the index order ORDERS["relevance"] with an early stop."""
         # A compound's first part (a prefix of the word) is broader: its title matches wait.
         stem_groups = group_stems(groups)
         precise = group_stems([[g[0], *(w for w in g[1:] if not g[0].startswith(w))] for g in groups])
-        out = self._ranked(conn, _text_expr(precise, True, "{title_s}"), mask).tolist()
+        out = self._ranked(conn, _text_expr(precise, True, "{title_s}"), mask, memo).tolist()
         if len(out) >= need:
             return out[:need]
         rest = mask.copy()
         rest[out] = False
         if precise != stem_groups:
             broad = np.zeros_like(rest)
-            ids = self._match_ids_expr(conn, _text_expr(stem_groups, True, "{title_s}"))
+            expr = _text_expr(stem_groups, True, "{title_s}")
+            ids = memo.get(("ids", expr))
+            if ids is None:
+                ids = memo[("ids", expr)] = self._match_ids_expr(conn, expr)
             broad[ids[ids < broad.size]] = True
             broad &= rest
             out += self._walk(conn, ORDERS["relevance"], broad, need - len(out), snap)
@@ -158,17 +161,18 @@ class Fts5Backend(SqlBackend):
         return np.fromstring(ids_text, dtype=np.int64, sep=" ") if ids_text else np.zeros(0, dtype=np.int64)
 
     @staticmethod
-    def _ranked(conn: Connection, expr: str, mask: np.ndarray) -> np.ndarray:
-        """Ids matching `expr` and in `mask`, best bm25 first (ties: row id)."""
-        rows = _sql(conn, f"SELECT rowid, {BM25} FROM search_fts WHERE search_fts MATCH ?", (expr,))
-        if not rows:
-            return np.zeros(0, dtype=np.int64)
-        arr = np.array(rows, dtype=np.float64)
-        ids, scores = arr[:, 0].astype(np.int64), arr[:, 1]
-        keep = ids < mask.size
-        keep[keep] = mask[ids[keep]]
-        ids, scores = ids[keep], scores[keep]
-        return ids[np.lexsort((ids, scores))]
+    def _ranked(conn: Connection, expr: str, mask: np.ndarray, memo: dict[Any, Any]) -> np.ndarray:
+        """Ids matching `expr` and in `mask`, best bm25 first (ties: row id). The ranking
+        pass is kept in `memo` for the answer's other pages (one per document type)."""
+        ranked = memo.get(("bm25", expr))
+        if ranked is None:
+            rows = _sql(conn, f"SELECT rowid, {BM25} FROM search_fts WHERE search_fts MATCH ?", (expr,))
+            arr = np.array(rows, dtype=np.float64).reshape(-1, 2)
+            ids, scores = arr[:, 0].astype(np.int64), arr[:, 1]
+            ranked = memo[("bm25", expr)] = ids[np.lexsort((ids, scores))]
+        keep = ranked < mask.size
+        keep[keep] = mask[ranked[keep]]
+        return ranked[keep]
 
     def _walk(self, conn: Connection, order: str, mask: np.ndarray, k: int, snap: Any) -> list[int]:
         """The first `k` ids in `order` among the ids set in `mask`."""

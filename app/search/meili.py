@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.search.backend import (
+    DOC_TYPES,
     FACETS,
     Document,
     FacetCount,
@@ -128,23 +129,19 @@ class MeiliBackend:
 
     def search(self, session: Session, query: SearchQuery) -> SearchResult:
         q = self._q(query)
-        main: dict[str, Any] = {
-            "indexUid": self.index_name, "q": q, "limit": query.limit, "offset": query.offset,
-            "filter": self._filter(query.filters, exclude=query.exclude),
-            "attributesToHighlight": ["title", "body"], "attributesToCrop": ["body"], "cropLength": 30,
-            "highlightPreTag": MARK_START, "highlightPostTag": MARK_END,
-            "matchingStrategy": "last" if query.match_any else "all",
-        }
+        main = self._page_query(query, q, query.filters, query.limit, query.offset)
         if query.with_facets:
             main["facets"] = list(FACETS)
-        if self._sort(query):
-            main["sort"] = self._sort(query)
         queries = [main]
         if query.with_facets:
             for facet in query.filters:  # disjunctive counts: the facet's own filter left out
                 queries.append({"indexUid": self.index_name, "q": q, "limit": 0, "facets": [facet],
                                 "filter": self._filter(query.filters, skip=facet, exclude=query.exclude),
                                 "matchingStrategy": main["matchingStrategy"]})
+        counted = len(queries)
+        per_type = [t for t in DOC_TYPES if t in query.filters.get("type", DOC_TYPES)] if query.per_type else []
+        queries += [self._page_query(query, q, {**query.filters, "type": (t,)}, query.per_type, 0)
+                    for t in per_type]
         start = time.perf_counter()
         try:
             self._index()
@@ -154,20 +151,39 @@ class MeiliBackend:
         engine_ms = (time.perf_counter() - start) * 1000
         first = answers[0]
         distribution: dict[str, dict[str, int]] = dict(first.get("facetDistribution") or {})
-        for facet, answer in zip(query.filters, answers[1:], strict=False):
+        for facet, answer in zip(query.filters, answers[1:counted], strict=False):
             distribution[facet] = (answer.get("facetDistribution") or {}).get(facet, {})
         facets: dict[str, list[FacetCount]] = {}
         for facet in FACETS if query.with_facets else ():
             found = ((v, int(n)) for v, n in distribution.get(facet, {}).items())
             facets[facet] = facet_counts(found, query.filters.get(facet, ()))
-        hits = []
-        for h in first.get("hits", []):
-            formatted = h.get("_formatted") or {}
-            hits.append(Hit(type=h["type"], id=int(h["pk"]), slug=h["slug"],
-                            title=marked_to_html(formatted.get("title", h["title"])),
-                            snippet=marked_to_html(formatted.get("body", h["body"])), url=h["url"],
-                            adoption=int(h.get("adoption", 0)),
-                            approval_status=(h.get("approval_status") or [None])[0]
-                            if h["type"] == "solution" else None))
-        total = int(first.get("estimatedTotalHits", first.get("totalHits", len(hits))))
-        return SearchResult(hits=hits, total=total, facets=facets, engine_ms=engine_ms)
+        groups = {t: hits for t, answer in zip(per_type, answers[counted:], strict=True)
+                  if (hits := _hits(answer))}
+        total = int(first.get("estimatedTotalHits", first.get("totalHits", len(first.get("hits", [])))))
+        return SearchResult(hits=_hits(first), total=total, facets=facets, engine_ms=engine_ms, groups=groups)
+
+    def _page_query(self, query: SearchQuery, q: str, filters: dict[str, tuple[str, ...]],
+                    limit: int, offset: int) -> dict[str, Any]:
+        page: dict[str, Any] = {
+            "indexUid": self.index_name, "q": q, "limit": limit, "offset": offset,
+            "filter": self._filter(filters, exclude=query.exclude),
+            "attributesToHighlight": ["title", "body"], "attributesToCrop": ["body"], "cropLength": 30,
+            "highlightPreTag": MARK_START, "highlightPostTag": MARK_END,
+            "matchingStrategy": "last" if query.match_any else "all",
+        }
+        if self._sort(query):
+            page["sort"] = self._sort(query)
+        return page
+
+
+def _hits(answer: dict[str, Any]) -> list[Hit]:
+    hits = []
+    for h in answer.get("hits", []):
+        formatted = h.get("_formatted") or {}
+        hits.append(Hit(type=h["type"], id=int(h["pk"]), slug=h["slug"],
+                        title=marked_to_html(formatted.get("title", h["title"])),
+                        snippet=marked_to_html(formatted.get("body", h["body"])), url=h["url"],
+                        adoption=int(h.get("adoption", 0)),
+                        approval_status=(h.get("approval_status") or [None])[0]
+                        if h["type"] == "solution" else None))
+    return hits

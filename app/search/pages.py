@@ -75,21 +75,17 @@ def search_page(request: Request, db: Session) -> Template:
     grouped = len(types) != 1
     main = run_search(db, backend, SearchQuery.make(
         q=query.q, filters=query.filters, sort=query.sort, limit=0 if grouped else query.limit,
-        offset=query.offset))
+        offset=query.offset, per_type=GROUP_SIZE if grouped else 0))
     groups: list[dict[str, Any]] = []
     result = main.result
     if result is not None:
         type_counts = {c.value: c.count for c in result.facets.get("type", [])}
         if grouped:
             for doc_type in DOC_TYPES:
-                if (types and doc_type not in types) or not type_counts.get(doc_type):
-                    continue
-                sub = run_search(db, backend, SearchQuery.make(
-                    q=query.q, filters={**query.filters, "type": (doc_type,)}, sort=query.sort,
-                    limit=GROUP_SIZE, with_facets=False))
-                if sub.result is not None:
+                hits = result.groups.get(doc_type)
+                if hits and type_counts.get(doc_type):
                     groups.append({"type": doc_type, "title": TYPE_TITLES[doc_type],
-                                   "hits": sub.result.hits, "total": type_counts[doc_type],
+                                   "hits": hits, "total": type_counts[doc_type],
                                    "more_url": _url(params, type=doc_type, offset=None)})
         else:
             doc_type = types[0]

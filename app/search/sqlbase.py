@@ -19,14 +19,14 @@ import hashlib
 import html
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from app.search.backend import FACETS, Document, FacetCount, Hit, SearchQuery, SearchResult, facet_counts
+from app.search.backend import DOC_TYPES, FACETS, Document, FacetCount, Hit, SearchQuery, SearchResult, facet_counts
 from app.search.models import search_doc, search_state, search_term
 from app.search.text import Vocabulary, analyse, group_stems, vocabulary_words
 
@@ -248,30 +248,47 @@ class SqlBackend:
                     if other != facet:
                         base &= bits
                 facets[facet] = facet_counts(snap.counts(facet, base), query.filters.get(facet, ()))
+        memo: dict[Any, Any] = {}  # what one answer's pages share (a ranking pass)
         hits: list[Hit] = []
         if total and query.limit and query.offset < total:
-            start = time.perf_counter()
-            rows = self._fast_rows(conn, groups, query, snap, final, text_count)
-            if rows is None:
-                rows = self._hit_rows(conn, group_stems(groups) if self.stems_in_python else groups,
-                                      query, exclude_ids)
-            engine_ms += (time.perf_counter() - start) * 1000
-            for row in rows:
-                title, snippet = self._render(row, groups) if groups else (
-                    html.escape(row.title), html.escape(_first_words(row.body)))
-                hits.append(Hit(type=row.doc_type, id=row.pk, slug=row.slug, title=title,
-                                snippet=snippet, url=row.url, adoption=row.adoption,
-                                approval_status=(row.facets or {}).get("approval_status", [None])[0]
-                                if row.doc_type == "solution" else None,
-                                score=float(row.score) if getattr(row, "score", None) is not None else None))
-        return SearchResult(hits=hits, total=total, facets=facets, engine_ms=engine_ms)
+            hits, ms = self._page(conn, groups, query, snap, final, text_count, exclude_ids, memo)
+            engine_ms += ms
+        by_type: dict[str, list[Hit]] = {}
+        for doc_type in DOC_TYPES if query.per_type else ():
+            bits = final & snap.values.get("type", {}).get(doc_type, 0)
+            if bits:
+                sub = replace(query, filters={**query.filters, "type": (doc_type,)},
+                              limit=query.per_type, offset=0)
+                by_type[doc_type], ms = self._page(conn, groups, sub, snap, bits, text_count, exclude_ids, memo)
+                engine_ms += ms
+        return SearchResult(hits=hits, total=total, facets=facets, engine_ms=engine_ms, groups=by_type)
+
+    def _page(self, conn: Connection, groups: list[list[str]], query: SearchQuery, snap: _Snapshot,
+              final: int, text_count: int, exclude_ids: list[int], memo: dict[Any, Any]) -> tuple[list[Hit], float]:
+        """The hits of `query`'s page among the rows in `final`, and the engine's time for them."""
+        start = time.perf_counter()
+        rows = self._fast_rows(conn, groups, query, snap, final, text_count, memo)
+        if rows is None:
+            rows = self._hit_rows(conn, group_stems(groups) if self.stems_in_python else groups,
+                                  query, exclude_ids)
+        engine_ms = (time.perf_counter() - start) * 1000
+        hits = []
+        for row in rows:
+            title, snippet = self._render(row, groups) if groups else (
+                html.escape(row.title), html.escape(_first_words(row.body)))
+            hits.append(Hit(type=row.doc_type, id=row.pk, slug=row.slug, title=title,
+                            snippet=snippet, url=row.url, adoption=row.adoption,
+                            approval_status=(row.facets or {}).get("approval_status", [None])[0]
+                            if row.doc_type == "solution" else None,
+                            score=float(row.score) if getattr(row, "score", None) is not None else None))
+        return hits, engine_ms
 
     stems_in_python = True
 
     def _fast_rows(self, conn: Connection, groups: list[list[str]], query: SearchQuery,
-                   snap: _Snapshot, final: int, text_count: int) -> list[Any] | None:
+                   snap: _Snapshot, final: int, text_count: int, memo: dict[Any, Any]) -> list[Any] | None:
         """The page of hits chosen from the final match bitmap (the text alone matched
-        `text_count` rows), or None: use _hit_rows."""
+        `text_count` rows), or None: use _hit_rows. `memo` is shared by one answer's pages."""
         return None
 
     def facet_where(self, query: SearchQuery) -> list[list[str]]:

@@ -218,6 +218,33 @@ def test_pagination_is_complete_and_disjoint(run: Runner) -> None:
     assert run("", limit=3, offset=100).hits == []
 
 
+GROUPED_CASES = [("genoptræning", {}), ("", {"sort": "newest"}), ("diabetes", {"sort": "name"}),
+                 ("", {"filters": {"region": ["1084", "1085"]}}), ("diabtes", {}),
+                 ("", {"filters": {"type": ["solution", "need"]}, "sort": "adoption"})]
+
+
+@pytest.mark.parametrize("large", [False, True])  # True: FTS5's paths for large match sets
+@pytest.mark.parametrize(("q", "kw"), GROUPED_CASES)
+def test_grouped_results_are_each_types_own_first_hits(run: Runner, q: str, kw: dict[str, Any], large: bool,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    if large:
+        from app.search import fts5
+
+        if not isinstance(run.backend, fts5.Fts5Backend):
+            pytest.skip("SQLite FTS5 only")
+        monkeypatch.setattr(fts5, "EXACT_RANK_MAX", 0)
+    filters = kw.get("filters", {})
+    grouped = run(q, limit=0, per_type=2, **kw)
+    for doc_type in ("solution", "project", "need"):
+        expected: list[tuple[int, str, str]] = []
+        if doc_type in filters.get("type", [doc_type]):
+            alone = run(q, limit=2, **{**kw, "filters": {**filters, "type": [doc_type]}})
+            expected = [(h.id, h.title, h.snippet) for h in alone.hits]
+        assert [(h.id, h.title, h.snippet) for h in grouped.groups.get(doc_type, [])] == expected
+    assert any(grouped.groups.values())
+    assert grouped.hits == [] and grouped.total == run(q, limit=0, **kw).total
+
+
 # ---- highlighting ------------------------------------------------------------------------
 
 def test_matches_are_marked_and_text_is_escaped(run: Runner) -> None:

@@ -96,3 +96,21 @@ def test_a_search_asks_for_facets_disjunctively_and_converts_the_answer() -> Non
                                        FacetCount("1081", 0, True)]
     assert result.facets["type"] == [FacetCount("solution", 41)]
     assert result.facets["municipality"] == []
+
+
+def test_grouped_results_ask_for_each_chosen_types_first_hits_in_the_same_call() -> None:
+    main = {"hits": [], "estimatedTotalHits": 5, "facetDistribution": {"type": {"solution": 4, "need": 1}}}
+    type_only = {"hits": [], "facetDistribution": {"type": {"solution": 4, "project": 2, "need": 1}}}
+    solutions = {"hits": [hit(7, "Ryg", "a"), hit(8, "Ryg 2", "b")], "estimatedTotalHits": 4}
+    needs = {"hits": [], "estimatedTotalHits": 0}
+    backend, client = backend_with([main, type_only, solutions, needs])
+    backend._settings_applied = True
+    query = SearchQuery.make(q="ryg", filters={"type": ["solution", "need"]}, limit=0, per_type=2, sort="name")
+    result = backend.search(None, query)  # type: ignore[arg-type]
+
+    [(name, queries)] = client.calls
+    assert name == "multi_search" and len(queries) == 4  # page, type counts, then one per chosen type
+    assert [(q["filter"], q["limit"], q["offset"], q["sort"]) for q in queries[2:]] == [
+        ([['type = "solution"']], 2, 0, ["sort_name:asc"]), ([['type = "need"']], 2, 0, ["sort_name:asc"])]
+    assert [h.id for h in result.groups["solution"]] == [7, 8]
+    assert "need" not in result.groups and result.hits == [] and result.total == 5
