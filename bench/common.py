@@ -125,9 +125,10 @@ class KeepAliveClient:
     def get(self, path: str, params: dict[str, Any] | None = None) -> bytes:
         return self.get_with_headers(path, params)[0]
 
-    def get_with_headers(self, path: str, params: dict[str, Any] | None = None) -> tuple[bytes, Message]:
+    def get_with_headers(self, path: str, params: dict[str, Any] | None = None,
+                         headers: dict[str, str] | None = None) -> tuple[bytes, Message]:
         url = path + (f"?{urlencode(params, doseq=True)}" if params else "")
-        self.connection.request("GET", url)
+        self.connection.request("GET", url, headers=headers or {})
         response = self.connection.getresponse()
         body = response.read()
         if response.status >= 400:

@@ -18,7 +18,7 @@ from pathlib import Path
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_group_symbol
 from babel.support import Translations
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -46,8 +46,15 @@ def pick_language(requested: str | None, default: str = "da") -> str:
 def number(value: float | int | None, language: str, digits: int = 1) -> str:
     if value is None:
         return "–"
+    if type(value) is int and value >= 0:  # counts: a results page shows a hundred of them
+        return f"{value:,}".replace(",", _group_symbol(language))
     return format_decimal(value, format=f"#,##0.{'#' * digits}" if digits else "#,##0",
                           locale=BABEL_LOCALES[language])
+
+
+@cache
+def _group_symbol(language: str) -> str:
+    return get_group_symbol(BABEL_LOCALES[language])
 
 
 def day(value: date | datetime | None, language: str) -> str:
