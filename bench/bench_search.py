@@ -80,11 +80,13 @@ def main() -> None:
     parser.add_argument("--solutions", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--reuse", action="store_true",
-                        help="reuse var/bench/search.sqlite3 (generated and indexed by an earlier run)")
+                        help="reuse var/bench/search.sqlite3 or BENCH_DATABASE_URL (indexed by an earlier run)")
     args = parser.parse_args()
     reused = BENCH_DIR / "search.sqlite3"
-    if args.reuse and reused.exists():
-        url = f"sqlite:///{reused}"
+    reuse = args.reuse and (reused.exists() or bool(os.environ.get("BENCH_DATABASE_URL")))
+    if reuse:
+        # BENCH_DATABASE_URL is used as it is (bench_database_url empties only SQLite files).
+        url = bench_database_url("search") if os.environ.get("BENCH_DATABASE_URL") else f"sqlite:///{reused}"
         load_seconds = 0.0
     else:
         url = bench_database_url("search")
@@ -94,7 +96,7 @@ def main() -> None:
     engine = make_engine(url)
     factory = make_session_factory(engine)
     backend = choose_backend(settings)
-    if args.reuse and reused.exists():
+    if reuse:
         with factory() as session:
             indexed, index_seconds = backend.count_docs(session), float("nan")
     else:

@@ -105,7 +105,7 @@ class Fts5Backend(SqlBackend):
         super().__init__()
         self._orders: dict[str, tuple[int, int, np.ndarray]] = {}  # order -> (epoch, gen, ids)
 
-    def _match_ids(self, conn: Connection, groups: list[list[str]], any_: bool = False) -> Any:
+    def _match_ids(self, conn: Connection, groups: list[list[str]], any_: bool, memo: dict[Any, Any]) -> Any:
         expr = _text_expr(group_stems(groups), any_)
         return self._match_ids_expr(conn, expr) if expr else np.zeros(0, dtype=np.int64)
 

@@ -9,17 +9,22 @@ shared in-memory bitmaps (app/search/sqlbase.py); the vocabulary from search_ter
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from app.search.backend import Document, SearchQuery
-from app.search.sqlbase import SqlBackend, facet_token
+from app.search.sqlbase import SqlBackend, facet_token, mask_from_bits
 from app.search.text import MARK_END, MARK_START, marked_to_html
 
 HEADLINE_TITLE = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
 HEADLINE_BODY = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=1"
+PAGE_COLUMNS = "d.id, d.doc_type, d.pk, d.slug, d.title, d.body, d.url, d.facets, d.adoption"
+RANKED = "postgres:ranked"  # memo key: (tsquery, ids best first, their scores)
+NO_IDS = np.zeros(0, dtype=np.int64)
 
 
 def tsquery(groups: list[list[str]], any_: bool = False) -> str:
@@ -48,13 +53,44 @@ class PostgresBackend(SqlBackend):
             return "d.created_at DESC NULLS LAST, d.id DESC"
         return SqlBackend.order_by(query, has_text)
 
-    def _match_ids(self, conn: Connection, groups: list[list[str]], any_: bool = False) -> list[int]:
+    def _match_ids(self, conn: Connection, groups: list[list[str]], any_: bool, memo: dict[Any, Any]) -> Any:
+        """The matching ids, ranked in the same pass (the heap is read once: reading it
+        costs more than ranking), best first; the ranking is kept for the answer's pages."""
         tsq = tsquery(groups, any_)
         if not tsq:
+            return NO_IDS
+        # Two arrays filled in the same pass (same row order), not a Row object per match:
+        # numpy over 10,000 Rows takes 300 ms.
+        ids_list, scores_list = conn.execute(text(
+            "SELECT array_agg(id), array_agg(ts_rank_cd(tsv, q, 1)) "
+            "FROM search_doc, to_tsquery('danish', :q) q WHERE tsv @@ q"), {"q": tsq}).one()
+        ids = np.array(ids_list or [], dtype=np.int64)
+        scores = np.array(scores_list or [], dtype=np.float64)
+        order = np.lexsort((ids, -scores))  # ORDER BY score DESC, id
+        memo[RANKED] = (tsq, ids[order], scores[order])
+        return ids
+
+    def _fast_rows(self, conn: Connection, groups: list[list[str]], query: SearchQuery,
+                   snap: Any, final: int, text_count: int, memo: dict[Any, Any]) -> list[Any] | None:
+        """A relevance page of a text query: the first ranked ids in the final bitmap.
+        Other sorts and prior art (exclusions) are ordered by _hit_rows' SQL."""
+        ranked = memo.get(RANKED)
+        if ranked is None or query.sort != "relevance" or query.exclude:
+            return None
+        tsq, ids, scores = ranked
+        mask = mask_from_bits(final, snap.nbits)
+        keep = ids < mask.size
+        keep[keep] = mask[ids[keep]]
+        page = slice(query.offset, query.offset + query.limit)
+        chosen = dict(zip(ids[keep][page].tolist(), scores[keep][page].tolist(), strict=True))
+        if not chosen:
             return []
-        rows = conn.execute(text("SELECT id FROM search_doc WHERE tsv @@ to_tsquery('danish', :q)"),
-                            {"q": tsq})
-        return [r[0] for r in rows]
+        rows = conn.execute(text(
+            f"SELECT {PAGE_COLUMNS}, ts_headline('danish', d.title, q, :ht) AS title_m, "
+            "ts_headline('danish', d.body, q, :hb) AS body_m FROM search_doc d, to_tsquery('danish', :q) q "
+            "WHERE d.id = ANY(:ids)"), {"q": tsq, "ht": HEADLINE_TITLE, "hb": HEADLINE_BODY, "ids": list(chosen)})
+        by_id = {r.id: r._asdict() for r in rows}
+        return [SimpleNamespace(**by_id[i], score=score) for i, score in chosen.items() if i in by_id]
 
     def _hit_rows(self, conn: Connection, groups: list[list[str]], query: SearchQuery,
                   exclude: list[int]) -> list[Any]:
@@ -70,16 +106,15 @@ class PostgresBackend(SqlBackend):
             params.update(q=tsq, ht=HEADLINE_TITLE, hb=HEADLINE_BODY)
             where.append("d.tsv @@ q.q")
             sql = ("WITH q AS (SELECT to_tsquery('danish', :q) AS q), page AS ("
-                   "SELECT d.id, d.doc_type, d.pk, d.slug, d.title, d.body, d.url, d.facets, d.adoption, "
-                   "d.sort_name, d.created_at, ts_rank_cd(d.tsv, q.q, 1) AS score FROM search_doc d, q "
+                   f"SELECT {PAGE_COLUMNS}, d.sort_name, d.created_at, ts_rank_cd(d.tsv, q.q, 1) AS score "
+                   "FROM search_doc d, q "
                    f"WHERE {' AND '.join(where)} ORDER BY {self.order_by(query, True)} "
                    "LIMIT :limit OFFSET :offset) "
                    "SELECT page.*, ts_headline('danish', page.title, q.q, :ht) AS title_m, "
                    "ts_headline('danish', page.body, q.q, :hb) AS body_m FROM page, q "
                    f"ORDER BY {self.order_by(query, True).replace('d.', 'page.')}")
         else:
-            sql = ("SELECT d.id, d.doc_type, d.pk, d.slug, d.title, d.body, d.url, d.facets, d.adoption, "
-                   "NULL AS score, NULL AS title_m, NULL AS body_m FROM search_doc d "
+            sql = (f"SELECT {PAGE_COLUMNS}, NULL AS score, NULL AS title_m, NULL AS body_m FROM search_doc d "
                    f"WHERE {' AND '.join(where)} ORDER BY {self.order_by(query, False)} "
                    "LIMIT :limit OFFSET :offset")
         return list(conn.execute(text(sql), params))

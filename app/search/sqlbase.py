@@ -181,7 +181,9 @@ class SqlBackend:
         self.cache = FacetCache()
 
     # -- engine specific ------------------------------------------------------------------
-    def _match_ids(self, conn: Connection, groups: list[list[str]], any_: bool = False) -> Any:
+    def _match_ids(self, conn: Connection, groups: list[list[str]], any_: bool, memo: dict[Any, Any]) -> Any:
+        """Every row id the text matches; an engine that ranks them in the same pass keeps
+        the ranking in `memo` for the answer's pages."""
         raise NotImplementedError
 
     def _hit_rows(self, conn: Connection, groups: list[list[str]], query: SearchQuery,
@@ -214,9 +216,10 @@ class SqlBackend:
         snap = self.cache.current(conn)
         groups = analyse(query.q, snap.vocab)
         engine_ms = 0.0
+        memo: dict[Any, Any] = {}  # what one answer's statements share (a ranking pass)
         if groups:
             start = time.perf_counter()
-            matched = self._match_ids(conn, groups, query.match_any)
+            matched = self._match_ids(conn, groups, query.match_any, memo)
             engine_ms += (time.perf_counter() - start) * 1000
             text_count = len(matched)
             text_bits = bits_from_ids(matched, snap.nbits) & snap.live
@@ -248,7 +251,6 @@ class SqlBackend:
                     if other != facet:
                         base &= bits
                 facets[facet] = facet_counts(snap.counts(facet, base), query.filters.get(facet, ()))
-        memo: dict[Any, Any] = {}  # what one answer's pages share (a ranking pass)
         hits: list[Hit] = []
         if total and query.limit and query.offset < total:
             hits, ms = self._page(conn, groups, query, snap, final, text_count, exclude_ids, memo)

@@ -341,3 +341,23 @@ def test_fts5_sort_arrays_keep_sqlite_order(run: Runner, fts5_paths: Any) -> Non
             ids, _changed = run.backend._ids_in_order(conn, order, snap)
             plain = conn.exec_driver_sql(f"SELECT id FROM search_doc ORDER BY {order}").scalars().all()
             assert ids.tolist() == plain and len(plain) >= len(DOCS)
+
+
+# ---- PostgreSQL: a relevance page chosen from the one ranking pass -----------------------
+
+@pytest.mark.parametrize(("q", "filters"), [("genoptræning", {}), ("genoptræning", {"type": ["solution"]}),
+                                            ("diabtes", {}), ("borgere", {"region": ["1084", "1085"]}),
+                                            ("puls kondition", {})])
+def test_postgres_relevance_pages_match_its_sql_ranking(run: Runner, q: str, filters: dict[str, Any],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.search.postgres import PostgresBackend
+
+    if not isinstance(run.backend, PostgresBackend):
+        pytest.skip("PostgreSQL only")
+    pages = [run(q, filters=filters, limit=2, offset=o) for o in (0, 1, 2)]
+    monkeypatch.setattr(PostgresBackend, "_fast_rows", lambda *a, **k: None)  # ORDER BY score in SQL
+    in_sql = [run(q, filters=filters, limit=2, offset=o) for o in (0, 1, 2)]
+    assert any(p.hits for p in pages)
+    for fast, sql in zip(pages, in_sql, strict=True):
+        assert [(h.id, h.title, h.snippet, h.score) for h in fast.hits] == [
+            (h.id, h.title, h.snippet, h.score) for h in sql.hits]
