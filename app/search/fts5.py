@@ -28,7 +28,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from app.search.backend import Document, SearchQuery, SearchResult
-from app.search.sqlbase import SqlBackend, facet_token, mask_from_bits
+from app.search.sqlbase import NO_IDS, SqlBackend, facet_token, in_mask, mask_from_bits
 from app.search.text import group_stems, mark_matches, stems_text
 
 TEXT_COLUMNS = "{title_s body_s}"
@@ -41,7 +41,6 @@ EXACT_RANK_MAX = 1000
 # A sorted page is the first rows of the match bitmap in a per-process array of every id
 # in that order. The array is read again when more rows than this changed since.
 ORDER_REREAD_AFTER = 500
-NO_IDS = np.zeros(0, dtype=np.int64)
 ORDERS = {
     "name": "sort_name, id",
     "newest": "created_at DESC, id DESC",
@@ -83,8 +82,7 @@ def _first_in_mask(in_order: np.ndarray, mask: np.ndarray, k: int) -> np.ndarray
     start, step, count = 0, max(1024, 8 * k), 0
     while count < k and start < in_order.size:
         part = in_order[start:start + step]
-        part = part[part < mask.size]
-        part = part[mask[part]]
+        part = part[in_mask(part, mask)]
         found.append(part)
         count += part.size
         start, step = start + step, step * 4
@@ -107,7 +105,7 @@ class Fts5Backend(SqlBackend):
 
     def _match_ids(self, conn: Connection, groups: list[list[str]], any_: bool, memo: dict[Any, Any]) -> Any:
         expr = _text_expr(group_stems(groups), any_)
-        return self._match_ids_expr(conn, expr) if expr else np.zeros(0, dtype=np.int64)
+        return self._match_ids_expr(conn, expr) if expr else NO_IDS
 
     def _fast_rows(self, conn: Connection, groups: list[list[str]], query: SearchQuery,
                    snap: Any, final: int, text_count: int, memo: dict[Any, Any]) -> list[Any] | None:
@@ -158,7 +156,7 @@ class Fts5Backend(SqlBackend):
         # One text of ids (SQLite writes it) parsed by numpy: no Python object per match.
         rows = _sql(conn, "SELECT group_concat(rowid, ' ') FROM search_fts WHERE search_fts MATCH ?", (expr,))
         ids_text = rows[0][0] if rows else None
-        return np.fromstring(ids_text, dtype=np.int64, sep=" ") if ids_text else np.zeros(0, dtype=np.int64)
+        return np.fromstring(ids_text, dtype=np.int64, sep=" ") if ids_text else NO_IDS
 
     @staticmethod
     def _ranked(conn: Connection, expr: str, mask: np.ndarray, memo: dict[Any, Any]) -> np.ndarray:
@@ -170,9 +168,7 @@ class Fts5Backend(SqlBackend):
             arr = np.array(rows, dtype=np.float64).reshape(-1, 2)
             ids, scores = arr[:, 0].astype(np.int64), arr[:, 1]
             ranked = memo[("bm25", expr)] = ids[np.lexsort((ids, scores))]
-        keep = ranked < mask.size
-        keep[keep] = mask[ranked[keep]]
-        return ranked[keep]
+        return ranked[in_mask(ranked, mask)]
 
     def _walk(self, conn: Connection, order: str, mask: np.ndarray, k: int, snap: Any) -> list[int]:
         """The first `k` ids in `order` among the ids set in `mask`."""
@@ -184,9 +180,8 @@ class Fts5Backend(SqlBackend):
             return first.tolist()
         # Rows written since the array was read may have moved or be new: their order is
         # SQLite's to decide, together with the first k of the rows that did not change.
-        changed = changed[changed < mask.size]
         unchanged_first = first[~np.isin(first, changed)][:k]
-        return _sorted_ids(conn, order, np.union1d(unchanged_first, changed[mask[changed]]).tolist(), k)
+        return _sorted_ids(conn, order, np.union1d(unchanged_first, changed[in_mask(changed, mask)]).tolist(), k)
 
     def _ids_in_order(self, conn: Connection, order: str, snap: Any) -> tuple[np.ndarray, np.ndarray]:
         """Every id in `order` as last read (about 1 MB per 100,000 rows), and the ids written

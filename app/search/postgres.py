@@ -17,14 +17,13 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from app.search.backend import Document, SearchQuery
-from app.search.sqlbase import SqlBackend, facet_token, mask_from_bits
+from app.search.sqlbase import NO_IDS, SqlBackend, facet_token, in_mask, mask_from_bits
 from app.search.text import MARK_END, MARK_START, marked_to_html
 
 HEADLINE_TITLE = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
 HEADLINE_BODY = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=1"
 PAGE_COLUMNS = "d.id, d.doc_type, d.pk, d.slug, d.title, d.body, d.url, d.facets, d.adoption"
 RANKED = "postgres:ranked"  # memo key: (tsquery, ids best first, their scores)
-NO_IDS = np.zeros(0, dtype=np.int64)
 
 
 def tsquery(groups: list[list[str]], any_: bool = False) -> str:
@@ -72,15 +71,13 @@ class PostgresBackend(SqlBackend):
 
     def _fast_rows(self, conn: Connection, groups: list[list[str]], query: SearchQuery,
                    snap: Any, final: int, text_count: int, memo: dict[Any, Any]) -> list[Any] | None:
-        """A relevance page of a text query: the first ranked ids in the final bitmap.
-        Other sorts and prior art (exclusions) are ordered by _hit_rows' SQL."""
+        """A relevance page of a text query: the first ranked ids in the final bitmap (which
+        holds the facets and exclusions too). Other sorts are ordered by _hit_rows' SQL."""
         ranked = memo.get(RANKED)
-        if ranked is None or query.sort != "relevance" or query.exclude:
+        if ranked is None or query.sort != "relevance":
             return None
         tsq, ids, scores = ranked
-        mask = mask_from_bits(final, snap.nbits)
-        keep = ids < mask.size
-        keep[keep] = mask[ids[keep]]
+        keep = in_mask(ids, mask_from_bits(final, snap.nbits))
         page = slice(query.offset, query.offset + query.limit)
         chosen = dict(zip(ids[keep][page].tolist(), scores[keep][page].tolist(), strict=True))
         if not chosen:

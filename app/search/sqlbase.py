@@ -46,6 +46,16 @@ def bits_from_ids(ids: Any, nbits: int) -> int:
     return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
 
 
+NO_IDS = np.zeros(0, dtype=np.int64)
+
+
+def in_mask(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Which of `ids` are set in `mask` (a bool per id; ids past the mask's end are not)."""
+    keep = ids < mask.size
+    keep[keep] = mask[ids[keep]]
+    return keep
+
+
 def mask_from_bits(bits: int, nbits: int) -> np.ndarray:
     """A bitmap int -> a numpy bool array (index = row id), for membership tests."""
     nbytes = (max(nbits, bits.bit_length()) + 7) // 8
