@@ -19,6 +19,7 @@ from app.catalogue.enums import (
     RegulatoryClass,
     TargetUsers,
 )
+from app.catalogue.models import Project
 from app.catalogue.schemas import (
     EndorsementIn,
     NeedIn,
@@ -31,6 +32,7 @@ from app.catalogue.schemas import (
     ProjectUpdate,
     SolutionIn,
     SolutionOut,
+    SolutionRef,
     SolutionUpdate,
     TreatmentAreaOut,
     VendorIn,
@@ -130,30 +132,38 @@ class SolutionApi(Controller):
         svc.delete_record(db, principal, svc.get_solution(db, principal, key))
 
 
+def _projects_out(db: Session, principal: Principal, projects: list[Project]) -> list[ProjectOut]:
+    """Projects with only the linked solutions the principal may see."""
+    linked = svc.linked_solutions(db, principal, projects)
+    return [ProjectOut.model_validate(p).model_copy(
+        update={"solutions": [SolutionRef.model_validate(s) for s in linked[p.id]]}) for p in projects]
+
+
 class ProjectApi(Controller):
     path = "/api/projects"
     tags = ["catalogue"]
 
     @get("/")
-    def list(self, db: Session, page: svc.PageRequest, q: str | None = None,
+    def list(self, db: Session, principal: Principal, page: svc.PageRequest, q: str | None = None,
              stage: ProjectStage | None = None, owner_id: int | None = None,
              region_id: int | None = None, solution_id: int | None = None) -> Page[ProjectOut]:
         flt = svc.ProjectFilter(q=q, stage=stage, owner_id=owner_id, region_id=region_id,
                                 solution_id=solution_id)
-        items, total = svc.list_projects(db, flt, page)
-        return Page[ProjectOut](**_page(ProjectOut, items, total, page))
+        items, total = svc.list_projects(db, principal, flt, page)
+        return Page[ProjectOut](items=_projects_out(db, principal, items), total=total, limit=page.limit,
+                                offset=page.offset)
 
     @get("/{key:str}")
-    def detail(self, db: Session, key: str) -> ProjectOut:
-        return ProjectOut.model_validate(svc.get_project(db, key))
+    def detail(self, db: Session, principal: Principal, key: str) -> ProjectOut:
+        return _projects_out(db, principal, [svc.get_project(db, key)])[0]
 
     @post("/")
     def create(self, db: Session, principal: Principal, data: ProjectIn) -> ProjectOut:
-        return ProjectOut.model_validate(svc.create_project(db, principal, data))
+        return _projects_out(db, principal, [svc.create_project(db, principal, data)])[0]
 
     @put("/{key:str}")
     def update(self, db: Session, principal: Principal, key: str, data: ProjectUpdate) -> ProjectOut:
-        return ProjectOut.model_validate(svc.update_project(db, principal, key, data))
+        return _projects_out(db, principal, [svc.update_project(db, principal, key, data)])[0]
 
     @delete("/{key:str}")
     def remove(self, db: Session, principal: Principal, key: str) -> None:

@@ -16,7 +16,6 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.principal import Principal
@@ -298,7 +297,7 @@ class SolutionPages(Controller):
         }
         flt = svc.SolutionFilter(**{k: v for k, v in filters.items() if k != "sort"})
         items, total = svc.list_solutions(db, principal, flt, page, filters["sort"] or "name")
-        vendor = db.get(Vendor, filters["vendor_id"]) if filters["vendor_id"] else None
+        vendor = svc.find_vendor(db, filters["vendor_id"])
         return _list_response(
             request, "solutions", items=items, filters=filters, vendor=vendor,
             pager=_pager("/solutions", filters, page, total), areas=_treatment_areas(db, request),
@@ -309,7 +308,7 @@ class SolutionPages(Controller):
                    errors: dict[str, str] | None = None, conflict: str | None = None,
                    solution: Solution | None = None, status_code: int = 200) -> Template:
         if principal.role == Role.VENDOR:
-            vendors = [v for v in [db.get(Vendor, principal.vendor_id or -1)] if v is not None]
+            vendors = [v for v in [svc.find_vendor(db, principal.vendor_id)] if v is not None]
         else:
             vendors, _total = svc.list_vendors(db, ALL)
         return _page(request, "catalogue/solutions/form.html", status_code=status_code,
@@ -342,7 +341,7 @@ class SolutionPages(Controller):
     @get("/{slug:str}")
     def detail(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
         solution = svc.get_solution(db, principal, slug)
-        projects, _total = svc.list_projects(db, svc.ProjectFilter(solution_id=solution.id), ALL)
+        projects, _total = svc.list_projects(db, principal, svc.ProjectFilter(solution_id=solution.id), ALL)
         return _page(request, "catalogue/solutions/detail.html", solution=solution, projects=projects,
                      can_edit=svc.may_for_vendor(principal, "solution.update", solution.vendor_id),
                      audit=_audit(db, principal, "solution", solution.id))
@@ -363,7 +362,7 @@ class SolutionPages(Controller):
         if saved is not None:
             return Redirect(f"/solutions/{saved.slug}", status_code=303)
         return self._form_page(request, db, principal, values, errors, conflict,
-                               solution=db.get(Solution, solution.id), status_code=status)
+                               solution=svc.get_solution(db, principal, solution.id), status_code=status)
 
 
 # ---- projects ----------------------------------------------------------------------
@@ -371,7 +370,7 @@ class SolutionPages(Controller):
 PROJECT_LISTS = ("partner_ids", "solution_ids", "need_ids")
 
 
-def _project_values(project: Project) -> dict[str, Any]:
+def _project_values(project: Project, solutions: list[Solution]) -> dict[str, Any]:
     return {
         "name": project.name, "slug": project.slug, "description": project.description,
         "owner_id": project.owner_id, "partner_ids": [o.id for o in project.partners],
@@ -380,14 +379,14 @@ def _project_values(project: Project) -> dict[str, Any]:
         "end_date": project.end_date.isoformat() if project.end_date else "",
         "budget_dkk": "" if project.budget_dkk is None else project.budget_dkk,
         "funding_source": project.funding_source or "",
-        "solution_ids": [s.id for s in project.solutions], "need_ids": [n.id for n in project.needs],
+        "solution_ids": [s.id for s in solutions], "need_ids": [n.id for n in project.needs],
         "results": project.results or "", "version": project.version,
     }
 
 
 def _owner_choices(db: Session, principal: Principal) -> list[Organisation]:
     if principal.role == Role.ORG_REPORTER:
-        own = db.get(Organisation, principal.organisation_id or -1)
+        own = svc.find_organisation(db, principal.organisation_id)
         return [own] if own else []
     return svc.organisation_choices(db)
 
@@ -397,18 +396,18 @@ class ProjectPages(Controller):
     include_in_schema = False
 
     @get("/")
-    def list(self, request: Request, db: Session, page: svc.PageRequest, q: str | None = None,
-             stage: str | None = None, region_id: str | None = None, owner_id: str | None = None,
-             solution_id: str | None = None) -> Template:
+    def list(self, request: Request, db: Session, principal: Principal, page: svc.PageRequest,
+             q: str | None = None, stage: str | None = None, region_id: str | None = None,
+             owner_id: str | None = None, solution_id: str | None = None) -> Template:
         filters = {"q": _text(q), "stage": _choice(stage, ProjectStage), "region_id": _int(region_id),
                    "owner_id": _int(owner_id), "solution_id": _int(solution_id)}
-        items, total = svc.list_projects(db, svc.ProjectFilter(**filters), page)
+        items, total = svc.list_projects(db, principal, svc.ProjectFilter(**filters), page)
         return _list_response(
-            request, "projects", items=items, filters=filters,
+            request, "projects", items=items, linked=svc.linked_solutions(db, principal, items), filters=filters,
             pager=_pager("/projects", filters, page, total), stages=_values(ProjectStage),
             regions=svc.organisation_choices(db, [OrganisationKind.REGION.value]),
-            owner=db.get(Organisation, filters["owner_id"]) if filters["owner_id"] else None,
-            solution=db.get(Solution, filters["solution_id"]) if filters["solution_id"] else None)
+            owner=svc.find_organisation(db, filters["owner_id"]),
+            solution=svc.find_solution(db, principal, filters["solution_id"]))
 
     def _form_page(self, request: Request, db: Session, principal: Principal, values: dict[str, Any],
                    errors: dict[str, str] | None = None, conflict: str | None = None,
@@ -443,13 +442,15 @@ class ProjectPages(Controller):
     def detail(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
         project = svc.get_project(db, slug)
         return _page(request, "catalogue/projects/detail.html", project=project,
+                     solutions=svc.linked_solutions(db, principal, [project])[project.id],
                      can_edit=svc.may_for_organisation(principal, "project.update", project.owner_id),
                      audit=_audit(db, principal, "project", project.id))
 
     @get("/{slug:str}/edit")
     def edit(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
         project = _editable_project(db, principal, slug)
-        return self._form_page(request, db, principal, _project_values(project), project=project)
+        solutions = svc.linked_solutions(db, principal, [project])[project.id]
+        return self._form_page(request, db, principal, _project_values(project, solutions), project=project)
 
     @post("/{slug:str}/edit", media_type=MediaType.HTML)
     def update(self, request: Request, db: Session, principal: Principal, slug: str,
@@ -462,7 +463,7 @@ class ProjectPages(Controller):
         if saved is not None:
             return Redirect(f"/projects/{saved.slug}", status_code=303)
         return self._form_page(request, db, principal, values, errors, conflict,
-                               project=db.get(Project, project.id), status_code=status)
+                               project=svc.get_project(db, project.id), status_code=status)
 
 
 # ---- needs -------------------------------------------------------------------------
@@ -486,8 +487,7 @@ def _endorsement_context(db: Session, principal: Principal, need: Need) -> dict[
         choices = [o for o in svc.organisation_choices(db) if o.id not in endorsed_ids]
     return {"can_endorse": can_endorse, "endorse_choices": choices,
             "own_endorsed": principal.organisation_id in endorsed_ids,
-            "own_organisation": db.get(Organisation, principal.organisation_id)
-            if principal.organisation_id else None}
+            "own_organisation": svc.find_organisation(db, principal.organisation_id)}
 
 
 class NeedPages(Controller):
@@ -506,8 +506,7 @@ class NeedPages(Controller):
         return _list_response(
             request, "needs", items=items, filters=filters, pager=_pager("/needs", filters, page, total),
             areas=_treatment_areas(db, request), priorities=_values(Priority), sorts=list(svc.NEED_SORTS),
-            organisation=db.get(Organisation, filters["organisation_id"])
-            if filters["organisation_id"] else None)
+            organisation=svc.find_organisation(db, filters["organisation_id"]))
 
     def _form_page(self, request: Request, db: Session, principal: Principal, values: dict[str, Any],
                    errors: dict[str, str] | None = None, conflict: str | None = None,
@@ -537,8 +536,7 @@ class NeedPages(Controller):
     def _detail(self, request: Request, db: Session, principal: Principal, need: Need,
                 status_code: int = 200, endorse_error: str | None = None,
                 endorsed: bool = False) -> Template:
-        projects = list(db.scalars(select(Project).where(Project.needs.any(Need.id == need.id))
-                                   .order_by(Project.name)))
+        projects, _total = svc.list_projects(db, principal, svc.ProjectFilter(need_id=need.id), ALL)
         return _page(request, "catalogue/needs/detail.html", status_code=status_code, need=need,
                      projects=projects, endorse_error=endorse_error, endorsed=endorsed,
                      can_edit=svc.may_for_organisation(principal, "need.update", need.organisation_id),
@@ -589,7 +587,7 @@ class NeedPages(Controller):
         if saved is not None:
             return Redirect(f"/needs/{saved.slug}", status_code=303)
         return self._form_page(request, db, principal, values, errors, conflict,
-                               need=db.get(Need, need.id), status_code=status)
+                               need=svc.get_need(db, need.id), status_code=status)
 
 
 # ---- vendors -----------------------------------------------------------------------
@@ -657,7 +655,7 @@ class VendorPages(Controller):
             request, VendorUpdate, values, lambda parsed: svc.update_vendor(db, principal, vendor_id, parsed))
         if saved is not None:
             return Redirect(f"/vendors/{saved.id}", status_code=303)
-        return self._form_page(request, values, errors, conflict, vendor=db.get(Vendor, vendor_id),
+        return self._form_page(request, values, errors, conflict, vendor=svc.get_vendor(db, vendor_id),
                                status_code=status)
 
 
@@ -681,18 +679,13 @@ class OrganisationPages(Controller):
     @get("/{key:str}")
     def detail(self, request: Request, db: Session, principal: Principal, key: str) -> Template:
         organisation = svc.get_organisation(db, key)
-        projects, _t = svc.list_projects(db, svc.ProjectFilter(owner_id=organisation.id), ALL)
-        partner_in = list(db.scalars(
-            select(Project).where(Project.partners.any(Organisation.id == organisation.id))
-            .order_by(Project.name)))
+        projects, _t = svc.list_projects(db, principal, svc.ProjectFilter(owner_id=organisation.id), ALL)
+        partner_in, _t = svc.list_projects(db, principal, svc.ProjectFilter(partner_id=organisation.id), ALL)
         needs, _t = svc.list_needs(db, svc.NeedFilter(organisation_id=organisation.id), ALL)
-        endorsed = list(db.scalars(
-            select(Need).where(Need.endorsements.any(organisation_id=organisation.id))
-            .order_by(Need.endorsement_count.desc(), Need.title)))
+        endorsed, _t = svc.list_needs(db, svc.NeedFilter(endorsed_by=organisation.id), ALL)
         members: list[Organisation] = []
         if organisation.kind == OrganisationKind.REGION.value:
-            members = list(db.scalars(select(Organisation).where(Organisation.region_id == organisation.id)
-                                      .order_by(Organisation.kind, Organisation.name)))
+            members = svc.region_members(db, organisation)
         return _page(request, "catalogue/organisations/detail.html", organisation=organisation,
                      projects=projects, partner_in=partner_in, needs=needs, endorsed=endorsed,
                      members=members)

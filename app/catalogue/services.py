@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from slugify import slugify
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.accounts.principal import Principal
+from app.accounts.principal import ANONYMOUS_PRINCIPAL, Principal
 from app.accounts.roles import Role
 from app.catalogue.models import (
     Need,
@@ -26,6 +26,7 @@ from app.catalogue.models import (
     Solution,
     TreatmentArea,
     Vendor,
+    project_solution,
     solution_treatment_area,
 )
 from app.catalogue.schemas import (
@@ -93,13 +94,19 @@ def require(principal: Principal, permission: str) -> None:
                                 role=Message(principal.role), permission=permission))
 
 
+def _not_found(label: str, key: int | str) -> NotFound:
+    return NotFound(Message("{kind} {key} does not exist", kind=Term("record", label), key=key))
+
+
+def _is_id(key: int | str) -> bool:
+    return isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit())
+
+
 def _get(session: Session, model: type[M], key: int | str, label: str) -> M:
-    if isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit()):
-        obj = session.get(model, int(key))
-    else:
-        obj = session.scalar(select(model).where(model.slug == key))  # type: ignore[attr-defined]
+    obj = (session.get(model, int(key)) if _is_id(key)
+           else session.scalar(select(model).where(model.slug == key)))  # type: ignore[attr-defined]
     if obj is None:
-        raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", label), key=key))
+        raise _not_found(label, key)
     return obj
 
 
@@ -174,10 +181,16 @@ def _organisations_by_id(session: Session, ids: Sequence[int], field: str) -> li
     return [found[i] for i in dict.fromkeys(ids)]
 
 
-def _by_ids(session: Session, model: Any, ids: Sequence[int], field: str, label: str) -> list[Any]:
+def _by_ids(session: Session, model: Any, ids: Sequence[int], field: str, label: str,
+            visible: ColumnElement[bool] | None = None) -> list[Any]:
+    """The records of these ids (among those `visible`, if given), or a 400 naming the field
+    and the ids it does not know: one the reader may not see is unknown, not forbidden."""
     if not ids:
         return []
-    found = {o.id: o for o in session.scalars(select(model).where(model.id.in_(ids)))}
+    stmt = select(model).where(model.id.in_(ids))
+    if visible is not None:
+        stmt = stmt.where(visible)
+    found = {o.id: o for o in session.scalars(stmt)}
     unknown = [str(i) for i in ids if i not in found]
     if unknown:
         raise ValidationFailed({field: Message("unknown {kind} id: {ids}", kind=Term("record", label),
@@ -211,6 +224,15 @@ def get_organisation(session: Session, key: int | str) -> Organisation:
     return _get(session, Organisation, int(key) if str(key).isascii() and str(key).isdigit() else -1, "organisation")
 
 
+def find_organisation(session: Session, organisation_id: int | None) -> Organisation | None:
+    return session.get(Organisation, organisation_id) if organisation_id else None
+
+
+def region_members(session: Session, region: Organisation) -> list[Organisation]:
+    return list(session.scalars(select(Organisation).where(Organisation.region_id == region.id)
+                                .order_by(Organisation.kind, Organisation.name)))
+
+
 def organisation_choices(session: Session, kinds: Sequence[str] | None = None) -> list[Organisation]:
     stmt = select(Organisation).order_by(Organisation.kind, Organisation.name)
     if kinds:
@@ -233,6 +255,10 @@ def list_vendors(session: Session, page: PageRequest, *, q: str | None = None,
 
 def get_vendor(session: Session, key: int | str) -> Vendor:
     return _get(session, Vendor, int(key) if str(key).isascii() and str(key).isdigit() else -1, "vendor")
+
+
+def find_vendor(session: Session, vendor_id: int | None) -> Vendor | None:
+    return session.get(Vendor, vendor_id) if vendor_id else None
 
 
 def acts_for_vendor(principal: Principal, vendor_id: int) -> bool:
@@ -306,19 +332,33 @@ SOLUTION_SORTS = {"name": Solution.name, "-name": Solution.name.desc(),
                   "newest": Solution.id.desc(), "trl": Solution.trl.desc()}
 
 
-def _visible_solutions(stmt: Select[Any], principal: Principal) -> Select[Any]:
-    if principal.can("catalogue.read_unpublished") and principal.role != Role.VENDOR:
-        return stmt
+def solution_visible(principal: Principal) -> ColumnElement[bool]:
+    """The one rule of who sees a solution, as a filter for any query of solutions: a
+    published solution is seen by everyone; an unpublished one only by staff (admin,
+    approver, assessor, procurement) and by the users of the vendor that owns it. Lists,
+    details, links from projects, search documents, benchmark figures, the register and
+    reports all filter with it."""
+    if not principal.can("catalogue.read_unpublished"):
+        return Solution.published.is_(True)
     if principal.role == Role.VENDOR:
-        return stmt.where(or_(Solution.published.is_(True), Solution.vendor_id == principal.vendor_id))
-    return stmt.where(Solution.published.is_(True))
+        return or_(Solution.published.is_(True), Solution.vendor_id == principal.vendor_id)
+    return true()
+
+
+def unpublished() -> ColumnElement[bool]:
+    """The solutions the public may not see: not solution_visible(PUBLIC), written so that
+    an index on published serves it (the column is never NULL)."""
+    return Solution.published.is_(False)
+
+
+PUBLIC = ANONYMOUS_PRINCIPAL  # the reader the search index is built for
 
 
 def list_solutions(session: Session, principal: Principal, flt: SolutionFilter,
                    page: PageRequest, sort: str = "name") -> tuple[list[Solution], int]:
     if sort not in SOLUTION_SORTS:
         raise ValidationFailed({"sort": Message("one of {values}", values=", ".join(SOLUTION_SORTS))})
-    stmt = _visible_solutions(select(Solution), principal)
+    stmt = select(Solution).where(solution_visible(principal))
     for column in ("purpose", "target_users", "origin", "regulatory_class"):
         if value := getattr(flt, column):
             stmt = stmt.where(getattr(Solution, column) == value)
@@ -339,13 +379,34 @@ def list_solutions(session: Session, principal: Principal, flt: SolutionFilter,
 
 
 def get_solution(session: Session, principal: Principal, key: int | str) -> Solution:
-    solution = _get(session, Solution, key, "solution")
-    visible = solution.published or principal.can("catalogue.read_unpublished")
-    if principal.role == Role.VENDOR and not solution.published:
-        visible = solution.vendor_id == principal.vendor_id
-    if not visible:
-        raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "solution"), key=key))
+    """A solution by id or slug; one the principal may not see does not exist for them."""
+    by_key = Solution.id == int(key) if _is_id(key) else Solution.slug == key
+    solution = session.scalar(select(Solution).where(by_key, solution_visible(principal)))
+    if solution is None:
+        raise _not_found("solution", key)
     return solution
+
+
+def find_solution(session: Session, principal: Principal, solution_id: int | None) -> Solution | None:
+    if not solution_id:
+        return None
+    return session.scalar(select(Solution).where(Solution.id == solution_id, solution_visible(principal)))
+
+
+def linked_solutions(session: Session, principal: Principal,
+                     projects: Sequence[Project]) -> dict[int, list[Solution]]:
+    """The solutions each project links to, as far as the principal may see them, by name."""
+    links: dict[int, list[Solution]] = {p.id: [] for p in projects}
+    if not links:
+        return links
+    rows = session.execute(
+        select(project_solution.c.project_id, Solution)
+        .join(Solution, Solution.id == project_solution.c.solution_id)
+        .where(project_solution.c.project_id.in_(links), solution_visible(principal))
+        .order_by(Solution.name, Solution.id))
+    for project_id, solution in rows:
+        links[project_id].append(solution)
+    return links
 
 
 def _solution_values(session: Session, principal: Principal, data: SolutionIn) -> dict[str, Any]:
@@ -389,9 +450,15 @@ class ProjectFilter:
     owner_id: int | None = None
     region_id: int | None = None
     solution_id: int | None = None
+    partner_id: int | None = None
+    need_id: int | None = None
 
 
-def list_projects(session: Session, flt: ProjectFilter, page: PageRequest) -> tuple[list[Project], int]:
+def list_projects(session: Session, principal: Principal, flt: ProjectFilter,
+                  page: PageRequest) -> tuple[list[Project], int]:
+    """Projects are public; filtering by a solution the principal may not see finds none
+    (which projects use it is as hidden as the solution). Show their solutions with
+    linked_solutions, never project.solutions."""
     stmt = select(Project).order_by(Project.name, Project.id)
     if flt.q:
         stmt = stmt.where(Project.name.icontains(flt.q, autoescape=True))
@@ -404,12 +471,27 @@ def list_projects(session: Session, flt: ProjectFilter, page: PageRequest) -> tu
             or_(Organisation.region_id == flt.region_id, Organisation.id == flt.region_id))
         stmt = stmt.where(Project.owner_id.in_(owners))
     if flt.solution_id:
-        stmt = stmt.where(Project.solutions.any(Solution.id == flt.solution_id))
+        stmt = stmt.where(Project.solutions.any(and_(Solution.id == flt.solution_id,
+                                                     solution_visible(principal))))
+    if flt.partner_id:
+        stmt = stmt.where(Project.partners.any(Organisation.id == flt.partner_id))
+    if flt.need_id:
+        stmt = stmt.where(Project.needs.any(Need.id == flt.need_id))
     return paginate(session, stmt, page)
 
 
 def get_project(session: Session, key: int | str) -> Project:
     return _get(session, Project, key, "project")
+
+
+def _hidden_links(session: Session, principal: Principal, project: Project | None) -> list[Solution]:
+    """The project's links to solutions the principal may not see: kept as they are when
+    the principal saves the project, since they could neither see nor choose them."""
+    if project is None:
+        return []
+    return list(session.scalars(
+        select(Solution).join(project_solution, project_solution.c.solution_id == Solution.id)
+        .where(project_solution.c.project_id == project.id, not_(solution_visible(principal)))))
 
 
 def _check_org_owner(principal: Principal, organisation_id: int, field: str) -> None:
@@ -418,14 +500,16 @@ def _check_org_owner(principal: Principal, organisation_id: int, field: str) -> 
                                 field=field))
 
 
-def _project_values(session: Session, principal: Principal, data: ProjectIn) -> dict[str, Any]:
+def _project_values(session: Session, principal: Principal, data: ProjectIn,
+                    project: Project | None = None) -> dict[str, Any]:
     _check_org_owner(principal, data.owner_id, "owner_id")
     if session.get(Organisation, data.owner_id) is None:
         raise ValidationFailed({"owner_id": Message("no organisation with id {id}", id=data.owner_id)})
     values = data.model_dump(mode="python", exclude={"slug", "partner_ids", "solution_ids",
                                                      "need_ids", "version"})
     values["partners"] = _organisations_by_id(session, data.partner_ids, "partner_ids")
-    values["solutions"] = _by_ids(session, Solution, data.solution_ids, "solution_ids", "solution")
+    values["solutions"] = _by_ids(session, Solution, data.solution_ids, "solution_ids", "solution",
+                                  visible=solution_visible(principal)) + _hidden_links(session, principal, project)
     values["needs"] = _by_ids(session, Need, data.need_ids, "need_ids", "need")
     return values
 
@@ -445,7 +529,7 @@ def update_project(session: Session, principal: Principal, key: int | str,
     project = get_project(session, key)
     _check_org_owner(principal, project.owner_id, "owner_id")
     _check_version(project, data.version)
-    values = _project_values(session, principal, data)
+    values = _project_values(session, principal, data, project)
     values["slug"] = _unique_slug(session, Project, data.slug or project.slug, data.name, project.id)
     _assign(project, values)
     _flush(session)
@@ -461,6 +545,7 @@ class NeedFilter:
     treatment_area: str | None = None
     priority: str | None = None
     organisation_id: int | None = None
+    endorsed_by: int | None = None
 
 
 NEED_SORTS = {"endorsements": (Need.endorsement_count.desc(), Need.title),
@@ -478,6 +563,8 @@ def list_needs(session: Session, flt: NeedFilter, page: PageRequest,
         stmt = stmt.where(Need.priority == flt.priority)
     if flt.organisation_id:
         stmt = stmt.where(Need.organisation_id == flt.organisation_id)
+    if flt.endorsed_by:
+        stmt = stmt.where(Need.endorsements.any(NeedEndorsement.organisation_id == flt.endorsed_by))
     if flt.treatment_area:
         stmt = stmt.join(TreatmentArea, Need.treatment_area_id == TreatmentArea.id).where(
             TreatmentArea.code == flt.treatment_area)
@@ -536,3 +623,16 @@ def endorse_need(session: Session, principal: Principal, key: int | str, data: E
     need.endorsement_count = len(need.endorsements)
     _flush(session, "organisation_id")
     return need
+
+
+# ---- the front page ----------------------------------------------------------------
+
+
+def counts(session: Session, principal: Principal) -> dict[str, int]:
+    """How many solutions (that the principal may see), projects and needs there are."""
+    return {
+        "solutions": session.scalar(select(func.count()).select_from(Solution)
+                                    .where(solution_visible(principal))) or 0,
+        "projects": session.scalar(select(func.count()).select_from(Project)) or 0,
+        "needs": session.scalar(select(func.count()).select_from(Need)) or 0,
+    }

@@ -6,10 +6,11 @@ from typing import Any
 
 from litestar import Controller, Request
 from litestar.response import Redirect, Template
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.catalogue.models import Need, Project, Solution
+from app.accounts.principal import Principal
+from app.catalogue import services as catalogue
 from app.web.i18n import LANGUAGES
 from app.web.rendering import LANG_COOKIE, render
 from app.web.routing import get
@@ -19,14 +20,8 @@ class SiteController(Controller):
     include_in_schema = False
 
     @get("/")
-    def home(self, request: Request, db: Session) -> Template:
-        counts = {
-            "solutions": db.scalar(select(func.count()).select_from(Solution)
-                                   .where(Solution.published.is_(True))),
-            "projects": db.scalar(select(func.count()).select_from(Project)),
-            "needs": db.scalar(select(func.count()).select_from(Need)),
-        }
-        return render(request, "home.html", counts=counts)
+    def home(self, request: Request, db: Session, principal: Principal) -> Template:
+        return render(request, "home.html", counts=catalogue.counts(db, principal))
 
     @get("/lang/{code:str}")
     def switch_language(self, request: Request, code: str, next: str = "/") -> Redirect:
