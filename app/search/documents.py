@@ -32,6 +32,7 @@ from app.catalogue.models import (
     project_solution,
     solution_treatment_area,
 )
+from app.catalogue.services import PUBLIC, solution_visible
 from app.search.backend import Document
 
 ApprovalProvider = Callable[[Session, list[int]], dict[int, str]]
@@ -106,9 +107,10 @@ def solution_documents(session: Session, ids: list[int], ctx: _Context) -> list[
     rows = session.execute(
         select(Solution.id, Solution.slug, Solution.name, Solution.short_description_da,
                Solution.description_da, Solution.purpose, Solution.target_users, Solution.origin,
-               Solution.regulatory_class, Solution.published, Solution.created_at,
+               Solution.regulatory_class, Solution.created_at,
                Vendor.name.label("vendor_name"), Vendor.country.label("vendor_country"))
-        .join(Vendor, Vendor.id == Solution.vendor_id).where(Solution.id.in_(ids))).all()
+        .join(Vendor, Vendor.id == Solution.vendor_id)
+        .where(Solution.id.in_(ids), solution_visible(PUBLIC))).all()
     areas = _multimap(session.execute(
         select(solution_treatment_area.c.solution_id, solution_treatment_area.c.treatment_area_id)
         .where(solution_treatment_area.c.solution_id.in_(ids))))
@@ -126,8 +128,6 @@ def solution_documents(session: Session, ids: list[int], ctx: _Context) -> list[
     approval = _approval_provider(session, ids)
     docs = []
     for r in rows:
-        if not r.published:
-            continue
         area_pairs = [ctx.areas[a] for a in areas.get(r.id, []) if a in ctx.areas]
         orgs = set().union(*(porgs.get(p, set()) for p in projects.get(r.id, []))) \
             if projects.get(r.id) else set()
@@ -152,9 +152,10 @@ def project_documents(session: Session, ids: list[int], ctx: _Context) -> list[D
                                   Project.results, Project.origin, Project.stage, Project.created_at)
                            .where(Project.id.in_(ids))).all()
     porgs = _project_orgs(session, ids)
-    sol_links = _multimap(session.execute(
+    sol_links = _multimap(session.execute(  # a project's document tells nothing of unpublished solutions
         select(project_solution.c.project_id, project_solution.c.solution_id)
-        .where(project_solution.c.project_id.in_(ids))))
+        .join(Solution, Solution.id == project_solution.c.solution_id)
+        .where(project_solution.c.project_id.in_(ids), solution_visible(PUBLIC))))
     need_links = _multimap(session.execute(
         select(project_need.c.project_id, project_need.c.need_id).where(project_need.c.project_id.in_(ids))))
     sol_ids = {s for v in sol_links.values() for s in v}
