@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select, tuple_
+from sqlalchemy import ColumnElement, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from app.accounts.principal import Principal
@@ -24,6 +24,7 @@ from app.accounts.roles import Role
 from app.benchmark.metrics import STATUSES
 from app.benchmark.models import AdoptionRecord, Indicator, IndicatorValue
 from app.catalogue.models import Organisation, Solution
+from app.catalogue.services import solution_visible
 from app.errors import Forbidden, ValidationFailed
 from app.messages import Message, message_of
 
@@ -225,11 +226,18 @@ def _check_org(check: _Checker, row: int, ref: str, orgs: dict[str, Organisation
 # ---- adoption -----------------------------------------------------------------------
 
 
+def _reportable_solutions(principal: Principal) -> ColumnElement[bool]:
+    """One may report adoption only of a solution one may see: to anyone else an
+    unpublished solution is unknown. The system (seed, command line) acts as an admin."""
+    return true() if principal is SYSTEM else solution_visible(principal)
+
+
 def _validate_adoption(session: Session, principal: Principal, df: pd.DataFrame,
                        check: _Checker) -> list[dict[str, Any]]:
     orgs = _organisations(session, set(df["organisation"]))
     slugs = set(df["solution"])
-    solutions = {s.slug: s.id for s in session.scalars(select(Solution).where(Solution.slug.in_(slugs)))}
+    solutions = {s.slug: s.id for s in session.scalars(
+        select(Solution).where(Solution.slug.in_(slugs), _reportable_solutions(principal)))}
     seen: dict[tuple[int, int, date], int] = {}
     rows = []
     for i, rec in enumerate(df.to_dict("records")):

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app.benchmark import metrics as m
@@ -32,6 +32,7 @@ from app.benchmark.models import (
     PrioritisedSolution,
 )
 from app.catalogue.models import Organisation, Solution
+from app.catalogue.services import unpublished
 from app.errors import NotFound
 
 BENCHMARK_KINDS = ("region", "municipality", "hospital")
@@ -347,7 +348,14 @@ def data_version(session: Session) -> tuple[Any, ...]:
            "(SELECT max(id) FROM benchmark_prioritised_solution), (SELECT max(id) FROM organisation)")
     if session.get_bind().dialect.name == "postgresql":
         sql += ", txid_snapshot_xmin(txid_current_snapshot())"
-    return tuple(session.execute(text(sql)).one())
+    return tuple(session.execute(text(sql)).one()) + _unpublished_version(session)
+
+
+def _unpublished_version(session: Session) -> tuple[Any, ...]:
+    """Changes when the set of unpublished solutions does: unpublishing a solution adds the
+    newest updated_at to the set, publishing one takes one away from the count."""
+    return tuple(session.execute(select(func.count(), func.max(Solution.updated_at))
+                                 .where(unpublished())).one())
 
 
 def clear_cache() -> None:
@@ -355,12 +363,28 @@ def clear_cache() -> None:
         _CACHE.clear()
 
 
+def _unpublished_ids(session: Session) -> list[int]:
+    return list(session.scalars(select(Solution.id).where(unpublished())))
+
+
+def without_unpublished(session: Session, adoption: pd.DataFrame,
+                        relevant: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The benchmark's figures are public, so they count only the solutions everyone may
+    see: adoption reported for an unpublished solution counts once it is published."""
+    hidden = _unpublished_ids(session)
+    if not hidden:
+        return adoption, relevant
+    return (adoption[~adoption["solution_id"].isin(hidden)],
+            relevant[~relevant["solution_id"].isin(hidden)].reset_index(drop=True))
+
+
 def compute_uncached(session: Session, as_of: date, trend_for: Iterable[int] | None = None,
                      organisation_ids: Iterable[int] | None = None) -> tuple[m.Benchmark, pd.DataFrame, pd.DataFrame]:
     orgs = load_organisations(session)
-    relevant = relevant_solutions(session)
     # Nothing effective after the last day computed (the end of as_of's year) can be in force.
-    adoption = load_adoption(session, organisation_ids, until=max(as_of, m.period_end(as_of.year)))
+    adoption, relevant = without_unpublished(
+        session, load_adoption(session, organisation_ids, until=max(as_of, m.period_end(as_of.year))),
+        relevant_solutions(session))
     bench = m.compute(orgs, adoption, relevant, as_of, trend_for=trend_for)
     return bench, m.with_region_population(orgs), relevant
 
