@@ -63,13 +63,13 @@ def register_filter(status: str | None, treatment_area: str | None, purpose: str
      summary="The public register of approved solutions (open data; ?format=csv for CSV)",
      description="Every solution ever approved, with its stable register number (BT-YYYY-NNNN); "
                  "revoked, expired and ended approvals stay listed with their status.")
-def register_api(request: Request, db: Session, page: PageRequest, status: str | None = None,
-                 treatment_area: str | None = None, purpose: str | None = None,
+def register_api(request: Request, db: Session, principal: Principal, page: PageRequest,
+                 status: str | None = None, treatment_area: str | None = None, purpose: str | None = None,
                  regulatory_class: str | None = None, q: str | None = None,
                  format: Annotated[str, Parameter(description="json or csv")] = "json") -> Response[Any]:
     flt = register_filter(status, treatment_area, purpose, regulatory_class, q)
     if format == "csv":
-        entries, _total = svc.register(db, flt, None)
+        entries, _total = svc.register(db, principal, flt, None)
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=svc.REGISTER_CSV_COLUMNS, lineterminator="\r\n")
         writer.writeheader()
@@ -79,14 +79,14 @@ def register_api(request: Request, db: Session, page: PageRequest, status: str |
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
     if format != "json":
         raise ValidationFailed({"format": "must be json or csv"})
-    items, total = svc.register(db, flt, page)
+    items, total = svc.register(db, principal, flt, page)
     return Response({"items": items, "total": total, "limit": page.limit, "offset": page.offset},
                     media_type=MediaType.JSON)
 
 
 @get("/api/register/{number:str}", tags=["register"], summary="One register entry with its public history")
-def register_entry(db: Session, number: str) -> dict[str, Any]:
-    case = svc.register_case(db, number)
+def register_entry(db: Session, principal: Principal, number: str) -> dict[str, Any]:
+    case = svc.register_case(db, principal, number)
     entries = svc.register_entry(case, {t.code: t for t in svc.treatment_area_list(db)},
                                  svc.organisations_using(db, [case.solution_id]).get(case.solution_id, []),
                                  svc.today())

@@ -73,8 +73,8 @@ class RegisterPages(Controller):
     include_in_schema = False
 
     @get("/")
-    def list(self, request: Request, db: Session, page: PageRequest, status: str | None = None,
-             treatment_area: str | None = None, purpose: str | None = None,
+    def list(self, request: Request, db: Session, principal: Principal, page: PageRequest,
+             status: str | None = None, treatment_area: str | None = None, purpose: str | None = None,
              regulatory_class: str | None = None, q: str | None = None) -> Template:
         filters = {
             "q": (q or "").strip(), "status": status if status in lc.REGISTER_STATUSES else "",
@@ -83,7 +83,7 @@ class RegisterPages(Controller):
             "regulatory_class": regulatory_class if regulatory_class in {r.value for r in RegulatoryClass}
             else ""}
         flt = register_filter(**{k: v or None for k, v in filters.items()})
-        items, total = svc.register(db, flt, page)
+        items, total = svc.register(db, principal, flt, page)
         areas = svc.treatment_area_list(db)
         if language_of(request) == "en":
             areas.sort(key=lambda a: a.name_en)
@@ -94,8 +94,8 @@ class RegisterPages(Controller):
                      regulatory_classes=[r.value for r in RegulatoryClass], today=svc.today())
 
     @get("/{number:str}")
-    def detail(self, request: Request, db: Session, number: str) -> Template:
-        case = svc.register_case(db, number)
+    def detail(self, request: Request, db: Session, principal: Principal, number: str) -> Template:
+        case = svc.register_case(db, principal, number)
         areas = {a.code: a for a in svc.treatment_area_list(db)}
         orgs = svc.organisations_using(db, [case.solution_id]).get(case.solution_id, [])
         entry = svc.register_entry(case, areas, orgs, svc.today())

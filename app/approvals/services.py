@@ -368,13 +368,14 @@ def _status_condition(status: str, now: date) -> Any:
     return ApprovalCase.status == status
 
 
-def register_cases(session: Session, flt: RegisterFilter, page: PageRequest | None,
+def register_cases(session: Session, principal: Principal, flt: RegisterFilter, page: PageRequest | None,
                    now: date | None = None) -> tuple[list[ApprovalCase], int]:
-    """Every solution that has ever been approved (it has a register number), current
-    approvals first, then history (revoked, expired, ended), by register number."""
+    """Every solution that has ever been approved (it has a register number) and that the
+    principal may see, current approvals first, then history (revoked, expired, ended), by
+    register number."""
     when = now or today()
     stmt = (select(ApprovalCase).join(Solution, Solution.id == ApprovalCase.solution_id)
-            .where(ApprovalCase.register_number.is_not(None)))
+            .where(ApprovalCase.register_number.is_not(None), catalogue.solution_visible(principal)))
     if flt.status in lc.REGISTER_STATUSES:
         stmt = stmt.where(_status_condition(flt.status, when))
     if flt.purpose:
@@ -439,17 +440,18 @@ def register_entry(case: ApprovalCase, areas: dict[str, TreatmentArea], orgs: li
     }
 
 
-def register(session: Session, flt: RegisterFilter, page: PageRequest | None,
+def register(session: Session, principal: Principal, flt: RegisterFilter, page: PageRequest | None,
              now: date | None = None) -> tuple[list[dict[str, Any]], int]:
     when = now or today()
-    cases, total = register_cases(session, flt, page, when)
+    cases, total = register_cases(session, principal, flt, page, when)
     areas = {t.code: t for t in session.scalars(select(TreatmentArea))}
     using = organisations_using(session, [c.solution_id for c in cases])
     return [register_entry(c, areas, using.get(c.solution_id, []), when) for c in cases], total
 
 
-def register_case(session: Session, number: str) -> ApprovalCase:
-    case = session.scalar(select(ApprovalCase).where(ApprovalCase.register_number == number))
+def register_case(session: Session, principal: Principal, number: str) -> ApprovalCase:
+    case = session.scalar(select(ApprovalCase).join(Solution, Solution.id == ApprovalCase.solution_id)
+                          .where(ApprovalCase.register_number == number, catalogue.solution_visible(principal)))
     if case is None:
         raise NotFound(Message("register number {number} does not exist", number=number))
     return case
