@@ -336,8 +336,8 @@ def solution_visible(principal: Principal) -> ColumnElement[bool]:
     """The one rule of who sees a solution, as a filter for any query of solutions: a
     published solution is seen by everyone; an unpublished one only by staff (admin,
     approver, assessor, procurement) and by the users of the vendor that owns it. Lists,
-    details, links from projects, search documents, benchmark figures, the register and
-    reports all filter with it."""
+    details, links from projects, the register and reports filter with it; the search
+    index and the benchmark's figures are public, built for PUBLIC (see unpublished())."""
     if not principal.can("catalogue.read_unpublished"):
         return Solution.published.is_(True)
     if principal.role == Role.VENDOR:
