@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from sqlalchemy import case, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -31,7 +32,7 @@ from app.assessment.framework import (
     prefill_from_concepts,
     validate_answer,
 )
-from app.assessment.models import Answer, Assessment, AssessmentTransition
+from app.assessment.models import Answer, AnswerWriter, Assessment, AssessmentTransition
 from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn, VerifyIn
 from app.assessment.scoring import AssessmentScore, score_assessment
 from app.catalogue import services as catalogue
@@ -185,6 +186,18 @@ def _flush(session: Session) -> None:
         raise Conflict("someone else answered this at the same time; reload and try again") from exc
 
 
+def _note_writer(session: Session, assessment_id: int, user_id: int | None) -> None:
+    """Remember that `user_id` wrote an answer of the assessment (once; concurrent saves
+    by the same person neither fail nor duplicate). No autoflush here: the caller's
+    `_flush` is the one that turns a stale answer into a 409."""
+    if user_id is None:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    with session.no_autoflush:
+        session.execute(dialect.insert(AnswerWriter.__table__)
+                        .values(assessment_id=assessment_id, user_id=user_id).on_conflict_do_nothing())
+
+
 def _require_editable(assessment: Assessment) -> None:
     if assessment.status == COMPLETED:
         raise Conflict(Message("assessment #{id} is completed and read-only; start a correction "
@@ -306,6 +319,7 @@ def set_scope(session: Session, principal: Principal, frameworks: FrameworkRegis
         raise AnswerRejected(errors, errors_da)
     if answers != assessment.scope_answers:
         assessment.scope_answers = answers
+    _note_writer(session, assessment.id, principal.id)
     if fw.classification is not None:
         assessment.tier = classify(fw, answers)
     _flush(session)
@@ -360,6 +374,7 @@ def _write_answer(session: Session, principal: Principal, fw: Framework, assessm
         answer.provenance = provenance
         answer.verification = "pending" if source == "vendor" else None
         answer.verification_comment = None
+    _note_writer(session, assessment.id, principal.id)
     return answer
 
 
@@ -405,6 +420,8 @@ def clear_answer(session: Session, principal: Principal, frameworks: FrameworkRe
         raise Forbidden(Message("{code} has been answered by an assessor; a vendor cannot clear it",
                                 code=code))
     assessment.answers.remove(answer)
+    session.delete(answer)  # explicitly, so the audit hook sees it (an orphan is found only in the flush)
+    _note_writer(session, assessment.id, principal.id)
     _flush(session)
     return recompute(session, fw, assessment)
 
@@ -425,6 +442,7 @@ def verify_answer(session: Session, principal: Principal, frameworks: FrameworkR
         raise ValidationFailed({"comment": "say what the vendor should clarify when querying an answer"})
     answer.verification = data.decision
     answer.verification_comment = comment
+    _note_writer(session, assessment.id, principal.id)
     _flush(session)
     recompute(session, fw, assessment)
     return answer
@@ -522,6 +540,14 @@ def completeness_problems(fw: Framework, assessment: Assessment) -> dict[str, st
         problems["unverified"] = Message("vendor answers not yet accepted by an assessor: {codes}",
                                          codes=", ".join(unverified))
     return problems
+
+
+def answer_writer_ids(session: Session, assessment: Assessment) -> set[int]:
+    """Everyone who ever wrote an answer of the assessment (latest writers included, so
+    answers stored without the service still count)."""
+    ids = set(session.scalars(select(AnswerWriter.user_id)
+                              .where(AnswerWriter.assessment_id == assessment.id)))
+    return ids | {a.answered_by_id for a in assessment.answers if a.answered_by_id is not None}
 
 
 def _submitter_id(assessment: Assessment) -> int | None:
@@ -636,6 +662,8 @@ def new_correction(session: Session, principal: Principal, frameworks: Framework
                                                  actor_id=principal.id, comment=comment))
     session.add(copy)
     _flush(session)
+    for user_id in sorted(answer_writer_ids(session, original) | {principal.id}):
+        _note_writer(session, copy.id, user_id)
     recompute(session, fw, copy)
     return copy
 
