@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from statistics import median
 
+from app.assessment import four_eyes
 from app.messages import Message, Term
 
 # ---- vocabulary ------------------------------------------------------------------------
@@ -71,7 +72,8 @@ RULES: dict[str, Message] = {
     "A2": Message("only an open application (or a valid temporary approval) can be decided on"),
     "A3": Message("an approval must name the treatment areas or indications it covers"),
     "B1": Message("a decision must be based on at least one completed assessment"),
-    "B2": Message("an approver may not decide on an assessment they authored or reviewed"),
+    "B2": Message("an approver may not decide on an assessment they created, wrote answers in, "
+                  "submitted or reviewed"),
     "B3": Message("the assessments must be completed no later than the decision date"),
     "T1": Message("a temporary approval lasts 12 months from its start date, which is no earlier "
                   "than the decision and at most 3 months after it"),
@@ -113,8 +115,7 @@ class AssessmentFact:
 
     id: int
     status: str
-    author_id: int | None
-    reviewer_id: int | None
+    contributors: four_eyes.Contributors
     completed_on: date | None
 
 
@@ -240,11 +241,10 @@ def _check_assessments(event: Event) -> None:
                           assessments=", ".join(not_done)) if not_done else RULES["B1"])
         raise RuleViolation("B1", detail, "assessment_ids")
     for a in event.assessments:
-        if event.actor_id is not None and event.actor_id in (a.author_id, a.reviewer_id):
-            detail = (Message("{rule} (you authored assessment #{id})", rule=RULES["B2"], id=a.id)
-                      if event.actor_id == a.author_id else
-                      Message("{rule} (you reviewed assessment #{id})", rule=RULES["B2"], id=a.id))
-            raise RuleViolation("B2", detail, "assessment_ids")
+        part = four_eyes.barred_part(event.actor_id, a.contributors, deciding=True)
+        if part is not None:
+            raise RuleViolation("B2", Message("{rule} ({what})", rule=RULES["B2"],
+                                              what=four_eyes.what_you_did(part, a.id)), "assessment_ids")
         if a.completed_on is None or a.completed_on > event.on:
             raise RuleViolation("B3", Message("{rule} (assessment #{id})", rule=RULES["B3"], id=a.id),
                                 "assessment_ids")

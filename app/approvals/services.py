@@ -27,6 +27,7 @@ from app.accounts.roles import Role, allowed
 from app.approvals import lifecycle as lc
 from app.approvals.models import ApprovalCase, ApprovalEvent, ApprovalMilestone
 from app.approvals.schemas import EventIn
+from app.assessment import services as assessments
 from app.assessment.models import Assessment
 from app.catalogue import services as catalogue
 from app.catalogue.models import Project, Solution, TreatmentArea
@@ -104,8 +105,9 @@ def _assessment_facts(session: Session, solution: Solution, ids: list[int]) -> t
                                                               "{solution}", id=assessment_id,
                                                               solution=solution.name)})
         completed_on = a.completed_at.astimezone(DANISH_TIME).date() if a.completed_at else None
-        facts.append(lc.AssessmentFact(id=a.id, status=a.status, author_id=a.author_id,
-                                       reviewer_id=a.reviewer_id, completed_on=completed_on))
+        facts.append(lc.AssessmentFact(id=a.id, status=a.status,
+                                       contributors=assessments.contributors(session, a),
+                                       completed_on=completed_on))
     return tuple(facts)
 
 

@@ -1,5 +1,6 @@
 """Assessment tables: an assessment of one solution against one pinned framework version,
-its answers (one per criterion) and the history of its workflow transitions."""
+its answers (one per criterion), everyone who ever wrote one of them, and the history of
+its workflow transitions."""
 
 from __future__ import annotations
 
@@ -70,6 +71,20 @@ class Answer(Versioned, Base):
     answered_by: Mapped[User | None] = relationship(lazy="select")
 
 
+class AnswerWriter(Base):
+    """Someone who wrote (saved, cleared or verified) an answer of the assessment or its
+    scope answers, at any time: an answer keeps only its latest writer, the four-eyes rule
+    (app.assessment.four_eyes) needs them all.
+    A correction version inherits the writers of the assessment it copies, and its maker
+    wrote every copied answer."""
+
+    __tablename__ = "assessment_answer_writer"
+    __table_args__ = (UniqueConstraint("assessment_id", "user_id", name="uq_answer_writer"),)
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+
+
 class AssessmentTransition(Base):
     __tablename__ = "assessment_transition"
 
@@ -82,4 +97,4 @@ class AssessmentTransition(Base):
     actor: Mapped[User | None] = relationship(lazy="select")
 
 
-__all__ = ["Answer", "Assessment", "AssessmentTransition"]
+__all__ = ["Answer", "AnswerWriter", "Assessment", "AssessmentTransition"]

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from sqlalchemy import case, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -21,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.principal import Principal
 from app.accounts.roles import Role
+from app.assessment import four_eyes
 from app.assessment.framework import (
     AnswerError,
     Criterion,
@@ -31,7 +33,7 @@ from app.assessment.framework import (
     prefill_from_concepts,
     validate_answer,
 )
-from app.assessment.models import Answer, Assessment, AssessmentTransition
+from app.assessment.models import Answer, AnswerWriter, Assessment, AssessmentTransition
 from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn, VerifyIn
 from app.assessment.scoring import AssessmentScore, score_assessment
 from app.catalogue import services as catalogue
@@ -51,6 +53,19 @@ class AnswerRejected(ValidationFailed):
     def __init__(self, errors: dict[str, str], errors_da: dict[str, str]) -> None:
         super().__init__(errors)
         self.errors_da = errors_da
+
+
+class FourEyesRefused(ValidationFailed, Forbidden):
+    """The four-eyes rule (four_eyes.REVIEW_RULE) refuses a review: 403, with the rule
+    code in ``errors`` as the approval rules give theirs."""
+
+    status_code = 403
+
+    def __init__(self, part: str, assessment_id: int) -> None:
+        message = Message("rule {rule}: {detail}", rule=four_eyes.REVIEW_RULE, detail=Message(
+            "{rule} ({what})", rule=four_eyes.REVIEW_RULE_TEXT, what=four_eyes.what_you_did(part, assessment_id)))
+        super().__init__({"four_eyes": message, "rule": four_eyes.REVIEW_RULE})
+        self.args = (message,)
 
 
 # ---- look-ups ------------------------------------------------------------------------
@@ -185,6 +200,18 @@ def _flush(session: Session) -> None:
         raise Conflict("someone else answered this at the same time; reload and try again") from exc
 
 
+def _note_writer(session: Session, assessment_id: int, user_id: int | None) -> None:
+    """Remember that `user_id` wrote an answer of the assessment (once; concurrent saves
+    by the same person neither fail nor duplicate). No autoflush here: the caller's
+    `_flush` is the one that turns a stale answer into a 409."""
+    if user_id is None:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    with session.no_autoflush:
+        session.execute(dialect.insert(AnswerWriter.__table__)
+                        .values(assessment_id=assessment_id, user_id=user_id).on_conflict_do_nothing())
+
+
 def _require_editable(assessment: Assessment) -> None:
     if assessment.status == COMPLETED:
         raise Conflict(Message("assessment #{id} is completed and read-only; start a correction "
@@ -306,6 +333,7 @@ def set_scope(session: Session, principal: Principal, frameworks: FrameworkRegis
         raise AnswerRejected(errors, errors_da)
     if answers != assessment.scope_answers:
         assessment.scope_answers = answers
+    _note_writer(session, assessment.id, principal.id)
     if fw.classification is not None:
         assessment.tier = classify(fw, answers)
     _flush(session)
@@ -360,6 +388,7 @@ def _write_answer(session: Session, principal: Principal, fw: Framework, assessm
         answer.provenance = provenance
         answer.verification = "pending" if source == "vendor" else None
         answer.verification_comment = None
+    _note_writer(session, assessment.id, principal.id)
     return answer
 
 
@@ -405,6 +434,8 @@ def clear_answer(session: Session, principal: Principal, frameworks: FrameworkRe
         raise Forbidden(Message("{code} has been answered by an assessor; a vendor cannot clear it",
                                 code=code))
     assessment.answers.remove(answer)
+    session.delete(answer)  # explicitly, so the audit hook sees it (an orphan is found only in the flush)
+    _note_writer(session, assessment.id, principal.id)
     _flush(session)
     return recompute(session, fw, assessment)
 
@@ -425,6 +456,7 @@ def verify_answer(session: Session, principal: Principal, frameworks: FrameworkR
         raise ValidationFailed({"comment": "say what the vendor should clarify when querying an answer"})
     answer.verification = data.decision
     answer.verification_comment = comment
+    _note_writer(session, assessment.id, principal.id)
     _flush(session)
     recompute(session, fw, assessment)
     return answer
@@ -524,11 +556,6 @@ def completeness_problems(fw: Framework, assessment: Assessment) -> dict[str, st
     return problems
 
 
-def _submitter_id(assessment: Assessment) -> int | None:
-    subs = [t.actor_id for t in assessment.transitions if t.to_status == SUBMITTED]
-    return subs[-1] if subs else None
-
-
 def submit(session: Session, principal: Principal, frameworks: FrameworkRegistry,
            assessment_id: int, data: TransitionIn | None = None) -> Assessment:
     require(principal, "assessment.write")
@@ -546,12 +573,36 @@ def submit(session: Session, principal: Principal, frameworks: FrameworkRegistry
     return assessment
 
 
-def _four_eyes(principal: Principal, assessment: Assessment) -> None:
-    if principal.id == assessment.author_id:
-        raise Forbidden("four-eyes rule: the author of an assessment cannot review it; "
-                        "another assessor must review it")
-    if principal.id == _submitter_id(assessment):
-        raise Forbidden("four-eyes rule: the assessor who submitted an assessment cannot review it")
+def answer_writer_ids(session: Session, assessment: Assessment) -> set[int]:
+    """Everyone who ever wrote an answer of the assessment (latest writers included, so
+    answers stored without the service still count)."""
+    ids = set(session.scalars(select(AnswerWriter.user_id)
+                              .where(AnswerWriter.assessment_id == assessment.id)))
+    return ids | {a.answered_by_id for a in assessment.answers if a.answered_by_id is not None}
+
+
+def contributors(session: Session, assessment: Assessment) -> four_eyes.Contributors:
+    """Everyone who took part in the assessment, for the four-eyes rule."""
+    def actors(*statuses: str) -> frozenset[int]:
+        return frozenset(t.actor_id for t in assessment.transitions
+                         if t.to_status in statuses and t.actor_id is not None)
+
+    reviewers = actors(IN_REVIEW, COMPLETED, RETURNED)
+    if assessment.reviewer_id is not None:
+        reviewers |= {assessment.reviewer_id}
+    return four_eyes.Contributors(
+        creator_id=assessment.author_id, answer_writer_ids=frozenset(answer_writer_ids(session, assessment)),
+        submitter_ids=actors(SUBMITTED), reviewer_ids=reviewers)
+
+
+def _barred_from_review(session: Session, principal: Principal, assessment: Assessment) -> str | None:
+    return four_eyes.barred_part(principal.id, contributors(session, assessment), deciding=False)
+
+
+def _four_eyes(session: Session, principal: Principal, assessment: Assessment) -> None:
+    part = _barred_from_review(session, principal, assessment)
+    if part is not None:
+        raise FourEyesRefused(part, assessment.id)
 
 
 def start_review(session: Session, principal: Principal, frameworks: FrameworkRegistry,
@@ -561,7 +612,7 @@ def start_review(session: Session, principal: Principal, frameworks: FrameworkRe
     if assessment.status != SUBMITTED:
         raise Conflict(Message("only a submitted assessment can be taken into review; #{id} is {status}",
                                id=assessment.id, status=Term("assessment", assessment.status)))
-    _four_eyes(principal, assessment)
+    _four_eyes(session, principal, assessment)
     assessment.reviewer_id = principal.id
     _transition(assessment, principal, IN_REVIEW, data.comment if data else None)
     _flush(session)
@@ -583,7 +634,7 @@ def complete(session: Session, principal: Principal, frameworks: FrameworkRegist
              assessment_id: int, data: TransitionIn | None = None) -> Assessment:
     assessment = get_assessment(session, principal, assessment_id)
     _require_reviewer(principal, assessment, "completed")
-    _four_eyes(principal, assessment)
+    _four_eyes(session, principal, assessment)
     fw = framework_of(frameworks, assessment)
     problems = completeness_problems(fw, assessment)
     if problems:
@@ -636,6 +687,8 @@ def new_correction(session: Session, principal: Principal, frameworks: Framework
                                                  actor_id=principal.id, comment=comment))
     session.add(copy)
     _flush(session)
+    for user_id in sorted(answer_writer_ids(session, original) | {principal.id}):
+        _note_writer(session, copy.id, user_id)
     recompute(session, fw, copy)
     return copy
 
@@ -661,11 +714,12 @@ def allowed_actions(session: Session, principal: Principal, assessment: Assessme
     if status in EDITABLE and principal.role == Role.VENDOR and \
             principal.vendor_id == assessment.solution.vendor_id:
         actions.append("vendor_answer")
-    if status == SUBMITTED and principal.can("assessment.review") and principal.id not in (
-            assessment.author_id, _submitter_id(assessment)):
+    if status == SUBMITTED and principal.can("assessment.review") and \
+            _barred_from_review(session, principal, assessment) is None:
         actions.append("review")
     if status == IN_REVIEW and principal.id == assessment.reviewer_id:
-        actions += ["complete", "return"]
+        may_complete = _barred_from_review(session, principal, assessment) is None
+        actions += ["complete", "return"] if may_complete else ["return"]
     if status == COMPLETED and writer and correction_of(session, assessment) is None:
         actions.append("corrections")
     return actions

@@ -11,10 +11,13 @@ from hypothesis import strategies as st
 
 from app.approvals import lifecycle as lc
 from app.approvals.lifecycle import ApprovalState, AssessmentFact, Event, MilestonePlan, RuleViolation
+from app.assessment.four_eyes import Contributors
 
 D0 = date(2026, 1, 10)
 APPROVER = 99
-DONE = AssessmentFact(id=1, status="completed", author_id=1, reviewer_id=2, completed_on=D0)
+MADE_BY_1_REVIEWED_BY_2 = Contributors(creator_id=1, answer_writer_ids=frozenset({1}), submitter_ids=frozenset({1}),
+                                       reviewer_ids=frozenset({2}))
+DONE = AssessmentFact(id=1, status="completed", contributors=MADE_BY_1_REVIEWED_BY_2, completed_on=D0)
 
 
 def ev(kind: str, on: date, **kw: object) -> Event:
@@ -92,7 +95,7 @@ def test_extension_after_the_end_is_refused_e3() -> None:
 def test_decision_needs_a_completed_assessment_b1() -> None:
     s = run(ev("apply", D0))
     refused("B1", s, ev("approve", D0, assessments=()))
-    draft = AssessmentFact(id=5, status="in_review", author_id=1, reviewer_id=2, completed_on=None)
+    draft = AssessmentFact(id=5, status="in_review", contributors=MADE_BY_1_REVIEWED_BY_2, completed_on=None)
     assert "#5 (in_review)" in str(refused("B1", s, ev("approve", D0, assessments=(draft,))))
 
 
@@ -183,14 +186,19 @@ def test_every_rule_is_named() -> None:
 
 # ---- properties -------------------------------------------------------------------------------
 
-ACTORS = st.sampled_from([APPROVER, 1, 2, None])
+ACTORS = st.sampled_from([APPROVER, 1, 2, 5, 6, None])
 FACTS = st.lists(
     st.builds(
         AssessmentFact,
         id=st.integers(1, 5),
         status=st.sampled_from(["completed", "completed", "draft"]),
-        author_id=st.sampled_from([1, 3]),
-        reviewer_id=st.sampled_from([2, 4]),
+        contributors=st.builds(
+            Contributors,
+            creator_id=st.sampled_from([1, 3]),
+            answer_writer_ids=st.frozensets(st.sampled_from([1, 3, 5]), max_size=2),
+            submitter_ids=st.frozensets(st.sampled_from([1, 6]), max_size=1),
+            reviewer_ids=st.frozensets(st.sampled_from([2, 4]), max_size=1),
+        ),
         completed_on=st.one_of(st.none(), st.dates(date(2025, 1, 1), date(2029, 1, 1))),
     ),
     max_size=2,
@@ -266,8 +274,11 @@ def test_no_sequence_reaches_a_forbidden_state(seq: list[tuple[int, Event, int]]
             assert new.valid_from is not None and new.valid_until == lc.temporary_end(new.valid_from)
         if event.kind in lc.DECISIONS:
             assert event.assessments and all(a.status == "completed" for a in event.assessments)
-            assert all(
-                event.actor_id not in (a.author_id, a.reviewer_id) or event.actor_id is None for a in event.assessments
+            assert event.actor_id is None or all(
+                event.actor_id != a.contributors.creator_id
+                and event.actor_id not in (a.contributors.answer_writer_ids | a.contributors.submitter_ids
+                                           | a.contributors.reviewer_ids)
+                for a in event.assessments
             )
         state = new
         history.append(lc.Snapshot(event.on, state.status, state.valid_from, state.valid_until))
