@@ -39,7 +39,7 @@ from app.accounts.policy import SAFE_METHODS
 FORM_TYPES = frozenset({RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART})
 
 
-def expected_token(request: Request, secret: str) -> str | None:
+def _expected_token(request: Request, secret: str) -> str | None:
     """The token this request must carry, or None when it has none yet."""
     if isinstance(request.scope.get("auth"), WebSession):
         return session_csrf_token(secret, request.scope["auth"].token)
@@ -65,7 +65,7 @@ class CsrfMiddleware(ASGIMiddleware):
             return
         request: Request = Request(scope, receive)
         settings = request.app.state.settings
-        expected = expected_token(request, settings.secret_key)
+        expected = _expected_token(request, settings.secret_key)
         ended_session = SESSION_COOKIE in request.cookies and scope.get("auth") is None
         if scope["method"] not in SAFE_METHODS:
             submitted = await _submitted_token(request)
