@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy.orm import Session
 
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
 
 
 def _settings() -> Settings:
@@ -107,6 +111,64 @@ def users_create(email: str, name: str, role: str, password: str, organisation: 
             click.echo(f"created user {user.email} ({user.role})")
     except ValidationFailed as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def _change_user(email: str, change: Callable[[Session, User], str]) -> None:
+    """Apply a change to one user in one transaction; bad input is a clear error."""
+    from app.accounts.services import user_by_email
+    from app.errors import ValidationFailed
+
+    try:
+        with cli_session(_settings(), "cli:users") as session:
+            user = user_by_email(session, email)
+            if user is None:
+                raise click.ClickException(f"no user with e-mail {email}")
+            click.echo(change(session, user))
+    except ValidationFailed as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@users.command("set-role")
+@click.option("--email", required=True)
+@click.option("--role", required=True,
+              type=click.Choice(["admin", "approver", "assessor", "procurement", "org_reporter", "vendor"]))
+@click.option("--organisation", help="kind:code, e.g. municipality:169 (org_reporter)")
+@click.option("--vendor", help="vendor name (vendor users)")
+def users_set_role(email: str, role: str, organisation: str | None, vendor: str | None) -> None:
+    """Change a user's role; their sessions and tokens have it from their next request."""
+    from app.accounts.services import change_role
+
+    _change_user(email, lambda session, user: (
+        f"{change_role(session, user, role, organisation, vendor).email} is now {role}"))
+
+
+@users.command("set-password")
+@click.option("--email", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def users_set_password(email: str, password: str) -> None:
+    """Set a new password; every session of the user ends."""
+    from app.accounts.services import set_password
+
+    _change_user(email, lambda session, user: (
+        f"new password for {set_password(session, user, password).email}; their sessions have ended"))
+
+
+@users.command("deactivate")
+@click.option("--email", required=True)
+def users_deactivate(email: str) -> None:
+    """Deactivate a user: their sessions end and their API tokens stop working."""
+    from app.accounts.services import set_active
+
+    _change_user(email, lambda session, user: f"{set_active(session, user, False).email} is deactivated")
+
+
+@users.command("activate")
+@click.option("--email", required=True)
+def users_activate(email: str) -> None:
+    """Let a deactivated user log in again."""
+    from app.accounts.services import set_active
+
+    _change_user(email, lambda session, user: f"{set_active(session, user, True).email} is active")
 
 
 @main.group()

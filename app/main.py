@@ -6,12 +6,10 @@ from pathlib import Path
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin, SQLAlchemySyncConfig
 from litestar import Litestar
-from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
@@ -20,9 +18,12 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import DataError, OperationalError
 
 from app.accounts.controllers import LoginController, MeController
+from app.accounts.csrf import CsrfMiddleware
 from app.accounts.middleware import AuthMiddleware
+from app.accounts.passwords import dummy_hash
 from app.accounts.policy import api_write_guard
 from app.accounts.ratelimit import LoginRateLimiter
+from app.accounts.services import LOCKOUT, MAX_FAILED_LOGINS
 from app.approvals import api as approvals_api
 from app.approvals import pages as approvals_pages
 from app.assessment import api as assessment_api
@@ -55,11 +56,6 @@ TEMPLATE_DIRS = [APP_DIR / "web" / "templates", APP_DIR / "catalogue" / "templat
                  APP_DIR / "benchmark" / "templates", APP_DIR / "reporting" / "templates"]
 
 
-def _session_key(secret: str) -> bytes:
-    raw = secret.encode()
-    return (raw * (32 // len(raw) + 1))[:32] if len(raw) < 32 else raw[:32]
-
-
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     # A broken framework file stops start-up with the file and the place in it (FrameworkError).
@@ -69,9 +65,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     alchemy_config = SQLAlchemySyncConfig(engine_instance=engine, session_dependency_key="db_session")
     alchemy_config.before_send_handler = commit_before_send(alchemy_config.session_scope_key)
     alchemy = SQLAlchemyPlugin(config=alchemy_config)
-    cookie_sessions = CookieBackendConfig(
-        secret=_session_key(settings.secret_key), httponly=True, samesite="lax",
-        secure=settings.secure_cookies, max_age=8 * 3600, key="blaastempel_session")
     app = Litestar(
         route_handlers=[
             SiteController, health, LoginController, MeController, list_audit,
@@ -91,11 +84,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                                        include_in_schema=False),
         ],
         plugins=[alchemy],
-        middleware=[cookie_sessions.middleware, DefineMiddleware(AuthMiddleware)],
+        # Sessions live in the database (user_session); CSRF tokens are bound to them.
+        middleware=[DefineMiddleware(AuthMiddleware, exclude=["^/static/"]), CsrfMiddleware()],
         guards=[api_write_guard],
-        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_httponly=False,
-                               cookie_samesite="lax", cookie_secure=settings.secure_cookies,
-                               exclude=["^/api/", "^/health"]),
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
@@ -119,6 +110,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.login_limiter = LoginRateLimiter(settings.login_rate_limit, settings.login_rate_window)
+    app.state.known_browser_limiter = LoginRateLimiter(MAX_FAILED_LOGINS, LOCKOUT.total_seconds())
+    app.on_startup.append(dummy_hash)  # made before the first login, not during it
     app.state.frameworks = frameworks
     app.state.engine = engine
     app.state.session_factory = session_factory

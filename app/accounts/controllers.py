@@ -12,10 +12,20 @@ from litestar.response import Redirect, Template
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from app.accounts.middleware import SESSION_KEY
+from app.accounts.browser import (
+    KNOWN_BROWSER_COOKIE,
+    WebSession,
+    csrf_cookie,
+    ended_session_cookie,
+    known_browser_cookie,
+    new_visitor_csrf_token,
+    read_known_browser,
+    session_cookie,
+    session_csrf_token,
+)
 from app.accounts.principal import Principal
 from app.accounts.ratelimit import LoginRateLimiter, client_key
-from app.accounts.services import authenticate, principal_of
+from app.accounts.services import authenticate, end_session, start_session
 from app.web.i18n import translations
 from app.web.rendering import language_of, render
 from app.web.routing import get, post
@@ -51,22 +61,39 @@ class LoginController(Controller):
                               email=data.email, error=msg % {"seconds": wait})
             response.headers["Retry-After"] = str(wait)
             return response
-        user = authenticate(db, data.email, data.password)
+        settings = request.app.state.settings
+        browser = read_known_browser(settings.secret_key, request.cookies.get(KNOWN_BROWSER_COOKIE))
+        # A known browser that keeps failing loses its exemption from the lock-out for a while.
+        browser_limiter: LoginRateLimiter = request.app.state.known_browser_limiter
+        known = browser.user_ids if browser and browser_limiter.retry_after(browser.nonce) is None else ()
+        user = authenticate(db, data.email, data.password, known_user_ids=known)
         db.commit()  # failed attempts must be counted even though we answer 400
         if user is None:
             limiter.record_failure(client)
+            if browser:
+                browser_limiter.record_failure(browser.nonce)
             msg = ("Forkert e-mail eller adgangskode, eller kontoen er midlertidigt låst."
                    if language_of(request) == "da" else
                    "Wrong e-mail or password, or the account is temporarily locked.")
             return render(request, "accounts/login.html", status_code=400, next=_safe_next(data.next),
                           email=data.email, error=msg)
-        request.set_session({SESSION_KEY: asdict(principal_of(user))})
-        return Redirect(_safe_next(data.next))
+        if isinstance(request.auth, WebSession):  # logging in again replaces the session
+            end_session(db, request.auth.token)
+        token = start_session(db, user)
+        secure = settings.secure_cookies
+        return Redirect(_safe_next(data.next), cookies=[
+            session_cookie(token, secure),
+            csrf_cookie(session_csrf_token(settings.secret_key, token), secure),
+            known_browser_cookie(settings.secret_key, browser, user.id, secure)])
 
     @post("/logout")
-    def logout(self, request: Request) -> Redirect:
-        request.clear_session()
-        return Redirect("/")
+    def logout(self, request: Request, db: Session) -> Redirect:
+        if isinstance(request.auth, WebSession):
+            end_session(db, request.auth.token)
+        settings = request.app.state.settings
+        return Redirect("/", cookies=[
+            ended_session_cookie(settings.secure_cookies),
+            csrf_cookie(new_visitor_csrf_token(settings.secret_key), settings.secure_cookies)])
 
 
 class MeController(Controller):

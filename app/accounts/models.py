@@ -41,3 +41,15 @@ class ApiToken(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class UserSession(Base):
+    """A browser login. The cookie holds a random token and this table only its SHA-256
+    digest; every request looks its row up (with the user's current role and state), so
+    deleting the row ends the session at once in every worker."""
+
+    __tablename__ = "user_session"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
@@ -21,6 +22,13 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """A hash of a random password, made once per process (create_app makes it at start-up):
+    a login for an unknown e-mail verifies against it, so it costs what a real one does."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def new_token() -> str:

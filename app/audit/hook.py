@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, UOWTransaction
 from app.audit.models import AuditEvent
 
 SKIPPED_COLUMNS = frozenset({"created_at", "updated_at", "version", "password_hash", "token_hash"})
-UNAUDITED_TABLES = frozenset({"audit_event"})
+# Browser sessions come and go with every login and logout; they are not register data.
+UNAUDITED_TABLES = frozenset({"audit_event", "user_session"})
 SYSTEM_ACTOR = (None, "system")
 
 
