@@ -3,8 +3,6 @@ as a table next to it and as CSV (the same URL with ?format=csv&table=NAME)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response
@@ -23,6 +21,7 @@ from app.catalogue.models import Organisation
 from app.catalogue.services import require
 from app.errors import ValidationFailed
 from app.messages import Message
+from app.web.csv_export import csv_response
 from app.web.i18n import number, translations
 from app.web.rendering import language_of, render
 from app.web.routing import get, post
@@ -58,13 +57,10 @@ def _csv_value(value: Any, fmt: str) -> Any:
 
 
 def _csv(table: Table, filename: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([key for key, _label, _fmt in table["columns"]])
-    for row in table["rows"]:
-        writer.writerow([_csv_value(row[key], fmt) for key, _label, fmt in table["columns"]])
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+    columns = table["columns"]
+    return csv_response([key for key, _label, _fmt in columns],
+                        ([_csv_value(row[key], fmt) for key, _label, fmt in columns] for row in table["rows"]),
+                        filename)
 
 
 def _respond(request: Request, template: str, tables: dict[str, Table], slug: str, **context: Any) -> Any:
