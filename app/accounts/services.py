@@ -30,6 +30,10 @@ def principal_of(user: User) -> Principal:
     )
 
 
+def _password_problem(password: str) -> str | None:
+    return f"must be at least {MIN_PASSWORD_LENGTH} characters" if len(password) < MIN_PASSWORD_LENGTH else None
+
+
 def _check_user_fields(session: Session, email: str, role: str, password: str,
                        organisation_ref: str | None, vendor_name: str | None) -> dict[str, str]:
     errors: dict[str, str] = {}
@@ -39,8 +43,8 @@ def _check_user_fields(session: Session, email: str, role: str, password: str,
         errors["email"] = "a user with this e-mail already exists"
     if role not in {r.value for r in Role}:
         errors["role"] = f"unknown role; one of {', '.join(r.value for r in Role)}"
-    if len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"must be at least {MIN_PASSWORD_LENGTH} characters"
+    if (problem := _password_problem(password)) is not None:
+        errors["password"] = problem
     if role == Role.ORG_REPORTER and not organisation_ref:
         errors["organisation"] = "an org_reporter needs an organisation (kind:code)"
     if role == Role.VENDOR and not vendor_name:
@@ -70,6 +74,15 @@ def create_user(session: Session, *, email: str, name: str, role: str, password:
     session.add(user)
     session.flush()
     return user
+
+
+def set_password(user: User, password: str) -> None:
+    """A new password; it also lifts a lock-out."""
+    if (problem := _password_problem(password)) is not None:
+        raise ValidationFailed({"password": problem})
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
 
 
 def authenticate(session: Session, email: str, password: str,
