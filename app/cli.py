@@ -370,16 +370,21 @@ def search_command(query: str, types: tuple[str, ...], facets: tuple[str, ...], 
 
 @main.command("export")
 @click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
-def export_command(archive: Path) -> None:
+@click.option("--include-secrets", is_flag=True,
+              help="keep password hashes and API tokens (default: left out; restored accounts then need "
+                   "`users set-password`)")
+def export_command(archive: Path, include_secrets: bool) -> None:
     """Write the whole register (data and audit trail) to a portable zip archive."""
     from app.db.archive import export_archive
     from app.db.engine import make_engine
 
     engine = make_engine(_settings().sqlalchemy_url)
     with engine.connect() as conn:
-        manifest = export_archive(conn, archive, lambda t, n: click.echo(f"  {t}: {n:,}"))
+        manifest = export_archive(conn, archive, lambda t, n: click.echo(f"  {t}: {n:,}"), include_secrets)
     engine.dispose()
     click.echo(f"wrote {archive} ({sum(manifest['tables'].values()):,} rows)")
+    if not include_secrets:
+        click.echo("password hashes and API tokens were left out (--include-secrets keeps them)")
 
 
 @main.command("import")
@@ -394,11 +399,14 @@ def import_command(archive: Path) -> None:
         with engine.begin() as conn:
             manifest = import_archive(conn, archive, lambda t, n: click.echo(f"  {t}: {n:,}"))
     except ArchiveError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(f"nothing imported: {exc}") from exc
     finally:
         engine.dispose()
     click.echo(f"restored {sum(manifest['tables'].values()):,} rows; run `blaastempel reindex` "
                "to rebuild the search index")
+    if not manifest.get("secrets", True):
+        click.echo("the archive has no password hashes or API tokens: give each user a password with "
+                   "`blaastempel users set-password --email ...`")
 
 
 @main.command("report")

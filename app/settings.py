@@ -6,9 +6,11 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "blaastempel.sqlite3"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 def normalise_database_url(url: str) -> str:
@@ -45,6 +47,16 @@ def _int_env(name: str, default: int) -> int:
         raise SystemExit(f"{name} must be a whole number, not {raw!r}") from None
 
 
+def _base_url_env() -> str:
+    """Where the site is reached; absolute URLs in exports use it, never the request's Host."""
+    raw = os.environ.get("BLAASTEMPEL_BASE_URL", "").strip() or DEFAULT_BASE_URL
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise SystemExit(f"BLAASTEMPEL_BASE_URL must be an http(s) address such as "
+                         f"https://blaastempel.example.dk, not {raw!r}")
+    return raw.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=lambda: f"sqlite:///{DEFAULT_SQLITE_PATH}")
@@ -61,6 +73,9 @@ class Settings:
     # 0 turns the limit off.
     login_rate_limit: int = 10
     login_rate_window: int = 60
+    # The site's public address, without a trailing slash: the base of absolute URLs the
+    # product writes (register CSV, calendar feed), so the Host header never reaches them.
+    base_url: str = DEFAULT_BASE_URL
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -87,4 +102,5 @@ class Settings:
             secure_cookies=env.get("BLAASTEMPEL_SECURE_COOKIES", "") == "1",
             login_rate_limit=_int_env("BLAASTEMPEL_LOGIN_RATE_LIMIT", 10),
             login_rate_window=_int_env("BLAASTEMPEL_LOGIN_RATE_WINDOW", 60),
+            base_url=_base_url_env(),
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Annotated, Any
 
@@ -17,6 +15,7 @@ from app.approvals import services as svc
 from app.approvals.schemas import EventIn
 from app.catalogue.services import PageRequest
 from app.errors import ValidationFailed
+from app.web.csv_export import csv_response
 from app.web.routing import get, post
 
 
@@ -70,13 +69,9 @@ def register_api(request: Request, db: Session, principal: Principal, page: Page
     flt = register_filter(status, treatment_area, purpose, regulatory_class, q)
     if format == "csv":
         entries, _total = svc.register(db, principal, flt, None)
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=svc.REGISTER_CSV_COLUMNS, lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(svc.register_csv_rows(entries, str(request.base_url).rstrip("/")))
-        filename = f"blaastempel-register-{svc.today().isoformat()}.csv"
-        return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        rows = svc.register_csv_rows(entries, request.app.state.settings.base_url)
+        return csv_response(svc.REGISTER_CSV_COLUMNS, ([row[c] for c in svc.REGISTER_CSV_COLUMNS] for row in rows),
+                            f"blaastempel-register-{svc.today().isoformat()}")
     if format != "json":
         raise ValidationFailed({"format": "must be json or csv"})
     items, total = svc.register(db, principal, flt, page)

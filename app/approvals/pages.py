@@ -142,7 +142,7 @@ class ApprovalPages(Controller):
         data = svc.dashboard(db, principal)
         secret = request.app.state.settings.secret_key
         # A calendar program has no language cookie: the link carries the page's language.
-        feed = (f"{str(request.base_url).rstrip('/')}/approvals/calendar.ics?user={principal.id}"
+        feed = (f"{request.app.state.settings.base_url}/approvals/calendar.ics?user={principal.id}"
                 f"&token={svc.calendar_token(secret, principal.id or 0)}&lang={language_of(request)}")
         return _page(request, "approvals/dashboard.html", d=data, feed_url=feed,
                      windows=svc.WINDOWS)
@@ -208,7 +208,7 @@ class ApprovalPages(Controller):
                  token: str | None = None) -> Response[bytes]:
         if not (principal.is_authenticated and principal.can("approval.dashboard")):
             svc.calendar_user(db, request.app.state.settings.secret_key, user, token)
-        body = build_calendar(svc.calendar_deadlines(db), str(request.base_url).rstrip("/"),
+        body = build_calendar(svc.calendar_deadlines(db), request.app.state.settings.base_url,
                               translations(language_of(request)).gettext)
         return Response(body, media_type="text/calendar; charset=utf-8",
                         headers={"Content-Disposition": 'inline; filename="blaastempel-deadlines.ics"',

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Request
+from litestar import MediaType, Request, Response
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
 from litestar.params import Body
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from sqlalchemy.orm import Session
 
 from app.accounts.principal import Principal
@@ -70,8 +72,18 @@ def report_indicator_value(db: Session, principal: Principal, data: IndicatorVal
     return importer.import_records(db, principal, [data.model_dump()], importer.INDICATORS).as_dict()
 
 
+def _file_too_large(_request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
+    reason = importer.too_large()
+    return Response({"status_code": exc.status_code, "detail": f"file: {reason}", "errors": {"file": reason}},
+                    status_code=exc.status_code, media_type=MediaType.JSON)
+
+
 @post("/api/benchmark/import", tags=TAGS, status_code=200,
-      summary="Import a CSV or Excel file of adoption records or indicator values: all rows or none")
+      summary="Import a CSV or Excel file of adoption records or indicator values: all rows or none",
+      description=f"The file may be at most {importer.MAX_MB} MB ({importer.MAX_BYTES:,} bytes); a larger "
+                  "request is refused with 413 before it is read.",
+      request_max_body_size=importer.MAX_REQUEST_BYTES,
+      exception_handlers={HTTP_413_REQUEST_ENTITY_TOO_LARGE: _file_too_large})
 def import_file(db: Session, principal: Principal,
                 data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]) -> dict[str, Any]:
     importer.require_reporter(principal)

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import pandas as pd
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy import ColumnElement, select, true, tuple_
 from sqlalchemy.orm import Session
 
@@ -27,9 +30,21 @@ from app.catalogue.models import Organisation, Solution
 from app.catalogue.services import solution_visible
 from app.errors import Forbidden, ValidationFailed
 from app.messages import Message, message_of
+from app.ziplimits import MIB, ZipLimits, ZipRefused, open_zip
 
-MAX_BYTES = 20 * 1024 * 1024
+# The upload limit the page states; the routes take the file plus a little room for the
+# rest of the multipart form, and the file itself is checked against MAX_BYTES exactly.
+MAX_MB = 20
+MAX_BYTES = MAX_MB * 1_000_000
+MAX_REQUEST_BYTES = MAX_BYTES + 64 * 1024
 MAX_ROWS = 200_000
+# An .xlsx is a zip of XML: 200,000 rows of our columns unpack to well under 256 MiB.
+XLSX_LIMITS = ZipLimits(max_member_bytes=256 * MIB, max_total_bytes=256 * MIB, max_ratio=100)
+# Sane ranges: beyond them a value is a typing error (or an attack), refused per row.
+ACTIVE_USERS_RANGE = (0, 10_000_000)  # more than Denmark's population
+CAPACITY_FTE_RANGE = (0, 100_000)  # more than the whole public health workforce
+INDICATOR_VALUE_RANGE = (-1_000_000_000, 1_000_000_000)
+PERIOD_RANGE = (2000, 2100)
 ADOPTION = "adoption"
 INDICATORS = "indicators"
 COLUMNS = {
@@ -83,16 +98,20 @@ class ImportRejected(ValidationFailed):
 # ---- reading ------------------------------------------------------------------------
 
 
+def too_large() -> Message:
+    return Message("the file is larger than {mb} MB", mb=MAX_MB)
+
+
 def read_table(filename: str, content: bytes) -> pd.DataFrame:
     """The file as text cells (CSV: comma or semicolon separated; Excel: first sheet)."""
     name = (filename or "").lower()
     if not content:
         raise ValidationFailed({"file": "the file is empty"})
     if len(content) > MAX_BYTES:
-        raise ValidationFailed({"file": Message("the file is larger than {mb} MB", mb=MAX_BYTES // (1024 * 1024))})
+        raise ValidationFailed({"file": too_large()})
     try:
         if name.endswith((".xlsx", ".xlsm")):
-            df = pd.read_excel(io.BytesIO(content), dtype=str, keep_default_na=False, engine="openpyxl")
+            df = _read_xlsx(filename, content)
         elif name.endswith(".csv") or name.endswith(".txt") or "." not in name:
             text = content.decode("utf-8-sig")
             first = text.split("\n", 1)[0]
@@ -103,6 +122,8 @@ def read_table(filename: str, content: bytes) -> pd.DataFrame:
             raise ValidationFailed({"file": "must be a .csv or .xlsx file"})
     except UnicodeDecodeError as exc:
         raise ValidationFailed({"file": "a CSV file must be UTF-8 encoded"}) from exc
+    except ZipRefused as exc:
+        raise ValidationFailed({"file": message_of(exc)}) from exc
     except ValidationFailed:
         raise
     except Exception as exc:  # a broken workbook or malformed CSV: say so, never a 500
@@ -112,6 +133,52 @@ def read_table(filename: str, content: bytes) -> pd.DataFrame:
     if len(df) > MAX_ROWS:
         raise ValidationFailed({"file": Message("has more than {max_rows} rows; split it", max_rows=f"{MAX_ROWS:,}")})
     return df.map(lambda v: str(v).strip() if v is not None else "")
+
+
+def _read_xlsx(filename: str, content: bytes) -> pd.DataFrame:
+    open_zip(io.BytesIO(content), XLSX_LIMITS).close()  # a zip bomb is refused before openpyxl unpacks it
+    unsaved = _unsaved_formulas(content)
+    if unsaved:
+        raise ImportRejected(ImportReport(kind="", filename=filename, errors=unsaved))
+    return pd.read_excel(io.BytesIO(content), dtype=str, keep_default_na=False, engine="openpyxl",
+                         nrows=MAX_ROWS + 1)
+
+
+def _first_rows(content: bytes, *, data_only: bool) -> Iterator[tuple[Any, ...]]:
+    """The first sheet's rows (cells, or values with data_only), header included, at most
+    MAX_ROWS + 1 of them; the position in a row is the column."""
+    book = load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
+    try:
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # the file's own claim of its size is not trusted
+        yield from sheet.iter_rows(max_row=MAX_ROWS + 1, values_only=data_only)
+    finally:
+        book.close()
+
+
+def _unsaved_formulas(content: bytes) -> list[RowError]:
+    """Formula cells whose file keeps no computed value (openpyxl and some converters save
+    them so): read as values they would be empty, so they are refused, naming the cell."""
+    header: list[str] = []
+    formulas: list[tuple[int, int]] = []
+    for row_number, cells in enumerate(_first_rows(content, data_only=False), start=1):
+        if row_number == 1:
+            header = [str(getattr(cell, "value", "") or "").strip().lower() for cell in cells]
+        formulas += [(row_number, column) for column, cell in enumerate(cells, start=1)
+                     if getattr(cell, "data_type", None) == "f"]
+    if not formulas:
+        return []
+    wanted = set(formulas)
+    errors = []
+    for row_number, values in enumerate(_first_rows(content, data_only=True), start=1):
+        for column, value in enumerate(values, start=1):
+            if value is None and (row_number, column) in wanted:
+                cell = f"{get_column_letter(column)}{row_number}"
+                label = header[column - 1] if column <= len(header) and header[column - 1] else cell
+                errors.append(RowError(row_number, label, Message(
+                    "cell {cell} is a formula without a saved value: open the file in Excel or LibreOffice "
+                    "and save it again, or paste the values instead of the formulas", cell=cell)))
+    return errors
 
 
 def detect_kind(df: pd.DataFrame) -> str:
@@ -147,13 +214,23 @@ def _number(text: str) -> float:
     return value
 
 
-def _count(text: str) -> int:
+def _whole(text: str) -> int:
     value = _number(text)
     if value != int(value):
         raise ValueError(Message("must be a whole number (got {value})", value=repr(text)))
-    if value < 0:
-        raise ValueError("must be 0 or more")
     return int(value)
+
+
+def _within(bounds: tuple[int, int], parse: Callable[[str], float]) -> Callable[[str], Any]:
+    low, high = bounds
+
+    def parse_within(text: str) -> Any:
+        value = parse(text)
+        if not low <= value <= high:
+            raise ValueError(Message("must be between {low} and {high} (got {value})", low=low, high=high,
+                                     value=repr(text)))
+        return value
+    return parse_within
 
 
 class _Checker:
@@ -263,10 +340,8 @@ def _validate_adoption(session: Session, principal: Principal, df: pd.DataFrame,
         end = check.cell(row, "end_date", get("end_date"), _date)
         if start and end and end < start:
             check.error(row, "end_date", "must not be before start_date")
-        users = check.cell(row, "active_users", get("active_users"), _count)
-        fte = check.cell(row, "capacity_fte", get("capacity_fte"), _number)
-        if fte is not None and fte < 0:
-            check.error(row, "capacity_fte", "must be 0 or more")
+        users = check.cell(row, "active_users", get("active_users"), _within(ACTIVE_USERS_RANGE, _whole))
+        fte = check.cell(row, "capacity_fte", get("capacity_fte"), _within(CAPACITY_FTE_RANGE, _number))
         if org is None or solution_id is None or effective is None:
             continue
         key = (org.id, solution_id, effective)
@@ -328,11 +403,8 @@ def _validate_indicators(session: Session, principal: Principal, df: pd.DataFram
                                                   code=indicator.code, applies_to=indicator.applies_to,
                                                   kind=org.kind))
             org = None
-        period = check.cell(row, "period", rec["period"], _count, required=True)
-        if period is not None and not 2000 <= period <= 2100:
-            check.error(row, "period", "must be a year between 2000 and 2100")
-            period = None
-        value = check.cell(row, "value", rec["value"], _number, required=True)
+        period = check.cell(row, "period", rec["period"], _within(PERIOD_RANGE, _whole), required=True)
+        value = check.cell(row, "value", rec["value"], _within(INDICATOR_VALUE_RANGE, _number), required=True)
         if org is None or indicator is None or period is None or value is None:
             continue
         key = (indicator.id, org.id, period)

@@ -3,26 +3,28 @@ as a table next to it and as CSV (the same URL with ?format=csv&table=NAME)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
+from app.accounts.principal import ANONYMOUS_PRINCIPAL, Principal
 from app.accounts.roles import Role
 from app.benchmark import charts, importer
 from app.benchmark import services as svc
 from app.catalogue.models import Organisation
 from app.catalogue.services import require
-from app.errors import ValidationFailed
+from app.errors import DomainError, ValidationFailed
 from app.messages import Message
+from app.web import errors
+from app.web.csv_export import csv_response
 from app.web.i18n import number, translations
 from app.web.rendering import language_of, render
 from app.web.routing import get, post
@@ -58,13 +60,10 @@ def _csv_value(value: Any, fmt: str) -> Any:
 
 
 def _csv(table: Table, filename: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([key for key, _label, _fmt in table["columns"]])
-    for row in table["rows"]:
-        writer.writerow([_csv_value(row[key], fmt) for key, _label, fmt in table["columns"]])
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
+    columns = table["columns"]
+    return csv_response([key for key, _label, _fmt in columns],
+                        ([_csv_value(row[key], fmt) for key, _label, fmt in columns] for row in table["rows"]),
+                        filename)
 
 
 def _respond(request: Request, template: str, tables: dict[str, Table], slug: str, **context: Any) -> Any:
@@ -243,9 +242,19 @@ def region_page(request: Request, db: Session, principal: Principal, code: str) 
 # ---- import -------------------------------------------------------------------------
 
 
-def _import_page(request: Request, principal: Principal, status_code: int = 200, **context: Any) -> Template:
+def _import_page(request: Request, status_code: int = 200, **context: Any) -> Template:
     return render(request, "benchmark/import.html", status_code=status_code, kinds=importer.KINDS,
-                  columns=importer.COLUMNS, **context)
+                  columns=importer.COLUMNS, max_mb=importer.MAX_MB, **context)
+
+
+def _file_too_large(request: Request, exc: HTTPException) -> Any:
+    """The request was refused before it was read (so before its CSRF token was checked):
+    the page says why and links to a fresh form rather than showing one without a token."""
+    try:
+        importer.require_reporter(request.scope.get("user", ANONYMOUS_PRINCIPAL))
+    except DomainError as refused:
+        return errors.domain_error_handler(request, refused)
+    return _import_page(request, exc.status_code, errors={"file": importer.too_large()}, too_large=True)
 
 
 class ImportPage(Controller):
@@ -257,9 +266,10 @@ class ImportPage(Controller):
     @get("/")
     def form(self, request: Request, principal: Principal) -> Template:
         importer.require_reporter(principal)
-        return _import_page(request, principal)
+        return _import_page(request)
 
-    @post("/")
+    @post("/", request_max_body_size=importer.MAX_REQUEST_BYTES,
+          exception_handlers={HTTP_413_REQUEST_ENTITY_TOO_LARGE: _file_too_large})
     def submit(self, request: Request, db: Session, principal: Principal,
                data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]) -> Template:
         importer.require_reporter(principal)
@@ -268,15 +278,15 @@ class ImportPage(Controller):
         if kind not in (None, *importer.KINDS):
             kind = None
         if not isinstance(upload, UploadFile) or not upload.filename:
-            return _import_page(request, principal, 400, errors={"file": "choose a CSV or Excel file"}, kind=kind)
+            return _import_page(request, 400, errors={"file": "choose a CSV or Excel file"}, kind=kind)
         content = upload.file.read(importer.MAX_BYTES + 1)
         try:
             report = importer.import_file(db, principal, upload.filename, content, kind)
         except importer.ImportRejected as exc:
-            return _import_page(request, principal, 400, rejected=exc.report, kind=kind)
+            return _import_page(request, 400, rejected=exc.report, kind=kind)
         except ValidationFailed as exc:
-            return _import_page(request, principal, 400, errors=exc.errors, kind=kind)
-        return _import_page(request, principal, report=report, kind=kind)
+            return _import_page(request, 400, errors=exc.errors, kind=kind)
+        return _import_page(request, report=report, kind=kind)
 
 
 ROUTES = [national_page, organisation_page, region_page, ImportPage]
