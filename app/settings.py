@@ -46,6 +46,33 @@ def _int_env(name: str, default: int) -> int:
 
 
 @dataclass(frozen=True)
+class ReportLimits:
+    """How many report generations may be started and run (app/reporting/jobs.py). Starts
+    within `window` seconds per user, per client address, and per address without logging
+    in: counted in the database, so the same for every worker. Generations running at once
+    and waiting in line: per worker process. `anonymous_reuse` seconds: an identical request
+    without login gets the report already made or being made. 0 turns a limit (or the reuse) off."""
+
+    per_user: int = 10
+    per_address: int = 30
+    anonymous_per_address: int = 3
+    window: int = 600
+    running: int = 1
+    waiting: int = 4
+    anonymous_reuse: int = 600
+
+    @classmethod
+    def from_env(cls) -> ReportLimits:
+        return cls(per_user=_int_env("BLAASTEMPEL_REPORT_USER_LIMIT", 10),
+                   per_address=_int_env("BLAASTEMPEL_REPORT_ADDRESS_LIMIT", 30),
+                   anonymous_per_address=_int_env("BLAASTEMPEL_REPORT_ANONYMOUS_LIMIT", 3),
+                   window=_int_env("BLAASTEMPEL_REPORT_RATE_WINDOW", 600),
+                   running=max(1, _int_env("BLAASTEMPEL_REPORT_RUNNING", 1)),
+                   waiting=_int_env("BLAASTEMPEL_REPORT_QUEUE", 4),
+                   anonymous_reuse=_int_env("BLAASTEMPEL_REPORT_REUSE", 600))
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=lambda: f"sqlite:///{DEFAULT_SQLITE_PATH}")
     meili_url: str | None = None
@@ -61,6 +88,7 @@ class Settings:
     # 0 turns the limit off.
     login_rate_limit: int = 10
     login_rate_window: int = 60
+    report_limits: ReportLimits = field(default_factory=ReportLimits)
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -87,4 +115,5 @@ class Settings:
             secure_cookies=env.get("BLAASTEMPEL_SECURE_COOKIES", "") == "1",
             login_rate_limit=_int_env("BLAASTEMPEL_LOGIN_RATE_LIMIT", 10),
             login_rate_window=_int_env("BLAASTEMPEL_LOGIN_RATE_WINDOW", 60),
+            report_limits=ReportLimits.from_env(),
         )

@@ -25,11 +25,6 @@ from app.web.i18n import number
 from tests.helpers import login
 
 
-@pytest.fixture(autouse=True)
-def _reports_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BLAASTEMPEL_REPORTS_DIR", str(tmp_path_factory.getbasetemp() / "reports"))
-
-
 def _make(app: Any, **kwargs: Any) -> PdfReader:
     req = svc.ReportRequest(**kwargs)
     with app.state.session_factory() as session:
