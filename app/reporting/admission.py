@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, insert, select, text
 from sqlalchemy.orm import Session
@@ -36,14 +36,14 @@ def request_key(req: ReportRequest) -> str:
     return hashlib.sha256(json.dumps(req.as_dict(), sort_keys=True).encode()).hexdigest()
 
 
-def serialise_starts(session: Session, limits: ReportLimits, now: datetime) -> None:
-    """Wait for the other starts to commit, then forget the starts no rule reads any more."""
+def serialise_starts(session: Session, limits: ReportLimits) -> None:
+    """Wait for the other starts to commit, and forget the starts no rule reads any more."""
     if session.get_bind().dialect.name == "postgresql":
         # Conflicts with itself (and with inserts), not with reads of the ledger.
         session.execute(text("LOCK TABLE report_start IN SHARE ROW EXCLUSIVE MODE"))
     # On SQLite this first statement of the transaction takes the write lock until commit.
     keep = timedelta(seconds=max(limits.window, limits.anonymous_reuse))
-    session.execute(delete(report_start).where(report_start.c.created_at < now - keep))
+    session.execute(delete(report_start).where(report_start.c.created_at < datetime.now(UTC) - keep))
 
 
 def recent_anonymous(session: Session, req: ReportRequest, limits: ReportLimits, now: datetime) -> list[str]:

@@ -162,26 +162,29 @@ class ReportJobs:
         with self.session_factory() as session:
             svc.check_references(session, req, principal)
             session.rollback()
-            now = datetime.now(UTC)
-            admission.serialise_starts(session, self.limits, now)
-            if not principal.is_authenticated:
-                reused = next((j for j in admission.recent_anonymous(session, req, self.limits, now)
-                               if _reusable(j)), None)
-                if reused:
-                    return reused
+            admission.serialise_starts(session, self.limits)
+            now = datetime.now(UTC)  # after waiting for the other starts
+            if not principal.is_authenticated and (reused := _reusable_job(session, req, self.limits, now)):
+                return reused
             admission.check_rates(session, self.limits, principal, address, now)
-            self.queue.reserve()
-            job_id = uuid.uuid4().hex
-            try:
-                admission.record_start(session, job_id, req, principal, address, now)
-                status = _queued(job_id, req, principal)
-                session.commit()
-            except BaseException:
-                self.queue.release()
-                _safe_path(job_id, ".json").unlink(missing_ok=True)
-                raise
+            job_id, status = self._record(session, req, principal, address, now)
         self.queue.submit(functools.partial(self._run, job_id, status, req, principal))
         return job_id
+
+    def _record(self, session: Session, req: svc.ReportRequest, principal: Principal, address: str,
+                now: datetime) -> tuple[str, dict[str, Any]]:
+        """Take a place in the queue and record the start (ledger row, status file): all or nothing."""
+        self.queue.reserve()
+        job_id = uuid.uuid4().hex
+        try:
+            admission.record_start(session, job_id, req, principal, address, now)
+            status = _queued(job_id, req, principal)
+            session.commit()
+        except BaseException:
+            self.queue.release()
+            _safe_path(job_id, ".json").unlink(missing_ok=True)
+            raise
+        return job_id, status
 
     def _run(self, job_id: str, status: dict[str, Any], req: svc.ReportRequest, principal: Principal) -> None:
         try:
@@ -200,7 +203,8 @@ class ReportJobs:
 
 
 def _queued(job_id: str, req: svc.ReportRequest, principal: Principal) -> dict[str, Any]:
-    """The status file of a new job, written before the job is recorded as started."""
+    """The status file of a new job, written before its start is committed: whoever sees the
+    start (an identical anonymous request) finds its status."""
     status = {"id": job_id, "request": req.as_dict(), "status": "queued", "step": None, "error": None,
               "owner": principal.id, "created_at": _now(), "finished_at": None,
               "worker": f"{socket.gethostname()}:{os.getpid()}", "updated": time.time(), "pages": None}
@@ -208,13 +212,16 @@ def _queued(job_id: str, req: svc.ReportRequest, principal: Principal) -> dict[s
     return status
 
 
-def _reusable(job_id: str) -> bool:
-    """A job whose report is made or being made (not failed, not lost)."""
-    try:
-        status = read_status(job_id)
-    except NotFound:
-        return False
-    return status["status"] in ("queued", "running") or (status["status"] == "done" and pdf_path(job_id).is_file())
+def _reusable_job(session: Session, req: svc.ReportRequest, limits: ReportLimits, now: datetime) -> str | None:
+    """The newest job of the same anonymous request whose report is made or being made."""
+    for job_id in admission.recent_anonymous(session, req, limits, now):
+        try:
+            status = read_status(job_id)
+        except NotFound:
+            continue
+        if status["status"] in ("queued", "running") or (status["status"] == "done" and pdf_path(job_id).is_file()):
+            return job_id
+    return None
 
 
 def may_see(status: dict[str, Any], principal: Principal) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -314,3 +315,19 @@ def test_the_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.setenv(name, value)
     assert ReportLimits.from_env() == ReportLimits(per_user=4, per_address=12, anonymous_per_address=1, window=120,
                                                    running=1, waiting=9, anonymous_reuse=0)
+
+
+def test_the_ledger_of_starts_stays_out_of_the_register_archive(app: Any, configure: Any, pdf_step: Any,
+                                                                 tmp_path: Path) -> None:
+    """It holds client addresses and lives minutes: `blaastempel export` leaves it out."""
+    from app.db.archive import export_archive
+
+    report_jobs = configure(**NO_RATE_LIMITS)
+    job_id = report_jobs.start(svc.ReportRequest(kind="needs"), _principal(app, "admin"), "192.0.2.10")
+    assert _ledger(app) == 1
+    with app.state.engine.connect() as conn:
+        manifest = export_archive(conn, tmp_path / "register.zip")
+    assert "report_start" not in manifest["tables"] and "solution" in manifest["tables"]
+    with zipfile.ZipFile(tmp_path / "register.zip") as archive:
+        assert not any("report_start" in name for name in archive.namelist())
+    _finished(job_id)
