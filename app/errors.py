@@ -35,3 +35,23 @@ class Conflict(DomainError):
     """The record changed since it was read (version mismatch) or a uniqueness clash."""
 
     status_code = 409
+
+
+class TryLater(DomainError):
+    """Refused for now, not for good: the answer says when to try again (Retry-After)."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RateLimited(TryLater):
+    """Too many requests of this kind from this user or address within a window."""
+
+    status_code = 429
+
+
+class Overloaded(TryLater):
+    """The server has no room for more of this work now (a full queue)."""
+
+    status_code = 503

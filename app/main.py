@@ -40,6 +40,7 @@ from app.dependencies import provide_db, provide_page, provide_principal
 from app.errors import DomainError
 from app.reporting import api as reporting_api
 from app.reporting import pages as reporting_pages
+from app.reporting.jobs import ReportJobs
 from app.search import api as search_api
 from app.search import pages as search_pages
 from app.search.outbox import Indexer
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     search_backend = choose_backend(settings, engine)
     app.state.search_backend = search_backend
     app.state.search_backend_name = search_backend.name
+    app.state.report_jobs = ReportJobs(session_factory, settings.report_limits, frameworks, search_backend)
     # The indexer applies the outbox after each commit; the background loop catches up
     # (engine down, other workers, bulk loads). Started and stopped with the app.
     indexer = Indexer(session_factory, search_backend)

@@ -58,6 +58,33 @@ def _base_url_env() -> str:
 
 
 @dataclass(frozen=True)
+class ReportLimits:
+    """How many report generations may be started and run (app/reporting/jobs.py). Starts
+    within `window` seconds per user, per client address, and per address without logging
+    in: counted in the database, so the same for every worker. Generations running at once
+    and waiting in line: per worker process. `anonymous_reuse` seconds: an identical request
+    without login gets the report already made or being made. 0 turns a limit (or the reuse) off."""
+
+    per_user: int = 10
+    per_address: int = 30
+    anonymous_per_address: int = 3
+    window: int = 600
+    running: int = 1
+    waiting: int = 4
+    anonymous_reuse: int = 600
+
+    @classmethod
+    def from_env(cls) -> ReportLimits:
+        return cls(per_user=_int_env("BLAASTEMPEL_REPORT_USER_LIMIT", 10),
+                   per_address=_int_env("BLAASTEMPEL_REPORT_ADDRESS_LIMIT", 30),
+                   anonymous_per_address=_int_env("BLAASTEMPEL_REPORT_ANONYMOUS_LIMIT", 3),
+                   window=_int_env("BLAASTEMPEL_REPORT_RATE_WINDOW", 600),
+                   running=max(1, _int_env("BLAASTEMPEL_REPORT_RUNNING", 1)),
+                   waiting=_int_env("BLAASTEMPEL_REPORT_QUEUE", 4),
+                   anonymous_reuse=_int_env("BLAASTEMPEL_REPORT_REUSE", 600))
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=lambda: f"sqlite:///{DEFAULT_SQLITE_PATH}")
     meili_url: str | None = None
@@ -76,6 +103,7 @@ class Settings:
     # The site's public address, without a trailing slash: the base of absolute URLs the
     # product writes (register CSV, calendar feed), so the Host header never reaches them.
     base_url: str = DEFAULT_BASE_URL
+    report_limits: ReportLimits = field(default_factory=ReportLimits)
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -103,4 +131,5 @@ class Settings:
             login_rate_limit=_int_env("BLAASTEMPEL_LOGIN_RATE_LIMIT", 10),
             login_rate_window=_int_env("BLAASTEMPEL_LOGIN_RATE_WINDOW", 60),
             base_url=_base_url_env(),
+            report_limits=ReportLimits.from_env(),
         )

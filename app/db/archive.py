@@ -49,8 +49,9 @@ class ArchiveError(Exception):
     pass
 
 
-# Derived state rebuilt from the data (`blaastempel reindex`), not part of the register.
-DERIVED_TABLE_PREFIXES = ("search_",)
+# Derived state rebuilt from the data (`blaastempel reindex`), and the short-lived ledger of
+# report starts (client addresses, minutes old): not part of the register.
+DERIVED_TABLE_PREFIXES = ("search_", "report_start")
 
 
 def _tables() -> list[Table]:

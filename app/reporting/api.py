@@ -8,10 +8,9 @@ from typing import Any
 from litestar import Request
 
 from app.accounts.principal import Principal
-from app.catalogue.services import require
+from app.accounts.ratelimit import client_key
 from app.reporting import jobs
-from app.reporting import services as svc
-from app.reporting.pages import _status, may_generate, request_from
+from app.reporting.pages import _status, request_from
 from app.web.routing import get, post
 
 TAGS = ["reports"]
@@ -24,13 +23,11 @@ def _out(status: dict[str, Any]) -> dict[str, Any]:
 
 
 @post("/api/reports", tags=TAGS, status_code=202,
-      summary="Start generating a PDF report (kind, lang, region, treatment_area, period, solution)")
+      summary="Start generating a PDF report (kind, lang, region, treatment_area, period, solution)",
+      description="429 (too many starts by this user or from this address within the window) and 503 (the "
+                  "queue is full) carry Retry-After; nothing is started then.")
 def start_report(request: Request, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
-    req = request_from(data, "da")
-    if not may_generate(principal, req.kind):
-        require(principal, svc.PERMISSIONS[req.kind] or "")
-    state = request.app.state
-    job_id = jobs.start(req, principal, state.session_factory, state.frameworks, state.search_backend)
+    job_id = request.app.state.report_jobs.start(request_from(data, "da"), principal, client_key(request))
     return _out(jobs.read_status(job_id))
 
 

@@ -14,19 +14,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.principal import Principal
+from app.accounts.ratelimit import client_key
 from app.catalogue.models import Organisation, TreatmentArea
-from app.errors import NotFound, ValidationFailed
+from app.errors import NotFound, TryLater, ValidationFailed
+from app.messages import message_of
 from app.reporting import jobs
 from app.reporting import services as svc
 from app.web.rendering import language_of, render
 from app.web.routing import get, post
 
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-
-def may_generate(principal: Principal, kind: str) -> bool:
-    permission = svc.PERMISSIONS[kind]
-    return permission is None or principal.can(permission)
 
 
 def request_from(data: dict[str, Any], default_lang: str) -> svc.ReportRequest:
@@ -49,10 +46,12 @@ def reports_page(request: Request, db: Session, principal: Principal) -> Templat
 
 def _reports(request: Request, db: Session, principal: Principal, chosen: dict[str, Any],
              failed: dict[str, Any] | None = None, status_code: int = 200) -> Template:
+    """The page; `failed`: the form that was refused ({"kind", "errors": {field: reason}} or
+    {"kind", "refused": why it cannot start now})."""
     lang = language_of(request)
     regions = list(db.scalars(select(Organisation).where(Organisation.kind == "region").order_by(Organisation.code)))
     areas = list(db.scalars(select(TreatmentArea).order_by(TreatmentArea.code)))
-    kinds = [{"kind": k, "title": svc.TITLES[k][1 if lang == "en" else 0], "allowed": may_generate(principal, k)}
+    kinds = [{"kind": k, "title": svc.TITLES[k][1 if lang == "en" else 0], "allowed": svc.may_generate(principal, k)}
              for k in svc.KINDS]
     return render(request, "reporting/reports.html", status_code=status_code, kinds=kinds, regions=regions,
                   areas=areas, chosen=chosen, failed=failed)
@@ -61,19 +60,20 @@ def _reports(request: Request, db: Session, principal: Principal, chosen: dict[s
 @post("/reports/jobs", include_in_schema=False)
 def start_report(request: Request, db: Session, principal: Principal, data: FormBody) -> Redirect | Template:
     try:
-        req = request_from(data, language_of(request))
-        if not may_generate(principal, req.kind):
-            from app.catalogue.services import require
-
-            require(principal, svc.PERMISSIONS[req.kind] or "")
-        state = request.app.state
-        job_id = jobs.start(req, principal, state.session_factory, state.frameworks, state.search_backend)
+        job_id = request.app.state.report_jobs.start(request_from(data, language_of(request)), principal,
+                                                     client_key(request))
     except ValidationFailed as exc:
         if data.get("kind") not in svc.KINDS:
             raise
         # The form again, with the reason beside the field and what was typed kept.
         return _reports(request, db, principal, dict(data), {"kind": data["kind"], "errors": exc.errors},
                         status_code=400)
+    except TryLater as exc:
+        # The form again, with why and when to try again; nothing was started.
+        refused = {"kind": data["kind"], "errors": {}, "refused": message_of(exc)}
+        page = _reports(request, db, principal, dict(data), refused, status_code=exc.status_code)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     return Redirect(f"/reports/jobs/{job_id}", status_code=303)
 
 

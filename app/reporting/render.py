@@ -18,6 +18,7 @@ PRINT_CSS = REPORTS_DIR / "print.css"
 # The charts name a screen font; in print we use the report font (æ, ø, å everywhere).
 _SCREEN_FONT = re.compile(r'font-family="[^"]*"')
 PRINT_FONT = 'font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif"'
+_CSS_UNSAFE = frozenset("\\\"'<>&")
 
 
 def svg(markup: str | None) -> Markup:
@@ -29,10 +30,26 @@ def svg(markup: str | None) -> Markup:
     return Markup(markup)
 
 
+def css_string(text: object) -> Markup:
+    """`text` as one quoted CSS string, for `content:` in the <style> of base.html (the running
+    header). HTML escaping is wrong there: a style sheet is raw text, so "&amp;" would be
+    printed as it stands. Every character that could end the string or the style sheet
+    (quotes, backslash, line breaks, < >) or that HTML would treat specially (&) becomes a
+    CSS escape instead, which the PDF shows as the character itself."""
+    return Markup('"' + "".join(_css_char(c) for c in str(text)) + '"')
+
+
+def _css_char(char: str) -> str:
+    if char.isprintable() and char not in _CSS_UNSAFE:
+        return char
+    return f"\\{ord(char):x} "
+
+
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["svg"] = svg
+    env.filters["css_string"] = css_string
     return env
 
 

@@ -47,6 +47,11 @@ TITLES = {
 }
 
 
+def may_generate(principal: Principal, kind: str) -> bool:
+    permission = PERMISSIONS[kind]
+    return permission is None or principal.can(permission)
+
+
 @dataclass(frozen=True)
 class ReportRequest:
     kind: str

@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import OperationalError
 
-from app.errors import DomainError, Unauthenticated, ValidationFailed
+from app.errors import DomainError, TryLater, Unauthenticated, ValidationFailed
 from app.messages import message_of, translate
 from app.web.i18n import translations
 from app.web.rendering import language_of, render
@@ -46,7 +46,10 @@ def domain_error_handler(request: Request, exc: DomainError) -> Any:
         # the joined text is English; a page rebuilds it from the (translatable) reasons
         gettext = translations(language_of(request)).gettext
         detail = "; ".join(f"{field}: {translate(reason, gettext)}" for field, reason in errors.items())
-    return _respond(request, exc.status_code, detail, errors)
+    response = _respond(request, exc.status_code, detail, errors)
+    if isinstance(exc, TryLater):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def pydantic_error_handler(request: Request, exc: PydanticValidationError) -> Any:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +23,6 @@ from app.reporting import services as svc
 from app.reporting.cli import CLI_PRINCIPAL
 from app.web.i18n import number
 from tests.helpers import login
-
-
-@pytest.fixture(autouse=True)
-def _reports_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BLAASTEMPEL_REPORTS_DIR", str(tmp_path_factory.getbasetemp() / "reports"))
 
 
 def _make(app: Any, **kwargs: Any) -> PdfReader:
@@ -285,3 +282,28 @@ def test_cli_writes_a_pdf(settings: Any, tmp_path: Path) -> None:
     bad = CliRunner().invoke(main, ["report", "assessment", "--out", str(tmp_path / "x.pdf")],
                              env={"DATABASE_URL": settings.database_url})
     assert bad.exit_code != 0
+
+
+# ---- the running header ---------------------------------------------------------------------
+
+
+def test_running_header_shows_a_solution_name_literally(app: Any, db: Any, tmp_path: Path) -> None:
+    """The header is CSS (`@top-left { content: "…" }` inside <style>), where HTML escaping
+    is not undone: a name with & < > " ' \\ must be written once, as CSS, and read back as typed."""
+    from tests.approvals.helpers import completed_assessment, make_solution
+
+    name = f'Tryk & Ro <test> "{uuid.uuid4().hex[:6]}" \\ </style>'
+    solution = make_solution(db, name)
+    completed_assessment(db, solution)
+    reader_path = tmp_path / "assessment.pdf"
+    req = svc.ReportRequest(kind="assessment", solution=str(solution.id))
+    with app.state.session_factory() as session:
+        ctx = svc.build(session, req, principal=CLI_PRINCIPAL, frameworks=app.state.frameworks)
+        html = render.render_html(ctx)
+    assert html.count("</style>") == 1  # the name cannot end the style sheet
+    render.html_to_pdf(html, reader_path)
+    text = subprocess.run(["pdftotext", "-layout", "-f", "2", "-l", "2", str(reader_path), "-"],
+                          check=True, capture_output=True, text=True).stdout
+    header = re.split(r"\s{3,}", text.strip().splitlines()[0])[0]  # top left; "✓ Blåstempel" is top right
+    assert header == f"Vurderingsrapport – {name}", header
+    assert "&amp;" not in text and "&lt;" not in text
