@@ -10,9 +10,11 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from app.errors import DomainError, Unauthenticated, ValidationFailed
 from app.messages import message_of, translate
+from app.web import capacity
 from app.web.i18n import translations
 from app.web.rendering import language_of, render
 
@@ -30,11 +32,15 @@ def _body(status: int, detail: str, errors: dict[str, str] | None = None) -> dic
     return body
 
 
-def _respond(request: Request, status: int, detail: str, errors: dict[str, str] | None = None) -> Any:
+def _respond(request: Request, status: int, detail: str, errors: dict[str, str] | None = None,
+             headers: dict[str, str] | None = None) -> Any:
     if wants_json(request):
-        return Response(_body(status, detail, errors), status_code=status, media_type=MediaType.JSON)
-    return render(request, "error.html", status_code=status, status=status, detail=detail,
-                  errors=errors or {})
+        return Response(_body(status, detail, errors), status_code=status, media_type=MediaType.JSON,
+                        headers=headers)
+    page = render(request, "error.html", status_code=status, status=status, detail=detail, errors=errors or {})
+    for name, value in (headers or {}).items():
+        page.set_header(name, value)
+    return page
 
 
 def domain_error_handler(request: Request, exc: DomainError) -> Any:
@@ -61,7 +67,7 @@ def http_error_handler(request: Request, exc: HTTPException) -> Any:
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
         errors = {str(e.get("key") or e.get("source") or "__all__"): str(e.get("message"))
                   for e in exc.extra if isinstance(e, dict)}
-    return _respond(request, exc.status_code, str(exc.detail), errors)
+    return _respond(request, exc.status_code, str(exc.detail), errors, exc.headers)
 
 
 def out_of_range_handler(request: Request, exc: Exception) -> Any:
@@ -93,9 +99,36 @@ def _out_of_range_parameters(request: Request) -> dict[str, str]:
     return found
 
 
+# PostgreSQL's SQLSTATEs for lock_timeout and statement_timeout (and a cancelled query).
+LOCK_NOT_AVAILABLE, QUERY_CANCELED = "55P03", "57014"
+LOCKED = "another change is holding this data; try again in a moment"
+TOO_SLOW = "the database took too long to answer; try again in a moment"
+
+
 def database_unavailable_handler(request: Request, exc: OperationalError) -> Any:
-    request.logger.error("database error: %s", exc)
-    return _respond(request, 503, "the database is unavailable; try again shortly")
+    """Every database failure is temporary to the caller: 503 with Retry-After. A lock or
+    statement timeout (PostgreSQL) and a busy SQLite file say so; they are expected under
+    load, so they are logged as warnings, the rest as errors."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate == LOCK_NOT_AVAILABLE or "database is locked" in str(exc.orig):
+        detail = LOCKED
+    elif sqlstate == QUERY_CANCELED:
+        detail = TOO_SLOW
+    else:
+        request.logger.error("database error: %s", exc)
+        return _unavailable(request, "the database is unavailable; try again shortly")
+    request.logger.warning("%s: %s", detail, exc.orig)
+    return _unavailable(request, detail)
+
+
+def pool_timeout_handler(request: Request, exc: PoolTimeoutError) -> Any:
+    """No connection became free within BLAASTEMPEL_POOL_TIMEOUT."""
+    request.logger.warning("no database connection in time: %s", exc)
+    return _unavailable(request, capacity.BUSY)
+
+
+def _unavailable(request: Request, detail: str) -> Any:
+    return _respond(request, 503, detail, headers={"Retry-After": capacity.of(request.scope).retry_after})
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Any:
