@@ -101,34 +101,32 @@ def _out_of_range_parameters(request: Request) -> dict[str, str]:
 
 # PostgreSQL's SQLSTATEs for lock_timeout and statement_timeout (and a cancelled query).
 LOCK_NOT_AVAILABLE, QUERY_CANCELED = "55P03", "57014"
-LOCKED = "another change is holding this data; try again in a moment"
-TOO_SLOW = "the database took too long to answer; try again in a moment"
 
 
 def database_unavailable_handler(request: Request, exc: OperationalError) -> Any:
     """Every database failure is temporary to the caller: 503 with Retry-After. A lock or
-    statement timeout (PostgreSQL) and a busy SQLite file say so; they are expected under
-    load, so they are logged as warnings, the rest as errors."""
+    statement timeout (PostgreSQL) and a busy SQLite file are expected under load: logged
+    as warnings, the rest as errors."""
     sqlstate = getattr(exc.orig, "sqlstate", None)
+    retry = _retry_after(request)
     if sqlstate == LOCK_NOT_AVAILABLE or "database is locked" in str(exc.orig):
-        detail = LOCKED
-    elif sqlstate == QUERY_CANCELED:
-        detail = TOO_SLOW
-    else:
-        request.logger.error("database error: %s", exc)
-        return _unavailable(request, "the database is unavailable; try again shortly")
-    request.logger.warning("%s: %s", detail, exc.orig)
-    return _unavailable(request, detail)
+        request.logger.warning("lock wait timed out: %s", exc.orig)
+        return _respond(request, 503, "another change is holding this data; try again in a moment", headers=retry)
+    if sqlstate == QUERY_CANCELED:
+        request.logger.warning("statement timed out: %s", exc.orig)
+        return _respond(request, 503, "the database took too long to answer; try again in a moment", headers=retry)
+    request.logger.error("database error: %s", exc)
+    return _respond(request, 503, "the database is unavailable; try again shortly", headers=retry)
 
 
 def pool_timeout_handler(request: Request, exc: PoolTimeoutError) -> Any:
     """No connection became free within BLAASTEMPEL_POOL_TIMEOUT."""
     request.logger.warning("no database connection in time: %s", exc)
-    return _unavailable(request, capacity.BUSY)
+    return _respond(request, 503, capacity.BUSY, headers=_retry_after(request))
 
 
-def _unavailable(request: Request, detail: str) -> Any:
-    return _respond(request, 503, detail, headers={"Retry-After": capacity.of(request.scope).retry_after})
+def _retry_after(request: Request) -> dict[str, str]:
+    return {"Retry-After": capacity.of(request.scope).retry_after}
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Any:
