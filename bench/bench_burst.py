@@ -62,6 +62,7 @@ class Outcome:
     error: str | None
     seconds: float
     retry_after: str | None
+    detail: str | None = None  # a JSON error's detail
 
 
 async def _send(client: httpx.AsyncClient, call: Call) -> Outcome:
@@ -70,8 +71,11 @@ async def _send(client: httpx.AsyncClient, call: Call) -> Outcome:
         response = await client.request(call.method, call.path, json=call.json, headers=call.headers)
     except httpx.HTTPError as exc:
         return Outcome(call, None, type(exc).__name__, time.perf_counter() - started, None)
-    return Outcome(call, response.status_code, None, time.perf_counter() - started,
-                   response.headers.get("retry-after"))
+    seconds = time.perf_counter() - started
+    detail = None
+    if response.status_code >= 400 and response.headers.get("content-type", "").startswith("application/json"):
+        detail = response.json().get("detail")
+    return Outcome(call, response.status_code, None, seconds, response.headers.get("retry-after"), detail)
 
 
 async def _burst(base: str, calls: list[Call], timeout: float) -> list[Outcome]:

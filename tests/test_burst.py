@@ -149,6 +149,7 @@ def test_a_request_that_cannot_get_its_turn_gets_a_fast_503_and_a_lock_wait_is_b
         assert "serveren har travlt" in page.text  # the page, in Danish
         answer = write["answer"]
         assert answer.status == 503 and answer.retry_after == "1", (answer.status, answer.error)
+        assert answer.detail == "another change is holding this data; try again in a moment"
         assert httpx.get(f"{base}/api/solutions/{created['id']}", timeout=CLIENT_TIMEOUT).json()["version"] == \
             created["version"], "the refused write must not be kept"
         assert httpx.get(f"{base}/api/solutions?limit=5", timeout=CLIENT_TIMEOUT).status_code == 200
