@@ -16,6 +16,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from app.accounts.controllers import LoginController, MeController
 from app.accounts.csrf import CsrfMiddleware
@@ -34,7 +35,7 @@ from app.benchmark import api as benchmark_api
 from app.benchmark import pages as benchmark_pages
 from app.catalogue import api as catalogue_api
 from app.catalogue import pages as catalogue_pages
-from app.db.engine import make_engine, make_session_factory
+from app.db.engine import ConnectionLimits, make_engine, make_session_factory
 from app.db.transactions import commit_before_send
 from app.dependencies import provide_db, provide_page, provide_principal
 from app.errors import DomainError
@@ -46,7 +47,7 @@ from app.search import pages as search_pages
 from app.search.outbox import Indexer
 from app.search.services import choose_backend
 from app.settings import Settings
-from app.web import errors
+from app.web import capacity, errors
 from app.web.controllers import SiteController, health
 from app.web.security import add_security_headers
 
@@ -61,7 +62,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     # A broken framework file stops start-up with the file and the place in it (FrameworkError).
     frameworks = load_frameworks(settings.frameworks_dir)
-    engine = make_engine(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url, ConnectionLimits(
+        pool_size=settings.connection_pool_size, pool_timeout=settings.pool_timeout,
+        lock_timeout_ms=settings.lock_timeout_ms, statement_timeout_ms=settings.statement_timeout_ms))
     session_factory = make_session_factory(engine)
     alchemy_config = SQLAlchemySyncConfig(engine_instance=engine, session_dependency_key="db_session")
     alchemy_config.before_send_handler = commit_before_send(alchemy_config.session_scope_key)
@@ -85,8 +88,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
                                        include_in_schema=False),
         ],
         plugins=[alchemy],
-        # Sessions live in the database (user_session); CSRF tokens are bound to them.
-        middleware=[DefineMiddleware(AuthMiddleware, exclude=["^/static/"]), CsrfMiddleware()],
+        # Requests take turns (capacity); sessions live in the database (user_session) and
+        # CSRF tokens are bound to them.
+        middleware=[capacity.TakeTurns(), DefineMiddleware(AuthMiddleware, exclude=["^/static/"]),
+                    CsrfMiddleware()],
         guards=[api_write_guard],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
@@ -102,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PydanticValidationError: errors.pydantic_error_handler,
             HTTPException: errors.http_error_handler,
             OperationalError: errors.database_unavailable_handler,
+            PoolTimeoutError: errors.pool_timeout_handler,
             DataError: errors.out_of_range_handler,
             OverflowError: errors.out_of_range_handler,
             Exception: errors.internal_error_handler,
@@ -115,6 +121,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.on_startup.append(dummy_hash)  # made before the first login, not during it
     app.state.frameworks = frameworks
     app.state.engine = engine
+    app.state.health_engine = make_engine(settings.sqlalchemy_url, capacity.HEALTH_LIMITS)
+    app.on_startup.append(capacity.start)
     app.state.session_factory = session_factory
     search_backend = choose_backend(settings, engine)
     app.state.search_backend = search_backend

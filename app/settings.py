@@ -82,6 +82,14 @@ class ReportLimits:
                    running=max(1, _int_env("BLAASTEMPEL_REPORT_RUNNING", 1)),
                    waiting=_int_env("BLAASTEMPEL_REPORT_QUEUE", 4),
                    anonymous_reuse=_int_env("BLAASTEMPEL_REPORT_REUSE", 600))
+def _seconds_env(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        raise SystemExit(f"{name} must be a number of seconds, not {raw!r}") from None
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,32 @@ class Settings:
     # product writes (register CSV, calendar feed), so the Host header never reaches them.
     base_url: str = DEFAULT_BASE_URL
     report_limits: ReportLimits = field(default_factory=ReportLimits)
+    # Bursts (issue 14), per server process: requests doing their work at once (each on
+    # its own handler thread), database connections (0: 2 x worker_threads + 2, as a writing
+    # request briefly holds a second one for the search indexer), how long a request waits
+    # for its turn or a connection before it is answered 503 with Retry-After, and the
+    # database's own bounds: lock wait (PostgreSQL lock_timeout, SQLite busy timeout) and
+    # statement time (PostgreSQL statement_timeout; 0 = none).
+    worker_threads: int = 8
+    db_pool_size: int = 0
+    pool_timeout: float = 2.0
+    lock_timeout_ms: int = 5000
+    statement_timeout_ms: int = 30000
+
+    def __post_init__(self) -> None:
+        if self.worker_threads < 1:
+            raise SystemExit("BLAASTEMPEL_WORKER_THREADS must be at least 1")
+        if self.db_pool_size and self.db_pool_size < self.worker_threads:
+            raise SystemExit(f"BLAASTEMPEL_DB_POOL_SIZE ({self.db_pool_size}) must be at least "
+                             f"BLAASTEMPEL_WORKER_THREADS ({self.worker_threads}): every worker needs a connection")
+        if self.pool_timeout <= 0:
+            raise SystemExit("BLAASTEMPEL_POOL_TIMEOUT must be more than 0 seconds")
+        if self.lock_timeout_ms < 1:
+            raise SystemExit("BLAASTEMPEL_LOCK_TIMEOUT_MS must be at least 1: a lock wait is always bounded")
+
+    @property
+    def connection_pool_size(self) -> int:
+        return self.db_pool_size or 2 * self.worker_threads + 2
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -132,4 +166,9 @@ class Settings:
             login_rate_window=_int_env("BLAASTEMPEL_LOGIN_RATE_WINDOW", 60),
             base_url=_base_url_env(),
             report_limits=ReportLimits.from_env(),
+            worker_threads=_int_env("BLAASTEMPEL_WORKER_THREADS", 8),
+            db_pool_size=_int_env("BLAASTEMPEL_DB_POOL_SIZE", 0),
+            pool_timeout=_seconds_env("BLAASTEMPEL_POOL_TIMEOUT", 2.0),
+            lock_timeout_ms=_int_env("BLAASTEMPEL_LOCK_TIMEOUT_MS", 5000),
+            statement_timeout_ms=_int_env("BLAASTEMPEL_STATEMENT_TIMEOUT_MS", 30000),
         )

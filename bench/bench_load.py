@@ -17,7 +17,6 @@ import argparse
 import csv
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -36,7 +35,15 @@ from app.benchmark.models import AdoptionRecord
 from app.catalogue.models import Organisation, Solution
 from app.db.engine import make_engine, make_session_factory
 from app.settings import PROJECT_ROOT
-from bench.common import BENCH_DIR, _free_port, bench_database_url, percentiles, prepare_database
+from bench.common import (
+    BENCH_DIR,
+    _free_port,
+    bench_database_url,
+    percentiles,
+    prepare_database,
+    start_server,
+    stop_server,
+)
 
 VENV_BIN = Path(sys.executable).parent
 FRAMEWORK = ("blaastempel-dk", "1.0")
@@ -102,37 +109,6 @@ def setup(url: str, extra_solutions: int) -> dict[str, Any]:
     config["reporter_orgs"] = [r["organisation"] for r in config["reporters"]]
     engine.dispose()
     return config
-
-
-def start_server(url: str, port: int, workers: int, log_path: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "load-secret-key-0123456789abcdef"}
-    env.pop("MEILI_URL", None)
-    log = log_path.open("wb")
-    server = subprocess.Popen([str(VENV_BIN / "blaastempel"), "serve", "--host", "127.0.0.1", "--port", str(port),
-                               "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                              cwd=PROJECT_ROOT, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server exited ({server.returncode}); see {log_path}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    stop_server(server)
-    raise SystemExit(f"the server did not answer /health within 60 s; see {log_path}")
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is None:
-        server.send_signal(signal.SIGINT)  # uvicorn: graceful shutdown of every worker
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 def run_locust(base: str, users: int, spawn_rate: float, duration: int, config_path: Path,
@@ -266,7 +242,7 @@ def main() -> None:
     writes_path.unlink(missing_ok=True)
 
     port = _free_port()
-    server = start_server(url, port, args.workers, Path(f"{out}.server.log"))
+    server = start_server(url, port, Path(f"{out}.server.log"), workers=args.workers)
     try:
         print(f"server on http://127.0.0.1:{port} ({args.workers} workers); locust for {args.duration} s with "
               f"{args.users} users", flush=True)

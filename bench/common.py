@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import logging
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -101,6 +102,41 @@ def live_server(url: str) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def start_server(url: str, port: int, log_path: Path, workers: int = 1,
+                 extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """`blaastempel serve` in its own process group on loopback, its output in log_path;
+    returns once /health answers."""
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "load-secret-key-0123456789abcdef", **(extra_env or {})}
+    env.pop("MEILI_URL", None)
+    with log_path.open("wb") as log:
+        server = subprocess.Popen([str(Path(sys.executable).with_name("blaastempel")), "serve", "--host", "127.0.0.1",
+                                   "--port", str(port), "--workers", str(workers)], env=env, stdout=log,
+                                  stderr=subprocess.STDOUT, cwd=PROJECT_ROOT, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited ({server.returncode}); see {log_path}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    stop_server(server)
+    raise RuntimeError(f"the server did not answer /health within 60 s; see {log_path}")
+
+
+def stop_server(server: subprocess.Popen[bytes], grace: float = 30) -> None:
+    """SIGINT (uvicorn's graceful shutdown of every worker), then SIGKILL after `grace` seconds."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
 
 
 def report(title: str, rows: dict[str, dict[str, float] | float | str]) -> None:

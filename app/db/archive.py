@@ -49,14 +49,15 @@ class ArchiveError(Exception):
     pass
 
 
-# Derived state rebuilt from the data (`blaastempel reindex`), and the short-lived ledger of
-# report starts (client addresses, minutes old): not part of the register.
-DERIVED_TABLE_PREFIXES = ("search_", "report_start")
+# Not part of the register: derived state rebuilt from the data (`blaastempel reindex`), the
+# short-lived ledger of report starts (client addresses, minutes old), and live browser
+# sessions (a restored register starts with nobody logged in).
+LEFT_OUT_TABLE_PREFIXES = ("search_", "report_start", "user_session")
 
 
 def _tables() -> list[Table]:
     import_all_models()
-    return [t for t in metadata.sorted_tables if not t.name.startswith(DERIVED_TABLE_PREFIXES)]
+    return [t for t in metadata.sorted_tables if not t.name.startswith(LEFT_OUT_TABLE_PREFIXES)]
 
 
 def _plain(value: Any) -> Any:

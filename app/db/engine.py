@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -9,51 +11,75 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# The CLI, scripts and tests: a writer waits for the app's writes rather than fail.
 SQLITE_BUSY_TIMEOUT_MS = 15_000
-# Sync handlers run on anyio's worker threads (40 by default): give SQLite, whose
-# connections cost nothing, as many so no request waits for the pool (30 s, then a 500)
-# behind requests that wait for the write lock. PostgreSQL: pre-ping, so the pool
-# replaces connections a server restart cut instead of failing the next request.
 SQLITE_POOL = {"pool_size": 20, "max_overflow": 20}
+PG_CONNECT_TIMEOUT_S = 5
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    # Large lists on 100,000+ rows: keep hot pages in memory and read the file via mmap.
-    cursor.execute("PRAGMA cache_size=-32768")
-    cursor.execute("PRAGMA mmap_size=268435456")
-    cursor.execute("PRAGMA temp_store=MEMORY")
-    cursor.close()
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """The web app's bounds (issue 14): a fixed pool sized with its worker threads, a
+    short wait for a free connection (then sqlalchemy's TimeoutError, answered 503), and
+    the database's own lock and statement timeouts, so no request waits without end."""
+
+    pool_size: int
+    pool_timeout: float  # seconds a checkout waits for a free connection
+    lock_timeout_ms: int  # PostgreSQL lock_timeout; SQLite busy timeout
+    statement_timeout_ms: int = 0  # PostgreSQL statement_timeout; 0 = none
 
 
-def engine_options(url: str) -> dict[str, Any]:
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        # Large lists on 100,000+ rows: keep hot pages in memory and read the file via mmap.
+        cursor.execute("PRAGMA cache_size=-32768")
+        cursor.execute("PRAGMA mmap_size=268435456")
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.close()
+
+    return on_connect
+
+
+def engine_options(url: str, limits: ConnectionLimits | None = None) -> dict[str, Any]:
+    """Without limits (CLI, scripts): SQLite gets a generous pool and a 15 s busy timeout;
+    PostgreSQL no lock or statement timeout (imports and reindexing run long). Both
+    pre-ping (PostgreSQL) so the pool replaces connections a server restart cut."""
     if url.startswith("sqlite"):
-        options: dict[str, Any] = {"connect_args": {"check_same_thread": False,
-                                                    "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+        busy_ms = limits.lock_timeout_ms if limits else SQLITE_BUSY_TIMEOUT_MS
+        options: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": busy_ms / 1000}}
         database = make_url(url).database
         if database and database != ":memory:":
-            options |= SQLITE_POOL
+            options |= _pool(limits) if limits else SQLITE_POOL
         return options
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    if limits is None:
+        return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    server_options = f"-c lock_timeout={limits.lock_timeout_ms} -c statement_timeout={limits.statement_timeout_ms}"
+    return {"pool_pre_ping": True, **_pool(limits),
+            "connect_args": {"options": server_options, "connect_timeout": PG_CONNECT_TIMEOUT_S}}
 
 
-def make_engine(url: str) -> Engine:
+def _pool(limits: ConnectionLimits) -> dict[str, Any]:
+    return {"pool_size": limits.pool_size, "max_overflow": 0, "pool_timeout": limits.pool_timeout}
+
+
+def make_engine(url: str, limits: ConnectionLimits | None = None) -> Engine:
     if url.startswith("sqlite"):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, **engine_options(url))
-    install_sqlite_pragmas(engine)
+    engine = create_engine(url, **engine_options(url, limits))
+    install_sqlite_pragmas(engine, limits.lock_timeout_ms if limits else SQLITE_BUSY_TIMEOUT_MS)
     return engine
 
 
-def install_sqlite_pragmas(engine: Engine) -> None:
+def install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
 
 
 def install_session_hooks() -> None:

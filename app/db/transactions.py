@@ -6,6 +6,11 @@ handler never touched the database or already ended its transaction). This hook 
 async and only goes to a thread when there is a transaction to end, and a failed
 commit is logged as an error and turns the answer into a 503 instead of a silent
 success.
+
+That thread comes from the process's own limiter for endings (app/web/capacity.py), never
+from the handlers' pool: a commit that would release a row lock must not wait for a thread
+behind handlers that wait for that very lock (issue 14: seven writers on one record hung
+the server on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from typing import Any
 
 from advanced_alchemy.extensions.litestar._utils import delete_aa_scope_state, get_aa_scope_state
 from advanced_alchemy.extensions.litestar.plugins.init.config.common import SESSION_TERMINUS_ASGI_EVENTS
-from litestar.concurrency import sync_to_thread
+from anyio import to_thread
 from litestar.constants import HTTP_RESPONSE_START
 from sqlalchemy.orm import Session
+
+from app.web import capacity
 
 log = logging.getLogger("blaastempel.db")
 
@@ -30,13 +37,15 @@ def commit_before_send(session_scope_key: str) -> Callable[[Any, Any], Awaitable
         session: Session | None = get_aa_scope_state(scope, session_scope_key)
         if session is None:
             return
+        limits = capacity.of(scope)
         starting = message["type"] == HTTP_RESPONSE_START
-        if starting and session.in_transaction() and not await sync_to_thread(
-                _end, session, message["status"] in COMMIT_STATUSES):
+        if starting and session.in_transaction() and not await to_thread.run_sync(
+                _end, session, message["status"] in COMMIT_STATUSES, limiter=limits.endings):
             message["status"] = 503  # never answer success for a write that was not kept
+            message["headers"] = [*message.get("headers", []), (b"retry-after", limits.retry_after.encode())]
         if message["type"] in SESSION_TERMINUS_ASGI_EVENTS:
             if session.in_transaction():  # only if something used it after the response began
-                await sync_to_thread(session.close)
+                await to_thread.run_sync(session.close, limiter=limits.endings)
             else:
                 session.close()
             delete_aa_scope_state(scope, session_scope_key)

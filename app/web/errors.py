@@ -10,9 +10,11 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from app.errors import DomainError, TryLater, Unauthenticated, ValidationFailed
 from app.messages import message_of, translate
+from app.web import capacity
 from app.web.i18n import translations
 from app.web.rendering import language_of, render
 
@@ -30,11 +32,15 @@ def _body(status: int, detail: str, errors: dict[str, str] | None = None) -> dic
     return body
 
 
-def _respond(request: Request, status: int, detail: str, errors: dict[str, str] | None = None) -> Any:
+def _respond(request: Request, status: int, detail: str, errors: dict[str, str] | None = None,
+             headers: dict[str, str] | None = None) -> Any:
     if wants_json(request):
-        return Response(_body(status, detail, errors), status_code=status, media_type=MediaType.JSON)
-    return render(request, "error.html", status_code=status, status=status, detail=detail,
-                  errors=errors or {})
+        return Response(_body(status, detail, errors), status_code=status, media_type=MediaType.JSON,
+                        headers=headers)
+    page = render(request, "error.html", status_code=status, status=status, detail=detail, errors=errors or {})
+    for name, value in (headers or {}).items():
+        page.set_header(name, value)
+    return page
 
 
 def domain_error_handler(request: Request, exc: DomainError) -> Any:
@@ -64,7 +70,7 @@ def http_error_handler(request: Request, exc: HTTPException) -> Any:
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
         errors = {str(e.get("key") or e.get("source") or "__all__"): str(e.get("message"))
                   for e in exc.extra if isinstance(e, dict)}
-    return _respond(request, exc.status_code, str(exc.detail), errors)
+    return _respond(request, exc.status_code, str(exc.detail), errors, exc.headers)
 
 
 def out_of_range_handler(request: Request, exc: Exception) -> Any:
@@ -96,9 +102,34 @@ def _out_of_range_parameters(request: Request) -> dict[str, str]:
     return found
 
 
+# PostgreSQL's SQLSTATEs for lock_timeout and statement_timeout (and a cancelled query).
+LOCK_NOT_AVAILABLE, QUERY_CANCELED = "55P03", "57014"
+
+
 def database_unavailable_handler(request: Request, exc: OperationalError) -> Any:
+    """Every database failure is temporary to the caller: 503 with Retry-After. A lock or
+    statement timeout (PostgreSQL) and a busy SQLite file are expected under load: logged
+    as warnings, the rest as errors."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    retry = _retry_after(request)
+    if sqlstate == LOCK_NOT_AVAILABLE or "database is locked" in str(exc.orig):
+        request.logger.warning("lock wait timed out: %s", exc.orig)
+        return _respond(request, 503, "another change is holding this data; try again in a moment", headers=retry)
+    if sqlstate == QUERY_CANCELED:
+        request.logger.warning("statement timed out: %s", exc.orig)
+        return _respond(request, 503, "the database took too long to answer; try again in a moment", headers=retry)
     request.logger.error("database error: %s", exc)
-    return _respond(request, 503, "the database is unavailable; try again shortly")
+    return _respond(request, 503, "the database is unavailable; try again shortly", headers=retry)
+
+
+def pool_timeout_handler(request: Request, exc: PoolTimeoutError) -> Any:
+    """No connection became free within BLAASTEMPEL_POOL_TIMEOUT."""
+    request.logger.warning("no database connection in time: %s", exc)
+    return _respond(request, 503, capacity.BUSY, headers=_retry_after(request))
+
+
+def _retry_after(request: Request) -> dict[str, str]:
+    return {"Retry-After": capacity.of(request.scope).retry_after}
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Any:

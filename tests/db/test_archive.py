@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from app.accounts.services import authenticate, create_token, user_by_email
+from app.accounts.services import authenticate, create_token, start_session, user_by_email
 from app.cli import main
 from app.db import archive as archive_module
 from app.db.archive import ArchiveError, export_archive, import_archive
@@ -101,6 +101,7 @@ def _export(database_url: str, path: Path, include_secrets: bool = False) -> dic
         with Session(bind=conn) as session:  # an API token, so there is one to leave out
             admin = user_by_email(session, DEMO_USERS["admin"])
             create_token(session, admin, "archive-test")
+            start_session(session, admin)  # a live browser session, never archived
         manifest = export_archive(conn, path, include_secrets=include_secrets)
     source.dispose()
     return manifest
@@ -137,6 +138,7 @@ def test_include_secrets_keeps_logins_and_tokens(database_url: str, tmp_path: Pa
     archive = tmp_path / "secrets.zip"
     manifest = _export(database_url, archive, include_secrets=True)
     assert manifest["secrets"] is True and manifest["tables"]["api_token"] >= 1
+    assert "user_session" not in manifest["tables"]  # even with secrets: sessions are not the register
     target = _restore(tmp_path, archive, "secrets.sqlite3")
     assert _can_log_in(target)
     with target.connect() as conn:

@@ -1,7 +1,7 @@
 """assessment_answer_writer: everyone who ever wrote an answer of an assessment (the
 four-eyes rule), backfilled from the answers' latest writers and the audit trail
 
-Revision ID: 0007_foureyes
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-01 10:00:00
 """
@@ -13,7 +13,7 @@ import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0007_foureyes'
+revision: str = '0007'
 down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """user_session: server-side browser sessions (the cookie holds a token, the row its digest)
 
-Revision ID: 0007_sessions
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01 10:00:00
 """
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0007_sessions'
-down_revision: str | None = '0006'
+revision: str = '0008'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

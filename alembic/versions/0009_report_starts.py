@@ -1,8 +1,8 @@
 """report_start: the ledger of report starts (rate limits shared by all workers, reuse of
 identical anonymous reports)
 
-Revision ID: 0007_reports
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-26 10:00:00
 """
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0007_reports'
-down_revision: str | None = '0006'
+revision: str = '0009'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
