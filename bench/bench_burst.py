@@ -26,6 +26,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,8 +86,12 @@ async def _burst(base: str, calls: list[Call], timeout: float) -> list[Outcome]:
 
 
 def burst(base: str, calls: list[Call], timeout: float) -> list[Outcome]:
-    """Send every call at once, each on its own connection; every answer within `timeout`."""
-    return asyncio.run(_burst(base, calls, timeout))
+    """Send every call at once, each on its own connection; every answer within `timeout`.
+
+    The event loop runs on a thread of its own, as the calling thread may already run one
+    (Playwright's sync API does, in the test session)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _burst(base, calls, timeout)).result()
 
 
 def _quantile(ordered: list[float], q: float) -> float:
