@@ -24,6 +24,9 @@ FACETS = (
 SORTS = ("relevance", "name", "newest", "adoption")
 MAX_LIMIT = 100
 MAX_QUERY_CHARS = 500  # longer input is cut (a 5,000-character paste is not an error)
+# When all the words of a query find fewer records than this, records that match only
+# some of them are added, those matching the most words first (SearchResult.relaxed).
+FEW_RESULTS = 3
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,11 @@ class SearchResult:
     # (whose answer is completed in memory), the search call for Meilisearch.
     engine_ms: float = 0.0
     groups: dict[str, list[Hit]] = field(default_factory=dict)  # doc type -> first hits (per_type)
+    # The query's words (or synonym-file phrases) that no record in the selection matches.
+    unmatched_terms: list[str] = field(default_factory=list)
+    # All the words found fewer than FEW_RESULTS records: records matching only some are
+    # included, ranked by how many they match.
+    relaxed: bool = False
 
 
 @dataclass
@@ -116,6 +124,7 @@ class Document:
     sort_name: str
     created_at: datetime | None
     adoption: int = 0
+    body_en: str = ""  # the record's English text (stemmed as English), beside the Danish body
 
     @property
     def approval_status(self) -> str | None:

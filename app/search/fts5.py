@@ -1,10 +1,11 @@
 """SQLite FTS5: the embedded engine (the default when the database is SQLite).
 
 FTS5 has no Danish stemmer, so we index our own: `search_fts` holds, per document, the
-Snowball stems of the title and the body *token for token* (stem i belongs to word i of
-the original text) plus the facet tokens. A query term is a stem prefix (`"genoptræn"*`)
-restricted to the two text columns. A word is marked when its stem starts with a query
-stem: what highlight() would mark on the stem columns, without a second MATCH.
+Snowball stems of the title and the body (title_s, body_s), the stems of their compound
+words' tails (title_p, body_p: "hjemmemonitorering" -> "monitorering"), the English stems
+of the English text (en_s) and the facet tokens. A query word is a Danish stem prefix
+(`"genoptræn"*`) in the Danish columns or an English stem prefix in en_s; bm25 weighs a
+whole word above a tail. Words are marked in Python (text.mark_matches) by the same rule.
 
 Speed (search as you type on 130,000 records): one MATCH returns the matching row ids
 (the facet bitmaps need them all); the page is then chosen from the final bitmap, never
@@ -21,6 +22,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -29,11 +31,14 @@ from sqlalchemy.orm import Session
 
 from app.search.backend import Document, SearchQuery, SearchResult
 from app.search.sqlbase import NO_IDS, SqlBackend, facet_token, in_mask, mask_from_bits
-from app.search.text import group_stems, mark_matches, stems_text
+from app.search.text import Phrase, Term, english_stems_text, stem, stem_en, stems_text, tails_text
 
-TEXT_COLUMNS = "{title_s body_s}"
-SNIPPET_WORDS = 30
-BM25 = "bm25(search_fts, 10.0, 2.0, 0.0)"
+# Danish stems of the words, of their compounds' tails, and English stems of English text.
+DA_COLUMNS = "{title_s body_s title_p body_p}"
+TITLE_COLUMNS = "{title_s title_p}"
+# A whole word outranks a compound's tail in the same field: title 10, title tail 4,
+# body and English text 2, body tail 1.
+BM25 = "bm25(search_fts, 10.0, 2.0, 4.0, 1.0, 2.0, 0.0)"
 # At most this many text matches: every match is bm25-ranked (one pass, ids and scores
 # together). Above it the ranking is title matches first (bm25 over the title column,
 # a small set), then the other matches in the default order, read with an early stop.
@@ -48,19 +53,37 @@ ORDERS = {
     # The empty query, and the matches past the title matches.
     "relevance": "adoption DESC, id DESC",
 }
+RELAXED = "fts5:relaxed"  # memo key: a relaxed answer's ids in relevance order
 _engine_ms = threading.local()
 
 
-def _text_expr(stem_groups: list[list[str]], any_: bool = False, columns: str = TEXT_COLUMNS) -> str:
+def _prefixes(stems: Iterable[str]) -> str:
+    """`"s"* OR "t"*`; s* is inside t* when s starts with t: OR-ing both only makes FTS5 merge twice."""
+    unique = [s.replace(chr(34), "") for s in dict.fromkeys(stems) if s]
+    kept = [s for s in unique if not any(t != s and s.startswith(t) for t in unique)]
+    return " OR ".join(f'"{s}"*' for s in kept)
+
+
+def _alternatives_expr(alternatives: Iterable[Phrase], da_columns: str, english: bool) -> str:
+    """One term: any alternative; an alternative of several words needs all of them."""
+    alternatives = list(alternatives)
+    singles = [a[0] for a in alternatives if len(a) == 1]
     parts = []
-    for group in stem_groups:
-        # s* is inside t* when s starts with t: OR-ing both only makes FTS5 merge twice.
-        group = [s for s in group if s and not any(t and t != s and s.startswith(t) for t in group)]
-        alts = " OR ".join(f'"{s.replace(chr(34), "")}"*' for s in group)
-        if alts:
-            parts.append(f"({alts})")
-    joiner = " OR " if any_ else " AND "
-    return f"{columns} : ({joiner.join(parts)})" if parts else ""
+    if da := _prefixes(stem(w) for w in singles):
+        parts.append(f"{da_columns} : ({da})")
+    if english and (en := _prefixes(stem_en(w) for w in singles)):
+        parts.append(f"{{en_s}} : ({en})")
+    for alt in alternatives:
+        if len(alt) > 1:
+            parts.append("(" + " AND ".join(_alternatives_expr([(w,)], da_columns, english) for w in alt) + ")")
+    return f"({' OR '.join(parts)})" if parts else ""
+
+
+def _text_expr(terms: list[Term], any_: bool = False, da_columns: str = DA_COLUMNS,
+               english: bool = True, broader: bool = True) -> str:
+    exprs = [e for t in terms if (e := _alternatives_expr(t.every if broader else t.alternatives,
+                                                          da_columns, english))]
+    return (" OR " if any_ else " AND ").join(exprs)
 
 
 def _facet_expr(groups: list[list[str]]) -> str:
@@ -103,43 +126,57 @@ class Fts5Backend(SqlBackend):
         super().__init__()
         self._orders: dict[str, tuple[int, int, np.ndarray]] = {}  # order -> (epoch, gen, ids)
 
-    def _match_ids(self, conn: Connection, groups: list[list[str]], any_: bool, memo: dict[Any, Any]) -> Any:
-        expr = _text_expr(group_stems(groups), any_)
+    def _match_ids(self, conn: Connection, terms: list[Term], any_: bool, memo: dict[Any, Any]) -> Any:
+        expr = _text_expr(terms, any_)
         return self._match_ids_expr(conn, expr) if expr else NO_IDS
 
-    def _fast_rows(self, conn: Connection, groups: list[list[str]], query: SearchQuery,
+    def _rank_relaxed(self, conn: Connection, terms: list[Term], counts: np.ndarray, snap: Any,
+                      memo: dict[Any, Any]) -> None:
+        """More terms matched first; then bm25 over any term (a few matches), or the index
+        order ORDERS["relevance"] (many: rows written since that array was read come last)."""
+        candidates = np.flatnonzero(counts)
+        if candidates.size <= EXACT_RANK_MAX:
+            ids = self._ranked(conn, _text_expr(terms, True), counts > 0, memo)
+        else:
+            in_order, _ = self._ids_in_order(conn, ORDERS["relevance"], snap)
+            ids = in_order[in_mask(in_order, counts > 0)]
+            ids = np.concatenate([ids, np.setdiff1d(candidates, ids)])
+        memo[RELAXED] = ids[np.argsort(-counts[ids], kind="stable")]
+
+    def _fast_rows(self, conn: Connection, terms: list[Term], query: SearchQuery,
                    snap: Any, final: int, text_count: int, memo: dict[Any, Any]) -> list[Any] | None:
-        stem_groups = group_stems(groups)
-        if query.match_any:
+        relaxed = memo.get(RELAXED)
+        if query.match_any and relaxed is None:
             return None  # prior art: many words OR'd, ranked by bm25 (_hit_rows)
         mask = mask_from_bits(final, snap.nbits)
         need = query.offset + query.limit
-        text_expr = _text_expr(stem_groups)
+        text_expr = _text_expr(terms)
         if text_expr and query.sort == "relevance":
-            if text_count <= EXACT_RANK_MAX:
+            if relaxed is not None:
+                ids = relaxed[in_mask(relaxed, mask)][query.offset:need].tolist()
+            elif text_count <= EXACT_RANK_MAX:
                 ids = self._ranked(conn, text_expr, mask, memo)[query.offset:need].tolist()
             else:
-                ids = self._title_first(conn, groups, mask, need, snap, memo)[query.offset:]
+                ids = self._title_first(conn, terms, mask, need, snap, memo)[query.offset:]
         else:
             ids = self._walk(conn, ORDERS[query.sort], mask, need, snap)[query.offset:]
         return self._fetch_rows(conn, ids)
 
-    def _title_first(self, conn: Connection, groups: list[list[str]], mask: np.ndarray,
+    def _title_first(self, conn: Connection, terms: list[Term], mask: np.ndarray,
                      need: int, snap: Any, memo: dict[Any, Any]) -> list[int]:
         """The first `need` of a large match set: the words in the title (bm25 over the title
-        column), then titles matching only a broader alternative (a compound's first part),
+        columns), then titles matching only a broader alternative (a compound's first part),
         then the rest, each in the index order ORDERS["relevance"] with an early stop."""
         # A compound's first part (a prefix of the word) is broader: its title matches wait.
-        stem_groups = group_stems(groups)
-        precise = group_stems([[g[0], *(w for w in g[1:] if not g[0].startswith(w))] for g in groups])
-        out = self._ranked(conn, _text_expr(precise, True, "{title_s}"), mask, memo).tolist()
+        precise = _text_expr(terms, True, TITLE_COLUMNS, english=False, broader=False)
+        out = self._ranked(conn, precise, mask, memo).tolist()
         if len(out) >= need:
             return out[:need]
         rest = mask.copy()
         rest[out] = False
-        if precise != stem_groups:
+        if any(t.broader for t in terms):
             broad = np.zeros_like(rest)
-            expr = _text_expr(stem_groups, True, "{title_s}")
+            expr = _text_expr(terms, True, TITLE_COLUMNS, english=False)
             ids = memo.get(("ids", expr))
             if ids is None:
                 ids = memo[("ids", expr)] = self._match_ids_expr(conn, expr)
@@ -214,10 +251,10 @@ class Fts5Backend(SqlBackend):
             tuple(ids))}
         return [_Row({**docs[i], "score": None}) for i in ids if i in docs]
 
-    def _hit_rows(self, conn: Connection, groups: list[list[str]], query: SearchQuery,
+    def _hit_rows(self, conn: Connection, terms: list[Term], query: SearchQuery,
                   exclude: list[int]) -> list[Any]:
         """General path (prior art: OR'd words, exclusions): the page of row ids by SQL."""
-        text_expr = _text_expr(groups, query.match_any)
+        text_expr = _text_expr(terms, query.match_any)
         facet_expr = _facet_expr(self.facet_where(query))
         match = " AND ".join(f"({e})" for e in (text_expr, facet_expr) if e)
         order = self.order_by(query, bool(text_expr))
@@ -239,14 +276,6 @@ class Fts5Backend(SqlBackend):
         ids = [r[0] for r in _sql(conn, sql, params)]
         return self._fetch_rows(conn, ids)
 
-    def _render(self, row: Any, groups: list[list[str]]) -> tuple[str, str]:
-        """Marks the words whose stem starts with a query stem: what FTS5's highlight() marks
-        on the stem columns (token i = word i), without a second MATCH."""
-        stems = group_stems(groups)
-        title = mark_matches(row.title, stems)
-        snippet = mark_matches(row.body, stems, window=SNIPPET_WORDS)
-        return title, snippet
-
     def search(self, session: Session, query: SearchQuery) -> SearchResult:
         """The answer, with `engine_ms` the time of its SQL statements alone (_sql)."""
         _engine_ms.total = 0.0
@@ -261,8 +290,10 @@ class Fts5Backend(SqlBackend):
 
     def _write_index(self, conn: Connection, rows: list[tuple[int, Document]]) -> None:
         conn.exec_driver_sql(
-            "INSERT INTO search_fts(rowid, title_s, body_s, facets) VALUES (?, ?, ?, ?)",
-            [(rid, stems_text(d.title), stems_text(d.body),
+            "INSERT INTO search_fts(rowid, title_s, body_s, title_p, body_p, en_s, facets) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(rid, stems_text(d.title), stems_text(d.body), tails_text(d.title), tails_text(d.body),
+              english_stems_text(d.body_en),
               " ".join(facet_token(f, v) for f, vals in d.facets.items() for v in vals))
              for rid, d in rows])
 

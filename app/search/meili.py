@@ -2,22 +2,32 @@
 settings itself (searchable, filterable and sortable attributes, synonyms, typo
 tolerance) on start-up and before every rebuild.
 
-Danish: Meilisearch has no Danish stemmer, so each document also carries our Snowball
-stems (title_s, body_s) and the query is sent with its stems; typo tolerance is
-Meilisearch's own, set to the register's rule (one typo from five letters, never two).
+Meilisearch has no stemmer, so each document also carries our Snowball stems (title_s,
+body_s), the stems of its compound words' parts (title_p, body_p: Meilisearch matches
+only the query's last word as a prefix, so a compound's first part is listed too) and of
+its English text (en_s: the English stem and the Danish one, as the query is sent in
+Danish stems); the query is sent as the stems of the words the user typed. The synonym
+file (data/search/synonyms.yaml) becomes the `synonyms` setting, stemmed the same way.
+Typo tolerance is Meilisearch's own, set to the register's rule (one typo from five
+letters, never two). Matching: all words; when they find fewer than FEW_RESULTS records,
+a count per word finds the words no record has, and the rest are searched again with
+the matching strategy "last" (records with more of the words first: the "words" rule).
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.search import synonyms
 from app.search.backend import (
     DOC_TYPES,
     FACETS,
+    FEW_RESULTS,
     Document,
     FacetCount,
     Hit,
@@ -26,20 +36,47 @@ from app.search.backend import (
     SearchUnavailable,
     facet_counts,
 )
-from app.search.text import MARK_END, MARK_START, analyse, marked_to_html, stem
+from app.search.compounds import decompounder
+from app.search.text import (
+    MARK_END,
+    MARK_START,
+    Term,
+    analyse,
+    marked_to_html,
+    stem,
+    stem_en,
+    stems_text,
+    vocabulary_words,
+    words,
+)
 
 INDEX = "blaastempel"
-SETTINGS: dict[str, Any] = {
-    "searchableAttributes": ["title", "title_s", "body", "body_s"],
-    "filterableAttributes": list(FACETS),
-    "sortableAttributes": ["sort_name", "created_ts", "adoption"],
-    "displayedAttributes": ["*"],
-    "synonyms": {"kol": ["lungesygdom"], "lænderygsmerter": ["rygsmerter"], "genoptræning": ["rehabilitering"]},
-    "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 255}},
-    "pagination": {"maxTotalHits": 1_000_000},
-    "faceting": {"maxValuesPerFacet": 200},
-    "rankingRules": ["words", "typo", "proximity", "attribute", "sort", "exactness"],
-}
+# Whole words before compound parts and English text (the "attribute" rule).
+SEARCHABLE = ["title", "title_s", "body", "body_s", "en_s", "body_en", "title_p", "body_p"]
+
+
+def settings() -> dict[str, Any]:
+    return {
+        "searchableAttributes": SEARCHABLE,
+        "filterableAttributes": list(FACETS),
+        "sortableAttributes": ["sort_name", "created_ts", "adoption"],
+        "displayedAttributes": ["*"],
+        "synonyms": synonyms.current().meili(),
+        "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 255}},
+        "pagination": {"maxTotalHits": 1_000_000},
+        "faceting": {"maxValuesPerFacet": 200},
+        "rankingRules": ["words", "typo", "proximity", "attribute", "sort", "exactness"],
+    }
+
+
+def _parts(text: str) -> str:
+    """The Danish stems of every part of the text's compound words (first parts too)."""
+    split = decompounder().split
+    return " ".join(stem(p) for w in words(text) for p in split(w))
+
+
+def _english(text: str) -> str:
+    return " ".join(dict.fromkeys(s for w in words(text) for s in (stem_en(w), stem(w))))
 
 
 def _meili_id(doc_id: str) -> str:
@@ -69,7 +106,7 @@ class MeiliBackend:
         try:
             task = self.client.create_index(self.index_name, {"primaryKey": "id"})
             self.client.wait_for_task(task.task_uid)
-            task = self.client.index(self.index_name).update_settings(SETTINGS)
+            task = self.client.index(self.index_name).update_settings(settings())
             self.client.wait_for_task(task.task_uid, timeout_in_ms=30_000)
         except Exception as exc:
             raise SearchUnavailable(f"Meilisearch: {exc}") from exc
@@ -77,11 +114,11 @@ class MeiliBackend:
 
     @staticmethod
     def _doc(d: Document) -> dict[str, Any]:
-        from app.search.text import stems_text
-
         return {"id": _meili_id(d.doc_id), "doc_id": d.doc_id, "type": d.type, "pk": d.pk,
                 "slug": d.slug, "title": d.title, "body": d.body, "url": d.url,
                 "title_s": stems_text(d.title), "body_s": stems_text(d.body),
+                "title_p": _parts(d.title), "body_p": _parts(d.body),
+                "body_en": d.body_en, "en_s": _english(d.body_en),
                 "sort_name": d.sort_name, "adoption": d.adoption,
                 "created_ts": d.created_at.timestamp() if d.created_at else 0,
                 **{f: d.facets.get(f, []) for f in FACETS}}
@@ -91,6 +128,8 @@ class MeiliBackend:
             index = self._index()
             tasks = []
             if upserts:
+                decompounder().add(set().union(*(vocabulary_words(f"{d.title} {d.body} {d.body_en}")
+                                                 for d in upserts)))
                 tasks.append(index.add_documents([self._doc(d) for d in upserts]))
             if deletes:
                 tasks.append(index.delete_documents([_meili_id(d) for d in deletes]))
@@ -119,17 +158,50 @@ class MeiliBackend:
         out += [f"doc_id != {_quote(d)}" for d in exclude]
         return out
 
-    def _q(self, query: SearchQuery) -> str:
-        groups = analyse(query.q, None)
-        return " ".join(dict.fromkeys(w for g in groups for w in (g[0], stem(g[0]))))
+    @staticmethod
+    def _q(terms: list[Term]) -> str:
+        """The stems of what the user typed; Meilisearch adds the synonyms itself."""
+        return " ".join(dict.fromkeys(stem(w) for t in terms for w in t.alternatives[0]))
 
     def _sort(self, query: SearchQuery) -> list[str] | None:
         return {"name": ["sort_name:asc"], "newest": ["created_ts:desc"],
                 "adoption": ["adoption:desc", "sort_name:asc"]}.get(query.sort)
 
+    def _multi(self, queries: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], float]:
+        start = time.perf_counter()
+        try:
+            self._index()
+            answers = self.client.multi_search(queries)["results"]
+        except Exception as exc:
+            raise SearchUnavailable(f"Meilisearch: {exc}") from exc
+        return answers, (time.perf_counter() - start) * 1000
+
     def search(self, session: Session, query: SearchQuery) -> SearchResult:
-        q = self._q(query)
-        main = self._page_query(query, q, query.filters, query.limit, query.offset)
+        terms = analyse(query.q, None)
+        strategy = "last" if query.match_any else "all"
+        result = self._answer(query, self._q(terms), strategy)
+        if terms and not query.match_any and result.total < FEW_RESULTS:
+            result = self._relax(query, terms, result)
+        return result
+
+    def _relax(self, query: SearchQuery, terms: list[Term], result: SearchResult) -> SearchResult:
+        """All the words found few records: which words no record in the selection has, and
+        (two words or more) the others searched again, records with more of them first."""
+        if len(terms) == 1:
+            return replace(result, unmatched_terms=[terms[0].text] if not result.total else [])
+        counts, ms = self._multi([{"indexUid": self.index_name, "q": self._q([t]), "limit": 0,
+                                   "filter": self._filter(query.filters, exclude=query.exclude),
+                                   "matchingStrategy": "all"} for t in terms])
+        found = [t for t, answer in zip(terms, counts, strict=True) if _total(answer)]
+        unmatched = [t.text for t in terms if t not in found]
+        relaxed = self._answer(query, self._q(found), "last") if found else result
+        if relaxed.total <= result.total:
+            return replace(result, unmatched_terms=unmatched, engine_ms=result.engine_ms + ms)
+        return replace(relaxed, unmatched_terms=unmatched, relaxed=True,
+                       engine_ms=result.engine_ms + ms + relaxed.engine_ms)
+
+    def _answer(self, query: SearchQuery, q: str, strategy: str) -> SearchResult:
+        main = self._page_query(query, q, query.filters, query.limit, query.offset, strategy)
         if query.with_facets:
             main["facets"] = list(FACETS)
         queries = [main]
@@ -137,18 +209,12 @@ class MeiliBackend:
             for facet in query.filters:  # disjunctive counts: the facet's own filter left out
                 queries.append({"indexUid": self.index_name, "q": q, "limit": 0, "facets": [facet],
                                 "filter": self._filter(query.filters, skip=facet, exclude=query.exclude),
-                                "matchingStrategy": main["matchingStrategy"]})
+                                "matchingStrategy": strategy})
         counted = len(queries)
         per_type = [t for t in DOC_TYPES if t in query.filters.get("type", DOC_TYPES)] if query.per_type else []
-        queries += [self._page_query(query, q, {**query.filters, "type": (t,)}, query.per_type, 0)
+        queries += [self._page_query(query, q, {**query.filters, "type": (t,)}, query.per_type, 0, strategy)
                     for t in per_type]
-        start = time.perf_counter()
-        try:
-            self._index()
-            answers = self.client.multi_search(queries)["results"]
-        except Exception as exc:
-            raise SearchUnavailable(f"Meilisearch: {exc}") from exc
-        engine_ms = (time.perf_counter() - start) * 1000
+        answers, engine_ms = self._multi(queries)
         first = answers[0]
         distribution: dict[str, dict[str, int]] = dict(first.get("facetDistribution") or {})
         for facet, answer in zip(query.filters, answers[1:counted], strict=False):
@@ -159,21 +225,25 @@ class MeiliBackend:
             facets[facet] = facet_counts(found, query.filters.get(facet, ()))
         groups = {t: hits for t, answer in zip(per_type, answers[counted:], strict=True)
                   if (hits := _hits(answer))}
-        total = int(first.get("estimatedTotalHits", first.get("totalHits", len(first.get("hits", [])))))
-        return SearchResult(hits=_hits(first), total=total, facets=facets, engine_ms=engine_ms, groups=groups)
+        return SearchResult(hits=_hits(first), total=_total(first), facets=facets, engine_ms=engine_ms,
+                            groups=groups)
 
     def _page_query(self, query: SearchQuery, q: str, filters: dict[str, tuple[str, ...]],
-                    limit: int, offset: int) -> dict[str, Any]:
+                    limit: int, offset: int, strategy: str) -> dict[str, Any]:
         page: dict[str, Any] = {
             "indexUid": self.index_name, "q": q, "limit": limit, "offset": offset,
             "filter": self._filter(filters, exclude=query.exclude),
             "attributesToHighlight": ["title", "body"], "attributesToCrop": ["body"], "cropLength": 30,
             "highlightPreTag": MARK_START, "highlightPostTag": MARK_END,
-            "matchingStrategy": "last" if query.match_any else "all",
+            "matchingStrategy": strategy,
         }
         if self._sort(query):
             page["sort"] = self._sort(query)
         return page
+
+
+def _total(answer: dict[str, Any]) -> int:
+    return int(answer.get("estimatedTotalHits", answer.get("totalHits", len(answer.get("hits", [])))))
 
 
 def _hits(answer: dict[str, Any]) -> list[Hit]:

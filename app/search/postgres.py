@@ -1,14 +1,19 @@
-"""PostgreSQL full-text search with the built-in 'danish' configuration.
+"""PostgreSQL full-text search over our own stems.
 
-`search_doc.tsv` = title (weight A) + body (weight B) through to_tsvector('danish', …),
-GIN-indexed; facet tokens sit in a GIN-indexed text[] column. A query term is a Danish
-stem prefix (to_tsquery('danish', 'word:*')); ts_headline marks matches (with sentinel
-characters, turned into <mark> after the text is escaped). Facet counts come from the
-shared in-memory bitmaps (app/search/sqlbase.py); the vocabulary from search_term.
+`search_doc.tsv` holds the same tokens SQLite FTS5 indexes (app/search/text.py), through
+the 'simple' configuration so PostgreSQL keeps them as they are: the Danish stems of the
+title (weight A) and of the body with the English stems of the English text (B), and the
+stems of the compound tails of the title (C) and of the body (D); GIN-indexed. Facet tokens
+sit in a GIN-indexed text[] column. A query word is its Danish or English stem as a prefix
+('genoptræn:* | genoptræn:*'); ts_rank_cd ranks with the weights below (a whole word above
+a compound's tail). Matches are marked in Python, by the rule the index matched
+(text.mark_matches), as on FTS5. Facet counts come from the shared in-memory bitmaps
+(app/search/sqlbase.py); the vocabulary from search_term.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import Any
 
@@ -18,27 +23,35 @@ from sqlalchemy.orm import Session
 
 from app.search.backend import Document, SearchQuery
 from app.search.sqlbase import NO_IDS, SqlBackend, facet_token, in_mask, mask_from_bits
-from app.search.text import MARK_END, MARK_START, marked_to_html
+from app.search.text import Phrase, Term, english_stems_text, stem, stem_en, stems_text, tails_text
 
-HEADLINE_TITLE = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
-HEADLINE_BODY = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=1"
 PAGE_COLUMNS = "d.id, d.doc_type, d.pk, d.slug, d.title, d.body, d.url, d.facets, d.adoption"
-RANKED = "postgres:ranked"  # memo key: (tsquery, ids best first, their scores)
+RANKED = "postgres:ranked"  # memo key: (ids best first, their scores)
+# ts_rank_cd weights {D, C, B, A}: body tail, title tail, body (Danish and English), title;
+# the proportions of FTS5's bm25 weights.
+WEIGHTS = "{0.1, 0.4, 0.2, 1.0}"
+RANK = f"ts_rank_cd('{WEIGHTS}', tsv, q, 1)"
+TSVECTOR = ("setweight(to_tsvector('simple', :title_s), 'A') || setweight(to_tsvector('simple', :body_s), 'B') "
+            "|| setweight(to_tsvector('simple', :title_p), 'C') || setweight(to_tsvector('simple', :body_p), 'D')")
 
 
-def tsquery(groups: list[list[str]], any_: bool = False) -> str:
-    """Words are letters/digits only (text.words), so they are safe inside to_tsquery."""
-    parts = []
-    for group in groups:
-        alts = " | ".join(f"{w}:*" for w in group if w)
-        if alts:
-            parts.append(f"({alts})")
+def _word(word: str) -> str:
+    """Stems are letters and digits only (text.words), so they are safe inside to_tsquery."""
+    return " | ".join(f"{s}:*" for s in dict.fromkeys((stem(word), stem_en(word))) if s)
+
+
+def _alternatives(alternatives: Iterable[Phrase]) -> str:
+    parts = [" & ".join(f"({_word(w)})" for w in alt) for alt in alternatives if alt]
+    return " | ".join(f"({p})" for p in dict.fromkeys(parts) if p)
+
+
+def tsquery(terms: list[Term], any_: bool = False) -> str:
+    parts = [f"({e})" for t in terms if (e := _alternatives(t.every))]
     return (" | " if any_ else " & ").join(parts)
 
 
 class PostgresBackend(SqlBackend):
     name = "postgresql"
-    stems_in_python = False  # PostgreSQL stems the words itself ('danish')
 
     def compact(self, session: Session) -> None:
         """Fresh planner statistics after a rebuild (autovacuum would get there later)."""
@@ -52,46 +65,53 @@ class PostgresBackend(SqlBackend):
             return "d.created_at DESC NULLS LAST, d.id DESC"
         return SqlBackend.order_by(query, has_text)
 
-    def _match_ids(self, conn: Connection, groups: list[list[str]], any_: bool, memo: dict[Any, Any]) -> Any:
+    def _match_ids(self, conn: Connection, terms: list[Term], any_: bool, memo: dict[Any, Any]) -> Any:
         """The matching ids, ranked in the same pass (the heap is read once: reading it
         costs more than ranking), best first; the ranking is kept for the answer's pages."""
-        tsq = tsquery(groups, any_)
+        tsq = tsquery(terms, any_)
         if not tsq:
             return NO_IDS
         # Two arrays filled in the same pass (same row order), not a Row object per match:
         # numpy over 10,000 Rows takes 300 ms.
         ids_list, scores_list = conn.execute(text(
-            "SELECT array_agg(id), array_agg(ts_rank_cd(tsv, q, 1)) "
-            "FROM search_doc, to_tsquery('danish', :q) q WHERE tsv @@ q"), {"q": tsq}).one()
+            f"SELECT array_agg(id), array_agg({RANK}) "
+            "FROM search_doc, to_tsquery('simple', :q) q WHERE tsv @@ q"), {"q": tsq}).one()
         ids = np.array(ids_list or [], dtype=np.int64)
         scores = np.array(scores_list or [], dtype=np.float64)
         order = np.lexsort((ids, -scores))  # ORDER BY score DESC, id
-        memo[RANKED] = (tsq, ids[order], scores[order])
+        memo[RANKED] = (ids[order], scores[order])
         return ids
 
-    def _fast_rows(self, conn: Connection, groups: list[list[str]], query: SearchQuery,
+    def _rank_relaxed(self, conn: Connection, terms: list[Term], counts: np.ndarray, snap: Any,
+                      memo: dict[Any, Any]) -> None:
+        """More terms matched first, then the rank over any term (one pass, as _match_ids)."""
+        self._match_ids(conn, terms, True, memo)
+        ids, scores = memo[RANKED]
+        matched = counts[np.minimum(ids, counts.size - 1)] * (ids < counts.size)
+        order = np.lexsort((ids, -scores, -matched))
+        memo[RANKED] = (ids[order], scores[order])
+
+    def _fast_rows(self, conn: Connection, terms: list[Term], query: SearchQuery,
                    snap: Any, final: int, text_count: int, memo: dict[Any, Any]) -> list[Any] | None:
         """A relevance page of a text query: the first ranked ids in the final bitmap (which
         holds the facets and exclusions too). Other sorts are ordered by _hit_rows' SQL."""
         ranked = memo.get(RANKED)
         if ranked is None or query.sort != "relevance":
             return None
-        tsq, ids, scores = ranked
+        ids, scores = ranked
         keep = in_mask(ids, mask_from_bits(final, snap.nbits))
         page = slice(query.offset, query.offset + query.limit)
         chosen = dict(zip(ids[keep][page].tolist(), scores[keep][page].tolist(), strict=True))
         if not chosen:
             return []
-        rows = conn.execute(text(
-            f"SELECT {PAGE_COLUMNS}, ts_headline('danish', d.title, q, :ht) AS title_m, "
-            "ts_headline('danish', d.body, q, :hb) AS body_m FROM search_doc d, to_tsquery('danish', :q) q "
-            "WHERE d.id = ANY(:ids)"), {"q": tsq, "ht": HEADLINE_TITLE, "hb": HEADLINE_BODY, "ids": list(chosen)})
+        rows = conn.execute(text(f"SELECT {PAGE_COLUMNS} FROM search_doc d WHERE d.id = ANY(:ids)"),
+                            {"ids": list(chosen)})
         by_id = {r.id: r._asdict() for r in rows}
         return [SimpleNamespace(**by_id[i], score=score) for i, score in chosen.items() if i in by_id]
 
-    def _hit_rows(self, conn: Connection, groups: list[list[str]], query: SearchQuery,
+    def _hit_rows(self, conn: Connection, terms: list[Term], query: SearchQuery,
                   exclude: list[int]) -> list[Any]:
-        tsq = tsquery(groups, query.match_any)
+        tsq = tsquery(terms, query.match_any)
         params: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
         where = ["NOT d.deleted"]
         if exclude:
@@ -100,33 +120,24 @@ class PostgresBackend(SqlBackend):
             params[f"f{i}"] = tokens
             where.append(f"d.facet_tokens && CAST(:f{i} AS text[])")
         if tsq:
-            params.update(q=tsq, ht=HEADLINE_TITLE, hb=HEADLINE_BODY)
-            where.append("d.tsv @@ q.q")
-            sql = ("WITH q AS (SELECT to_tsquery('danish', :q) AS q), page AS ("
-                   f"SELECT {PAGE_COLUMNS}, d.sort_name, d.created_at, ts_rank_cd(d.tsv, q.q, 1) AS score "
-                   "FROM search_doc d, q "
+            params["q"] = tsq
+            where.append("d.tsv @@ q")
+            sql = (f"SELECT {PAGE_COLUMNS}, {RANK.replace('tsv', 'd.tsv')} AS score "
+                   "FROM search_doc d, to_tsquery('simple', :q) q "
                    f"WHERE {' AND '.join(where)} ORDER BY {self.order_by(query, True)} "
-                   "LIMIT :limit OFFSET :offset) "
-                   "SELECT page.*, ts_headline('danish', page.title, q.q, :ht) AS title_m, "
-                   "ts_headline('danish', page.body, q.q, :hb) AS body_m FROM page, q "
-                   f"ORDER BY {self.order_by(query, True).replace('d.', 'page.')}")
+                   "LIMIT :limit OFFSET :offset")
         else:
-            sql = (f"SELECT {PAGE_COLUMNS}, NULL AS score, NULL AS title_m, NULL AS body_m FROM search_doc d "
+            sql = (f"SELECT {PAGE_COLUMNS}, NULL AS score FROM search_doc d "
                    f"WHERE {' AND '.join(where)} ORDER BY {self.order_by(query, False)} "
                    "LIMIT :limit OFFSET :offset")
         return list(conn.execute(text(sql), params))
 
-    def _render(self, row: Any, groups: list[list[str]]) -> tuple[str, str]:
-        title = marked_to_html(row.title_m) if row.title_m is not None else ""
-        snippet = marked_to_html(row.body_m) if row.body_m is not None else ""
-        return title, snippet
-
     def _write_index(self, conn: Connection, rows: list[tuple[int, Document]]) -> None:
         conn.execute(text(
-            "UPDATE search_doc SET tsv = setweight(to_tsvector('danish', :title), 'A') || "
-            "setweight(to_tsvector('danish', :body), 'B'), facet_tokens = CAST(:tokens AS text[]) "
-            "WHERE id = :id"),
-            [{"id": rid, "title": d.title, "body": d.body,
+            f"UPDATE search_doc SET tsv = {TSVECTOR}, facet_tokens = CAST(:tokens AS text[]) WHERE id = :id"),
+            [{"id": rid, "title_s": stems_text(d.title),
+              "body_s": f"{stems_text(d.body)} {english_stems_text(d.body_en)}",
+              "title_p": tails_text(d.title), "body_p": tails_text(d.body),
               "tokens": [facet_token(f, v) for f, vals in d.facets.items() for v in vals]}
              for rid, d in rows])
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.catalogue.models import Need, Organisation, Project, TreatmentArea
+from app.search import lexicon
 from app.search.backend import FACETS, SearchBackend, SearchQuery, SearchResult
 from app.settings import Settings
 
@@ -19,7 +20,9 @@ log = logging.getLogger("blaastempel.search")
 
 
 def choose_backend(settings: Settings, engine: Engine | None = None) -> SearchBackend:
-    """Meilisearch when configured; otherwise the database's own full-text search."""
+    """Meilisearch when configured; otherwise the database's own full-text search. Reads
+    the search vocabulary (data/search) first: a broken synonym file stops the start."""
+    lexicon.load(settings.data_dir)
     if settings.meili_url and settings.meili_key:
         from app.search.meili import MeiliBackend
 
@@ -34,6 +37,7 @@ def choose_backend(settings: Settings, engine: Engine | None = None) -> SearchBa
 
 
 def backend_by_name(name: str, settings: Settings) -> SearchBackend:
+    lexicon.load(settings.data_dir)
     if name == "meilisearch":
         if not (settings.meili_url and settings.meili_key):
             raise ValueError("MEILI_URL and MEILI_KEY are not set")

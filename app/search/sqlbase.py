@@ -26,9 +26,22 @@ import numpy as np
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from app.search.backend import DOC_TYPES, FACETS, Document, FacetCount, Hit, SearchQuery, SearchResult, facet_counts
+from app.search.backend import (
+    DOC_TYPES,
+    FACETS,
+    FEW_RESULTS,
+    Document,
+    FacetCount,
+    Hit,
+    SearchQuery,
+    SearchResult,
+    facet_counts,
+)
+from app.search.compounds import decompounder
 from app.search.models import search_doc, search_state, search_term
-from app.search.text import Vocabulary, analyse, group_stems, vocabulary_words
+from app.search.text import Term, Vocabulary, analyse, mark_matches, prefixes, vocabulary_words
+
+SNIPPET_WORDS = 30
 
 
 def facet_token(facet: str, value: str) -> str:
@@ -191,16 +204,19 @@ class SqlBackend:
         self.cache = FacetCache()
 
     # -- engine specific ------------------------------------------------------------------
-    def _match_ids(self, conn: Connection, groups: list[list[str]], any_: bool, memo: dict[Any, Any]) -> Any:
+    def _match_ids(self, conn: Connection, terms: list[Term], any_: bool, memo: dict[Any, Any]) -> Any:
         """Every row id the text matches; an engine that ranks them in the same pass keeps
         the ranking in `memo` for the answer's pages."""
         raise NotImplementedError
 
-    def _hit_rows(self, conn: Connection, groups: list[list[str]], query: SearchQuery,
-                  exclude: list[int]) -> list[Any]:
+    def _rank_relaxed(self, conn: Connection, terms: list[Term], counts: np.ndarray, snap: _Snapshot,
+                      memo: dict[Any, Any]) -> None:
+        """Keep in `memo` the relevance order of a relaxed answer: rows matching more of the
+        terms first (`counts[row id]`: how many), then by the engine's own relevance."""
         raise NotImplementedError
 
-    def _render(self, row: Any, groups: list[list[str]]) -> tuple[str, str]:
+    def _hit_rows(self, conn: Connection, terms: list[Term], query: SearchQuery,
+                  exclude: list[int]) -> list[Any]:
         raise NotImplementedError
 
     def _write_index(self, conn: Connection, rows: list[tuple[int, Document]]) -> None:
@@ -224,24 +240,15 @@ class SqlBackend:
     def search(self, session: Session, query: SearchQuery) -> SearchResult:
         conn = session.connection()
         snap = self.cache.current(conn)
-        groups = analyse(query.q, snap.vocab)
-        engine_ms = 0.0
+        terms = analyse(query.q, snap.vocab)
         memo: dict[Any, Any] = {}  # what one answer's statements share (a ranking pass)
-        if groups:
-            start = time.perf_counter()
-            matched = self._match_ids(conn, groups, query.match_any, memo)
-            engine_ms += (time.perf_counter() - start) * 1000
-            text_count = len(matched)
-            text_bits = bits_from_ids(matched, snap.nbits) & snap.live
-        else:
-            text_bits = snap.live
-            text_count = 0
+        allowed = snap.live  # live rows less the exclusions; the facet filters come on top
         exclude_ids: list[int] = []
         if query.exclude:
             exclude_ids = list(conn.scalars(select(search_doc.c.id).where(
                 search_doc.c.doc_id.in_(query.exclude))))
             for rid in exclude_ids:
-                text_bits &= ~(1 << rid)
+                allowed &= ~(1 << rid)
         chosen: dict[str, int] = {}
         for facet, vals in query.filters.items():
             per = snap.values.get(facet, {})
@@ -249,9 +256,23 @@ class SqlBackend:
             for v in vals:
                 bits |= per.get(v, 0)
             chosen[facet] = bits
-        final = text_bits
+        selection = allowed
         for bits in chosen.values():
-            final &= bits
+            selection &= bits
+        start = time.perf_counter()
+        text_bits, text_count = allowed, 0
+        unmatched: list[str] = []
+        relaxed = False
+        if terms:
+            matched = self._match_ids(conn, terms, query.match_any, memo)
+            text_count = len(matched)
+            text_bits = bits_from_ids(matched, snap.nbits) & allowed
+            found = (text_bits & selection).bit_count()
+            if not query.match_any and found < FEW_RESULTS:
+                text_bits, text_count, unmatched, relaxed = self._relax(
+                    conn, terms, snap, allowed, selection, text_bits, found, memo)
+        engine_ms = (time.perf_counter() - start) * 1000
+        final = text_bits & selection
         total = final.bit_count()
         facets: dict[str, list[FacetCount]] = {}
         if query.with_facets:
@@ -261,33 +282,55 @@ class SqlBackend:
                     if other != facet:
                         base &= bits
                 facets[facet] = facet_counts(snap.counts(facet, base), query.filters.get(facet, ()))
+        page_query = replace(query, match_any=True) if relaxed else query
         hits: list[Hit] = []
         if total and query.limit and query.offset < total:
-            hits, ms = self._page(conn, groups, query, snap, final, text_count, exclude_ids, memo)
+            hits, ms = self._page(conn, terms, page_query, snap, final, text_count, exclude_ids, memo)
             engine_ms += ms
         by_type: dict[str, list[Hit]] = {}
         for doc_type in DOC_TYPES if query.per_type else ():
             bits = final & snap.values.get("type", {}).get(doc_type, 0)
             if bits:
-                sub = replace(query, filters={**query.filters, "type": (doc_type,)},
+                sub = replace(page_query, filters={**query.filters, "type": (doc_type,)},
                               limit=query.per_type, offset=0)
-                by_type[doc_type], ms = self._page(conn, groups, sub, snap, bits, text_count, exclude_ids, memo)
+                by_type[doc_type], ms = self._page(conn, terms, sub, snap, bits, text_count, exclude_ids, memo)
                 engine_ms += ms
-        return SearchResult(hits=hits, total=total, facets=facets, engine_ms=engine_ms, groups=by_type)
+        return SearchResult(hits=hits, total=total, facets=facets, engine_ms=engine_ms, groups=by_type,
+                            unmatched_terms=unmatched, relaxed=relaxed)
 
-    def _page(self, conn: Connection, groups: list[list[str]], query: SearchQuery, snap: _Snapshot,
+    def _relax(self, conn: Connection, terms: list[Term], snap: _Snapshot, allowed: int, selection: int,
+               text_bits: int, found: int, memo: dict[Any, Any]) -> tuple[int, int, list[str], bool]:
+        """All the terms found fewer than FEW_RESULTS rows in the selection: which terms
+        found none, and (with two terms or more) the rows matching any term instead, ranked
+        by how many terms they match. Returns (text bits, text count, unmatched, relaxed)."""
+        if len(terms) == 1:
+            return text_bits, text_bits.bit_count(), [terms[0].text] if not found else [], False
+        per_term = [self._match_ids(conn, [term], False, {}) for term in terms]
+        in_selection = mask_from_bits(selection, snap.nbits)
+        unmatched = [t.text for t, ids in zip(terms, per_term, strict=True) if not in_mask(ids, in_selection).any()]
+        counts = np.zeros(len(in_selection), dtype=np.int16)
+        for ids in per_term:
+            counts[ids[ids < counts.size]] += 1
+        counts[~mask_from_bits(allowed, snap.nbits)[:counts.size]] = 0
+        any_bits = bits_from_ids(np.flatnonzero(counts), snap.nbits)
+        if (any_bits & selection).bit_count() <= found:
+            return text_bits, text_bits.bit_count(), unmatched, False
+        self._rank_relaxed(conn, terms, counts, snap, memo)
+        return any_bits, any_bits.bit_count(), unmatched, True
+
+    def _page(self, conn: Connection, terms: list[Term], query: SearchQuery, snap: _Snapshot,
               final: int, text_count: int, exclude_ids: list[int], memo: dict[Any, Any]) -> tuple[list[Hit], float]:
         """The hits of `query`'s page among the rows in `final`, and the engine's time for them."""
         start = time.perf_counter()
-        rows = self._fast_rows(conn, groups, query, snap, final, text_count, memo)
+        rows = self._fast_rows(conn, terms, query, snap, final, text_count, memo)
         if rows is None:
-            rows = self._hit_rows(conn, group_stems(groups) if self.stems_in_python else groups,
-                                  query, exclude_ids)
+            rows = self._hit_rows(conn, terms, query, exclude_ids)
         engine_ms = (time.perf_counter() - start) * 1000
+        marks = prefixes(terms) if terms else None
         hits = []
         for row in rows:
-            title, snippet = self._render(row, groups) if groups else (
-                html.escape(row.title), html.escape(_first_words(row.body)))
+            title, snippet = (mark_matches(row.title, marks), mark_matches(row.body, marks, window=SNIPPET_WORDS)) \
+                if marks else (html.escape(row.title), html.escape(_first_words(row.body)))
             hits.append(Hit(type=row.doc_type, id=row.pk, slug=row.slug, title=title,
                             snippet=snippet, url=row.url, adoption=row.adoption,
                             approval_status=(row.facets or {}).get("approval_status", [None])[0]
@@ -295,9 +338,7 @@ class SqlBackend:
                             score=float(row.score) if getattr(row, "score", None) is not None else None))
         return hits, engine_ms
 
-    stems_in_python = True
-
-    def _fast_rows(self, conn: Connection, groups: list[list[str]], query: SearchQuery,
+    def _fast_rows(self, conn: Connection, terms: list[Term], query: SearchQuery,
                    snap: _Snapshot, final: int, text_count: int, memo: dict[Any, Any]) -> list[Any] | None:
         """The page of hits chosen from the final match bitmap (the text alone matched
         `text_count` rows), or None: use _hit_rows. `memo` is shared by one answer's pages."""
@@ -336,14 +377,15 @@ class SqlBackend:
         if gone:
             conn.execute(update(search_doc).where(search_doc.c.id.in_(gone))
                          .values(deleted=True, facets={}, gen=gen))
+        terms: set[str] = set()
+        for d in upserts:
+            terms |= vocabulary_words(d.title) | vocabulary_words(d.body) | vocabulary_words(d.body_en)
+        terms = {t for t in terms if len(t) <= 80}
+        decompounder().add(terms)  # the batch's own words are parts of its compounds
         index_rows = [(existing[key][0], d) for key, d in by_doc.items()]
         self._delete_index(conn, [rid for rid, _ in index_rows] + gone)
         if index_rows:
             self._write_index(conn, index_rows)
-        terms: set[str] = set()
-        for d in upserts:
-            terms |= vocabulary_words(d.title) | vocabulary_words(d.body)
-        terms = {t for t in terms if len(t) <= 80}
         if terms:
             self._insert_terms(conn, [{"term": t, "gen": gen} for t in sorted(terms)])
 

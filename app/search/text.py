@@ -1,10 +1,16 @@
-"""Danish text handling shared by every engine: tokens, stems, query analysis, marking.
+"""Text handling shared by every engine: what a record indexes, what a query means, marking.
 
-A query becomes a list of *term groups* (AND between groups, OR inside one): each
-group holds the user's word plus its alternatives: the first part of a compound
-("genoptræningsforløb" -> also "genoptræning") and, when the word is not in the index
-vocabulary at all, the vocabulary words one edit away (words of five letters or more).
-Every engine then matches each alternative by stem + prefix.
+A record indexes, beside its Danish stems, the stems of its compounds' tails
+("hjemmemonitorering" also as "monitorering": app/search/compounds.py) and the English
+stems of its English text. A query becomes a list of *terms* (AND between terms, OR inside
+one). A term is a word the user typed, or a phrase of the synonym file
+(data/search/synonyms.yaml) the user typed, with its alternatives: the synonyms, and,
+when a word is not in the index vocabulary at all, the vocabulary words one edit away
+(words of five letters or more); a compound's first part ("genoptræningsforløb" ->
+"genoptræning") is a broader alternative. An alternative matches when all its words do;
+a word matches by its Danish stem as a prefix (Danish text, compound tails) or by its
+English stem as a prefix (English text). Stop words are left out, unless the query has
+nothing else.
 """
 
 from __future__ import annotations
@@ -12,59 +18,50 @@ from __future__ import annotations
 import bisect
 import html
 import re
-import threading
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import snowballstemmer
 from rapidfuzz.distance import OSA
 
-WORD = re.compile(r"[^\W_]+", re.UNICODE)
+from app.search import synonyms
+from app.search.compounds import decompounder
+from app.search.language import STOPWORDS, WORD, normalise, stem, stem_en, words
+
 MARK_START, MARK_END = "\x02", "\x03"
 TYPO_MIN_LENGTH = 5
 MAX_TERMS = 12
-# PostgreSQL's Danish stop words (the 'danish' configuration drops them): dropped by
-# every engine so all of them answer alike.
-STOPWORDS = frozenset([
-    "og", "i", "jeg", "det", "at", "en", "den", "til", "er", "som", "på", "de", "med", "han", "af",
-    "for", "ikke", "der", "var", "mig", "sig", "men", "et", "har", "om", "vi", "min", "havde",
-    "ham", "hun", "nu", "over", "da", "fra", "du", "ud", "sin", "dem", "os", "op", "man", "hans",
-    "hvor", "eller", "hvad", "skal", "selv", "her", "alle", "vil", "blev", "kunne", "ind", "når",
-    "være", "dog", "noget", "ville", "jo", "deres", "efter", "ned", "skulle", "denne", "end",
-    "dette", "mit", "også", "under", "have", "dig", "anden", "hende", "mine", "alt", "meget",
-    "sit", "sine", "vor", "mod", "disse", "hvis", "din", "nogle", "hos", "blive", "mange", "ad",
-    "bliver", "hendes", "været", "thi", "jer", "sådan",
-])
+COMPOUND_QUERY_MIN = 8  # a query word this long may be a compound: its first part is tried too
 
-_stemmer_local = threading.local()
+Phrase = tuple[str, ...]
 
 
-def normalise(text: str | None) -> str:
-    return unicodedata.normalize("NFC", text or "")
-
-
-def words(text: str | None) -> list[str]:
-    return [w.lower() for w in WORD.findall(normalise(text))]
-
-
-@lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    stemmer = getattr(_stemmer_local, "stemmer", None)
-    if stemmer is None:
-        stemmer = _stemmer_local.stemmer = snowballstemmer.stemmer("danish")
-    return stemmer.stemWord(word.lower())
+# ---- what a record indexes ---------------------------------------------------------------
 
 
 def stems_text(text: str | None) -> str:
-    """One stem per word, in order: token i of the result is word i of the text."""
+    """One Danish stem per word, in order."""
     return " ".join(stem(w) for w in words(text))
+
+
+def english_stems_text(text: str | None) -> str:
+    """One English stem per word, in order."""
+    return " ".join(stem_en(w) for w in words(text))
+
+
+def tails_text(text: str | None) -> str:
+    """The Danish stems of the tails of the text's compound words ("hjemmemonitorering" ->
+    "monitorering"), so a query for a compound's last part finds it."""
+    split = decompounder().tails
+    return " ".join(stem(t) for w in words(text) for t in split(w))
 
 
 def vocabulary_words(text: str | None) -> set[str]:
     """The words kept in the typo vocabulary: letters only, four or more."""
     return {w for w in words(text) if len(w) >= TYPO_MIN_LENGTH - 1 and w.isalpha()}
+
+
+# ---- what a query means ------------------------------------------------------------------
 
 
 @dataclass
@@ -81,6 +78,7 @@ class Vocabulary:
         new = set(new) - self.words
         self.words.update(new)
         self.stems.update(stem(w) for w in new)
+        decompounder().add(new)  # the index's words are parts of compounds too
         if len(self.words) != before:
             self._sorted = self._by_length = None
 
@@ -108,6 +106,19 @@ class Vocabulary:
         return found[:8]
 
 
+@dataclass(frozen=True)
+class Term:
+    """One thing the user asked for: a word, or a phrase the synonym file knows."""
+
+    text: str  # as typed (lower case): "forhøjet blodtryk"
+    alternatives: tuple[Phrase, ...]  # [0] the user's own words, then synonyms and typo fixes
+    broader: tuple[str, ...] = ()  # words that match more (a compound's first part)
+
+    @property
+    def every(self) -> tuple[Phrase, ...]:
+        return self.alternatives + tuple((w,) for w in self.broader)
+
+
 def _compound_head(word: str, vocab: Vocabulary) -> str | None:
     """'genoptræningsforløb' -> 'genoptræning' when both parts are words of the index."""
     for cut in range(len(word) - 4, 4, -1):
@@ -118,33 +129,53 @@ def _compound_head(word: str, vocab: Vocabulary) -> str | None:
     return None
 
 
-def analyse(q: str, vocab: Vocabulary | None) -> list[list[str]]:
-    """Term groups for a query (see the module docstring). Query syntax is just text."""
-    groups: list[list[str]] = []
-    seen: set[str] = set()
-    for word in words(q[:2000]):
-        if word in STOPWORDS or word in seen:
+def _typo_fixes(word: str, vocab: Vocabulary) -> list[str]:
+    if (len(word) >= TYPO_MIN_LENGTH and word.isalpha() and not vocab.has_prefix(stem(word))
+            and word not in vocab.words):
+        return vocab.one_edit(word)
+    return []
+
+
+def _synonym_at(content: list[str], i: int, known: synonyms.Synonyms) -> tuple[int, list[Phrase]]:
+    """The longest name of the synonym file starting at word i: (its length, what it also finds)."""
+    for n in range(min(known.longest, len(content) - i), 0, -1):
+        found = known.expansions.get(synonyms.key_of(tuple(content[i:i + n])))
+        if found:
+            return n, found
+    return 1, []
+
+
+def analyse(q: str, vocab: Vocabulary | None) -> list[Term]:
+    """The terms of a query (see the module docstring). Query syntax is just text."""
+    typed = words(q[:2000])
+    content = [w for w in typed if w not in STOPWORDS] or typed
+    known = synonyms.current()
+    terms: list[Term] = []
+    seen: set[Phrase] = set()
+    i = 0
+    while i < len(content) and len(terms) < MAX_TERMS:
+        span, expansions = _synonym_at(content, i, known)
+        own = tuple(content[i:i + span])
+        i += span
+        if own in seen:
             continue
-        seen.add(word)
-        group = [word]
-        if vocab is not None and len(word) >= 8:
-            head = _compound_head(word, vocab)
-            if head:
-                group.append(head)
-        if (vocab is not None and len(word) >= TYPO_MIN_LENGTH and word.isalpha()
-                and not vocab.has_prefix(stem(word)) and word not in vocab.words):
-            group.extend(w for w in vocab.one_edit(word) if w not in group)
-        groups.append(group)
-        if len(groups) >= MAX_TERMS:
-            break
-    return groups
+        seen.add(own)
+        alternatives: list[Phrase] = [own, *expansions]
+        broader: list[str] = []
+        if vocab is not None and span == 1:
+            word = own[0]
+            head = _compound_head(word, vocab) if len(word) >= COMPOUND_QUERY_MIN else None
+            broader = [head] if head else []
+            alternatives += [(w,) for w in _typo_fixes(word, vocab) if (w,) not in alternatives]
+        terms.append(Term(" ".join(own), tuple(alternatives), tuple(broader)))
+    return terms
 
 
-def group_stems(groups: list[list[str]]) -> list[list[str]]:
-    out = []
-    for group in groups:
-        out.append(list(dict.fromkeys(stem(w) for w in group if stem(w))))
-    return out
+def prefixes(terms: list[Term]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Every Danish and every English stem the terms match by (for marking)."""
+    da = {stem(w) for t in terms for alt in t.every for w in alt}
+    en = {stem_en(w) for t in terms for alt in t.every for w in alt}
+    return tuple(sorted(s for s in da if s)), tuple(sorted(s for s in en if s))
 
 
 # ---- marking matches ---------------------------------------------------------------------
@@ -159,33 +190,47 @@ def marked_to_html(text: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _word_start_pattern(prefixes: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(p) for p in sorted(set(prefixes), key=len, reverse=True))
-    return re.compile(rf"(?<![^\W_])(?:{alternatives})", re.IGNORECASE)
+def _prefix_pattern(stems: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(p) for p in sorted(set(stems), key=len, reverse=True))
+    return re.compile(f"(?:{alternatives})", re.IGNORECASE)
 
 
-def _matched_words(text: str, spans: list[tuple[int, int]], prefixes: tuple[str, ...]) -> set[int]:
-    """Indices of the words whose stem starts with a prefix. A Danish stem is a prefix of
-    its word, so only words starting with a prefix (found by one regex) are stemmed."""
+def _word_matches(word: str, at_start: bool, da: tuple[str, ...], en: tuple[str, ...]) -> bool:
+    if at_start:
+        return stem(word).startswith(da) or (bool(en) and stem_en(word).startswith(en))
+    return any(stem(t).startswith(da) for t in decompounder().tails(word))
+
+
+def _matched_words(text: str, spans: list[tuple[int, int]], da: tuple[str, ...],
+                   en: tuple[str, ...]) -> set[int]:
+    """Indices of the words the query matched: a stem of the word, or of one of its
+    compound tails, starts with a query stem. Stems are prefixes of their word (nearly
+    always), so only words where one regex finds a query stem are stemmed."""
     starts = [a for a, _ in spans]
     marked: set[int] = set()
-    for found in _word_start_pattern(prefixes).finditer(text):
-        i = bisect.bisect_left(starts, found.start())
-        if i < len(spans) and starts[i] == found.start():
-            a, b = spans[i]
-            if stem(text[a:b].lower()).startswith(prefixes):
-                marked.add(i)
+    tried: set[tuple[int, bool]] = set()
+    for found in _prefix_pattern(da + en).finditer(text):
+        i = bisect.bisect_right(starts, found.start()) - 1
+        if i < 0 or i in marked or found.start() >= spans[i][1]:
+            continue
+        a, b = spans[i]
+        at_start = found.start() == a
+        if (i, at_start) in tried:
+            continue
+        tried.add((i, at_start))
+        if _word_matches(text[a:b].lower(), at_start, da, en):
+            marked.add(i)
     return marked
 
 
-def mark_matches(text: str, stems: list[list[str]], window: int | None = None) -> str:
-    """Escape `text` and wrap in <mark> the words matched by the query's stems (prefix
-    rule: what the index matched). With `window`, a snippet of about that many words
+def mark_matches(text: str, stems: tuple[tuple[str, ...], tuple[str, ...]], window: int | None = None) -> str:
+    """Escape `text` and wrap in <mark> the words matched by the query's (Danish, English)
+    stems: what the index matched. With `window`, a snippet of about that many words
     around the first match. One pass over the words finds and marks them."""
     text = normalise(text)
-    prefixes = tuple(s for group in stems for s in group)
+    da, en = stems
     spans = [m.span() for m in WORD.finditer(text)]
-    marked = _matched_words(text, spans, prefixes) if prefixes else set()
+    marked = _matched_words(text, spans, da, en) if da or en else set()
     start_char, end_char, prefix, suffix = 0, len(text), "", ""
     if window is not None and len(spans) > window:
         first = min(marked) if marked else 0
@@ -208,18 +253,3 @@ def mark_matches(text: str, stems: list[list[str]], window: int | None = None) -
     out.append(html.escape(text[pos:end_char]))
     out.append(suffix)
     return "".join(out)
-
-
-def marked_indices(marked_stems: str) -> set[int]:
-    """Token indices inside sentinel spans of a highlighted stem column (FTS5 highlight())."""
-    found: set[int] = set()
-    inside = False
-    for i, token in enumerate(marked_stems.split(" ")):
-        opened = MARK_START in token
-        if opened:
-            inside = True
-        if inside:
-            found.add(i)
-        if MARK_END in token:
-            inside = False
-    return found

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from app.search.backend import FacetCount, SearchQuery
-from app.search.meili import SETTINGS, MeiliBackend
+from app.search.meili import MeiliBackend, settings
 from app.search.text import MARK_END, MARK_START
 
 
@@ -62,8 +62,8 @@ def test_the_index_settings_are_applied_before_the_first_search() -> None:
     backend.search(None, SearchQuery.make(q="ryg", with_facets=False))  # type: ignore[arg-type]
     names = [name for name, _ in client.calls]
     assert names == ["create_index", "update_settings", "multi_search"]
-    assert client.calls[1][1] == SETTINGS
-    assert SETTINGS["typoTolerance"]["minWordSizeForTypos"] == {"oneTypo": 5, "twoTypos": 255}
+    assert client.calls[1][1] == settings()
+    assert settings()["typoTolerance"]["minWordSizeForTypos"] == {"oneTypo": 5, "twoTypos": 255}
 
 
 def test_a_search_asks_for_facets_disjunctively_and_converts_the_answer() -> None:
