@@ -350,7 +350,8 @@ def search_command(query: str, types: tuple[str, ...], facets: tuple[str, ...], 
                                                           limit=limit, offset=offset))
     if as_json:
         click.echo(json.dumps({"total": result.total, "hits": [asdict(h) for h in result.hits],
-                               "facets": msgspec.to_builtins(result.facets)},
+                               "facets": msgspec.to_builtins(result.facets),
+                               "unmatched_terms": result.unmatched_terms, "relaxed": result.relaxed},
                               ensure_ascii=False, indent=2))
         return
     from rich.console import Console

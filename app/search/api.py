@@ -40,11 +40,18 @@ class SearchOut(msgspec.Struct):
     offset: int
     backend: str
     stale: bool
+    # The query's words (or phrases of the synonym file) that no record in the selection has.
+    unmatched_terms: list[str] = []
+    # True when all the words found fewer than three records, so records matching only some
+    # of them are included, those matching the most first.
+    relaxed: bool = False
 
 
 @get("/api/search", tags=["search"], summary="Search solutions, projects and needs",
      description=(
-         "Free text (Danish stemming, prefix and one-typo tolerance) combined with facets: "
+         "Free text (Danish and English stemming, compound parts, synonyms, prefix and one-typo "
+         "tolerance; when all the words find fewer than three records, records with most of them "
+         "follow: `relaxed`, and `unmatched_terms` names the words nothing has) combined with facets: "
          "AND across facets, OR within one (repeat a parameter for several values). `title` "
          "and `snippet` are HTML: the text is escaped and matches are wrapped in `<mark>`. "
          f"Facets: {', '.join(FACETS)}. Sort: {', '.join(SORTS)}."))
@@ -76,7 +83,7 @@ def api_search(
         total=result.total,
         facets=result.facets,
         limit=query.limit, offset=query.offset, backend=request.app.state.search_backend_name,
-        stale=stale)
+        stale=stale, unmatched_terms=result.unmatched_terms, relaxed=result.relaxed)
     return Response(answer, headers={"Server-Timing": server_timing(outcome.search_ms, result.engine_ms)})
 
 

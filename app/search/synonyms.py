@@ -87,6 +87,7 @@ def parse(path: Path) -> Synonyms:
         raise SynonymFileError(f"{path}, line 1: expected the sections 'sets' and 'expansions'")
     synonyms = Synonyms()
     seen: dict[Key, int] = {}
+    one_way: list[tuple[Key, Phrase]] = []
 
     def phrase(name: str, node: Any) -> Phrase:
         words = phrase_words(name)
@@ -114,10 +115,14 @@ def parse(path: Path) -> Synonyms:
                 raise _fail(path, body, "'expansions' must map a name to a list of narrower names")
             for name_node, targets in body.value:
                 key = key_of(phrase(str(name_node.value), name_node))
-                for target, node in _names(path, targets, f"expansion of {name_node.value!r}"):
-                    synonyms._add(key, phrase(target, node))
+                one_way += [(key, phrase(target, node))
+                            for target, node in _names(path, targets, f"expansion of {name_node.value!r}")]
         else:
             raise _fail(path, section, f"unknown section {section.value!r} (expected 'sets' or 'expansions')")
+    sets = {key: list(found) for key, found in synonyms.expansions.items()}
+    for key, target in one_way:  # a narrower name brings the names it is the same as
+        for words in (target, *sets.get(key_of(target), [])):
+            synonyms._add(key, words)
     if not synonyms.expansions:
         raise SynonymFileError(f"{path}, line 1: no synonyms in the file")
     return synonyms

@@ -22,14 +22,15 @@ CORPUS = "contract"
 BASE = 990_000_000
 
 
-def _doc(n: int, doc_type: str, title: str, body: str, created: str, adoption: int = 0,
-         **facets: Any) -> Document:
+def _doc(n: int, doc_type: str, title: str, body: str, created: str, adoption: int = 0, body_en: str = "",
+         corpus: str = CORPUS, **facets: Any) -> Document:
     pk = BASE + n
     values = {k: v if isinstance(v, list) else [v] for k, v in facets.items()}
     return Document(doc_id=f"{doc_type}:{pk}", type=doc_type, pk=pk, slug=f"contract-{n}", title=title,
                     body=body, url=f"/{doc_type}s/contract-{n}",
-                    facets={"type": [doc_type], "corpus": [CORPUS], **values}, sort_name=title.lower(),
-                    created_at=datetime.fromisoformat(created).replace(tzinfo=UTC), adoption=adoption)
+                    facets={"type": [doc_type], "corpus": [corpus], **values}, sort_name=title.lower(),
+                    created_at=datetime.fromisoformat(created).replace(tzinfo=UTC), adoption=adoption,
+                    body_en=body_en)
 
 
 DOCS = [
@@ -72,14 +73,14 @@ def _backends() -> list[Any]:
 
 
 class Runner:
-    def __init__(self, app: Litestar, backend: SearchBackend, scoped: bool) -> None:
-        self.app, self.backend, self.scoped = app, backend, scoped
+    def __init__(self, app: Litestar, backend: SearchBackend, scoped: bool, corpus: str = CORPUS) -> None:
+        self.app, self.backend, self.scoped, self.corpus = app, backend, scoped, corpus
 
     def __call__(self, q: str = "", **kw: Any) -> SearchResult:
         filters = {k: v for k, v in kw.pop("filters", {}).items()}
         query = SearchQuery.make(q=q, filters=filters, **kw)
         if self.scoped:  # the private corpus facet (not a public facet, so set it directly)
-            query = SearchQuery(**{**query.__dict__, "filters": {**query.filters, "corpus": (CORPUS,)}})
+            query = SearchQuery(**{**query.__dict__, "filters": {**query.filters, "corpus": (self.corpus,)}})
         with self.app.state.session_factory() as session:
             return self.backend.search(session, query)
 
@@ -87,13 +88,13 @@ class Runner:
         return {h.id - BASE for h in self(q, limit=100, **kw).hits}
 
 
-@pytest.fixture(scope="module", params=_backends())
-def run(request: pytest.FixtureRequest, app: Litestar) -> Iterator[Runner]:
+def _runner(request: pytest.FixtureRequest, app: Litestar, docs: list[Document], corpus: str,
+            index: str) -> Iterator[Runner]:
+    """`docs` indexed into the backend under test, and removed afterwards."""
     if request.param == "meilisearch":
         from app.search.meili import MeiliBackend
 
-        backend: SearchBackend = MeiliBackend(os.environ["MEILI_URL"], os.environ.get("MEILI_KEY", ""),
-                                              index="blaastempel-contract-test")
+        backend: SearchBackend = MeiliBackend(os.environ["MEILI_URL"], os.environ.get("MEILI_KEY", ""), index=index)
         with app.state.session_factory() as session:
             backend.clear(session)
         scoped = False
@@ -101,10 +102,15 @@ def run(request: pytest.FixtureRequest, app: Litestar) -> Iterator[Runner]:
         backend = app.state.search_backend
         scoped = True
     with app.state.session_factory() as session, session.begin():
-        backend.apply(session, DOCS, [])
-    yield Runner(app, backend, scoped)
+        backend.apply(session, docs, [])
+    yield Runner(app, backend, scoped, corpus)
     with app.state.session_factory() as session, session.begin():
-        backend.apply(session, [], [d.doc_id for d in DOCS])
+        backend.apply(session, [], [d.doc_id for d in docs])
+
+
+@pytest.fixture(scope="module", params=_backends())
+def run(request: pytest.FixtureRequest, app: Litestar) -> Iterator[Runner]:
+    yield from _runner(request, app, DOCS, CORPUS, "blaastempel-contract-test")
 
 
 # ---- Danish ------------------------------------------------------------------------------
@@ -277,8 +283,8 @@ def test_quotes_and_stars_are_ignored(run: Runner) -> None:
 
 def test_empty_and_huge_queries(run: Runner) -> None:
     assert run("   ").total == 8
-    huge = run("diabetes " + "x" * 5000, limit=5)
-    assert huge.total >= 0
+    huge = run("diabetes " + "x" * 5000, limit=5)  # cut at 500 characters: one long unknown word
+    assert {h.id - BASE for h in huge.hits} == {3, 8} and huge.unmatched_terms == ["x" * 491]
     assert run(" ".join(["genoptræning"] * 900), limit=5).total >= 3
 
 
@@ -364,3 +370,154 @@ def test_postgres_relevance_pages_match_its_sql_ranking(run: Runner, q: str, kw:
     for fast, sql in zip(pages, in_sql, strict=True):
         assert [(h.id, h.title, h.snippet, h.score) for h in fast.hits] == [
             (h.id, h.title, h.snippet, h.score) for h in sql.hits]
+
+
+# ---- linguistics: compound tails, synonyms, English, relaxed matching, odd input ----------
+# A second private corpus, so the counts above stay as they are.
+
+LINGUISTICS = "linguistics"
+
+
+def _ldoc(n: int, doc_type: str, title: str, body: str, body_en: str = "") -> Document:
+    return _doc(100 + n, doc_type, title, body, "2024-01-01", body_en=body_en, corpus=LINGUISTICS)
+
+
+LDOCS = [
+    _ldoc(1, "solution", "Hjemmemonitorering ved hjertesvigt", "Målinger af vægt og blodtryk sendes fra hjemmet.",
+          "Remote monitoring of heart failure patients at home."),
+    _ldoc(2, "solution", "Monitorering af sukkersyge", "Kontinuerlig måling for borgere, der bruger insulin.",
+          "Continuous glucose monitoring for people using insulin."),
+    _ldoc(3, "solution", "Slagtilfælde-rehab", "Genoptræning efter apopleksi med øvelser på video.",
+          "Rehabilitation after a stroke: exercises studied at home."),
+    _ldoc(4, "solution", "Trykmåler", "Forhøjet blodtryk måles hjemme og deles med egen læge."),
+    _ldoc(5, "solution", "Åndedrætsven", "Støtte til borgere med kronisk obstruktiv lungesygdom.",
+          "Support for people living with COPD."),
+    _ldoc(6, "project", "Søvn i almen praksis", "Projekt om søvnløshed og bekymringer."),
+    _ldoc(7, "need", "Sårheling hos ældre", "Behov for bedre pleje af sår i hjemmeplejen.", "Wound care"),
+    _ldoc(8, "solution", "Lændeskolen", "Træning mod lænderygsmerter med daglige øvelser."),
+]
+
+
+@pytest.fixture(scope="module", params=_backends())
+def lx(request: pytest.FixtureRequest, app: Litestar) -> Iterator[Runner]:
+    yield from _runner(request, app, LDOCS, LINGUISTICS, "blaastempel-contract-linguistics")
+
+
+def _ranked(run: Runner, q: str) -> list[int]:
+    return [h.id - BASE - 100 for h in run(q, limit=20).hits]
+
+
+@pytest.mark.parametrize(("q", "expected"), [("monitorering", {1, 2}), ("smerter", {8}), ("rygsmerter", {8}),
+                                             ("måler", {1, 2, 4})])  # 1, 2: måling
+def test_a_compounds_last_part_finds_it(lx: Runner, q: str, expected: set[int]) -> None:
+    assert {i - 100 for i in lx.ids(q)} == expected
+
+
+def test_a_whole_word_ranks_above_a_compound_part(lx: Runner) -> None:
+    assert _ranked(lx, "monitorering") == [2, 1]  # "Monitorering ..." before "Hjemmemonitorering ..."
+
+
+def test_a_compounds_part_is_marked_in_the_whole_word(lx: Runner) -> None:
+    hit = next(h for h in lx("monitorering", limit=5).hits if h.id - BASE == 101)
+    assert "<mark>Hjemmemonitorering</mark>" in hit.title
+
+
+@pytest.mark.parametrize(("q", "expected"), [
+    ("hypertension", 4), ("high blood pressure", 4), ("blodprop i hjernen", 3), ("stroke", 3),
+    ("copd", 5), ("KOL", 5), ("rygerlunger", 5), ("insomnia", 6), ("rehabilitering", 3),
+    ("sukkersyge", 2), ("diabetes", 2), ("lændesmerter", 8), ("low back pain", 8)])
+def test_synonyms_lay_words_latin_and_english_names_find_each_other(lx: Runner, q: str, expected: int) -> None:
+    assert 100 + expected in lx.ids(q)
+
+
+def test_a_synonym_phrase_is_matched_inflected(lx: Runner) -> None:
+    result = lx("Hypertensionen", limit=5)  # "hypertension" in the file, "forhøjet blodtryk" in the record
+    assert [h.id - BASE for h in result.hits] == [104] and not result.relaxed
+
+
+def test_one_way_expansions_do_not_go_back(lx: Runner) -> None:
+    assert 105 in lx.ids("lungesygdom")  # lungesygdom -> kol (and the text itself)
+    assert lx.ids("hjerte-kar-sygdom") >= {101, 104}  # -> hjertesvigt, hypertension
+    assert 101 not in lx.ids("hypertension")  # hypertension does not bring every heart disease
+
+
+@pytest.mark.parametrize(("q", "expected"), [("monitoring", {1, 2}), ("patient", {1}), ("studies", {3}),
+                                             ("wound", {7}), ("people living with copd", {5})])
+def test_english_text_is_found_with_english_stems(lx: Runner, q: str, expected: set[int]) -> None:
+    assert {i - 100 for i in lx.ids(q)} >= expected
+
+
+def test_english_and_danish_words_combine_in_one_query(lx: Runner) -> None:
+    assert _ranked(lx, "hjertesvigt home")[0] == 1
+
+
+def test_all_words_first_then_most_words_and_the_missing_word_named(lx: Runner) -> None:
+    result = lx("hjertesvigt blodtryk xyzzyq", limit=10)
+    ranked = [h.id - BASE - 100 for h in result.hits]
+    assert ranked[0] == 1  # two of the three words
+    assert set(ranked) == {1, 4}  # 4: one word (blodtryk)
+    assert result.relaxed and result.unmatched_terms == ["xyzzyq"]
+    assert result.total == 2
+
+
+def test_relaxed_matching_ranks_by_how_many_words_match(lx: Runner) -> None:
+    result = lx("borgere insulin kontinuerlig kvantefysik", limit=10)
+    ranked = [h.id - BASE - 100 for h in result.hits]
+    assert ranked[0] == 2 and 5 in ranked  # 2 has three words, 5 only "borgere"
+    assert result.unmatched_terms == ["kvantefysik"] and result.relaxed
+
+
+def test_enough_results_for_all_words_is_not_relaxed(run: Runner) -> None:
+    result = run("genoptræning", limit=10)
+    assert not result.relaxed and result.unmatched_terms == []
+    assert run("diabetes borgere").unmatched_terms == []
+
+
+def test_a_single_word_nothing_has_is_named(lx: Runner) -> None:
+    result = lx("xyzzyq")
+    assert result.total == 0 and result.unmatched_terms == ["xyzzyq"] and not result.relaxed
+
+
+def test_a_word_missing_only_under_the_filters_is_named(lx: Runner) -> None:
+    result = lx("sår hjertesvigt", filters={"type": ["need"]})
+    assert result.unmatched_terms == ["hjertesvigt"] and {h.id - BASE for h in result.hits} == {107}
+
+
+def test_facet_counts_follow_the_relaxed_results(lx: Runner) -> None:
+    result = lx("hjertesvigt søvnløshed", limit=0)
+    assert result.relaxed and result.total == 2
+    assert {c.value: c.count for c in result.facets["type"]} == {"solution": 1, "project": 1}
+
+
+# ---- bad input: stop words, punctuation, long and mixed-script queries --------------------
+
+def test_a_query_of_only_stop_words_searches_them(run: Runner) -> None:
+    assert run.ids("og") == {3, 4, 5}  # "og" is a stop word, but nothing else was asked
+    result = run("og i at", limit=10)
+    assert result.total <= 8 and result.unmatched_terms != ["og"]
+
+
+@pytest.mark.parametrize("q", ["?!.,;:", "—–…", "«»„“", "()[]{}", "#%&/\\|", "\u200b\u200d"])
+def test_a_query_of_only_punctuation_is_the_empty_query(run: Runner, q: str) -> None:
+    result = run(q, limit=3)
+    assert result.total == 8 and not result.relaxed and result.unmatched_terms == []
+
+
+def test_a_thousand_character_query(run: Runner) -> None:
+    q = ("diabetes blodsukker " + "kvantefysisk " * 100)[:1000]
+    result = run(q, limit=10)
+    assert {h.id - BASE for h in result.hits} >= {3} and result.relaxed
+    assert "kvantefysisk" in result.unmatched_terms
+    assert run("x" * 1000, limit=3).total == 0
+
+
+@pytest.mark.parametrize(("q", "expected", "unmatched"), [
+    ("diabetes 糖尿病 диабет", {3, 8}, ["糖尿病", "диабет"]),
+    ("søvnløshed بالأرق", {5}, ["بالأرق"]),
+    ("💉 diabetes 😷", {3, 8}, []),
+    ("ΔΙΑΒΗΤΗΣ", set(), ["διαβητης"]),
+])
+def test_mixed_scripts(run: Runner, q: str, expected: set[int], unmatched: list[str]) -> None:
+    result = run(q, limit=10)
+    assert {h.id - BASE for h in result.hits} == expected
+    assert result.unmatched_terms == unmatched

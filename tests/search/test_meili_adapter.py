@@ -8,7 +8,8 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from app.search.backend import FacetCount, SearchQuery
+from app.search import synonyms
+from app.search.backend import Document, FacetCount, SearchQuery
 from app.search.meili import MeiliBackend, settings
 from app.search.text import MARK_END, MARK_START
 
@@ -114,3 +115,57 @@ def test_grouped_results_ask_for_each_chosen_types_first_hits_in_the_same_call()
         ([['type = "solution"']], 2, 0, ["sort_name:asc"]), ([['type = "need"']], 2, 0, ["sort_name:asc"])]
     assert [h.id for h in result.groups["solution"]] == [7, 8]
     assert "need" not in result.groups and result.hits == [] and result.total == 5
+
+
+class ScriptedClient(RecordingClient):
+    """Answers each multi_search call with the next list of answers."""
+
+    def __init__(self, calls: list[list[dict[str, Any]]]) -> None:
+        super().__init__([])
+        self.script = calls
+
+    def multi_search(self, queries: list[dict[str, Any]]) -> dict[str, Any]:
+        self.calls.append(("multi_search", queries))
+        return {"results": self.script.pop(0)}
+
+
+def test_the_synonym_file_is_the_synonyms_setting() -> None:
+    assert settings()["synonyms"] == synonyms.current().meili()
+    assert "kronisk obstruktiv lungesygdom" in settings()["synonyms"]["kol"]
+    assert {"title_p", "body_p", "en_s", "body_en"} <= set(settings()["searchableAttributes"])
+
+
+def test_documents_carry_compound_parts_and_english_stems() -> None:
+    doc = Document(doc_id="solution:1", type="solution", pk=1, slug="s", title="Hjemmemonitorering",
+                   body="Genoptræningsforløb", url="/solutions/s", facets={"type": ["solution"]},
+                   sort_name="hjemmemonitorering", created_at=None, body_en="Monitoring patients")
+    sent = MeiliBackend._doc(doc)
+    assert sent["title_p"] == "hjem monitorering" and sent["body_p"] == "genoptræning forløb"
+    assert sent["en_s"] == "monitor monitoring patient" and sent["body_en"] == "Monitoring patients"
+
+
+def test_few_results_for_all_words_counts_each_word_and_searches_the_found_ones_again() -> None:
+    first = [{"hits": [], "estimatedTotalHits": 0, "facetDistribution": {}}]
+    counts = [{"hits": [], "estimatedTotalHits": 12}, {"hits": [], "estimatedTotalHits": 0},
+              {"hits": [], "estimatedTotalHits": 3}]
+    relaxed = [{"hits": [hit(7, "Ryg", "a")], "estimatedTotalHits": 14, "facetDistribution": {}}]
+    backend = MeiliBackend("http://127.0.0.1:9", "key")
+    client = ScriptedClient([first, counts, relaxed])
+    backend.client = client
+    backend._settings_applied = True
+    result = backend.search(None, SearchQuery.make(q="rygsmerter xyzzyq genoptræning",  # type: ignore[arg-type]
+                                                   filters={"region": ["1084"]}))
+    [(_, page), (_, per_word), (_, again)] = client.calls
+    assert page[0]["q"] == "rygsmert xyzzyq genoptræning" and page[0]["matchingStrategy"] == "all"
+    assert [(q["q"], q["limit"], q["filter"]) for q in per_word] == [
+        (w, 0, [['region = "1084"']]) for w in ("rygsmert", "xyzzyq", "genoptræning")]
+    assert again[0]["q"] == "rygsmert genoptræning" and again[0]["matchingStrategy"] == "last"
+    assert result.relaxed and result.unmatched_terms == ["xyzzyq"] and result.total == 14
+    assert [h.id for h in result.hits] == [7]
+
+
+def test_a_single_word_nothing_has_is_named_without_another_call() -> None:
+    backend, client = backend_with([{"hits": [], "estimatedTotalHits": 0}])
+    backend._settings_applied = True
+    result = backend.search(None, SearchQuery.make(q="xyzzyq", with_facets=False))  # type: ignore[arg-type]
+    assert len(client.calls) == 1 and result.unmatched_terms == ["xyzzyq"] and not result.relaxed

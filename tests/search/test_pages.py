@@ -99,3 +99,22 @@ def test_cli_search(settings: Settings, monkeypatch: Any) -> None:
     result = CliRunner().invoke(main, ["search", "genoptræning", "--facet", "purpose=treatment"])
     assert result.exit_code == 0, result.output
     assert "results" in result.output
+
+
+def test_english_queries_find_english_descriptions_whatever_the_page_language(client: TestClient[Litestar]) -> None:
+    for lang in ("da", "en"):
+        hits = client.get("/api/search", params={"q": "psychologist", "lang": lang}).json()["hits"]
+        assert "/solutions/video-sundhed-dk" in [h["url"] for h in hits]  # "psychologists" in English only
+        page = client.get("/search", params={"q": "antenatal", "lang": lang})
+        assert 'href="/solutions/gravitryg"' in page.text
+
+
+def test_api_and_page_say_which_words_were_not_found(client: TestClient[Litestar]) -> None:
+    body = client.get("/api/search", params={"q": "hjemmemonitorering xyzzyq", "limit": 5}).json()
+    assert body["unmatched_terms"] == ["xyzzyq"] and body["relaxed"] is True and body["hits"]
+    assert client.get("/api/search", params={"q": "genoptræning"}).json()["unmatched_terms"] == []
+    danish = client.get("/search", params={"q": "hjemmemonitorering xyzzyq"}).text
+    assert "Intet resultat indeholder: <q>xyzzyq</q>" in danish
+    assert "så resultater med de fleste af dem vises også" in danish
+    english = client.get("/search", params={"q": "hjemmemonitorering xyzzyq", "lang": "en"}).text
+    assert "No result contains: <q>xyzzyq</q>" in english
