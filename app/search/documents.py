@@ -142,11 +142,10 @@ def solution_documents(session: Session, ids: list[int], ctx: _Context) -> list[
         }
         body = " ".join(filter(None, [r.short_description_da, r.description_da, r.vendor_name,
                                       " ".join(n for _, n in area_pairs)]))
-        english = [r.short_description_en, r.description_en, *ctx.english(areas.get(r.id, []))]
         docs.append(Document(doc_id=f"solution:{r.id}", type="solution", pk=r.id, slug=r.slug,
                              title=r.name, body=body, url=f"/solutions/{r.slug}", facets=facets,
                              sort_name=r.name.lower(), created_at=r.created_at, adoption=len(orgs),
-                             body_en=" ".join(filter(None, english))))
+                             body_en=" ".join(filter(None, [r.short_description_en, r.description_en]))))
     return docs
 
 
@@ -184,8 +183,7 @@ def project_documents(session: Session, ids: list[int], ctx: _Context) -> list[D
         body = " ".join(filter(None, [r.description, r.results, " ".join(n for _, n in area_pairs)]))
         docs.append(Document(doc_id=f"project:{r.id}", type="project", pk=r.id, slug=r.slug,
                              title=r.name, body=body, url=f"/projects/{r.slug}", facets=facets,
-                             sort_name=r.name.lower(), created_at=r.created_at, adoption=len(orgs),
-                             body_en=" ".join(ctx.english(area_ids))))
+                             sort_name=r.name.lower(), created_at=r.created_at, adoption=len(orgs)))
     return docs
 
 
@@ -203,8 +201,7 @@ def need_documents(session: Session, ids: list[int], ctx: _Context) -> list[Docu
         body = " ".join(filter(None, [r.description, r.capacity_problem, area[1] if area else None]))
         docs.append(Document(doc_id=f"need:{r.id}", type="need", pk=r.id, slug=r.slug, title=r.title,
                              body=body, url=f"/needs/{r.slug}", facets=facets, sort_name=r.title.lower(),
-                             created_at=r.created_at, adoption=len(orgs),
-                             body_en=" ".join(ctx.english([r.treatment_area_id] if area else []))))
+                             created_at=r.created_at, adoption=len(orgs)))
     return docs
 
 
@@ -212,11 +209,6 @@ class _Context:
     def __init__(self, session: Session) -> None:
         self.orgs = _Orgs(session)
         self.areas = _areas(session)
-        self.areas_en = dict(session.execute(select(TreatmentArea.id, TreatmentArea.name_en)).tuples().all())
-
-    def english(self, area_ids: Iterable[int]) -> list[str]:
-        """The treatment areas' English names: English text of every record."""
-        return sorted(self.areas_en[a] for a in set(area_ids) if self.areas_en.get(a))
 
 
 BUILDERS = {"solution": solution_documents, "project": project_documents, "need": need_documents}

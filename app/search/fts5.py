@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.search.backend import Document, SearchQuery, SearchResult
 from app.search.sqlbase import NO_IDS, SqlBackend, facet_token, in_mask, mask_from_bits
-from app.search.text import Phrase, Term, english_stems_text, stem, stem_en, stems_text, tails_text
+from app.search.text import Term, english_stems_text, stem, stem_en, stems_text, tails_text
 
 # Danish stems of the words, of their compounds' tails, and English stems of English text.
 DA_COLUMNS = "{title_s body_s title_p body_p}"
@@ -57,32 +57,45 @@ RELAXED = "fts5:relaxed"  # memo key: a relaxed answer's ids in relevance order
 _engine_ms = threading.local()
 
 
-def _prefixes(stems: Iterable[str]) -> str:
-    """`"s"* OR "t"*`; s* is inside t* when s starts with t: OR-ing both only makes FTS5 merge twice."""
+def _tokens(stems: Iterable[str], prefix: bool) -> str:
+    """`"s"* OR "t"*` (or exact: `"s" OR "t"`); s* is inside t* when s starts with t: OR-ing
+    both only makes FTS5 merge twice."""
     unique = [s.replace(chr(34), "") for s in dict.fromkeys(stems) if s]
+    if not prefix:
+        return " OR ".join(f'"{s}"' for s in unique)
     kept = [s for s in unique if not any(t != s and s.startswith(t) for t in unique)]
     return " OR ".join(f'"{s}"*' for s in kept)
 
 
-def _alternatives_expr(alternatives: Iterable[Phrase], da_columns: str, english: bool) -> str:
-    """One term: any alternative; an alternative of several words needs all of them."""
-    alternatives = list(alternatives)
-    singles = [a[0] for a in alternatives if len(a) == 1]
+def _words_expr(words: list[str], prefix: bool, da_columns: str, english: bool) -> str:
+    """Any of `words`: Danish stems in the Danish columns, English stems in en_s; a stem
+    that is both a Danish and an English one is looked up once, in all of them."""
+    da = {stem(w) for w in words}
+    en = {stem_en(w) for w in words} if english else set()
     parts = []
-    if da := _prefixes(stem(w) for w in singles):
-        parts.append(f"{da_columns} : ({da})")
-    if english and (en := _prefixes(stem_en(w) for w in singles)):
-        parts.append(f"{{en_s}} : ({en})")
-    for alt in alternatives:
+    for stems, columns in ((da & en, da_columns[:-1] + " en_s}"), (da - en, da_columns), (en - da, "{en_s}")):
+        if ors := _tokens(sorted(stems), prefix):
+            parts.append(f"{columns} : ({ors})")
+    return " OR ".join(parts)
+
+
+def _term_expr(term: Term, da_columns: str, english: bool, broader: bool, phrases: bool) -> str:
+    """One term: any alternative; an alternative of several words needs all of them.
+    Without `phrases`, the synonym file's phrases are left out (they cost the most)."""
+    matchers = [(alt, prefix) for alt, prefix in term.matchers(broader) if phrases or prefix or len(alt) == 1]
+    parts = [e for prefix in (True, False)
+             if (e := _words_expr([a[0] for a, p in matchers if len(a) == 1 and p == prefix],
+                                  prefix, da_columns, english))]
+    for alt, prefix in matchers:
         if len(alt) > 1:
-            parts.append("(" + " AND ".join(_alternatives_expr([(w,)], da_columns, english) for w in alt) + ")")
+            parts.append("(" + " AND ".join(f"({_words_expr([w], prefix, da_columns, english)})"
+                                           for w in alt) + ")")
     return f"({' OR '.join(parts)})" if parts else ""
 
 
 def _text_expr(terms: list[Term], any_: bool = False, da_columns: str = DA_COLUMNS,
-               english: bool = True, broader: bool = True) -> str:
-    exprs = [e for t in terms if (e := _alternatives_expr(t.every if broader else t.alternatives,
-                                                          da_columns, english))]
+               english: bool = True, broader: bool = True, phrases: bool = True) -> str:
+    exprs = [e for t in terms if (e := _term_expr(t, da_columns, english, broader, phrases))]
     return (" OR " if any_ else " AND ").join(exprs)
 
 
@@ -165,10 +178,11 @@ class Fts5Backend(SqlBackend):
     def _title_first(self, conn: Connection, terms: list[Term], mask: np.ndarray,
                      need: int, snap: Any, memo: dict[Any, Any]) -> list[int]:
         """The first `need` of a large match set: the words in the title (bm25 over the title
-        columns), then titles matching only a broader alternative (a compound's first part),
-        then the rest, each in the index order ORDERS["relevance"] with an early stop."""
+        columns; synonym phrases left out: they cost the most), then titles matching only a
+        broader alternative (a compound's first part), then the rest, each in the index
+        order ORDERS["relevance"] with an early stop."""
         # A compound's first part (a prefix of the word) is broader: its title matches wait.
-        precise = _text_expr(terms, True, TITLE_COLUMNS, english=False, broader=False)
+        precise = _text_expr(terms, True, TITLE_COLUMNS, english=False, broader=False, phrases=False)
         out = self._ranked(conn, precise, mask, memo).tolist()
         if len(out) >= need:
             return out[:need]
@@ -176,7 +190,7 @@ class Fts5Backend(SqlBackend):
         rest[out] = False
         if any(t.broader for t in terms):
             broad = np.zeros_like(rest)
-            expr = _text_expr(terms, True, TITLE_COLUMNS, english=False)
+            expr = _text_expr(terms, True, TITLE_COLUMNS, english=False, phrases=False)
             ids = memo.get(("ids", expr))
             if ids is None:
                 ids = memo[("ids", expr)] = self._match_ids_expr(conn, expr)

@@ -5,15 +5,15 @@ the 'simple' configuration so PostgreSQL keeps them as they are: the Danish stem
 title (weight A) and of the body with the English stems of the English text (B), and the
 stems of the compound tails of the title (C) and of the body (D); GIN-indexed. Facet tokens
 sit in a GIN-indexed text[] column. A query word is its Danish or English stem as a prefix
-('genoptræn:* | genoptræn:*'); ts_rank_cd ranks with the weights below (a whole word above
-a compound's tail). Matches are marked in Python, by the rule the index matched
-(text.mark_matches), as on FTS5. Facet counts come from the shared in-memory bitmaps
-(app/search/sqlbase.py); the vocabulary from search_term.
+('genoptræn:* | genoptræn:*'; a synonym-file phrase's words exactly: Term.matchers);
+ts_rank_cd ranks with the weights below (a whole word above a compound's tail). Matches are
+marked in Python, by the rule the index matched (text.mark_matches), as on FTS5. Facet
+counts come from the shared in-memory bitmaps (app/search/sqlbase.py); the vocabulary from
+search_term.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import Any
 
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.search.backend import Document, SearchQuery
 from app.search.sqlbase import NO_IDS, SqlBackend, facet_token, in_mask, mask_from_bits
-from app.search.text import Phrase, Term, english_stems_text, stem, stem_en, stems_text, tails_text
+from app.search.text import Term, english_stems_text, stem, stem_en, stems_text, tails_text
 
 PAGE_COLUMNS = "d.id, d.doc_type, d.pk, d.slug, d.title, d.body, d.url, d.facets, d.adoption"
 RANKED = "postgres:ranked"  # memo key: (ids best first, their scores)
@@ -35,18 +35,19 @@ TSVECTOR = ("setweight(to_tsvector('simple', :title_s), 'A') || setweight(to_tsv
             "|| setweight(to_tsvector('simple', :title_p), 'C') || setweight(to_tsvector('simple', :body_p), 'D')")
 
 
-def _word(word: str) -> str:
+def _word(word: str, prefix: bool) -> str:
     """Stems are letters and digits only (text.words), so they are safe inside to_tsquery."""
-    return " | ".join(f"{s}:*" for s in dict.fromkeys((stem(word), stem_en(word))) if s)
+    mark = ":*" if prefix else ""
+    return " | ".join(f"{s}{mark}" for s in dict.fromkeys((stem(word), stem_en(word))) if s)
 
 
-def _alternatives(alternatives: Iterable[Phrase]) -> str:
-    parts = [" & ".join(f"({_word(w)})" for w in alt) for alt in alternatives if alt]
+def _term(term: Term) -> str:
+    parts = [" & ".join(f"({_word(w, prefix)})" for w in alt) for alt, prefix in term.matchers() if alt]
     return " | ".join(f"({p})" for p in dict.fromkeys(parts) if p)
 
 
 def tsquery(terms: list[Term], any_: bool = False) -> str:
-    parts = [f"({e})" for t in terms if (e := _alternatives(t.every))]
+    parts = [f"({e})" for t in terms if (e := _term(t))]
     return (" | " if any_ else " & ").join(parts)
 
 

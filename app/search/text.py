@@ -8,9 +8,9 @@ one). A term is a word the user typed, or a phrase of the synonym file
 when a word is not in the index vocabulary at all, the vocabulary words one edit away
 (words of five letters or more); a compound's first part ("genoptræningsforløb" ->
 "genoptræning") is a broader alternative. An alternative matches when all its words do;
-a word matches by its Danish stem as a prefix (Danish text, compound tails) or by its
-English stem as a prefix (English text). Stop words are left out, unless the query has
-nothing else.
+a word matches by its Danish stem (Danish text, compound tails) or by its English stem
+(English text), as a prefix or, for the synonym file's names, exactly (Term). Stop words
+are left out, unless the query has nothing else.
 """
 
 from __future__ import annotations
@@ -108,15 +108,24 @@ class Vocabulary:
 
 @dataclass(frozen=True)
 class Term:
-    """One thing the user asked for: a word, or a phrase the synonym file knows."""
+    """One thing the user asked for: a word, or a phrase the synonym file knows. What the
+    user typed and the typo fixes match by prefix (search as you type); the synonym file's
+    names by their stems exactly (they are whole words, and prefixes of common words cost
+    the engines the most); a broader word by prefix."""
 
     text: str  # as typed (lower case): "forhøjet blodtryk"
-    alternatives: tuple[Phrase, ...]  # [0] the user's own words, then synonyms and typo fixes
+    alternatives: tuple[Phrase, ...]  # [0] the user's own words, then typo fixes
+    synonyms: tuple[Phrase, ...] = ()
     broader: tuple[str, ...] = ()  # words that match more (a compound's first part)
 
     @property
     def every(self) -> tuple[Phrase, ...]:
-        return self.alternatives + tuple((w,) for w in self.broader)
+        return self.alternatives + self.synonyms + tuple((w,) for w in self.broader)
+
+    def matchers(self, broader: bool = True) -> list[tuple[Phrase, bool]]:
+        """(words, as prefixes?) per alternative."""
+        found = [(a, True) for a in self.alternatives] + [(s, False) for s in self.synonyms]
+        return found + [((w,), True) for w in self.broader] if broader else found
 
 
 def _compound_head(word: str, vocab: Vocabulary) -> str | None:
@@ -145,6 +154,15 @@ def _synonym_at(content: list[str], i: int, known: synonyms.Synonyms) -> tuple[i
     return 1, []
 
 
+def _covered(phrase: Phrase, prefixes: list[str], exact: list[str]) -> bool:
+    """A synonym of several words finds nothing more than a one-word alternative when one
+    of its words is that word ("diabetes mellitus" beside "diabetes")."""
+    da, en = tuple(stem(p) for p in prefixes), tuple(stem_en(p) for p in prefixes)
+    same = {(stem(e), stem_en(e)) for e in exact}
+    return len(phrase) > 1 and any(
+        (stem(w).startswith(da) and stem_en(w).startswith(en)) or (stem(w), stem_en(w)) in same for w in phrase)
+
+
 def analyse(q: str, vocab: Vocabulary | None) -> list[Term]:
     """The terms of a query (see the module docstring). Query syntax is just text."""
     typed = words(q[:2000])
@@ -160,14 +178,17 @@ def analyse(q: str, vocab: Vocabulary | None) -> list[Term]:
         if own in seen:
             continue
         seen.add(own)
-        alternatives: list[Phrase] = [own, *expansions]
+        alternatives: list[Phrase] = [own]
         broader: list[str] = []
         if vocab is not None and span == 1:
             word = own[0]
             head = _compound_head(word, vocab) if len(word) >= COMPOUND_QUERY_MIN else None
             broader = [head] if head else []
-            alternatives += [(w,) for w in _typo_fixes(word, vocab) if (w,) not in alternatives]
-        terms.append(Term(" ".join(own), tuple(alternatives), tuple(broader)))
+            alternatives += [(w,) for w in _typo_fixes(word, vocab) if w != word]
+        prefixes = [a[0] for a in alternatives if len(a) == 1]
+        exact = [s[0] for s in expansions if len(s) == 1]
+        found = tuple(s for s in expansions if not _covered(s, prefixes, exact))
+        terms.append(Term(" ".join(own), tuple(alternatives), found, tuple(broader)))
     return terms
 
 

@@ -57,10 +57,10 @@ def test_sets_go_both_ways_and_expansions_one_way() -> None:
 
 def test_query_terms_get_the_synonyms_of_words_and_phrases() -> None:
     [term] = analyse("forhøjet blodtrykket", None)
-    assert term.text == "forhøjet blodtrykket" and ("hypertension",) in term.alternatives
+    assert term.text == "forhøjet blodtrykket" and ("hypertension",) in term.synonyms
     terms = analyse("apopleksi hos ældre", None)
     assert [t.text for t in terms] == ["apopleksi", "ældre"]
-    assert ("blodprop", "hjernen") in terms[0].alternatives  # "i" is a stop word
+    assert ("blodprop", "hjernen") in terms[0].synonyms  # "i" is a stop word
 
 
 def test_meilisearch_gets_the_same_entries_stemmed() -> None:
