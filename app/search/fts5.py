@@ -23,6 +23,7 @@ import json
 import threading
 import time
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -79,10 +80,11 @@ def _words_expr(words: list[str], prefix: bool, da_columns: str, english: bool) 
     return " OR ".join(parts)
 
 
-def _term_expr(term: Term, da_columns: str, english: bool, broader: bool, phrases: bool) -> str:
+def _term_expr(term: Term, da_columns: str, english: bool, broader: bool, phrases: bool, boost: bool) -> str:
     """One term: any alternative; an alternative of several words needs all of them.
-    Without `phrases`, the synonym file's phrases are left out (they cost the most)."""
-    matchers = [(alt, prefix) for alt, prefix in term.matchers(broader) if phrases or prefix or len(alt) == 1]
+    Without `phrases`, alternatives of several words other than what the user typed are
+    left out (they cost the most); `boost` adds those that only raise the rank."""
+    matchers = [m for i, m in enumerate(term.matchers(broader, boost)) if phrases or i == 0 or len(m[0]) == 1]
     parts = [e for prefix in (True, False)
              if (e := _words_expr([a[0] for a, p in matchers if len(a) == 1 and p == prefix],
                                   prefix, da_columns, english))]
@@ -93,9 +95,16 @@ def _term_expr(term: Term, da_columns: str, english: bool, broader: bool, phrase
     return f"({' OR '.join(parts)})" if parts else ""
 
 
-def _text_expr(terms: list[Term], any_: bool = False, da_columns: str = DA_COLUMNS,
-               english: bool = True, broader: bool = True, phrases: bool = True) -> str:
-    exprs = [e for t in terms if (e := _term_expr(t, da_columns, english, broader, phrases))]
+def _text_expr(terms: list[Term], any_: bool = False, da_columns: str = DA_COLUMNS, english: bool = True,
+               broader: bool = True, phrases: bool = True, boost: bool = False) -> str:
+    return _cached_expr(tuple(terms), any_, da_columns, english, broader, phrases, boost)
+
+
+@lru_cache(maxsize=512)
+def _cached_expr(terms: tuple[Term, ...], any_: bool, da_columns: str, english: bool, broader: bool,
+                 phrases: bool, boost: bool) -> str:
+    """One answer builds the same expressions several times (its pages, its title pass)."""
+    exprs = [e for t in terms if (e := _term_expr(t, da_columns, english, broader, phrases, boost))]
     return (" OR " if any_ else " AND ").join(exprs)
 
 
@@ -167,8 +176,8 @@ class Fts5Backend(SqlBackend):
         if text_expr and query.sort == "relevance":
             if relaxed is not None:
                 ids = relaxed[in_mask(relaxed, mask)][query.offset:need].tolist()
-            elif text_count <= EXACT_RANK_MAX:
-                ids = self._ranked(conn, text_expr, mask, memo)[query.offset:need].tolist()
+            elif text_count <= EXACT_RANK_MAX:  # the same matches, ranked with the boosts too
+                ids = self._ranked(conn, _text_expr(terms, boost=True), mask, memo)[query.offset:need].tolist()
             else:
                 ids = self._title_first(conn, terms, mask, need, snap, memo)[query.offset:]
         else:

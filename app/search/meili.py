@@ -42,6 +42,7 @@ from app.search.text import (
     MARK_START,
     Term,
     analyse,
+    loosen,
     marked_to_html,
     stem,
     stem_en,
@@ -185,20 +186,26 @@ class MeiliBackend:
         return result
 
     def _relax(self, query: SearchQuery, terms: list[Term], result: SearchResult) -> SearchResult:
-        """All the words found few records: which words no record in the selection has, and
-        (two words or more) the others searched again, records with more of them first."""
+        """All the words found few records (one word: none): a count per word names the
+        words no record in the selection has; those are tried looser (text.loosen), and
+        the words are searched again, records with more of them first."""
+        engine_ms = result.engine_ms
         if len(terms) == 1:
-            return replace(result, unmatched_terms=[terms[0].text] if not result.total else [])
-        counts, ms = self._multi([{"indexUid": self.index_name, "q": self._q([t]), "limit": 0,
-                                   "filter": self._filter(query.filters, exclude=query.exclude),
-                                   "matchingStrategy": "all"} for t in terms])
-        found = [t for t, answer in zip(terms, counts, strict=True) if _total(answer)]
+            if result.total:
+                return result
+            found: list[Term] = []
+        else:
+            counts, ms = self._multi([{"indexUid": self.index_name, "q": self._q([t]), "limit": 0,
+                                       "filter": self._filter(query.filters, exclude=query.exclude),
+                                       "matchingStrategy": "all"} for t in terms])
+            engine_ms += ms
+            found = [t for t, answer in zip(terms, counts, strict=True) if _total(answer)]
         unmatched = [t.text for t in terms if t not in found]
-        relaxed = self._answer(query, self._q(found), "last") if found else result
-        if relaxed.total <= result.total:
-            return replace(result, unmatched_terms=unmatched, engine_ms=result.engine_ms + ms)
-        return replace(relaxed, unmatched_terms=unmatched, relaxed=True,
-                       engine_ms=result.engine_ms + ms + relaxed.engine_ms)
+        loose = found + [lt for t in terms if t not in found for lt in loosen(t)]
+        relaxed = self._answer(query, self._q(loose), "last") if loose else result
+        if relaxed is result or relaxed.total <= result.total:
+            return replace(result, unmatched_terms=unmatched, engine_ms=engine_ms)
+        return replace(relaxed, unmatched_terms=unmatched, relaxed=True, engine_ms=engine_ms + relaxed.engine_ms)
 
     def _answer(self, query: SearchQuery, q: str, strategy: str) -> SearchResult:
         main = self._page_query(query, q, query.filters, query.limit, query.offset, strategy)

@@ -30,7 +30,7 @@ RANKED = "postgres:ranked"  # memo key: (ids best first, their scores)
 # ts_rank_cd weights {D, C, B, A}: body tail, title tail, body (Danish and English), title;
 # the proportions of FTS5's bm25 weights.
 WEIGHTS = "{0.1, 0.4, 0.2, 1.0}"
-RANK = f"ts_rank_cd('{WEIGHTS}', tsv, q, 1)"
+RANK = f"ts_rank_cd('{WEIGHTS}', tsv, r, 1)"  # r: the query with the alternatives that only rank
 TSVECTOR = ("setweight(to_tsvector('simple', :title_s), 'A') || setweight(to_tsvector('simple', :body_s), 'B') "
             "|| setweight(to_tsvector('simple', :title_p), 'C') || setweight(to_tsvector('simple', :body_p), 'D')")
 
@@ -41,13 +41,13 @@ def _word(word: str, prefix: bool) -> str:
     return " | ".join(f"{s}{mark}" for s in dict.fromkeys((stem(word), stem_en(word))) if s)
 
 
-def _term(term: Term) -> str:
-    parts = [" & ".join(f"({_word(w, prefix)})" for w in alt) for alt, prefix in term.matchers() if alt]
+def _term(term: Term, boost: bool) -> str:
+    parts = [" & ".join(f"({_word(w, prefix)})" for w in alt) for alt, prefix in term.matchers(boost=boost) if alt]
     return " | ".join(f"({p})" for p in dict.fromkeys(parts) if p)
 
 
-def tsquery(terms: list[Term], any_: bool = False) -> str:
-    parts = [f"({e})" for t in terms if (e := _term(t))]
+def tsquery(terms: list[Term], any_: bool = False, boost: bool = False) -> str:
+    parts = [f"({e})" for t in terms if (e := _term(t, boost))]
     return (" | " if any_ else " & ").join(parts)
 
 
@@ -76,7 +76,8 @@ class PostgresBackend(SqlBackend):
         # numpy over 10,000 Rows takes 300 ms.
         ids_list, scores_list = conn.execute(text(
             f"SELECT array_agg(id), array_agg({RANK}) "
-            "FROM search_doc, to_tsquery('simple', :q) q WHERE tsv @@ q"), {"q": tsq}).one()
+            "FROM search_doc, to_tsquery('simple', :q) q, to_tsquery('simple', :r) r WHERE tsv @@ q"),
+            {"q": tsq, "r": tsquery(terms, any_, boost=True)}).one()
         ids = np.array(ids_list or [], dtype=np.int64)
         scores = np.array(scores_list or [], dtype=np.float64)
         order = np.lexsort((ids, -scores))  # ORDER BY score DESC, id
@@ -121,10 +122,10 @@ class PostgresBackend(SqlBackend):
             params[f"f{i}"] = tokens
             where.append(f"d.facet_tokens && CAST(:f{i} AS text[])")
         if tsq:
-            params["q"] = tsq
+            params.update(q=tsq, r=tsquery(terms, query.match_any, boost=True))
             where.append("d.tsv @@ q")
             sql = (f"SELECT {PAGE_COLUMNS}, {RANK.replace('tsv', 'd.tsv')} AS score "
-                   "FROM search_doc d, to_tsquery('simple', :q) q "
+                   "FROM search_doc d, to_tsquery('simple', :q) q, to_tsquery('simple', :r) r "
                    f"WHERE {' AND '.join(where)} ORDER BY {self.order_by(query, True)} "
                    "LIMIT :limit OFFSET :offset")
         else:

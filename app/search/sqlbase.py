@@ -39,7 +39,7 @@ from app.search.backend import (
 )
 from app.search.compounds import decompounder
 from app.search.models import search_doc, search_state, search_term
-from app.search.text import Term, Vocabulary, analyse, mark_matches, prefixes, vocabulary_words
+from app.search.text import Term, Vocabulary, analyse, loosen, mark_matches, prefixes, vocabulary_words
 
 SNIPPET_WORDS = 30
 
@@ -269,7 +269,7 @@ class SqlBackend:
             text_bits = bits_from_ids(matched, snap.nbits) & allowed
             found = (text_bits & selection).bit_count()
             if not query.match_any and found < FEW_RESULTS:
-                text_bits, text_count, unmatched, relaxed = self._relax(
+                terms, text_bits, text_count, unmatched, relaxed = self._relax(
                     conn, terms, snap, allowed, selection, text_bits, found, memo)
         engine_ms = (time.perf_counter() - start) * 1000
         final = text_bits & selection
@@ -299,24 +299,34 @@ class SqlBackend:
                             unmatched_terms=unmatched, relaxed=relaxed)
 
     def _relax(self, conn: Connection, terms: list[Term], snap: _Snapshot, allowed: int, selection: int,
-               text_bits: int, found: int, memo: dict[Any, Any]) -> tuple[int, int, list[str], bool]:
-        """All the terms found fewer than FEW_RESULTS rows in the selection: which terms
-        found none, and (with two terms or more) the rows matching any term instead, ranked
-        by how many terms they match. Returns (text bits, text count, unmatched, relaxed)."""
-        if len(terms) == 1:
-            return text_bits, text_bits.bit_count(), [terms[0].text] if not found else [], False
-        per_term = [self._match_ids(conn, [term], False, {}) for term in terms]
+               text_bits: int, found: int, memo: dict[Any, Any]) -> tuple[list[Term], int, int, list[str], bool]:
+        """All the terms found fewer than FEW_RESULTS rows in the selection (one term: none).
+        Names the terms that found none and tries those looser (text.loosen); then, when
+        that finds more, the rows matching any term, ranked by how many they match.
+        Returns (the terms the answer is marked by, text bits, text count, unmatched, relaxed)."""
+        unchanged = (terms, text_bits, text_bits.bit_count())
+        if len(terms) == 1 and found:
+            return *unchanged, [], False
         in_selection = mask_from_bits(selection, snap.nbits)
-        unmatched = [t.text for t, ids in zip(terms, per_term, strict=True) if not in_mask(ids, in_selection).any()]
+        loose: list[tuple[Term, np.ndarray]] = []
+        unmatched: list[str] = []
+        for term in terms:
+            ids = self._match_ids(conn, [term], False, {})
+            if in_mask(ids, in_selection).any():
+                loose.append((term, ids))
+                continue
+            unmatched.append(term.text)
+            loose += [(t, self._match_ids(conn, [t], False, {})) for t in loosen(term)]
         counts = np.zeros(len(in_selection), dtype=np.int16)
-        for ids in per_term:
+        for _, ids in loose:
             counts[ids[ids < counts.size]] += 1
         counts[~mask_from_bits(allowed, snap.nbits)[:counts.size]] = 0
         any_bits = bits_from_ids(np.flatnonzero(counts), snap.nbits)
         if (any_bits & selection).bit_count() <= found:
-            return text_bits, text_bits.bit_count(), unmatched, False
-        self._rank_relaxed(conn, terms, counts, snap, memo)
-        return any_bits, any_bits.bit_count(), unmatched, True
+            return *unchanged, unmatched, False
+        relaxed_terms = [t for t, _ in loose]
+        self._rank_relaxed(conn, relaxed_terms, counts, snap, memo)
+        return relaxed_terms, any_bits, any_bits.bit_count(), unmatched, True
 
     def _page(self, conn: Connection, terms: list[Term], query: SearchQuery, snap: _Snapshot,
               final: int, text_count: int, exclude_ids: list[int], memo: dict[Any, Any]) -> tuple[list[Hit], float]:

@@ -29,18 +29,18 @@ class SynonymFileError(ValueError):
 
 @dataclass
 class Synonyms:
-    """Key -> the phrases a query for it also finds (never itself)."""
+    """Key -> the phrases a query for it also finds (never itself); and the broader names
+    a narrower one is listed under, tried when it finds nothing (text.loosen)."""
 
     expansions: dict[Key, list[Phrase]] = field(default_factory=dict)
+    broader: dict[Key, list[Phrase]] = field(default_factory=dict)
+    longest: int = 0  # words in the longest key
 
-    @property
-    def longest(self) -> int:
-        return max((len(k) for k in self.expansions), default=0)
-
-    def _add(self, key: Key, phrase: Phrase) -> None:
-        found = self.expansions.setdefault(key, [])
+    def _add(self, key: Key, phrase: Phrase, to: str = "expansions") -> None:
+        found = getattr(self, to).setdefault(key, [])
         if phrase not in found and key_of(phrase) != key:
             found.append(phrase)
+            self.longest = max(self.longest, len(key))
 
     def meili(self) -> dict[str, list[str]]:
         """The Meilisearch `synonyms` setting: stems, as the adapter sends the query."""
@@ -87,7 +87,7 @@ def parse(path: Path) -> Synonyms:
         raise SynonymFileError(f"{path}, line 1: expected the sections 'sets' and 'expansions'")
     synonyms = Synonyms()
     seen: dict[Key, int] = {}
-    one_way: list[tuple[Key, Phrase]] = []
+    one_way: list[tuple[Phrase, Phrase]] = []
 
     def phrase(name: str, node: Any) -> Phrase:
         words = phrase_words(name)
@@ -113,16 +113,25 @@ def parse(path: Path) -> Synonyms:
         elif section.value == "expansions":
             if not isinstance(body, yaml.MappingNode):
                 raise _fail(path, body, "'expansions' must map a name to a list of narrower names")
+            keys: dict[Key, int] = {}
             for name_node, targets in body.value:
-                key = key_of(phrase(str(name_node.value), name_node))
-                one_way += [(key, phrase(target, node))
+                name = phrase(str(name_node.value), name_node)
+                if key_of(name) in keys:
+                    line = keys[key_of(name)]
+                    raise _fail(path, name_node, f"{name_node.value!r} is already expanded on line {line}")
+                keys[key_of(name)] = name_node.start_mark.line + 1
+                one_way += [(name, phrase(target, node))
                             for target, node in _names(path, targets, f"expansion of {name_node.value!r}")]
         else:
             raise _fail(path, section, f"unknown section {section.value!r} (expected 'sets' or 'expansions')")
     sets = {key: list(found) for key, found in synonyms.expansions.items()}
-    for key, target in one_way:  # a narrower name brings the names it is the same as
-        for words in (target, *sets.get(key_of(target), [])):
-            synonyms._add(key, words)
+    for name, target in one_way:  # both sides bring the names they are the same as
+        wider = [name, *sets.get(key_of(name), [])]
+        narrower = [target, *sets.get(key_of(target), [])]
+        for broad in wider:
+            for narrow in narrower:
+                synonyms._add(key_of(broad), narrow)
+                synonyms._add(key_of(narrow), broad, to="broader")
     if not synonyms.expansions:
         raise SynonymFileError(f"{path}, line 1: no synonyms in the file")
     return synonyms

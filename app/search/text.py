@@ -4,13 +4,15 @@ A record indexes, beside its Danish stems, the stems of its compounds' tails
 ("hjemmemonitorering" also as "monitorering": app/search/compounds.py) and the English
 stems of its English text. A query becomes a list of *terms* (AND between terms, OR inside
 one). A term is a word the user typed, or a phrase of the synonym file
-(data/search/synonyms.yaml) the user typed, with its alternatives: the synonyms, and,
-when a word is not in the index vocabulary at all, the vocabulary words one edit away
-(words of five letters or more); a compound's first part ("genoptræningsforløb" ->
-"genoptræning") is a broader alternative. An alternative matches when all its words do;
-a word matches by its Danish stem (Danish text, compound tails) or by its English stem
-(English text), as a prefix or, for the synonym file's names, exactly (Term). Stop words
-are left out, unless the query has nothing else.
+(data/search/synonyms.yaml) the user typed, with its alternatives: the synonyms; æ, ø, å
+typed as ae, oe, aa; and, when a word is not in the index vocabulary at all, the
+vocabulary words one edit away (words of five letters or more); a compound's parts, all of
+them, as separate words. A compound's first part ("genoptræningsforløb" -> "genoptræning")
+is a broader alternative. An alternative
+matches when all its words do; a word matches by its Danish stem (Danish text, compound
+tails) or by its English stem (English text), as a prefix or, for the synonym file's
+names, exactly (Term). Stop words are left out, unless the query has nothing else. A term
+that finds nothing may be tried looser (loosen).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ MARK_START, MARK_END = "\x02", "\x03"
 TYPO_MIN_LENGTH = 5
 MAX_TERMS = 12
 COMPOUND_QUERY_MIN = 8  # a query word this long may be a compound: its first part is tried too
+DANISH_LETTERS = (("ae", "æ"), ("oe", "ø"), ("aa", "å"))
 
 Phrase = tuple[str, ...]
 
@@ -114,18 +117,23 @@ class Term:
     the engines the most); a broader word by prefix."""
 
     text: str  # as typed (lower case): "forhøjet blodtryk"
-    alternatives: tuple[Phrase, ...]  # [0] the user's own words, then typo fixes
+    alternatives: tuple[Phrase, ...]  # [0] the user's own words, then spellings, typo fixes, parts
     synonyms: tuple[Phrase, ...] = ()
     broader: tuple[str, ...] = ()  # words that match more (a compound's first part)
+    # Alternatives that only raise the rank: a compound's parts apart, when its first part
+    # (broader) already finds every record that has them.
+    boost: tuple[Phrase, ...] = ()
 
     @property
     def every(self) -> tuple[Phrase, ...]:
         return self.alternatives + self.synonyms + tuple((w,) for w in self.broader)
 
-    def matchers(self, broader: bool = True) -> list[tuple[Phrase, bool]]:
-        """(words, as prefixes?) per alternative."""
+    def matchers(self, broader: bool = True, boost: bool = False) -> list[tuple[Phrase, bool]]:
+        """(words, as prefixes?) per alternative; [0] is what the user typed."""
         found = [(a, True) for a in self.alternatives] + [(s, False) for s in self.synonyms]
-        return found + [((w,), True) for w in self.broader] if broader else found
+        if broader:
+            found += [((w,), True) for w in self.broader]
+        return found + [(b, True) for b in self.boost] if boost else found
 
 
 def _compound_head(word: str, vocab: Vocabulary) -> str | None:
@@ -143,6 +151,15 @@ def _typo_fixes(word: str, vocab: Vocabulary) -> list[str]:
             and word not in vocab.words):
         return vocab.one_edit(word)
     return []
+
+
+def _letter_variants(word: str, vocab: Vocabulary) -> list[str]:
+    """'kraeft' -> ['kræft']: æ, ø and å typed as ae, oe and aa (a keyboard without them),
+    when the index knows the word so spelt."""
+    found = {word}
+    for plain, letter in DANISH_LETTERS:
+        found |= {w.replace(plain, letter) for w in found}
+    return sorted(w for w in found - {word} if vocab.has_prefix(stem(w)))
 
 
 def _synonym_at(content: list[str], i: int, known: synonyms.Synonyms) -> tuple[int, list[Phrase]]:
@@ -180,16 +197,38 @@ def analyse(q: str, vocab: Vocabulary | None) -> list[Term]:
         seen.add(own)
         alternatives: list[Phrase] = [own]
         broader: list[str] = []
+        boost: tuple[Phrase, ...] = ()
         if vocab is not None and span == 1:
             word = own[0]
             head = _compound_head(word, vocab) if len(word) >= COMPOUND_QUERY_MIN else None
             broader = [head] if head else []
-            alternatives += [(w,) for w in _typo_fixes(word, vocab) if w != word]
+            alternatives += [(w,) for w in [*_letter_variants(word, vocab), *_typo_fixes(word, vocab)]
+                             if (w,) not in alternatives]
+            parts = decompounder().split(word)  # "hjemmetræning" also where "hjemme" and "træning" stand apart
+            if parts and head and stem(parts[0]).startswith(stem(head)):
+                boost = (parts,)
+            elif parts:
+                alternatives.append(parts)
         prefixes = [a[0] for a in alternatives if len(a) == 1]
         exact = [s[0] for s in expansions if len(s) == 1]
         found = tuple(s for s in expansions if not _covered(s, prefixes, exact))
-        terms.append(Term(" ".join(own), tuple(alternatives), found, tuple(broader)))
+        terms.append(Term(" ".join(own), tuple(alternatives), found, tuple(broader), boost))
     return terms
+
+
+def loosen(term: Term) -> list[Term]:
+    """What a term that finds nothing is tried as: a phrase's words one by one; a compound
+    as its last part, which names what it is ("tryksår" is a "sår"); a narrower name of the
+    synonym file as the broader names it is listed under ("alzheimer" -> "demens")."""
+    own = term.alternatives[0]
+    if len(own) > 1:
+        return [Term(w, ((w,),)) for w in own]
+    tails = decompounder().tails(own[0])
+    wider = synonyms.current().broader.get(synonyms.key_of(own), [])
+    if not tails and not wider:
+        return []
+    alternatives = tuple((t,) for t in tails[-1:]) or tuple(wider[:1])
+    return [Term(term.text, alternatives, tuple(w for w in wider if w not in alternatives))]
 
 
 def prefixes(terms: list[Term]) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -395,6 +395,7 @@ LDOCS = [
     _ldoc(6, "project", "Søvn i almen praksis", "Projekt om søvnløshed og bekymringer."),
     _ldoc(7, "need", "Sårheling hos ældre", "Behov for bedre pleje af sår i hjemmeplejen.", "Wound care"),
     _ldoc(8, "solution", "Lændeskolen", "Træning mod lænderygsmerter med daglige øvelser."),
+    _ldoc(9, "solution", "Demensven", "Støtte i hverdagen ved demens."),
 ]
 
 
@@ -487,6 +488,32 @@ def test_facet_counts_follow_the_relaxed_results(lx: Runner) -> None:
     result = lx("hjertesvigt søvnløshed", limit=0)
     assert result.relaxed and result.total == 2
     assert {c.value: c.count for c in result.facets["type"]} == {"solution": 1, "project": 1}
+
+
+def test_a_compound_nothing_has_is_tried_as_its_last_part(lx: Runner) -> None:
+    result = lx("tryksår", limit=5)  # a "tryksår" is a "sår"
+    assert [h.id - BASE for h in result.hits] == [107]
+    assert result.relaxed and result.unmatched_terms == ["tryksår"]
+
+
+def test_a_phrase_nothing_has_is_tried_word_by_word(lx: Runner) -> None:
+    result = lx("langvarige smerter", limit=5)  # nor its synonyms "kroniske smerter", "chronic pain"
+    assert [h.id - BASE for h in result.hits] == [108]  # lænderygsmerter
+    assert result.relaxed and result.unmatched_terms == ["langvarige smerter"]
+
+
+def test_a_narrower_name_nothing_has_is_tried_as_the_broader_one(lx: Runner) -> None:
+    result = lx("alzheimer", limit=5)  # expansions: demens -> alzheimers sygdom (= alzheimer)
+    assert [h.id - BASE for h in result.hits] == [109]
+    assert result.relaxed and result.unmatched_terms == ["alzheimer"]
+
+
+@pytest.mark.parametrize(("q", "expected"), [("traeningsbro", {1}), ("aandedraetscoach", {4}), ("soevnro", {5}),
+                                             ("faerre indlaeggelser", {8})])
+def test_danish_letters_typed_as_two(run: Runner, q: str, expected: set[int]) -> None:
+    if not hasattr(run.backend, "cache"):
+        pytest.skip("the database engines know the index vocabulary; Meilisearch has only its typo rule")
+    assert run.ids(q) == expected
 
 
 # ---- bad input: stop words, punctuation, long and mixed-script queries --------------------

@@ -78,6 +78,7 @@ def test_meilisearch_gets_the_same_entries_stemmed() -> None:
     ("sets:\n  - [kol, copd]\nsynonyms:\n  - [a, b]\n", 3, "unknown section"),
     ("sets:\n  - [kol, copd]\nexpansions:\n  diabetes: dm2\n", 4, "list of names"),
     ("sets:\n  - kol\n", 2, "list of names"),
+    ("sets:\n  - [kol, copd]\nexpansions:\n  kol: [astma]\n  KOL: [emfysem]\n", 5, "already expanded on line 4"),
     ("sets: []\n", 1, "no synonyms"),
     ("# only a comment\n", 1, "expected the sections"),
 ])
