@@ -77,6 +77,7 @@ def _parts(text: str) -> str:
 
 
 def _english(text: str) -> str:
+    """English words by their English and their Danish stems (the query is sent in Danish stems)."""
     return " ".join(dict.fromkeys(s for w in words(text) for s in (stem_en(w), stem(w))))
 
 

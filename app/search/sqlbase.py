@@ -269,8 +269,10 @@ class SqlBackend:
             text_bits = bits_from_ids(matched, snap.nbits) & allowed
             found = (text_bits & selection).bit_count()
             if not query.match_any and found < FEW_RESULTS:
-                terms, text_bits, text_count, unmatched, relaxed = self._relax(
-                    conn, terms, snap, allowed, selection, text_bits, found, memo)
+                unmatched, wider = self._relax(conn, terms, snap, allowed, selection, found, memo)
+                if wider is not None:
+                    terms, text_bits = wider
+                    text_count, relaxed = text_bits.bit_count(), True
         engine_ms = (time.perf_counter() - start) * 1000
         final = text_bits & selection
         total = final.bit_count()
@@ -299,14 +301,13 @@ class SqlBackend:
                             unmatched_terms=unmatched, relaxed=relaxed)
 
     def _relax(self, conn: Connection, terms: list[Term], snap: _Snapshot, allowed: int, selection: int,
-               text_bits: int, found: int, memo: dict[Any, Any]) -> tuple[list[Term], int, int, list[str], bool]:
+               found: int, memo: dict[Any, Any]) -> tuple[list[str], tuple[list[Term], int] | None]:
         """All the terms found fewer than FEW_RESULTS rows in the selection (one term: none).
         Names the terms that found none and tries those looser (text.loosen); then, when
         that finds more, the rows matching any term, ranked by how many they match.
-        Returns (the terms the answer is marked by, text bits, text count, unmatched, relaxed)."""
-        unchanged = (terms, text_bits, text_bits.bit_count())
+        Returns (unmatched terms, None or (the terms the answer is marked by, text bits))."""
         if len(terms) == 1 and found:
-            return *unchanged, [], False
+            return [], None
         in_selection = mask_from_bits(selection, snap.nbits)
         loose: list[tuple[Term, np.ndarray]] = []
         unmatched: list[str] = []
@@ -323,10 +324,10 @@ class SqlBackend:
         counts[~mask_from_bits(allowed, snap.nbits)[:counts.size]] = 0
         any_bits = bits_from_ids(np.flatnonzero(counts), snap.nbits)
         if (any_bits & selection).bit_count() <= found:
-            return *unchanged, unmatched, False
+            return unmatched, None
         relaxed_terms = [t for t, _ in loose]
         self._rank_relaxed(conn, relaxed_terms, counts, snap, memo)
-        return relaxed_terms, any_bits, any_bits.bit_count(), unmatched, True
+        return unmatched, (relaxed_terms, any_bits)
 
     def _page(self, conn: Connection, terms: list[Term], query: SearchQuery, snap: _Snapshot,
               final: int, text_count: int, exclude_ids: list[int], memo: dict[Any, Any]) -> tuple[list[Hit], float]:
