@@ -5,9 +5,9 @@ from __future__ import annotations
 from litestar import Request
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
 from app.audit.hook import set_actor
-from app.catalogue.services import PageRequest
+from app.core.pagination import DEFAULT_PAGE_SIZE, PageRequest
+from app.core.principal import Principal
 
 
 def provide_principal(request: Request) -> Principal:
@@ -20,5 +20,5 @@ def provide_db(db_session: Session, request: Request) -> Session:
     return db_session
 
 
-def provide_page(limit: int = 25, offset: int = 0) -> PageRequest:
+def provide_page(limit: int = DEFAULT_PAGE_SIZE, offset: int = 0) -> PageRequest:
     return PageRequest(limit=limit, offset=offset)

@@ -18,9 +18,10 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from app.accounts.controllers import LoginController, MeController
+from app.accounts.api import MeController
 from app.accounts.csrf import CsrfMiddleware
 from app.accounts.middleware import AuthMiddleware
+from app.accounts.pages import LoginController
 from app.accounts.passwords import dummy_hash
 from app.accounts.policy import api_write_guard
 from app.accounts.ratelimit import LoginRateLimiter
@@ -30,15 +31,15 @@ from app.approvals import pages as approvals_pages
 from app.assessment import api as assessment_api
 from app.assessment import pages as assessment_pages
 from app.assessment.framework import load_frameworks
-from app.audit.controllers import list_audit
+from app.audit.api import list_audit
 from app.benchmark import api as benchmark_api
 from app.benchmark import pages as benchmark_pages
 from app.catalogue import api as catalogue_api
 from app.catalogue import pages as catalogue_pages
-from app.db.engine import ConnectionLimits, make_engine, make_session_factory
-from app.db.transactions import commit_before_send
+from app.db.engine import ConnectionLimits, make_engine
 from app.dependencies import provide_db, provide_page, provide_principal
 from app.errors import DomainError
+from app.registry import make_session_factory
 from app.reporting import api as reporting_api
 from app.reporting import pages as reporting_pages
 from app.reporting.jobs import ReportJobs
@@ -47,13 +48,14 @@ from app.search import pages as search_pages
 from app.search.outbox import Indexer
 from app.search.services import choose_backend
 from app.settings import Settings
+from app.site import SiteController, health
 from app.web import capacity, errors
-from app.web.controllers import SiteController, health
 from app.web.security import add_security_headers
+from app.web.transactions import commit_before_send
 
 APP_DIR = Path(__file__).parent
 TEMPLATE_DIRS = [APP_DIR / "web" / "templates", APP_DIR / "catalogue" / "templates",
-                 APP_DIR / "assessment" / "templates",
+                 APP_DIR / "accounts" / "templates", APP_DIR / "assessment" / "templates",
                  APP_DIR / "approvals" / "templates", APP_DIR / "search" / "templates",
                  APP_DIR / "benchmark" / "templates", APP_DIR / "reporting" / "templates"]
 

@@ -21,7 +21,8 @@ from app.assessment.framework import Framework, load_frameworks, parse_framework
 from app.assessment.schemas import AnswerIn, AssessmentIn
 from app.audit.hook import set_actor
 from app.catalogue.models import Solution
-from app.db.engine import make_engine, make_session_factory
+from app.db.engine import make_engine
+from app.registry import make_session_factory
 from app.settings import PROJECT_ROOT
 from bench.common import bench_database_url, percentiles, prepare_database
 

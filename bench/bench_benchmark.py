@@ -29,7 +29,8 @@ from app.benchmark import services as svc
 from app.benchmark.generate import generate_adoption
 from app.benchmark.models import AdoptionRecord
 from app.catalogue.generate import generate_catalogue
-from app.db.engine import make_engine, make_session_factory
+from app.db.engine import make_engine
+from app.registry import make_session_factory
 from bench.common import BENCH_DIR, bench_database_url, prepare_database, report
 
 

@@ -40,7 +40,8 @@ from app.audit.hook import set_actor
 from app.catalogue.models import Solution, Vendor
 from app.catalogue.schemas import SolutionIn
 from app.catalogue.services import create_solution
-from app.db.engine import make_engine, make_session_factory
+from app.db.engine import make_engine
+from app.registry import make_session_factory
 from bench.common import BENCH_DIR, _free_port, bench_database_url, prepare_database, start_server, stop_server
 
 MIXED_READS = ["/api/solutions?limit=200", "/health", "/api/search?q=genoptræning", "/solutions", "/register",

@@ -33,7 +33,8 @@ from app.assessment.models import Answer, Assessment
 from app.audit.hook import set_actor
 from app.benchmark.models import AdoptionRecord
 from app.catalogue.models import Organisation, Solution
-from app.db.engine import make_engine, make_session_factory
+from app.db.engine import make_engine
+from app.registry import make_session_factory
 from app.settings import PROJECT_ROOT
 from bench.common import (
     BENCH_DIR,

@@ -27,7 +27,8 @@ import os
 import random
 import time
 
-from app.db.engine import make_engine, make_session_factory
+from app.db.engine import make_engine
+from app.registry import make_session_factory
 from app.search.reindex import reindex
 from app.search.services import choose_backend
 from app.settings import Settings

@@ -33,9 +33,9 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
 
-from app.accounts.principal import ANONYMOUS_PRINCIPAL, Principal
 from app.accounts.services import create_token, principal_of, user_by_email
 from app.assessment.models import Assessment
+from app.core.principal import ANONYMOUS_PRINCIPAL, Principal
 from app.errors import DomainError
 from app.main import create_app
 from app.reporting import render

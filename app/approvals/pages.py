@@ -13,14 +13,13 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
 from app.approvals import lifecycle as lc
 from app.approvals import services as svc
-from app.approvals.api import register_filter
 from app.approvals.ical import build_calendar
 from app.approvals.schemas import EventIn
 from app.catalogue.enums import Purpose, RegulatoryClass
-from app.catalogue.services import PageRequest, require
+from app.core.pagination import PageRequest
+from app.core.principal import Principal, require
 from app.errors import Conflict, ValidationFailed
 from app.messages import message_of
 from app.web.i18n import translations
@@ -82,7 +81,7 @@ class RegisterPages(Controller):
             "purpose": purpose if purpose in {p.value for p in Purpose} else "",
             "regulatory_class": regulatory_class if regulatory_class in {r.value for r in RegulatoryClass}
             else ""}
-        flt = register_filter(**{k: v or None for k, v in filters.items()})
+        flt = svc.register_filter(**{k: v or None for k, v in filters.items()})
         items, total = svc.register(db, principal, flt, page)
         areas = svc.treatment_area_list(db)
         if language_of(request) == "en":

@@ -15,13 +15,13 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
-from app.accounts.roles import Role
 from app.assessment import services as svc
 from app.assessment.framework import Criterion, Framework, FrameworkRegistry, missing_scope_answers
 from app.assessment.models import Assessment
 from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn, VerifyIn
 from app.assessment.scoring import AssessmentScore
+from app.core.principal import Principal
+from app.core.roles import Role
 from app.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from app.messages import Message, message_of, translate
 from app.web.i18n import translations

@@ -15,13 +15,9 @@ from urllib.parse import urlparse
 
 from sqlalchemy import case, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 
-from app.accounts.principal import Principal
-from app.accounts.roles import Role
 from app.assessment import four_eyes
 from app.assessment.framework import (
     AnswerError,
@@ -38,7 +34,9 @@ from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn
 from app.assessment.scoring import AssessmentScore, score_assessment
 from app.catalogue import services as catalogue
 from app.catalogue.models import Solution
-from app.catalogue.services import require
+from app.core.principal import Principal, require
+from app.core.records import flush
+from app.core.roles import Role
 from app.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from app.messages import Message, Term
 
@@ -189,15 +187,7 @@ def recompute(session: Session, fw: Framework, assessment: Assessment) -> Assess
 
 
 def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        session.rollback()
-        raise Conflict("this answer was changed by someone else at the same time; "
-                       "reload it and make your change again") from exc
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict("someone else answered this at the same time; reload and try again") from exc
+    flush(session, "this answer was changed by someone else at the same time; reload it and make your change again")
 
 
 def _note_writer(session: Session, assessment_id: int, user_id: int | None) -> None:

@@ -15,12 +15,11 @@ from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import ANONYMOUS_PRINCIPAL, Principal
-from app.accounts.roles import Role
 from app.benchmark import charts, importer
 from app.benchmark import services as svc
 from app.catalogue.models import Organisation
-from app.catalogue.services import require
+from app.core.principal import ANONYMOUS_PRINCIPAL, Principal, require
+from app.core.roles import Role
 from app.errors import DomainError, ValidationFailed
 from app.messages import Message
 from app.web import errors

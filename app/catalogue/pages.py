@@ -18,8 +18,6 @@ from litestar.response import Redirect, Template
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
-from app.accounts.roles import Role
 from app.audit.services import history
 from app.catalogue import services as svc
 from app.catalogue.enums import (
@@ -45,6 +43,9 @@ from app.catalogue.schemas import (
     VendorIn,
     VendorUpdate,
 )
+from app.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
+from app.core.principal import Principal, require
+from app.core.roles import Role
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.messages import translate
 from app.web.i18n import translations
@@ -52,7 +53,7 @@ from app.web.rendering import language_of, render, validate_form
 from app.web.routing import get, post
 
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-ALL = svc.PageRequest(limit=svc.MAX_PAGE_SIZE, offset=0)
+ALL = PageRequest(limit=MAX_PAGE_SIZE, offset=0)
 CONFLICT_MESSAGE = ("This record was changed by someone else while you were editing it. "
                     "Nothing was saved. Reload the page to see the latest version and make your "
                     "change again.")
@@ -150,12 +151,12 @@ def _list_response(request: Request, name: str, **context: Any) -> Template:
     return _page(request, template, partial=partial, **context)
 
 
-def _pager(path: str, filters: dict[str, Any], page: svc.PageRequest, total: int) -> dict[str, Any]:
+def _pager(path: str, filters: dict[str, Any], page: PageRequest, total: int) -> dict[str, Any]:
     def url(offset: int) -> str:
         params = {k: v for k, v in filters.items() if v not in (None, "")}
         if offset:
             params["offset"] = offset
-        if page.limit != 25:
+        if page.limit != DEFAULT_PAGE_SIZE:
             params["limit"] = page.limit
         return f"{path}?{urlencode(params)}" if params else path
 
@@ -171,7 +172,7 @@ def _pager(path: str, filters: dict[str, Any], page: svc.PageRequest, total: int
 def _audit(db: Session, principal: Principal, entity_type: str, entity_id: int) -> list[Any] | None:
     if not principal.can("audit.read"):
         return None
-    events, _total = history(db, principal, entity_type, entity_id, svc.PageRequest(limit=50))
+    events, _total = history(db, principal, entity_type, entity_id, PageRequest(limit=50))
     return events
 
 
@@ -224,32 +225,32 @@ def _save(request: Request, model: type[BaseModel], data: dict[str, Any],
 
 def _owned(record: Any, owned: bool) -> Any:
     """The record, if it is this user's to change. The role's permission is checked before
-    the record is loaded (svc.require), so anonymous users are sent to the login page."""
+    the record is loaded (require), so anonymous users are sent to the login page."""
     if not owned:
         raise Forbidden("you may not change this record")
     return record
 
 
 def _editable_solution(db: Session, principal: Principal, slug: str) -> Any:
-    svc.require(principal, "solution.update")
+    require(principal, "solution.update")
     solution = svc.get_solution(db, principal, slug)
     return _owned(solution, svc.acts_for_vendor(principal, solution.vendor_id))
 
 
 def _editable_project(db: Session, principal: Principal, slug: str) -> Any:
-    svc.require(principal, "project.update")
+    require(principal, "project.update")
     project = svc.get_project(db, slug)
     return _owned(project, svc.acts_for_organisation(principal, project.owner_id))
 
 
 def _editable_need(db: Session, principal: Principal, slug: str) -> Any:
-    svc.require(principal, "need.update")
+    require(principal, "need.update")
     need = svc.get_need(db, slug)
     return _owned(need, svc.acts_for_organisation(principal, need.organisation_id))
 
 
 def _editable_vendor(db: Session, principal: Principal, vendor_id: int) -> Any:
-    svc.require(principal, "vendor.update")
+    require(principal, "vendor.update")
     vendor = svc.get_vendor(db, vendor_id)
     return _owned(vendor, svc.acts_for_vendor(principal, vendor.id))
 
@@ -284,7 +285,7 @@ class SolutionPages(Controller):
     include_in_schema = False
 
     @get("/")
-    def list(self, request: Request, db: Session, principal: Principal, page: svc.PageRequest,
+    def list(self, request: Request, db: Session, principal: Principal, page: PageRequest,
              q: str | None = None, purpose: str | None = None, treatment_area: str | None = None,
              target_users: str | None = None, origin: str | None = None,
              regulatory_class: str | None = None, vendor_id: str | None = None,
@@ -321,7 +322,7 @@ class SolutionPages(Controller):
     @get("/new")
     def new(self, request: Request, db: Session, principal: Principal,
             vendor_id: str | None = None) -> Template:
-        svc.require(principal, "solution.create")
+        require(principal, "solution.create")
         chosen = principal.vendor_id if principal.role == Role.VENDOR else _int(vendor_id)
         values = {"vendor_id": chosen or "", "country": "DK", "regulatory_class": "none",
                   "published": True, "treatment_areas": [], "integrations": []}
@@ -329,7 +330,7 @@ class SolutionPages(Controller):
 
     @post("/new", media_type=MediaType.HTML)
     def create(self, request: Request, db: Session, principal: Principal, data: FormBody) -> Any:
-        svc.require(principal, "solution.create")
+        require(principal, "solution.create")
         values = _form(data, SOLUTION_LISTS, SOLUTION_BOOLS, ("capacity_fte_per_100k",))
         values.pop("version", None)
         saved, errors, conflict, status = _save(
@@ -396,7 +397,7 @@ class ProjectPages(Controller):
     include_in_schema = False
 
     @get("/")
-    def list(self, request: Request, db: Session, principal: Principal, page: svc.PageRequest,
+    def list(self, request: Request, db: Session, principal: Principal, page: PageRequest,
              q: str | None = None, stage: str | None = None, region_id: str | None = None,
              owner_id: str | None = None, solution_id: str | None = None) -> Template:
         filters = {"q": _text(q), "stage": _choice(stage, ProjectStage), "region_id": _int(region_id),
@@ -422,14 +423,14 @@ class ProjectPages(Controller):
 
     @get("/new")
     def new(self, request: Request, db: Session, principal: Principal) -> Template:
-        svc.require(principal, "project.create")
+        require(principal, "project.create")
         values = {"owner_id": principal.organisation_id or "", "origin": "public", "stage": "",
                   "partner_ids": [], "solution_ids": [], "need_ids": []}
         return self._form_page(request, db, principal, values)
 
     @post("/new", media_type=MediaType.HTML)
     def create(self, request: Request, db: Session, principal: Principal, data: FormBody) -> Any:
-        svc.require(principal, "project.create")
+        require(principal, "project.create")
         values = _form(data, PROJECT_LISTS)
         values.pop("version", None)
         saved, errors, conflict, status = _save(
@@ -495,7 +496,7 @@ class NeedPages(Controller):
     include_in_schema = False
 
     @get("/")
-    def list(self, request: Request, db: Session, page: svc.PageRequest, q: str | None = None,
+    def list(self, request: Request, db: Session, page: PageRequest, q: str | None = None,
              treatment_area: str | None = None, priority: str | None = None,
              organisation_id: str | None = None, sort: str | None = None) -> Template:
         filters = {"q": _text(q), "treatment_area": _text(treatment_area),
@@ -518,13 +519,13 @@ class NeedPages(Controller):
 
     @get("/new")
     def new(self, request: Request, db: Session, principal: Principal) -> Template:
-        svc.require(principal, "need.create")
+        require(principal, "need.create")
         values = {"organisation_id": principal.organisation_id or "", "priority": "medium"}
         return self._form_page(request, db, principal, values)
 
     @post("/new", media_type=MediaType.HTML)
     def create(self, request: Request, db: Session, principal: Principal, data: FormBody) -> Any:
-        svc.require(principal, "need.create")
+        require(principal, "need.create")
         values = _form(data)
         values.pop("version", None)
         saved, errors, conflict, status = _save(
@@ -603,7 +604,7 @@ class VendorPages(Controller):
     include_in_schema = False
 
     @get("/")
-    def list(self, request: Request, db: Session, page: svc.PageRequest, q: str | None = None,
+    def list(self, request: Request, db: Session, page: PageRequest, q: str | None = None,
              country: str | None = None) -> Template:
         filters = {"q": _text(q), "country": (_text(country) or "").upper()[:2] or None}
         items, total = svc.list_vendors(db, page, q=filters["q"], country=filters["country"])
@@ -618,12 +619,12 @@ class VendorPages(Controller):
 
     @get("/new")
     def new(self, request: Request, principal: Principal) -> Template:
-        svc.require(principal, "vendor.create")
+        require(principal, "vendor.create")
         return self._form_page(request, {"country": "DK"})
 
     @post("/new", media_type=MediaType.HTML)
     def create(self, request: Request, db: Session, principal: Principal, data: FormBody) -> Any:
-        svc.require(principal, "vendor.create")
+        require(principal, "vendor.create")
         values = _form(data)
         values.pop("version", None)
         saved, errors, conflict, status = _save(
@@ -667,7 +668,7 @@ class OrganisationPages(Controller):
     include_in_schema = False
 
     @get("/")
-    def list(self, request: Request, db: Session, page: svc.PageRequest, q: str | None = None,
+    def list(self, request: Request, db: Session, page: PageRequest, q: str | None = None,
              kind: str | None = None, region_id: str | None = None) -> Template:
         filters = {"q": _text(q), "kind": _choice(kind, OrganisationKind), "region_id": _int(region_id)}
         items, total = svc.list_organisations(db, page, **filters)

@@ -1,4 +1,5 @@
-"""Declarative base and shared mixins. Every table's model imports from here."""
+"""Declarative base and shared mixins. Every table's model imports from here; the complete
+metadata (every domain's models imported) is app.registry's job."""
 
 from __future__ import annotations
 
@@ -21,14 +22,3 @@ class Versioned:
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}
 
-
-def import_all_models() -> None:
-    """Import every domain's models so the metadata is complete (Alembic, tests)."""
-    from app.accounts import models as _accounts  # noqa: F401
-    from app.approvals import models as _approvals  # noqa: F401
-    from app.assessment import models as _assessment  # noqa: F401
-    from app.audit import models as _audit  # noqa: F401
-    from app.benchmark import models as _benchmark  # noqa: F401
-    from app.catalogue import models as _catalogue  # noqa: F401
-    from app.reporting import models as _reporting  # noqa: F401
-    from app.search import models as _search  # noqa: F401

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, delete, insert, select, text
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
+from app.core.principal import Principal
 from app.errors import RateLimited
 from app.messages import Message
 from app.reporting.models import report_start

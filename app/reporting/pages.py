@@ -13,10 +13,10 @@ from litestar.response import File, Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
 from app.accounts.ratelimit import client_key
 from app.catalogue.models import Organisation, TreatmentArea
-from app.errors import NotFound, TryLater, ValidationFailed
+from app.core.principal import Principal
+from app.errors import TryLater, ValidationFailed
 from app.messages import message_of
 from app.reporting import jobs
 from app.reporting import services as svc
@@ -24,19 +24,6 @@ from app.web.rendering import language_of, render
 from app.web.routing import get, post
 
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-
-def request_from(data: dict[str, Any], default_lang: str) -> svc.ReportRequest:
-    def text(key: str) -> str | None:
-        value = str(data.get(key) or "").strip()
-        return value or None
-
-    period = text("period")
-    if period is not None and not (period.isascii() and period.isdigit() and len(period) == 4):
-        raise ValidationFailed({"period": "a year, YYYY"})
-    return svc.ReportRequest(kind=text("kind") or "", lang=text("lang") or default_lang, region=text("region"),
-                             treatment_area=text("treatment_area"), period=int(period) if period else None,
-                             solution=text("solution")).validate()
 
 
 @get("/reports", include_in_schema=False)
@@ -60,7 +47,7 @@ def _reports(request: Request, db: Session, principal: Principal, chosen: dict[s
 @post("/reports/jobs", include_in_schema=False)
 def start_report(request: Request, db: Session, principal: Principal, data: FormBody) -> Redirect | Template:
     try:
-        job_id = request.app.state.report_jobs.start(request_from(data, language_of(request)), principal,
+        job_id = request.app.state.report_jobs.start(svc.request_from(data, language_of(request)), principal,
                                                      client_key(request))
     except ValidationFailed as exc:
         if data.get("kind") not in svc.KINDS:
@@ -77,16 +64,9 @@ def start_report(request: Request, db: Session, principal: Principal, data: Form
     return Redirect(f"/reports/jobs/{job_id}", status_code=303)
 
 
-def _status(job_id: str, principal: Principal) -> dict[str, Any]:
-    status = jobs.read_status(job_id)
-    if not jobs.may_see(status, principal):
-        raise NotFound("no such report")
-    return status
-
-
 @get("/reports/jobs/{job_id:str}", include_in_schema=False)
 def job_page(request: Request, principal: Principal, job_id: str) -> Template:
-    status = _status(job_id, principal)
+    status = jobs.status_for(job_id, principal)
     lang = language_of(request)
     context = {"job": status, "title": svc.TITLES[status["request"]["kind"]][1 if lang == "en" else 0]}
     if request.headers.get("HX-Request"):
@@ -97,7 +77,7 @@ def job_page(request: Request, principal: Principal, job_id: str) -> Template:
 @get("/reports/jobs/{job_id:str}/download", include_in_schema=False)
 def download(principal: Principal, job_id: str) -> File | Response:
     path = jobs.pdf_path(job_id)  # refuses anything but a job id, and anything outside var/reports
-    status = _status(job_id, principal)
+    status = jobs.status_for(job_id, principal)
     if status["status"] != "done" or not path.is_file():
         return Response({"detail": "the report is not ready yet"}, status_code=409)
     return File(path=path, filename=jobs.filename(status), media_type="application/pdf",

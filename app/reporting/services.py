@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
 from app.approvals import lifecycle as lc
 from app.approvals import services as approvals_svc
 from app.approvals.models import ApprovalCase
@@ -29,6 +28,8 @@ from app.benchmark import metrics as m
 from app.benchmark import services as bench_svc
 from app.catalogue import services as catalogue_svc
 from app.catalogue.models import Organisation, Solution, TreatmentArea
+from app.core.pagination import PageRequest
+from app.core.principal import Principal, require
 from app.errors import NotFound, ValidationFailed
 from app.messages import Message, Term, message_of
 from app.search.services import prior_art_for_need
@@ -78,6 +79,20 @@ class ReportRequest:
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "lang": self.lang, "region": self.region,
                 "treatment_area": self.treatment_area, "period": self.period, "solution": self.solution}
+
+
+def request_from(data: dict[str, Any], default_lang: str) -> ReportRequest:
+    """The request a form or a JSON body asks for (every value as text), checked."""
+    def text(key: str) -> str | None:
+        value = str(data.get(key) or "").strip()
+        return value or None
+
+    period = text("period")
+    if period is not None and not (period.isascii() and period.isdigit() and len(period) == 4):
+        raise ValidationFailed({"period": "a year, YYYY"})
+    return ReportRequest(kind=text("kind") or "", lang=text("lang") or default_lang, region=text("region"),
+                         treatment_area=text("treatment_area"), period=int(period) if period else None,
+                         solution=text("solution")).validate()
 
 
 Progress = Callable[[str], None]
@@ -492,7 +507,7 @@ def needs(session: Session, req: ReportRequest, backend: Any, limit: int = 50,
     ctx = _base(req, session)
     progress("needs")
     flt = catalogue_svc.NeedFilter(treatment_area=req.treatment_area)
-    items, total = catalogue_svc.list_needs(session, flt, catalogue_svc.PageRequest(limit=limit, offset=0),
+    items, total = catalogue_svc.list_needs(session, flt, PageRequest(limit=limit, offset=0),
                                             sort="endorsements")
     if req.region:
         region = session.scalar(select(Organisation).where(Organisation.kind == "region",
@@ -532,7 +547,7 @@ def build(session: Session, req: ReportRequest, *, principal: Principal, framewo
     req.validate()
     permission = PERMISSIONS[req.kind]
     if permission:
-        catalogue_svc.require(principal, permission)
+        require(principal, permission)
     if req.kind == "national-benchmark":
         return national_benchmark(session, req, progress)
     if req.kind == "assessment":

@@ -10,11 +10,11 @@ from litestar.exceptions import HTTPException
 from litestar.params import Parameter
 from sqlalchemy.orm import Session
 
-from app.db.transactions import end_read
 from app.search.backend import FACETS, SORTS, FacetCount, SearchQuery
 from app.search.outbox import is_stale
 from app.search.services import run_search
 from app.web.routing import get
+from app.web.transactions import end_read
 
 Multi = Annotated[list[str] | None, Parameter(required=False)]
 

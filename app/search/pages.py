@@ -11,7 +11,6 @@ from litestar.response import Template
 from sqlalchemy.orm import Session
 
 from app.catalogue.models import Need, Project
-from app.db.transactions import end_read
 from app.errors import NotFound
 from app.messages import Message, Term
 from app.search.backend import DOC_TYPES, FACETS, SORTS, SearchQuery
@@ -25,6 +24,7 @@ from app.search.services import (
 )
 from app.web.rendering import language_of, render
 from app.web.routing import get
+from app.web.transactions import end_read
 
 GROUP_SIZE = 5
 FACET_SHOW = 12

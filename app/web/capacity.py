@@ -12,7 +12,7 @@ Per process, from the settings:
 - /health pings the database on its own tiny engine and threads, within a short bound.
 
 A request gives its turn back as soon as its response has started: by then its
-transaction has ended (app/db/transactions.py), and a slow client reading a large answer
+transaction has ended (app/web/transactions.py), and a slow client reading a large answer
 must not hold a place that other requests wait for.
 """
 

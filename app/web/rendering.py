@@ -9,7 +9,7 @@ from litestar.datastructures import FormMultiDict
 from litestar.response import Template
 from pydantic import BaseModel, ValidationError
 
-from app.accounts.principal import ANONYMOUS_PRINCIPAL
+from app.core.principal import ANONYMOUS_PRINCIPAL
 from app.messages import translate
 from app.web.i18n import day, number, pick_language, translations
 

@@ -11,7 +11,6 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
 from app.accounts.services import principal_of, user_by_email
 from app.assessment import services as svc
 from app.assessment.framework import FrameworkRegistry, load_framework, load_frameworks, parse_framework
@@ -19,6 +18,7 @@ from app.assessment.models import Assessment
 from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn, VerifyIn
 from app.audit.hook import set_actor
 from app.catalogue.models import Solution
+from app.core.principal import Principal
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from tests.assessment.helpers import FRAMEWORK_FILES, best_answer
 from tests.helpers import DEMO_USERS

@@ -10,13 +10,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.accounts.principal import Principal
 from app.accounts.services import create_user, principal_of
 from app.assessment import services as svc
 from app.assessment.framework import classify, load_framework, load_frameworks
 from app.assessment.models import AnswerWriter
 from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn
 from app.audit.hook import set_actor
+from app.core.principal import Principal
 from app.db.migrate import alembic_config
 from tests.assessment.helpers import FRAMEWORKS_DIR, best_answer
 from tests.helpers import unique

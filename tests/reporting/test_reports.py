@@ -18,9 +18,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.assessment.models import Assessment
+from app.cli import CLI_PRINCIPAL
 from app.reporting import jobs, render
 from app.reporting import services as svc
-from app.reporting.cli import CLI_PRINCIPAL
 from app.web.i18n import number
 from tests.helpers import login
 

@@ -12,8 +12,8 @@ from litestar.response import Redirect, Template
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
 from app.catalogue import services as catalogue
+from app.core.principal import Principal
 from app.web import capacity
 from app.web.i18n import LANGUAGES
 from app.web.rendering import LANG_COOKIE, render

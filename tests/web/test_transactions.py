@@ -1,4 +1,4 @@
-"""How a request's transaction ends (app/db/transactions.py), against the real app and database."""
+"""How a request's transaction ends (app/web/transactions.py), against the real app and database."""
 
 from __future__ import annotations
 
