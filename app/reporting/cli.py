@@ -23,7 +23,7 @@ def run_report(settings: Settings, req: svc.ReportRequest, out: Path, *,
     from app.assessment.framework import load_frameworks
     from app.db.engine import make_engine, make_session_factory
     from app.search.outbox import Indexer
-    from app.search.services import choose_backend
+    from app.search.services import make_backend
 
     req.validate()
     timings: dict[str, float] = {}
@@ -37,7 +37,7 @@ def run_report(settings: Settings, req: svc.ReportRequest, out: Path, *,
             frameworks = load_frameworks(settings.frameworks_dir) if req.kind == "assessment" else None
             backend = None
             if req.kind == "needs":
-                backend = choose_backend(settings, engine)
+                backend = make_backend(settings)
                 Indexer(factory, backend).drain_quietly(None)  # the index must hold every need and solution
             progress.update(task, advance=1, step="data")
             with factory() as session:

@@ -14,7 +14,7 @@ from app.catalogue.models import Need, Project
 from app.db.transactions import end_read
 from app.errors import NotFound
 from app.messages import Message, Term
-from app.search.backend import DOC_TYPES, FACETS, SORTS, SearchQuery
+from app.search.backend import DOC_TYPES, FACETS, SORTS, SearchBackend, SearchQuery
 from app.search.outbox import is_stale
 from app.search.services import (
     facet_labels,
@@ -66,14 +66,13 @@ def _url(params: dict[str, Any], **changes: Any) -> str:
 
 
 @get("/search", include_in_schema=False)
-def search_page(request: Request, db: Session) -> Template:
+def search_page(request: Request, db: Session, search: SearchBackend) -> Template:
     params = _params(request)
     query = query_from_params(params)
-    backend = request.app.state.search_backend
     lang = language_of(request)
     types = query.filters.get("type", ())
     grouped = len(types) != 1
-    main = run_search(db, backend, SearchQuery.make(
+    main = run_search(db, search, SearchQuery.make(
         q=query.q, filters=query.filters, sort=query.sort, limit=0 if grouped else query.limit,
         offset=query.offset, per_type=GROUP_SIZE if grouped else 0))
     groups: list[dict[str, Any]] = []
@@ -116,28 +115,28 @@ def search_page(request: Request, db: Session) -> Template:
     response = render(
         request, template, query=query, params=params, result=result, error=main.error,
         groups=groups, grouped=grouped, pager=pager, facets=facets, labels=labels, sorts=SORTS,
-        stale=stale, backend_name=request.app.state.search_backend_name,
+        stale=stale, backend_name=search.name,
         url_for=lambda **ch: _url(params, **ch), partial=partial)
     response.headers["Vary"] = "HX-Request, Cookie"
     return response
 
 
 @get("/search/prior-art/need/{need_id:int}", include_in_schema=False)
-def need_panel(request: Request, db: Session, need_id: int) -> Template:
+def need_panel(request: Request, db: Session, search: SearchBackend, need_id: int) -> Template:
     need = db.get(Need, need_id)
     if need is None:
         raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "need"), key=need_id))
-    found = prior_art_for_need(db, request.app.state.search_backend, need)
+    found = prior_art_for_need(db, search, need)
     return render(request, "search/_prior_art.html", kind="need", record=need, found=found,
                   stale=is_stale(db))
 
 
 @get("/search/prior-art/project/{project_id:int}", include_in_schema=False)
-def project_panel(request: Request, db: Session, project_id: int) -> Template:
+def project_panel(request: Request, db: Session, search: SearchBackend, project_id: int) -> Template:
     project = db.get(Project, project_id)
     if project is None:
         raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "project"), key=project_id))
-    found = prior_art_for_project(db, request.app.state.search_backend, project)
+    found = prior_art_for_project(db, search, project)
     return render(request, "search/_prior_art.html", kind="project", record=project, found=found,
                   stale=is_stale(db))
 

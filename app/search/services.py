@@ -1,4 +1,4 @@
-"""Search services: choosing the engine, running a query, facet labels, prior art."""
+"""Search services: making the engine, running a query, facet labels, prior art."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from app.catalogue.models import Need, Organisation, Project, TreatmentArea
@@ -18,22 +17,11 @@ from app.settings import Settings
 log = logging.getLogger("blaastempel.search")
 
 
-def choose_backend(settings: Settings, engine: Engine | None = None) -> SearchBackend:
-    """Meilisearch when configured; otherwise the database's own full-text search."""
-    if settings.meili_url and settings.meili_key:
-        from app.search.meili import MeiliBackend
-
-        return MeiliBackend(settings.meili_url, settings.meili_key)
-    if settings.is_sqlite:
-        from app.search.fts5 import Fts5Backend
-
-        return Fts5Backend()
-    from app.search.postgres import PostgresBackend
-
-    return PostgresBackend()
-
-
-def backend_by_name(name: str, settings: Settings) -> SearchBackend:
+def make_backend(settings: Settings, name: str | None = None) -> SearchBackend:
+    """The one search engine factory: the engine called `name` (`reindex --backend`), or
+    by default Meilisearch when configured, otherwise the database's own full-text search."""
+    name = name or ("meilisearch" if settings.meili_url and settings.meili_key
+                    else "sqlite-fts5" if settings.is_sqlite else "postgresql")
     if name == "meilisearch":
         if not (settings.meili_url and settings.meili_key):
             raise ValueError("MEILI_URL and MEILI_KEY are not set")

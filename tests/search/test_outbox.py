@@ -52,6 +52,12 @@ class Failing:
     def search(self, *_a: Any, **_k: Any) -> Any:
         raise RuntimeError("search engine is down")
 
+    def clear(self, *_a: Any, **_k: Any) -> None:
+        raise RuntimeError("search engine is down")
+
+    def compact(self, *_a: Any, **_k: Any) -> None:
+        raise RuntimeError("search engine is down")
+
 
 def test_outbox_row_is_written_in_the_same_transaction(app: Litestar) -> None:
     with app.state.session_factory() as session:
