@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.catalogue.models import Need, Organisation, Project, TreatmentArea
-from app.search.backend import FACETS, SearchBackend, SearchQuery, SearchResult
+from app.search.backend import FACETS, SearchBackend, SearchQuery, SearchResult, SearchUnavailable
 from app.settings import Settings
 
 log = logging.getLogger("blaastempel.search")
@@ -67,13 +67,14 @@ class Outcome:
 
 
 def run_search(session: Session, backend: SearchBackend, query: SearchQuery) -> Outcome:
+    """The engine's answer, or the reason it gave none when it is unavailable. Any other
+    failure is a fault and is raised (a database engine's errors are the database's)."""
     try:
         start = time.perf_counter()
         result = backend.search(session, query)
         return Outcome(result, search_ms=(time.perf_counter() - start) * 1000)
-    except Exception as exc:
-        log.warning("search failed on %s: %s", getattr(backend, "name", "?"), exc)
-        session.rollback()
+    except SearchUnavailable as exc:
+        log.warning("search failed on %s: %s", backend.name, exc)
         return Outcome(None, str(exc))
 
 
