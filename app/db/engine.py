@@ -84,9 +84,13 @@ def install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int = SQLITE_BUSY_TI
 
 def install_session_hooks() -> None:
     """The hooks every writer needs, whoever opens the session (web, CLI, tests): the
-    audit trail and the search outbox. They listen on the Session class, once."""
+    audit trail and the search outbox (with every domain's search index definition). They
+    listen on the Session class, once."""
     import app.audit.hook
     import app.search.outbox  # noqa: F401
+    from app.search_indexes import register_search_indexes
+
+    register_search_indexes()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
