@@ -310,10 +310,10 @@ def reindex(backend_name: str | None) -> None:
     from app.db.engine import make_engine
     from app.registry import make_session_factory
     from app.search.reindex import reindex as rebuild
-    from app.search.services import backend_by_name, choose_backend
+    from app.search.services import make_backend
 
     settings = _settings()
-    backend = backend_by_name(backend_name, settings) if backend_name else choose_backend(settings)
+    backend = make_backend(settings, backend_name)
     engine = make_engine(settings.sqlalchemy_url)
     try:
         with Progress() as bar:
@@ -343,7 +343,7 @@ def search_command(query: str, types: tuple[str, ...], facets: tuple[str, ...], 
     import msgspec
 
     from app.search.backend import SearchQuery
-    from app.search.services import choose_backend
+    from app.search.services import make_backend
 
     filters: dict[str, list[str]] = {"type": list(types)} if types else {}
     for item in facets:
@@ -352,7 +352,7 @@ def search_command(query: str, types: tuple[str, ...], facets: tuple[str, ...], 
             raise click.BadParameter(f"{item!r}: use facet=value", param_hint="--facet")
         filters.setdefault(key.strip(), []).append(value.strip())
     settings = _settings()
-    backend = choose_backend(settings)
+    backend = make_backend(settings)
     with cli_session(settings, "cli:search") as session:
         result = backend.search(session, SearchQuery.make(q=query, filters=filters, sort=sort,
                                                           limit=limit, offset=offset))
@@ -452,7 +452,7 @@ def _run_report(settings: Settings, req: ReportRequest, out: Path) -> dict[str, 
     from app.reporting import render
     from app.reporting import services as svc
     from app.search.outbox import Indexer
-    from app.search.services import choose_backend
+    from app.search.services import make_backend
 
     req.validate()
     timings: dict[str, float] = {}
@@ -466,7 +466,7 @@ def _run_report(settings: Settings, req: ReportRequest, out: Path) -> dict[str, 
             frameworks = load_frameworks(settings.frameworks_dir) if req.kind == "assessment" else None
             backend = None
             if req.kind == "needs":
-                backend = choose_backend(settings, engine)
+                backend = make_backend(settings)
                 Indexer(factory, backend).drain_quietly(None)  # the index must hold every need and solution
             progress.update(task, advance=1, step="data")
             with factory() as session:

@@ -37,7 +37,7 @@ from app.benchmark import pages as benchmark_pages
 from app.catalogue import api as catalogue_api
 from app.catalogue import pages as catalogue_pages
 from app.db.engine import ConnectionLimits, make_engine
-from app.dependencies import provide_db, provide_page, provide_principal
+from app.dependencies import provide_db, provide_page, provide_principal, provide_search
 from app.errors import DomainError
 from app.registry import make_session_factory
 from app.reporting import api as reporting_api
@@ -46,7 +46,7 @@ from app.reporting.jobs import ReportJobs
 from app.search import api as search_api
 from app.search import pages as search_pages
 from app.search.outbox import Indexer
-from app.search.services import choose_backend
+from app.search.services import make_backend
 from app.settings import Settings
 from app.site import SiteController, health
 from app.web import capacity, errors
@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "db": Provide(provide_db, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
             "page": Provide(provide_page, sync_to_thread=False),
+            "search": Provide(provide_search, sync_to_thread=False),
             "frameworks": Provide(assessment_api.provide_frameworks, sync_to_thread=False),
         },
         template_config=TemplateConfig(directory=TEMPLATE_DIRS, engine=JinjaTemplateEngine),
@@ -126,9 +127,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.health_engine = make_engine(settings.sqlalchemy_url, capacity.HEALTH_LIMITS)
     app.on_startup.append(capacity.start)
     app.state.session_factory = session_factory
-    search_backend = choose_backend(settings, engine)
+    search_backend = make_backend(settings)
     app.state.search_backend = search_backend
-    app.state.search_backend_name = search_backend.name
     app.state.report_jobs = ReportJobs(session_factory, settings.report_limits, frameworks, search_backend)
     # The indexer applies the outbox after each commit; the background loop catches up
     # (engine down, other workers, bulk loads). Started and stopped with the app.

@@ -20,10 +20,14 @@ def import_all_models() -> None:
 
 
 def install_session_hooks() -> None:
-    """The hooks every writer needs, whoever opens the session: they listen on the Session
-    class from the moment their module is imported, once per process."""
+    """The hooks every writer needs, whoever opens the session: the audit trail and the
+    search outbox listen on the Session class from the moment their module is imported,
+    once per process; the outbox learns every domain's search index definition."""
     import app.audit.hook
     import app.search.outbox  # noqa: F401
+    from app.search_indexes import register_search_indexes
+
+    register_search_indexes()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -73,14 +73,14 @@ def setup(url: str, extra_solutions: int) -> dict[str, Any]:
     if extra_solutions:
         from app.catalogue.generate import generate_catalogue
         from app.search.reindex import reindex
-        from app.search.services import choose_backend
+        from app.search.services import make_backend
         from app.settings import Settings
 
         with factory() as session, session.begin():
             set_actor(session, None, "bench:load")
             generate_catalogue(session, solutions=extra_solutions, projects=extra_solutions // 5,
                                needs=extra_solutions // 10)
-        reindex(factory, choose_backend(Settings(database_url=url), engine))
+        reindex(factory, make_backend(Settings(database_url=url)))
     fw = load_frameworks(PROJECT_ROOT / "frameworks").get(*FRAMEWORK)
     tier = classify(fw, {}) if fw.classification else (fw.tiers[0] if fw.tiers else None)
     criteria = [[c.code, c.answer_type] for c in fw.applicable_criteria(tier)

@@ -92,7 +92,7 @@ def _uses(unit: str, forbidden: frozenset[str]) -> list[str]:
 
 def test_the_graph_is_read() -> None:
     assert {"main", "cli", "core", "db", "web", *DOMAINS} <= {_unit(m) for m in MODULES}
-    assert "app.catalogue.models" in IMPORTS["app.search.outbox"]
+    assert "app.db.engine" in IMPORTS["app.cli"]  # an import inside a function counts
     assert "app.db.base" in IMPORTS["app.catalogue.models"]
 
 

@@ -28,11 +28,11 @@ from app.benchmark import metrics as m
 from app.benchmark import services as bench_svc
 from app.catalogue import services as catalogue_svc
 from app.catalogue.models import Organisation, Solution, TreatmentArea
+from app.catalogue.prior_art import prior_art_for_need
 from app.core.pagination import PageRequest
 from app.core.principal import Principal, require
 from app.errors import NotFound, ValidationFailed
 from app.messages import Message, Term, message_of
-from app.search.services import prior_art_for_need
 from app.web.i18n import day, number
 
 KINDS = ("national-benchmark", "assessment", "temporary-approvals", "needs")

@@ -19,12 +19,14 @@ ordered by SQLite together with that page (see _walk).
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.search.backend import Document, SearchQuery, SearchResult
@@ -68,9 +70,14 @@ def _facet_expr(groups: list[list[str]]) -> str:
 
 
 def _sql(conn: Connection, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[Any]:
-    """Run SQL on the DB-API connection (no Result wrapping); its time counts as engine time."""
+    """Run SQL on the DB-API connection (no Result wrapping); its time counts as engine time.
+    A failure is raised as SQLAlchemy would (OperationalError for a locked or broken file),
+    so it is answered as every other database failure is."""
     start = time.perf_counter()
-    rows = conn.connection.driver_connection.execute(sql, params).fetchall()  # type: ignore[union-attr]
+    try:
+        rows = conn.connection.driver_connection.execute(sql, params).fetchall()  # type: ignore[union-attr]
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, params, exc, sqlite3.Error) from exc
     _engine_ms.total = getattr(_engine_ms, "total", 0.0) + (time.perf_counter() - start) * 1000
     return rows
 

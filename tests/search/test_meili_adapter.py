@@ -8,7 +8,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from app.search.backend import FacetCount, SearchQuery
+import pytest
+
+from app.search.backend import FacetCount, SearchQuery, SearchUnavailable
 from app.search.meili import SETTINGS, MeiliBackend
 from app.search.text import MARK_END, MARK_START
 
@@ -114,3 +116,16 @@ def test_grouped_results_ask_for_each_chosen_types_first_hits_in_the_same_call()
         ([['type = "solution"']], 2, 0, ["sort_name:asc"]), ([['type = "need"']], 2, 0, ["sort_name:asc"])]
     assert [h.id for h in result.groups["solution"]] == [7, 8]
     assert "need" not in result.groups and result.hits == [] and result.total == 5
+
+
+def test_an_unreachable_server_is_search_unavailable() -> None:
+    backend = MeiliBackend("http://127.0.0.1:9", "key")  # nothing listens on the discard port
+    with pytest.raises(SearchUnavailable):
+        backend.search(None, SearchQuery.make(q="ryg"))  # type: ignore[arg-type]
+    backend._settings_applied = True
+    with pytest.raises(SearchUnavailable):
+        backend.search(None, SearchQuery.make(q="ryg"))  # type: ignore[arg-type]
+    with pytest.raises(SearchUnavailable):
+        backend.apply(None, [], ["solution:1"])  # type: ignore[arg-type]
+    with pytest.raises(SearchUnavailable):
+        backend.clear(None)  # type: ignore[arg-type]
