@@ -227,3 +227,11 @@ def _reusable_job(session: Session, req: svc.ReportRequest, limits: ReportLimits
 def may_see(status: dict[str, Any], principal: Principal) -> bool:
     """Only the one who asked for a report gets it (anonymous requests: public data only)."""
     return status.get("owner") == principal.id
+
+
+def status_for(job_id: str, principal: Principal) -> dict[str, Any]:
+    """A job's status; someone else's job does not exist for this principal."""
+    status = read_status(job_id)
+    if not may_see(status, principal):
+        raise NotFound("no such report")
+    return status

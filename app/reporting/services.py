@@ -61,6 +61,20 @@ class ReportRequest:
     period: int | None = None
     solution: str | None = None
 
+    @classmethod
+    def from_form(cls, data: dict[str, Any], default_lang: str) -> ReportRequest:
+        """A posted form or JSON body as a checked request."""
+        def text(key: str) -> str | None:
+            value = str(data.get(key) or "").strip()
+            return value or None
+
+        period = text("period")
+        if period is not None and not (period.isascii() and period.isdigit() and len(period) == 4):
+            raise ValidationFailed({"period": "a year, YYYY"})
+        return cls(kind=text("kind") or "", lang=text("lang") or default_lang, region=text("region"),
+                   treatment_area=text("treatment_area"), period=int(period) if period else None,
+                   solution=text("solution")).validate()
+
     def validate(self) -> ReportRequest:
         errors: dict[str, str] = {}
         if self.kind not in KINDS:
@@ -78,6 +92,12 @@ class ReportRequest:
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "lang": self.lang, "region": self.region,
                 "treatment_area": self.treatment_area, "period": self.period, "solution": self.solution}
+
+
+def filter_choices(session: Session) -> tuple[list[Organisation], list[TreatmentArea]]:
+    """What the report forms offer: the regions and the treatment areas, by code."""
+    regions = session.scalars(select(Organisation).where(Organisation.kind == "region").order_by(Organisation.code))
+    return list(regions), list(session.scalars(select(TreatmentArea).order_by(TreatmentArea.code)))
 
 
 Progress = Callable[[str], None]
