@@ -24,6 +24,7 @@ from app.core.principal import Principal
 from app.core.roles import Role
 from app.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from app.messages import Message, message_of, translate
+from app.web.htmx import is_htmx
 from app.web.i18n import translations
 from app.web.rendering import language_of, render
 from app.web.routing import get, post
@@ -35,11 +36,6 @@ SECTION_STATUS_DA = {"passed": "Bestået", "failed": "Ikke bestået", "pending":
                      "not_assessed": "Ikke vurderet"}
 SOURCE_DA = {"assessor": "Bedømmer", "vendor": "Leverandør", "prefill": "Forudfyldt"}
 VERIFICATION_DA = {"pending": "Afventer bedømmer", "accepted": "Accepteret", "queried": "Spurgt ind til"}
-
-
-def is_htmx(request: Request) -> bool:
-    return (request.headers.get("hx-request") == "true"
-            and request.headers.get("hx-history-restore-request") != "true")
 
 
 def _last(value: Any) -> Any:

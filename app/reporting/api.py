@@ -10,7 +10,7 @@ from litestar import Request
 from app.accounts.ratelimit import client_key
 from app.core.principal import Principal
 from app.reporting import jobs
-from app.reporting import services as svc
+from app.reporting.services import ReportRequest
 from app.web.routing import get, post
 
 TAGS = ["reports"]
@@ -27,7 +27,7 @@ def _out(status: dict[str, Any]) -> dict[str, Any]:
       description="429 (too many starts by this user or from this address within the window) and 503 (the "
                   "queue is full) carry Retry-After; nothing is started then.")
 def start_report(request: Request, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
-    job_id = request.app.state.report_jobs.start(svc.request_from(data, "da"), principal, client_key(request))
+    job_id = request.app.state.report_jobs.start(ReportRequest.from_form(data, "da"), principal, client_key(request))
     return _out(jobs.read_status(job_id))
 
 

@@ -10,16 +10,15 @@ from litestar import Request, Response
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import File, Redirect, Template
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.ratelimit import client_key
-from app.catalogue.models import Organisation, TreatmentArea
 from app.core.principal import Principal
 from app.errors import TryLater, ValidationFailed
 from app.messages import message_of
 from app.reporting import jobs
 from app.reporting import services as svc
+from app.web.htmx import is_htmx
 from app.web.rendering import language_of, render
 from app.web.routing import get, post
 
@@ -36,8 +35,7 @@ def _reports(request: Request, db: Session, principal: Principal, chosen: dict[s
     """The page; `failed`: the form that was refused ({"kind", "errors": {field: reason}} or
     {"kind", "refused": why it cannot start now})."""
     lang = language_of(request)
-    regions = list(db.scalars(select(Organisation).where(Organisation.kind == "region").order_by(Organisation.code)))
-    areas = list(db.scalars(select(TreatmentArea).order_by(TreatmentArea.code)))
+    regions, areas = svc.filter_choices(db)
     kinds = [{"kind": k, "title": svc.TITLES[k][1 if lang == "en" else 0], "allowed": svc.may_generate(principal, k)}
              for k in svc.KINDS]
     return render(request, "reporting/reports.html", status_code=status_code, kinds=kinds, regions=regions,
@@ -47,8 +45,8 @@ def _reports(request: Request, db: Session, principal: Principal, chosen: dict[s
 @post("/reports/jobs", include_in_schema=False)
 def start_report(request: Request, db: Session, principal: Principal, data: FormBody) -> Redirect | Template:
     try:
-        job_id = request.app.state.report_jobs.start(svc.request_from(data, language_of(request)), principal,
-                                                     client_key(request))
+        job_id = request.app.state.report_jobs.start(svc.ReportRequest.from_form(data, language_of(request)),
+                                                     principal, client_key(request))
     except ValidationFailed as exc:
         if data.get("kind") not in svc.KINDS:
             raise
@@ -69,7 +67,7 @@ def job_page(request: Request, principal: Principal, job_id: str) -> Template:
     status = jobs.status_for(job_id, principal)
     lang = language_of(request)
     context = {"job": status, "title": svc.TITLES[status["request"]["kind"]][1 if lang == "en" else 0]}
-    if request.headers.get("HX-Request"):
+    if is_htmx(request):
         return render(request, "reporting/_status.html", **context)
     return render(request, "reporting/job.html", **context)
 

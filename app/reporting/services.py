@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from html import unescape
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,8 +25,10 @@ from app.assessment import services as assessment_svc
 from app.assessment.framework import FrameworkRegistry
 from app.assessment.models import Assessment
 from app.benchmark import charts
+from app.benchmark import loader as bench_loader
 from app.benchmark import metrics as m
 from app.benchmark import services as bench_svc
+from app.benchmark import views as bench_views
 from app.catalogue import services as catalogue_svc
 from app.catalogue.models import Organisation, Solution, TreatmentArea
 from app.catalogue.prior_art import prior_art_for_need
@@ -62,6 +65,20 @@ class ReportRequest:
     period: int | None = None
     solution: str | None = None
 
+    @classmethod
+    def from_form(cls, data: dict[str, Any], default_lang: str) -> ReportRequest:
+        """A posted form or JSON body as a checked request."""
+        def text(key: str) -> str | None:
+            value = str(data.get(key) or "").strip()
+            return value or None
+
+        period = text("period")
+        if period is not None and not (period.isascii() and period.isdigit() and len(period) == 4):
+            raise ValidationFailed({"period": "a year, YYYY"})
+        return cls(kind=text("kind") or "", lang=text("lang") or default_lang, region=text("region"),
+                   treatment_area=text("treatment_area"), period=int(period) if period else None,
+                   solution=text("solution")).validate()
+
     def validate(self) -> ReportRequest:
         errors: dict[str, str] = {}
         if self.kind not in KINDS:
@@ -81,18 +98,10 @@ class ReportRequest:
                 "treatment_area": self.treatment_area, "period": self.period, "solution": self.solution}
 
 
-def request_from(data: dict[str, Any], default_lang: str) -> ReportRequest:
-    """The request a form or a JSON body asks for (every value as text), checked."""
-    def text(key: str) -> str | None:
-        value = str(data.get(key) or "").strip()
-        return value or None
-
-    period = text("period")
-    if period is not None and not (period.isascii() and period.isdigit() and len(period) == 4):
-        raise ValidationFailed({"period": "a year, YYYY"})
-    return ReportRequest(kind=text("kind") or "", lang=text("lang") or default_lang, region=text("region"),
-                         treatment_area=text("treatment_area"), period=int(period) if period else None,
-                         solution=text("solution")).validate()
+def filter_choices(session: Session) -> tuple[list[Organisation], list[TreatmentArea]]:
+    """What the report forms offer: the regions and the treatment areas, by code."""
+    regions = session.scalars(select(Organisation).where(Organisation.kind == "region").order_by(Organisation.code))
+    return list(regions), list(session.scalars(select(TreatmentArea).order_by(TreatmentArea.code)))
 
 
 Progress = Callable[[str], None]
@@ -184,15 +193,15 @@ def national_benchmark(session: Session, req: ReportRequest, progress: Progress 
     bench, orgs, relevant = bench_svc.compute(session, as_of)
     view = {
         "as_of": bench.as_of.isoformat(),
-        "national": {k: bench_svc.clean(v) for k, v in bench.national.items()},
-        "regions": bench_svc._region_rows(orgs, bench, lang),
-        "trend": bench_svc._national_trend(bench, orgs),
+        "national": {k: bench_views.clean(v) for k, v in bench.national.items()},
+        "regions": bench_views.region_rows(orgs, bench, lang),
+        "trend": bench_views.national_trend(bench, orgs),
         "spread": bench_svc.spread_rows(session, bench, relevant),
         "prioritised_solutions": len(set(relevant["solution_id"])),
     }
     progress("organisations")
-    all_rows = bench_svc._org_rows(orgs, bench, None, lang)
-    region_of = {int(i): (None if r is None or r is bench_svc.pd.NA else int(r))
+    all_rows = bench_views.org_rows(orgs, bench, None, lang)
+    region_of = {int(i): (None if r is None or r is pd.NA else int(r))
                  for i, r in zip(orgs["id"], orgs["region_id"].astype(object), strict=True)}
     regions = view["regions"]
     regions_shown = [r for r in regions if r["code"] == req.region] if req.region else regions
@@ -303,7 +312,7 @@ def _findings(lang: str, n: dict[str, Any], regions: list[dict[str, Any]], sprea
 
 def _national_indicators(session: Session, orgs: Any, lang: str, scope_ids: set[int] | None,
                          period: int | None) -> list[dict[str, Any]]:
-    indicators, targets, values = bench_svc.load_indicators(session)
+    indicators, targets, values = bench_loader.load_indicators(session)
     if values.empty:
         return []
     if scope_ids is not None:
@@ -319,7 +328,7 @@ def _national_indicators(session: Session, orgs: Any, lang: str, scope_ids: set[
         latest_period = int(group["period"].max())
         g = group[group["period"] == latest_period]
         ind = info.loc[ind_id]
-        target = bench_svc.clean(g["target"].iloc[0])
+        target = bench_views.clean(g["target"].iloc[0])
         median = float(g["value"].median())
         met_share = float(g["met"].dropna().astype(float).mean()) if g["met"].notna().any() else None
         if target:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from litestar import Request
 from litestar.response import Template
@@ -16,6 +15,8 @@ from app.search.backend import DOC_TYPES, FACETS, SORTS, SearchBackend, SearchQu
 from app.search.index import registry
 from app.search.outbox import is_stale
 from app.search.services import facet_labels, query_from_params, run_search
+from app.web import htmx
+from app.web.pager import pager, query_url
 from app.web.rendering import language_of, render
 from app.web.routing import get
 from app.web.transactions import end_read
@@ -29,11 +30,7 @@ FACET_TITLES = {
     "region": "Region", "municipality": "Municipality", "assessment_outcome": "Assessment outcome",
 }
 TYPE_TITLES = {"solution": "Solutions", "project": "Projects", "need": "Needs"}
-
-
-def _is_htmx(request: Request) -> bool:
-    return (request.headers.get("hx-request") == "true"
-            and request.headers.get("hx-history-restore-request") != "true")
+DEFAULT_LIMIT = SearchQuery.make().limit
 
 
 def _params(request: Request) -> dict[str, Any]:
@@ -49,14 +46,7 @@ def _params(request: Request) -> dict[str, Any]:
 
 
 def _url(params: dict[str, Any], **changes: Any) -> str:
-    merged = {**params, **changes}
-    pairs: list[tuple[str, str]] = []
-    for key, value in merged.items():
-        if value in (None, "", [], ()):
-            continue
-        for v in value if isinstance(value, list | tuple) else [value]:
-            pairs.append((key, str(v)))
-    return "/search" + (f"?{urlencode(pairs)}" if pairs else "")
+    return query_url("/search", {**params, **changes})
 
 
 @get("/search", include_in_schema=False)
@@ -84,16 +74,10 @@ def search_page(request: Request, db: Session, search: SearchBackend) -> Templat
             doc_type = types[0]
             groups.append({"type": doc_type, "title": TYPE_TITLES.get(doc_type, doc_type),
                            "hits": result.hits, "total": result.total, "more_url": None})
-    pager = None
+    links = None
     if result is not None and not grouped:
-        pager = {
-            "first": query.offset + 1 if result.total else 0,
-            "last": min(query.offset + query.limit, result.total), "total": result.total,
-            "prev_url": _url(params, offset=max(query.offset - query.limit, 0) or None)
-            if query.offset > 0 else None,
-            "next_url": _url(params, offset=query.offset + query.limit)
-            if query.offset + query.limit < result.total else None,
-        }
+        kept = {k: v for k, v in params.items() if k not in ("limit", "offset")}
+        links = pager("/search", kept, query, result.total, default_limit=DEFAULT_LIMIT)
     labels = facet_labels(db, lang)
     facets = []
     if result is not None:
@@ -104,15 +88,12 @@ def search_page(request: Request, db: Session, search: SearchBackend) -> Templat
                 facets.append({"name": facet, "title": FACET_TITLES[facet], "counts": shown})
     stale = is_stale(db)
     end_read(db)
-    partial = _is_htmx(request)
-    template = "search/_results.html" if partial else "search/page.html"
-    response = render(
+    template, partial = htmx.template_for(request, "search/page.html", "search/_results.html")
+    return htmx.vary(render(
         request, template, query=query, params=params, result=result, error=main.error,
-        groups=groups, grouped=grouped, pager=pager, facets=facets, labels=labels, sorts=SORTS,
+        groups=groups, grouped=grouped, pager=links, facets=facets, labels=labels, sorts=SORTS,
         stale=stale, backend_name=search.name,
-        url_for=lambda **ch: _url(params, **ch), partial=partial)
-    response.headers["Vary"] = "HX-Request, Cookie"
-    return response
+        url_for=lambda **ch: _url(params, **ch), partial=partial))
 
 
 def _prior_art_panel(request: Request, db: Session, search: SearchBackend, kind: str, pk: int) -> Template:
