@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.principal import Principal
 from app.assessment import services as svc
-from app.assessment.framework import FrameworkRegistry
+from app.assessment.loader import FrameworkRegistry
 from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn, VerifyIn
 from app.errors import NotFound
 from app.web.routing import delete, get, post, put

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from app.accounts.principal import Principal
 from app.accounts.roles import Role
 from app.assessment import services as svc
-from app.assessment.framework import Criterion, Framework, FrameworkRegistry, missing_scope_answers
+from app.assessment.loader import FrameworkRegistry
 from app.assessment.models import Assessment
+from app.assessment.schema import Criterion, Framework
 from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn, VerifyIn
 from app.assessment.scoring import AssessmentScore
 from app.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
@@ -148,7 +149,7 @@ def _form_context(request: Request, db: Session, principal: Principal,
         "a": a, "fw": fw, "score": score, "actions": actions, "tier_known": tier_known,
         "sections": _sections(a, fw, principal, actions, suggestions, errors or {}) if tier_known else [],
         "scope_values": scope_values if scope_values is not None else (a.scope_answers or {}),
-        "missing_scope": missing_scope_answers(fw, a.scope_answers or {}),
+        "missing_scope": fw.missing_scope_answers(a.scope_answers or {}),
         "problems": svc.completeness_problems(fw, a) if a.status in svc.EDITABLE else {},
         "suggestion_count": len(suggestions), "workflow_error": workflow_error,
         "workflow_errors": workflow_errors or {}, "errors": errors or {},
@@ -175,10 +176,7 @@ def _fragment(request: Request, db: Session, principal: Principal, frameworks: F
                   problems=svc.completeness_problems(fw, a), actions=actions, **_helpers(request))
 
 
-def _error_text(exc: DomainError, lang: str, code: str) -> str:
-    if isinstance(exc, svc.AnswerRejected):
-        errors = exc.errors_da if lang == "da" else exc.errors
-        return "; ".join(errors.values())
+def _error_text(exc: DomainError, lang: str) -> str:
     gettext = translations(lang).gettext
     if isinstance(exc, ValidationFailed):
         return "; ".join(translate(v, gettext) for v in exc.errors.values())
@@ -273,7 +271,8 @@ class AssessmentPages(Controller):
         try:
             svc.set_scope(db, principal, frameworks, assessment_id, ScopeIn(answers=answers))
         except svc.AnswerRejected as exc:
-            errors = exc.errors_da if language_of(request) == "da" else exc.errors
+            gettext = translations(language_of(request)).gettext
+            errors = {k: translate(v, gettext) for k, v in exc.errors.items()}
             return _form_page(request, db, principal, frameworks, a, status_code=400, errors=errors,
                               scope_values=answers)
         return Redirect(f"/assessments/{assessment_id}")
@@ -312,7 +311,7 @@ class AssessmentPages(Controller):
             if isinstance(exc, Conflict):
                 db.rollback()
                 a = svc.get_assessment(db, principal, assessment_id)
-            error = _error_text(exc, lang, code)
+            error = _error_text(exc, lang)
             if not is_htmx(request):
                 return _form_page(request, db, principal, frameworks, a, status_code=exc.status_code,
                                   errors={code: error})
@@ -331,7 +330,7 @@ class AssessmentPages(Controller):
             if isinstance(exc, Conflict):
                 db.rollback()
             a = svc.get_assessment(db, principal, assessment_id)
-            error = _error_text(exc, lang, code)
+            error = _error_text(exc, lang)
             if not is_htmx(request):
                 return _form_page(request, db, principal, frameworks, a, status_code=exc.status_code,
                                   errors={code: error})

@@ -20,7 +20,7 @@ CLI_PRINCIPAL = Principal(id=0, email="cli", name="Blåstempel (kommandolinje)",
 def run_report(settings: Settings, req: svc.ReportRequest, out: Path, *,
                show_progress: bool = True) -> dict[str, float]:
     """Build the context, render and write the PDF; returns the time of each stage in seconds."""
-    from app.assessment.framework import load_frameworks
+    from app.assessment.loader import load_frameworks
     from app.db.engine import make_engine, make_session_factory
     from app.search.outbox import Indexer
     from app.search.services import choose_backend

@@ -22,7 +22,7 @@ from app.approvals import lifecycle as lc
 from app.approvals import services as approvals_svc
 from app.approvals.models import ApprovalCase
 from app.assessment import services as assessment_svc
-from app.assessment.framework import FrameworkRegistry
+from app.assessment.loader import FrameworkRegistry
 from app.assessment.models import Assessment
 from app.benchmark import charts
 from app.benchmark import metrics as m
