@@ -25,17 +25,14 @@ from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn
 from app.assessment.scoring import AssessmentScore
 from app.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from app.messages import Message, message_of, translate
-from app.web.i18n import translations
+from app.web.i18n import label, translations
 from app.web.rendering import language_of, render
 from app.web.routing import get, post
 
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-STATUS_DA = {"draft": "Kladde", "submitted": "Indsendt", "in_review": "Under review",
-             "completed": "Afsluttet", "returned": "Sendt retur"}
-SECTION_STATUS_DA = {"passed": "Bestået", "failed": "Ikke bestået", "pending": "Afventer",
-                     "not_assessed": "Ikke vurderet"}
-SOURCE_DA = {"assessor": "Bedømmer", "vendor": "Leverandør", "prefill": "Forudfyldt"}
-VERIFICATION_DA = {"pending": "Afventer bedømmer", "accepted": "Accepteret", "queried": "Spurgt ind til"}
+# label(code, kind): the catalogue's msgid prefix of each kind of code.
+LABEL_KINDS = {"status": "assessment-status", "section": "section-status", "source": "answer-source",
+               "verification": "verification"}
 
 
 def is_htmx(request: Request) -> bool:
@@ -70,26 +67,17 @@ def _tr(lang: str) -> Any:
 
 
 def _status_label(lang: str) -> Any:
-    def label(status: str | None, kind: str = "status") -> str:
-        table = {"status": STATUS_DA, "section": SECTION_STATUS_DA, "source": SOURCE_DA,
-                 "verification": VERIFICATION_DA}[kind]
-        if status is None:
-            return ""
-        if lang == "da":
-            return table.get(status, status)
-        return status.replace("_", " ")
-    return label
+    def status_label(status: str | None, kind: str = "status") -> str:
+        return "" if status is None else label(lang, LABEL_KINDS[kind], status)
+    return status_label
 
 
 def _value_label(lang: str) -> Any:
-    yes_no = {"da": {"yes": "Ja", "no": "Nej", "na": "Ikke relevant"},
-              "en": {"yes": "Yes", "no": "No", "na": "Not applicable"}}[lang]
-
     def show(c: Criterion, value: Any) -> str:
         if value is None:
             return "–"
         if c.answer_type in ("yes_no", "yes_no_na"):
-            return yes_no.get(value, str(value))
+            return label(lang, "answer", value)
         if c.answer_type == "choice":
             opt = c.option(value)
             return getattr(opt, f"label_{lang}") if opt else str(value)
@@ -302,8 +290,8 @@ class AssessmentPages(Controller):
             if empty and a.answer(code) is not None:
                 score = svc.clear_answer(db, principal, frameworks, assessment_id, code, version)
             elif empty:
-                notice = ("Vælg et svar – kommentar og link gemmes sammen med svaret." if lang == "da"
-                          else "Choose an answer – the comment and link are saved with it.")
+                notice = translations(lang).gettext("Choose an answer – the comment and link are saved "
+                                                    "with it.")
             else:
                 _, score = svc.save_answer(db, principal, frameworks, assessment_id, code, AnswerIn(
                     value=value, comment=comment, evidence_url=evidence, version=version))
