@@ -15,6 +15,7 @@ from babel.messages.pofile import read_po
 from app.approvals import lifecycle as lc
 from app.assessment import pages as assessment_pages
 from app.assessment import services as assessment_svc
+from app.catalogue.enums import Priority
 from app.errors import Conflict, ValidationFailed
 from app.messages import Message, Term, message_of, translate
 from app.settings import PROJECT_ROOT
@@ -138,7 +139,10 @@ LABELS = ([(assessment_pages.LABEL_KINDS["status"], s) for s in assessment_svc.S
           + [(assessment_pages.LABEL_KINDS["section"], s) for s in ("passed", "failed", "pending", "not_assessed")]
           + [(assessment_pages.LABEL_KINDS["source"], s) for s in ("assessor", "vendor", "prefill")]
           + [(assessment_pages.LABEL_KINDS["verification"], s) for s in ("pending", "accepted", "queried")]
-          + [("answer", s) for s in ("yes", "no", "na")])
+          + [("answer", s) for s in ("yes", "no", "na")]
+          + [("report-priority", str(p)) for p in Priority]
+          + [("report-count", k) for k in ("active", "extended", "became_permanent", "expired", "rejected",
+                                           "revoked")])
 
 
 def test_every_label_has_a_danish_translation() -> None:
