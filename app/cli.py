@@ -446,7 +446,7 @@ def _run_report(settings: Settings, req: ReportRequest, out: Path) -> dict[str, 
 
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from app.assessment.framework import load_frameworks
+    from app.assessment.loader import load_frameworks
     from app.db.engine import make_engine
     from app.registry import make_session_factory
     from app.reporting import render

@@ -28,7 +28,7 @@ from sqlalchemy import func, select, text
 
 from app.accounts.models import User
 from app.accounts.services import create_token, create_user, user_by_email
-from app.assessment.framework import classify, load_frameworks
+from app.assessment.loader import load_frameworks
 from app.assessment.models import Answer, Assessment
 from app.audit.hook import set_actor
 from app.benchmark.models import AdoptionRecord
@@ -82,7 +82,7 @@ def setup(url: str, extra_solutions: int) -> dict[str, Any]:
                                needs=extra_solutions // 10)
         reindex(factory, make_backend(Settings(database_url=url)))
     fw = load_frameworks(PROJECT_ROOT / "frameworks").get(*FRAMEWORK)
-    tier = classify(fw, {}) if fw.classification else (fw.tiers[0] if fw.tiers else None)
+    tier = fw.classify({}) if fw.classification else (fw.tiers[0] if fw.tiers else None)
     criteria = [[c.code, c.answer_type] for c in fw.applicable_criteria(tier)
                 if c.answer_type in ("text", "yes_no")]
     config: dict[str, Any] = {"framework": list(FRAMEWORK), "criteria": criteria, "search_words": SEARCH_WORDS,

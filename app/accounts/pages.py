@@ -70,9 +70,8 @@ class LoginController(Controller):
             limiter.record_failure(client)
             if browser:
                 browser_limiter.record_failure(browser.nonce)
-            msg = ("Forkert e-mail eller adgangskode, eller kontoen er midlertidigt låst."
-                   if language_of(request) == "da" else
-                   "Wrong e-mail or password, or the account is temporarily locked.")
+            msg = translations(language_of(request)).gettext(
+                "Wrong e-mail or password, or the account is temporarily locked.")
             return render(request, "accounts/login.html", status_code=400, next=_safe_next(data.next),
                           email=data.email, error=msg)
         if isinstance(request.auth, WebSession):  # logging in again replaces the session

@@ -9,7 +9,7 @@ from litestar.datastructures import State
 from sqlalchemy.orm import Session
 
 from app.assessment import services as svc
-from app.assessment.framework import FrameworkRegistry
+from app.assessment.loader import FrameworkRegistry
 from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn, VerifyIn
 from app.core.principal import Principal
 from app.errors import NotFound

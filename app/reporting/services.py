@@ -22,7 +22,7 @@ from app.approvals import lifecycle as lc
 from app.approvals import services as approvals_svc
 from app.approvals.models import ApprovalCase
 from app.assessment import services as assessment_svc
-from app.assessment.framework import FrameworkRegistry
+from app.assessment.loader import FrameworkRegistry
 from app.assessment.models import Assessment
 from app.benchmark import charts
 from app.benchmark import loader as bench_loader
@@ -36,7 +36,7 @@ from app.core.pagination import PageRequest
 from app.core.principal import Principal, require
 from app.errors import NotFound, ValidationFailed
 from app.messages import Message, Term, message_of
-from app.web.i18n import day, number
+from app.web.i18n import day, label, number, translations
 
 KINDS = ("national-benchmark", "assessment", "temporary-approvals", "needs")
 # Which permission each report needs (the same as the page it is downloaded from).
@@ -150,6 +150,11 @@ def check_references(session: Session, req: ReportRequest, principal: Principal)
         raise ValidationFailed(errors)
 
 
+def _text(msg: Message, lang: str) -> str:
+    """A text of the report in its language."""
+    return msg.translate(translations(lang).gettext)
+
+
 def _base(req: ReportRequest, session: Session) -> dict[str, Any]:
     lang = req.lang
     filters = []
@@ -159,10 +164,9 @@ def _base(req: ReportRequest, session: Session) -> dict[str, Any]:
                         else region.name))
     if req.treatment_area:
         area = _treatment_area(session, req.treatment_area)
-        filters.append(("Behandlingsområde" if lang == "da" else "Treatment area",
-                        area.name_en if lang == "en" else area.name_da))
+        filters.append((_text(Message("Treatment area"), lang), area.name_en if lang == "en" else area.name_da))
     if req.period:
-        filters.append(("Periode" if lang == "da" else "Period", str(req.period)))
+        filters.append((_text(Message("Period"), lang), str(req.period)))
     generated = datetime.now(UTC)
     da_title, en_title = TITLES[req.kind]
     return {"kind": req.kind, "lang": lang, "title": en_title if lang == "en" else da_title,
@@ -214,8 +218,7 @@ def national_benchmark(session: Session, req: ReportRequest, progress: Progress 
         munis = [o for o in members if o["kind"] == "municipality"]
         chart = charts.bar_chart([(o["name"], o["adoption_rate"], False) for o in munis],
                                  chart_id=f"chart-region-{r['code']}", fmt=pct, max_value=1.0,
-                                 title=("Adoptionsrate i regionens kommuner" if lang == "da"
-                                        else "Adoption rate in the region's municipalities"))
+                                 title=_text(Message("Adoption rate in the region's municipalities"), lang))
         sections.append({"region": r, "members": members, "chart": chart})
     progress("peers")
     scope_ids = None
@@ -241,23 +244,22 @@ def national_benchmark(session: Session, req: ReportRequest, progress: Progress 
     spread_chart = charts.bar_chart(
         [(s["name"], float(s["municipalities"]), s["prioritised"]) for s in spread[:20]],
         chart_id="chart-spread", fmt=lambda v: number(v, lang, 0),
-        title="Kommuner, der bruger løsningen" if lang == "da" else "Municipalities using the solution")
+        title=_text(Message("Municipalities using the solution"), lang))
     progress("indicators")
     indicators = _national_indicators(session, orgs, lang, scope_ids, req.period)
     target_chart = charts.target_chart(
         [(f"{i['name']} ({i['period']})", i["median_attainment"], i["median_met"], i["tip"]) for i in indicators],
         chart_id="chart-targets",
-        title="Median af seneste værdi i % af målet" if lang == "da" else "Median latest value as % of target",
+        title=_text(Message("Median latest value as % of target"), lang),
     ) if indicators else None
     region_chart = charts.bar_chart(
         [(r["name"], r["adoption_rate"], r["code"] == req.region) for r in regions], chart_id="chart-regions",
         fmt=pct, max_value=1.0,
-        title=("Adoptionsrate for prioriterede løsninger pr. region" if lang == "da"
-               else "Adoption rate of prioritised solutions by region"))
+        title=_text(Message("Adoption rate of prioritised solutions by region"), lang))
     trend_chart = charts.line_chart(
         [t["period"] for t in view["trend"]],
-        [("Kommuner" if lang == "da" else "Municipalities", [t["adoption_rate"] for t in view["trend"]])],
-        chart_id="chart-trend", fmt=pct, title="National udvikling" if lang == "da" else "National trend")
+        [(_text(Message("Municipalities"), lang), [t["adoption_rate"] for t in view["trend"]])],
+        chart_id="chart-trend", fmt=pct, title=_text(Message("National trend"), lang))
     n = view["national"]
     municipalities = sum(int(r.get("municipalities") or 0) for r in regions)
     hospitals = sum(int(r.get("hospitals") or 0) for r in regions)
@@ -277,37 +279,27 @@ def national_benchmark(session: Session, req: ReportRequest, progress: Progress 
 
 def _findings(lang: str, n: dict[str, Any], regions: list[dict[str, Any]], spread: list[dict[str, Any]],
               indicators: list[dict[str, Any]], municipalities: int) -> list[str]:
-    da = lang == "da"
-    out = []
-    rate = n.get("municipal_adoption_rate")
-    out.append(f"Den nationale adoptionsrate i kommunerne er {_pct(rate, lang)} (befolkningsvægtet, "
-                f"{municipalities} kommuner)." if da else
-                f"The national municipal adoption rate is {_pct(rate, lang)} (population-weighted, "
-                f"{municipalities} municipalities).")
+    out = [Message("The national municipal adoption rate is {rate} (population-weighted, {municipalities} "
+                   "municipalities).", rate=_pct(n.get("municipal_adoption_rate"), lang),
+                   municipalities=municipalities)]
     rated = [r for r in regions if r.get("adoption_rate") is not None]
     if len(rated) >= 2:
         hi, lo = rated[0], rated[-1]
-        out.append(f"{hi['name']} ligger højest med {_pct(hi['adoption_rate'], lang)}; {lo['name']} lavest med "
-                   f"{_pct(lo['adoption_rate'], lang)}." if da else
-                   f"{hi['name']} ranks highest at {_pct(hi['adoption_rate'], lang)}; {lo['name']} lowest at "
-                   f"{_pct(lo['adoption_rate'], lang)}.")
+        out.append(Message("{highest} ranks highest at {highest_rate}; {lowest} lowest at {lowest_rate}.",
+                           highest=hi["name"], highest_rate=_pct(hi["adoption_rate"], lang),
+                           lowest=lo["name"], lowest_rate=_pct(lo["adoption_rate"], lang)))
     if spread:
         top = spread[0]
-        out.append(f"Den mest udbredte løsning er {top['name']}, i drift i {top['municipalities']} kommuner og "
-                   f"{top['hospitals']} hospitaler." if da else
-                   f"The most widespread solution is {top['name']}, in operation in {top['municipalities']} "
-                   f"municipalities and {top['hospitals']} hospitals.")
-    out.append(f"{number(n.get('solutions_in_operation'), lang, 0)} løsninger er i drift, med "
-               f"{number(n.get('active_users'), lang, 0)} aktive brugere og {number(n.get('capacity_fte'), lang, 1)} "
-               f"frigjorte årsværk." if da else
-               f"{number(n.get('solutions_in_operation'), lang, 0)} solutions are in operation, with "
-               f"{number(n.get('active_users'), lang, 0)} active users and {number(n.get('capacity_fte'), lang, 1)} "
-               f"FTE of capacity freed.")
+        out.append(Message("The most widespread solution is {solution}, in operation in {municipalities} "
+                           "municipalities and {hospitals} hospitals.", solution=top["name"],
+                           municipalities=top["municipalities"], hospitals=top["hospitals"]))
+    out.append(Message("{solutions} solutions are in operation, with {users} active users and {fte} FTE of "
+                       "capacity freed.", solutions=number(n.get("solutions_in_operation"), lang, 0),
+                       users=number(n.get("active_users"), lang, 0), fte=number(n.get("capacity_fte"), lang, 1)))
     if indicators:
-        met = sum(1 for i in indicators if i["median_met"])
-        out.append(f"{met} af {len(indicators)} indikatorer når målet for den typiske organisation (medianen)."
-                   if da else f"{met} of {len(indicators)} indicators meet the target for the median organisation.")
-    return out
+        out.append(Message("{met} of {total} indicators meet the target for the median organisation.",
+                           met=sum(1 for i in indicators if i["median_met"]), total=len(indicators)))
+    return [_text(finding, lang) for finding in out]
 
 
 def _national_indicators(session: Session, orgs: Any, lang: str, scope_ids: set[int] | None,
@@ -390,11 +382,11 @@ def assessment(session: Session, req: ReportRequest, principal: Principal, frame
     def show(crit: Any, value: Any) -> str:
         if value is None:
             return "–"
+        if crit.answer_type in ("yes_no", "yes_no_na"):
+            return label(lang, "answer", value)
         labels = {o.value: (o.label_en if lang == "en" else o.label_da) for o in crit.options}
         if isinstance(value, list):
             return ", ".join(labels.get(v, str(v)) for v in value)
-        if isinstance(value, bool):
-            return ("yes" if value else "no") if lang == "en" else ("ja" if value else "nej")
         return labels.get(value, str(value))
 
     sections = []
@@ -469,10 +461,7 @@ def temporary_approvals(session: Session, req: ReportRequest, principal: Princip
     for c in cases:
         view = approvals_svc.case_view(session, principal, c.solution, c, when)
         rows.append(view | {"case": c, "evidence": approvals_svc.evidence_summary(c)})
-    status_da = {"active": "Aktive", "extended": "Forlænget", "became_permanent": "Blev permanente",
-                 "expired": "Udløbet", "rejected": "Afvist", "revoked": "Tilbagekaldt"}
-    counts = [(status_da[k] if lang == "da" else k.replace("_", " ").capitalize(), v)
-              for k, v in dash["by_status"].items()]
+    counts = [(label(lang, "report-count", k), v) for k, v in dash["by_status"].items()]
     deadlines = [{"solution": d["case"].solution.name, "kind": d["kind"], "date": day(d["date"], lang),
                   "days": d["days"]} for d in dash["deadlines"] if d["case"] in cases]
     overdue = [{"solution": o["case"].solution.name, "milestone": o["milestone"].title,
@@ -489,22 +478,8 @@ def temporary_approvals(session: Session, req: ReportRequest, principal: Princip
     return ctx
 
 
-_STATUS_DA = {"draft": "kladde", "submitted": "indsendt", "in_review": "under bedømmelse",
-              "completed": "afsluttet", "returned": "returneret", "passed": "bestået", "failed": "ikke bestået",
-              "not_assessed": "ikke vurderet", "verified": "verificeret", "temporary": "midlertidig",
-              "apply": "ansøgning", "approve": "godkendelse", "approve_temporarily": "midlertidig godkendelse",
-              "reject": "afslag", "extend": "forlængelse", "revoke": "tilbagekaldelse", "expire": "udløb",
-              "complete_milestone": "milepæl opfyldt", "miss_milestone": "milepæl ikke opfyldt",
-              "temporarily_approved": "midlertidigt godkendt", "approved": "godkendt", "rejected": "afvist",
-              "revoked": "tilbagekaldt", "expired": "udløbet", "applied": "ansøgt", "none": "ingen",
-              "pending": "afventer", "met": "opfyldt", "missed": "ikke opfyldt", "evidence_due": "evidens senest",
-              "ends": "udløber"}
-
-
 def _status_label(status: str | None, lang: str) -> str:
-    if not status:
-        return "–"
-    return _STATUS_DA.get(status, status.replace("_", " ")) if lang == "da" else status.replace("_", " ")
+    return label(lang, "report-status", status) if status else "–"
 
 
 # ---- needs --------------------------------------------------------------------------
@@ -535,8 +510,7 @@ def needs(session: Session, req: ReportRequest, backend: Any, limit: int = 50,
                      "projects": [_hit(h) for h in prior["projects"]]})
     ctx |= {"needs": rows, "total": total, "data_taken_day": day(date.today(), lang),
             "num": lambda v, d=0: number(v, lang, d),
-            "priority_label": lambda p: {"high": "høj", "medium": "middel", "low": "lav"}.get(p, p)
-            if lang == "da" else p}
+            "priority_label": lambda p: label(lang, "report-priority", p)}
     return ctx
 
 

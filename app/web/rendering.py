@@ -16,25 +16,6 @@ from app.web.i18n import day, number, pick_language, translations
 LANG_COOKIE = "lang"
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-# Danish wording for pydantic's error types; anything else falls back to its message.
-_DA_MESSAGES = {
-    "missing": "Skal udfyldes",
-    "string_too_short": "Skal udfyldes",
-    "string_too_long": "Teksten er for lang",
-    "string_pattern_mismatch": "Har ikke det rigtige format",
-    "enum": "Vælg en af de mulige værdier",
-    "int_parsing": "Skal være et helt tal",
-    "float_parsing": "Skal være et tal",
-    "greater_than": "Er for lille",
-    "greater_than_equal": "Er for lille",
-    "less_than_equal": "Er for stor",
-    "date_from_datetime_parsing": "Skal være en dato (åååå-mm-dd)",
-    "date_parsing": "Skal være en dato (åååå-mm-dd)",
-    "url_parsing": "Skal være en webadresse (https://…)",
-    "url_scheme": "Skal være en webadresse (https://…)",
-    "extra_forbidden": "Ukendt felt",
-}
-
 
 def language_of(request: Request) -> str:
     return pick_language(request.query_params.get("lang") or request.cookies.get(LANG_COOKIE),
@@ -76,13 +57,15 @@ def form_data(form: FormMultiDict, list_fields: tuple[str, ...] = ()) -> dict[st
 
 
 def field_errors(exc: ValidationError, lang: str) -> dict[str, str]:
+    """{field: reason}: the catalogue's wording of pydantic's error type (msgid
+    "form-error:<type>"), else pydantic's own message."""
+    gettext = translations(lang).gettext
     errors: dict[str, str] = {}
     for err in exc.errors():
         field = str(err["loc"][0]) if err["loc"] else "__all__"
-        message = err["msg"].removeprefix("Value error, ")
-        if lang == "da" and err["type"] in _DA_MESSAGES:
-            message = _DA_MESSAGES[err["type"]]
-        errors.setdefault(field, message)
+        msgid = f"form-error:{err['type']}"
+        worded = gettext(msgid)
+        errors.setdefault(field, err["msg"].removeprefix("Value error, ") if worded == msgid else worded)
     return errors
 
 
