@@ -31,6 +31,7 @@ from app.approvals import pages as approvals_pages
 from app.assessment import api as assessment_api
 from app.assessment import pages as assessment_pages
 from app.assessment.loader import load_frameworks
+from app.audit.api import list_audit
 from app.benchmark import api as benchmark_api
 from app.benchmark import pages as benchmark_pages
 from app.catalogue import api as catalogue_api

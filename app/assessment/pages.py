@@ -25,6 +25,7 @@ from app.core.principal import Principal
 from app.core.roles import Role
 from app.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from app.messages import Message, message_of, translate
+from app.web.htmx import is_htmx
 from app.web.i18n import label, translations
 from app.web.rendering import language_of, render
 from app.web.routing import get, post
