@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lock_timeout_ms=settings.lock_timeout_ms, statement_timeout_ms=settings.statement_timeout_ms))
     session_factory = make_session_factory(engine)
     alchemy_config = SQLAlchemySyncConfig(engine_instance=engine, session_dependency_key="db_session")
-    alchemy_config.before_send_handler = commit_before_send(alchemy_config.session_scope_key)
+    alchemy_config.before_send_handler = commit_before_send()
     alchemy = SQLAlchemyPlugin(config=alchemy_config)
     app = Litestar(
         route_handlers=[

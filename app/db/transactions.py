@@ -5,7 +5,7 @@ worker thread for every response message (two thread hops per request, even when
 handler never touched the database or already ended its transaction). This hook is
 async and only goes to a thread when there is a transaction to end, and a failed
 commit is logged as an error and turns the answer into a 503 instead of a silent
-success.
+success. The `db` dependency (app/dependencies.py) tracks the session it hands out.
 
 That thread comes from the process's own limiter for endings (app/web/capacity.py), never
 from the handlers' pool: a commit that would release a row lock must not wait for a thread
@@ -19,10 +19,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from advanced_alchemy.extensions.litestar._utils import delete_aa_scope_state, get_aa_scope_state
-from advanced_alchemy.extensions.litestar.plugins.init.config.common import SESSION_TERMINUS_ASGI_EVENTS
 from anyio import to_thread
-from litestar.constants import HTTP_RESPONSE_START
+from litestar.connection import ASGIConnection
+from litestar.constants import HTTP_DISCONNECT, HTTP_RESPONSE_START, WEBSOCKET_CLOSE, WEBSOCKET_DISCONNECT
 from sqlalchemy.orm import Session
 
 from app.web import capacity
@@ -30,11 +29,19 @@ from app.web import capacity
 log = logging.getLogger("blaastempel.db")
 
 COMMIT_STATUSES = range(200, 400)  # redirects too: a form post answers 303 after saving
+SESSION_ENDS = {HTTP_RESPONSE_START, HTTP_DISCONNECT, WEBSOCKET_DISCONNECT, WEBSOCKET_CLOSE}
+REQUEST_SESSION = "db_session"  # the request's session, in the connection's state (scope["state"])
 
 
-def commit_before_send(session_scope_key: str) -> Callable[[Any, Any], Awaitable[None]]:
+def track(connection: ASGIConnection[Any, Any, Any, Any], session: Session) -> None:
+    """Remember the request's session, so that sending the response ends its transaction."""
+    connection.state[REQUEST_SESSION] = session
+
+
+def commit_before_send() -> Callable[[Any, Any], Awaitable[None]]:
     async def before_send(message: Any, scope: Any) -> None:
-        session: Session | None = get_aa_scope_state(scope, session_scope_key)
+        state = scope.get("state", {})
+        session: Session | None = state.get(REQUEST_SESSION)
         if session is None:
             return
         limits = capacity.of(scope)
@@ -43,12 +50,12 @@ def commit_before_send(session_scope_key: str) -> Callable[[Any, Any], Awaitable
                 _end, session, message["status"] in COMMIT_STATUSES, limiter=limits.endings):
             message["status"] = 503  # never answer success for a write that was not kept
             message["headers"] = [*message.get("headers", []), (b"retry-after", limits.retry_after.encode())]
-        if message["type"] in SESSION_TERMINUS_ASGI_EVENTS:
+        if message["type"] in SESSION_ENDS:
             if session.in_transaction():  # only if something used it after the response began
                 await to_thread.run_sync(session.close, limiter=limits.endings)
             else:
                 session.close()
-            delete_aa_scope_state(scope, session_scope_key)
+            del state[REQUEST_SESSION]
 
     return before_send
 
