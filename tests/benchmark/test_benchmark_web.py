@@ -15,8 +15,6 @@ from app.benchmark.models import AdoptionRecord, IndicatorValue
 from app.catalogue.models import Organisation, Solution
 from tests.helpers import login
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
 
 def _csv(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
