@@ -37,7 +37,6 @@ SOLUTION_WRITERS = CATALOGUE_WRITERS | {"vendor"}
 ORG_WRITERS = CATALOGUE_WRITERS | {"org_reporter"}
 REPORTERS = frozenset({"admin", "org_reporter"})
 APPLICANTS = frozenset({"admin", "approver", "procurement", "vendor"})
-NOBODY: frozenset[str] = frozenset()
 
 # (method, path template as in app.routes) -> roles allowed. Paths are filled from the
 # records below: the vendor user's own solution (selfback), the org_reporter's own
