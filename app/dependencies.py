@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 from app.accounts.principal import Principal
 from app.audit.hook import set_actor
 from app.catalogue.services import PageRequest
-from app.db.transactions import track
 
 
 def provide_principal(request: Request) -> Principal:
@@ -18,7 +17,6 @@ def provide_principal(request: Request) -> Principal:
 def provide_db(db_session: Session, request: Request) -> Session:
     principal: Principal = request.user
     set_actor(db_session, principal.id, principal.audit_label)
-    track(request, db_session)
     return db_session
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin, SQLAlchemySyncConfig
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
@@ -36,7 +36,7 @@ from app.benchmark import pages as benchmark_pages
 from app.catalogue import api as catalogue_api
 from app.catalogue import pages as catalogue_pages
 from app.db.engine import ConnectionLimits, make_engine, make_session_factory
-from app.db.transactions import commit_before_send
+from app.db.transactions import RequestSessions
 from app.dependencies import provide_db, provide_page, provide_principal
 from app.errors import DomainError
 from app.reporting import api as reporting_api
@@ -66,8 +66,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         pool_size=settings.connection_pool_size, pool_timeout=settings.pool_timeout,
         lock_timeout_ms=settings.lock_timeout_ms, statement_timeout_ms=settings.statement_timeout_ms))
     session_factory = make_session_factory(engine)
-    alchemy_config = SQLAlchemySyncConfig(engine_instance=engine, session_dependency_key="db_session")
-    alchemy_config.before_send_handler = commit_before_send()
+    alchemy_config = RequestSessions(engine_instance=engine, session_dependency_key="db_session")
     alchemy = SQLAlchemyPlugin(config=alchemy_config)
     app = Litestar(
         route_handlers=[

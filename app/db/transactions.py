@@ -5,7 +5,7 @@ worker thread for every response message (two thread hops per request, even when
 handler never touched the database or already ended its transaction). This hook is
 async and only goes to a thread when there is a transaction to end, and a failed
 commit is logged as an error and turns the answer into a 503 instead of a silent
-success. The `db` dependency (app/dependencies.py) tracks the session it hands out.
+success.
 
 That thread comes from the process's own limiter for endings (app/web/capacity.py), never
 from the handlers' pool: a commit that would release a row lock must not wait for a thread
@@ -16,12 +16,13 @@ the server on PostgreSQL).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
+from advanced_alchemy.extensions.litestar import SQLAlchemySyncConfig
 from anyio import to_thread
-from litestar.connection import ASGIConnection
 from litestar.constants import HTTP_DISCONNECT, HTTP_RESPONSE_START, WEBSOCKET_CLOSE, WEBSOCKET_DISCONNECT
+from litestar.datastructures import State
+from litestar.types import Scope
 from sqlalchemy.orm import Session
 
 from app.web import capacity
@@ -33,31 +34,37 @@ SESSION_ENDS = {HTTP_RESPONSE_START, HTTP_DISCONNECT, WEBSOCKET_DISCONNECT, WEBS
 REQUEST_SESSION = "db_session"  # the request's session, in the connection's state (scope["state"])
 
 
-def track(connection: ASGIConnection[Any, Any, Any, Any], session: Session) -> None:
-    """Remember the request's session, so that sending the response ends its transaction."""
-    connection.state[REQUEST_SESSION] = session
+class RequestSessions(SQLAlchemySyncConfig):
+    """advanced-alchemy's session per request, kept in the connection's state too, where
+    `commit_before_send` finds it and ends it."""
+
+    def __post_init__(self) -> None:
+        self.before_send_handler = commit_before_send
+        super().__post_init__()
+
+    def provide_session(self, state: State, scope: Scope) -> Session:
+        session = super().provide_session(state, scope)
+        scope.setdefault("state", {})[REQUEST_SESSION] = session
+        return session
 
 
-def commit_before_send() -> Callable[[Any, Any], Awaitable[None]]:
-    async def before_send(message: Any, scope: Any) -> None:
-        state = scope.get("state", {})
-        session: Session | None = state.get(REQUEST_SESSION)
-        if session is None:
-            return
-        limits = capacity.of(scope)
-        starting = message["type"] == HTTP_RESPONSE_START
-        if starting and session.in_transaction() and not await to_thread.run_sync(
-                _end, session, message["status"] in COMMIT_STATUSES, limiter=limits.endings):
-            message["status"] = 503  # never answer success for a write that was not kept
-            message["headers"] = [*message.get("headers", []), (b"retry-after", limits.retry_after.encode())]
-        if message["type"] in SESSION_ENDS:
-            if session.in_transaction():  # only if something used it after the response began
-                await to_thread.run_sync(session.close, limiter=limits.endings)
-            else:
-                session.close()
-            del state[REQUEST_SESSION]
-
-    return before_send
+async def commit_before_send(message: Any, scope: Any) -> None:
+    state = scope.get("state", {})
+    session: Session | None = state.get(REQUEST_SESSION)
+    if session is None:
+        return
+    limits = capacity.of(scope)
+    starting = message["type"] == HTTP_RESPONSE_START
+    if starting and session.in_transaction() and not await to_thread.run_sync(
+            _end, session, message["status"] in COMMIT_STATUSES, limiter=limits.endings):
+        message["status"] = 503  # never answer success for a write that was not kept
+        message["headers"] = [*message.get("headers", []), (b"retry-after", limits.retry_after.encode())]
+    if message["type"] in SESSION_ENDS:
+        if session.in_transaction():  # only if something used it after the response began
+            await to_thread.run_sync(session.close, limiter=limits.endings)
+        else:
+            session.close()
+        del state[REQUEST_SESSION]
 
 
 def _end(session: Session, commit: bool) -> bool:
