@@ -26,6 +26,8 @@ from app.settings import Settings
 from tests.helpers import DEMO_USERS
 from tests.scratch import drop_postgres, scratch_database
 
+pytestmark = pytest.mark.fuzz
+
 # ~55 operations x 2 identities; a handful of examples each keeps the whole module near
 # a minute on a 2-core machine. FUZZ_EXAMPLES raises it for a deeper local run.
 MAX_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
