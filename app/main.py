@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin, SQLAlchemySyncConfig
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from pydantic import ValidationError as PydanticValidationError
@@ -51,7 +51,7 @@ from app.settings import Settings
 from app.site import SiteController, health
 from app.web import capacity, errors
 from app.web.security import add_security_headers
-from app.web.transactions import commit_before_send
+from app.web.transactions import RequestSessions
 
 APP_DIR = Path(__file__).parent
 TEMPLATE_DIRS = [APP_DIR / "web" / "templates", APP_DIR / "catalogue" / "templates",
@@ -68,8 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         pool_size=settings.connection_pool_size, pool_timeout=settings.pool_timeout,
         lock_timeout_ms=settings.lock_timeout_ms, statement_timeout_ms=settings.statement_timeout_ms))
     session_factory = make_session_factory(engine)
-    alchemy_config = SQLAlchemySyncConfig(engine_instance=engine, session_dependency_key="db_session")
-    alchemy_config.before_send_handler = commit_before_send(alchemy_config.session_scope_key)
+    alchemy_config = RequestSessions(engine_instance=engine, session_dependency_key="db_session")
     alchemy = SQLAlchemyPlugin(config=alchemy_config)
     app = Litestar(
         route_handlers=[

@@ -469,14 +469,6 @@ def apply_event(state: ApprovalState, event: Event, today: date) -> ApprovalStat
     return replace(_HANDLERS[event.kind](state, event), last_event_on=event.on)
 
 
-def replay(events: Iterable[Event], today: date | None = None) -> ApprovalState:
-    """Fold a history of events (each checked as on its own date)."""
-    state = ApprovalState()
-    for event in events:
-        state = apply_event(state, event, today or event.on)
-    return state
-
-
 def allowed_events(state: ApprovalState, today: date) -> list[str]:
     """The events that could be valid today (the forms a page offers)."""
     status = effective_status(state, today)

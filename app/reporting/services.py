@@ -519,11 +519,6 @@ def _hit(hit: Any) -> dict[str, Any]:
             "status": hit.approval_status}
 
 
-def assessment_for_page(session: Session, solution_id: int) -> Assessment | None:
-    return session.scalar(select(Assessment).where(Assessment.solution_id == solution_id)
-                          .order_by(Assessment.id.desc()))
-
-
 def build(session: Session, req: ReportRequest, *, principal: Principal, frameworks: FrameworkRegistry | None = None,
           search_backend: Any = None, progress: Progress = _noop) -> dict[str, Any]:
     """The context of one report, checking the principal may see it (as on its page)."""

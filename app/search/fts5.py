@@ -29,6 +29,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from app.db.chunks import chunked
 from app.search.backend import Document, SearchQuery, SearchResult
 from app.search.sqlbase import NO_IDS, SqlBackend, facet_token, in_mask, mask_from_bits
 from app.search.text import group_stems, mark_matches, stems_text
@@ -274,8 +275,7 @@ class Fts5Backend(SqlBackend):
              for rid, d in rows])
 
     def _delete_index(self, conn: Connection, ids: list[int]) -> None:
-        for i in range(0, len(ids), 900):
-            chunk = ids[i:i + 900]
+        for chunk in chunked(ids):
             conn.exec_driver_sql(f"DELETE FROM search_fts WHERE rowid IN ({','.join('?' * len(chunk))})",
                                  tuple(chunk))
 

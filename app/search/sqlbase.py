@@ -26,6 +26,7 @@ import numpy as np
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from app.db.chunks import chunked
 from app.search.backend import DOC_TYPES, FACETS, Document, FacetCount, Hit, SearchQuery, SearchResult, facet_counts
 from app.search.models import search_doc, search_state, search_term
 from app.search.text import Vocabulary, analyse, group_stems, vocabulary_words
@@ -314,17 +315,17 @@ class SqlBackend:
         by_doc = {d.doc_id: d for d in upserts}
         wanted = list(by_doc) + list(deletes)
         existing: dict[str, tuple[int, bool]] = {}
-        for i in range(0, len(wanted), 900):
+        for chunk in chunked(wanted):
             existing.update({r.doc_id: (r.id, r.deleted) for r in conn.execute(
                 select(search_doc.c.doc_id, search_doc.c.id, search_doc.c.deleted)
-                .where(search_doc.c.doc_id.in_(wanted[i:i + 900])))})
+                .where(search_doc.c.doc_id.in_(chunk)))})
         new_rows = [self._row(d, gen) for key, d in by_doc.items() if key not in existing]
         if new_rows:
             conn.execute(search_doc.insert(), new_rows)
-            for i in range(0, len(new_rows), 900):
+            for chunk in chunked([row["doc_id"] for row in new_rows]):
                 existing.update({r.doc_id: (r.id, False) for r in conn.execute(
                     select(search_doc.c.doc_id, search_doc.c.id, search_doc.c.deleted).where(
-                        search_doc.c.doc_id.in_([row["doc_id"] for row in new_rows[i:i + 900]])))})
+                        search_doc.c.doc_id.in_(chunk)))})
         inserted = {r["doc_id"] for r in new_rows}
         changed = [{"b_id": existing[key][0], **self._row(d, gen)} for key, d in by_doc.items()
                    if key not in inserted]

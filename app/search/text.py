@@ -210,16 +210,3 @@ def mark_matches(text: str, stems: list[list[str]], window: int | None = None) -
     return "".join(out)
 
 
-def marked_indices(marked_stems: str) -> set[int]:
-    """Token indices inside sentinel spans of a highlighted stem column (FTS5 highlight())."""
-    found: set[int] = set()
-    inside = False
-    for i, token in enumerate(marked_stems.split(" ")):
-        opened = MARK_START in token
-        if opened:
-            inside = True
-        if inside:
-            found.add(i)
-        if MARK_END in token:
-            inside = False
-    return found

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from litestar import Request
-from litestar.datastructures import FormMultiDict
 from litestar.response import Template
 from pydantic import BaseModel, ValidationError
 
@@ -42,18 +41,6 @@ def page_context(request: Request) -> dict[str, Any]:
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:
     return Template(template_name=template, context=page_context(request) | context,
                     status_code=status_code)
-
-
-def form_data(form: FormMultiDict, list_fields: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Flatten a submitted form; checkbox groups and multi-selects become lists."""
-    data: dict[str, Any] = {}
-    for key in form:
-        if key.startswith("_"):
-            continue
-        data[key] = [v for v in form.getall(key) if v != ""] if key in list_fields else form.get(key)
-    for key in list_fields:
-        data.setdefault(key, [])
-    return data
 
 
 def field_errors(exc: ValidationError, lang: str) -> dict[str, str]:

@@ -16,13 +16,13 @@ the server on PostgreSQL).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from advanced_alchemy.extensions.litestar._utils import delete_aa_scope_state, get_aa_scope_state
-from advanced_alchemy.extensions.litestar.plugins.init.config.common import SESSION_TERMINUS_ASGI_EVENTS
+from advanced_alchemy.extensions.litestar import SQLAlchemySyncConfig
 from anyio import to_thread
-from litestar.constants import HTTP_RESPONSE_START
+from litestar.constants import HTTP_DISCONNECT, HTTP_RESPONSE_START, WEBSOCKET_CLOSE, WEBSOCKET_DISCONNECT
+from litestar.datastructures import State
+from litestar.types import Scope
 from sqlalchemy.orm import Session
 
 from app.web import capacity
@@ -30,27 +30,41 @@ from app.web import capacity
 log = logging.getLogger("blaastempel.db")
 
 COMMIT_STATUSES = range(200, 400)  # redirects too: a form post answers 303 after saving
+SESSION_ENDS = {HTTP_RESPONSE_START, HTTP_DISCONNECT, WEBSOCKET_DISCONNECT, WEBSOCKET_CLOSE}
+REQUEST_SESSION = "db_session"  # the request's session, in the connection's state (scope["state"])
 
 
-def commit_before_send(session_scope_key: str) -> Callable[[Any, Any], Awaitable[None]]:
-    async def before_send(message: Any, scope: Any) -> None:
-        session: Session | None = get_aa_scope_state(scope, session_scope_key)
-        if session is None:
-            return
-        limits = capacity.of(scope)
-        starting = message["type"] == HTTP_RESPONSE_START
-        if starting and session.in_transaction() and not await to_thread.run_sync(
-                _end, session, message["status"] in COMMIT_STATUSES, limiter=limits.endings):
-            message["status"] = 503  # never answer success for a write that was not kept
-            message["headers"] = [*message.get("headers", []), (b"retry-after", limits.retry_after.encode())]
-        if message["type"] in SESSION_TERMINUS_ASGI_EVENTS:
-            if session.in_transaction():  # only if something used it after the response began
-                await to_thread.run_sync(session.close, limiter=limits.endings)
-            else:
-                session.close()
-            delete_aa_scope_state(scope, session_scope_key)
+class RequestSessions(SQLAlchemySyncConfig):
+    """advanced-alchemy's session per request, kept in the connection's state too, where
+    `commit_before_send` finds it and ends it."""
 
-    return before_send
+    def __post_init__(self) -> None:
+        self.before_send_handler = commit_before_send
+        super().__post_init__()
+
+    def provide_session(self, state: State, scope: Scope) -> Session:
+        session = super().provide_session(state, scope)
+        scope.setdefault("state", {})[REQUEST_SESSION] = session
+        return session
+
+
+async def commit_before_send(message: Any, scope: Any) -> None:
+    state = scope.get("state", {})
+    session: Session | None = state.get(REQUEST_SESSION)
+    if session is None:
+        return
+    limits = capacity.of(scope)
+    starting = message["type"] == HTTP_RESPONSE_START
+    if starting and session.in_transaction() and not await to_thread.run_sync(
+            _end, session, message["status"] in COMMIT_STATUSES, limiter=limits.endings):
+        message["status"] = 503  # never answer success for a write that was not kept
+        message["headers"] = [*message.get("headers", []), (b"retry-after", limits.retry_after.encode())]
+    if message["type"] in SESSION_ENDS:
+        if session.in_transaction():  # only if something used it after the response began
+            await to_thread.run_sync(session.close, limiter=limits.endings)
+        else:
+            session.close()
+        del state[REQUEST_SESSION]
 
 
 def _end(session: Session, commit: bool) -> bool:

@@ -85,7 +85,7 @@ def test_every_framework_can_be_completed_by_two_assessors(session: Session, pat
     fw = load_framework(path)
     a = start(session, fw.id, fw.version)
     fill_all(session, a)
-    assert not fw.tiers or a.tier in fw.tiers
+    assert a.tier in fw.tiers if fw.tiers else a.tier is None
     svc.submit(session, who(session, "assessor"), REGISTRY, a.id)
     svc.start_review(session, who(session, "assessor2"), REGISTRY, a.id)
     done = svc.complete(session, who(session, "assessor2"), REGISTRY, a.id, TransitionIn(comment="OK"))

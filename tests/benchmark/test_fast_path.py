@@ -23,7 +23,6 @@ from app.catalogue.models import Organisation, Solution
 from tests.benchmark.test_metrics import _adoption, _orgs, _relevant
 from tests.helpers import unique
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 AS_OF = date(2026, 6, 30)
 
 
@@ -139,10 +138,6 @@ def test_sorted_history_is_not_resorted_and_shuffled_is() -> None:
 
 
 # ---- cache --------------------------------------------------------------------------
-
-
-def _national(client: Any) -> dict[str, Any]:
-    return client.get("/api/benchmark/national").json()
 
 
 def test_cache_answers_repeated_requests_and_sees_every_write(client: Any, db: Any, auth: Any) -> None:
