@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.catalogue.models import Need, Project, Solution
 from app.catalogue.services import PUBLIC, solution_visible
-from app.db.engine import make_engine, make_session_factory
+from app.db.engine import make_engine
+from app.registry import make_session_factory
 from app.search.backend import Hit, SearchBackend, SearchQuery
 from app.search.fts5 import Fts5Backend
 from app.search.postgres import PostgresBackend
