@@ -24,15 +24,18 @@ run: install
 
 test: install
 	$(BIN)/ruff check app tests bench tools
+	$(BIN)/mypy
 	$(BIN)/python tools/fetch_axe.py  # axe-core for the accessibility tests (pinned, hash-checked; skipped if present)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: install
 	$(BIN)/ruff check app tests bench tools
+	$(BIN)/mypy
 	$(BIN)/pytest -m "not browser and not fuzz and not slow" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check app tests bench tools
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python -m bench.run_all

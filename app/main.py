@@ -101,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "search": Provide(provide_search, sync_to_thread=False),
             "frameworks": Provide(assessment_api.provide_frameworks, sync_to_thread=False),
         },
-        template_config=TemplateConfig(directory=TEMPLATE_DIRS, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(directory=[*TEMPLATE_DIRS], engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(title="Blåstempel API", version="0.1.0", path="/schema",
                                      render_plugins=[SwaggerRenderPlugin()]),
         exception_handlers={

@@ -85,12 +85,12 @@ def test_translation_fills_in_the_values_and_translates_nested_messages() -> Non
                                   "#12 er under kontrol")
     assert translate(msg, en) == "only a draft or returned assessment can be submitted; #12 is in review"
     assert translate("Workflow", da) == "Arbejdsgang" and translate(None, da) is None
-    assert Term("assessment", "no_such_status").translate(da) == "no_such_status"
+    assert Term("assessment", "no_such_status").in_language(da) == "no_such_status"
 
 
 def test_a_translation_with_wrong_placeholders_falls_back_to_english() -> None:
     msg = Message("unanswered required criteria: {codes}", codes="N1")
-    assert msg.translate(lambda _msgid: "mangler: {koder}") == "unanswered required criteria: N1"
+    assert msg.in_language(lambda _msgid: "mangler: {koder}") == "unanswered required criteria: N1"
 
 
 # ---- the catalogues --------------------------------------------------------------------

@@ -71,7 +71,7 @@ class CsrfMiddleware(ASGIMiddleware):
         settings = request.app.state.settings
         expected = _expected_token(request, settings.secret_key)
         ended_session = SESSION_COOKIE in request.cookies and scope.get("auth") is None
-        if scope["method"] not in SAFE_METHODS:
+        if request.method not in SAFE_METHODS:
             submitted = await _submitted_token(request)
             if expected is None or submitted is None or not hmac.compare_digest(submitted, expected):
                 if ended_session:  # logged out elsewhere, expired or deactivated: log in again

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response
 from litestar.params import Parameter
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
 from app.approvals import lifecycle as lc
@@ -80,4 +81,6 @@ def register_entry(db: Session, principal: Principal, number: str) -> dict[str, 
     return entries
 
 
-ROUTES = [approval_status, approvals_dashboard, approval_case, record_event, register_api, register_entry]
+ROUTES: list[ControllerRouterHandler] = [
+    approval_status, approvals_dashboard, approval_case, record_event, register_api, register_entry,
+]

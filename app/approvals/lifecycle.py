@@ -373,9 +373,9 @@ def _extend(state: ApprovalState, event: Event) -> ApprovalState:
         raise RuleViolation("T4", Message("{rule} (at the latest {latest})", rule=RULES["T4"],
                                           latest=latest.isoformat()), "evidence_due")
     if state.evidence_due is not None and evidence_due < state.evidence_due:
-        raise RuleViolation("E2", "an extension cannot bring the final evidence date forward",
+        raise RuleViolation("E2", Message("an extension cannot bring the final evidence date forward"),
                             "evidence_due")
-    added = ()
+    added: tuple[Milestone, ...] = ()
     if event.milestones:
         added = _plan(event.milestones, event.on, evidence_due)
     milestones = state.milestones + added  # appended: a milestone keeps its number

@@ -11,6 +11,7 @@ from litestar import Controller, MediaType, Request, Response
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
 from app.approvals import lifecycle as lc
@@ -197,4 +198,4 @@ class ApprovalPages(Controller):
                                  "Cache-Control": "private, max-age=300"})
 
 
-ROUTES = [RegisterPages, ApprovalPages]
+ROUTES: list[ControllerRouterHandler] = [RegisterPages, ApprovalPages]

@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Controller
 from litestar.datastructures import State
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
 from app.assessment import services as svc
@@ -113,4 +114,4 @@ def solution_assessments(db: Session, principal: Principal, key: str) -> list[di
              "created_at": a.created_at.isoformat() if a.created_at else None} for a in items]
 
 
-ROUTES = [FrameworkApi, AssessmentApi, solution_assessments]
+ROUTES: list[ControllerRouterHandler] = [FrameworkApi, AssessmentApi, solution_assessments]

@@ -123,7 +123,7 @@ def _classification_issues(fw: Framework) -> Iterator[tuple[str, str]]:
 
 
 def _condition_value_issues(path: str, q: Criterion, cond: Condition) -> Iterator[tuple[str, str]]:
-    tests = {
+    tests: dict[str, list[str | float | bool | None]] = {
         "equals": [cond.equals],
         "not_equals": [cond.not_equals],
         "one_of": list(cond.one_of or ()),
@@ -275,9 +275,6 @@ class FrameworkRegistry:
             raise KeyError(f"no framework {id!r}")
         return max(versions, key=lambda fw: (not fw.superseded, fw.valid_from, fw.version))
 
-    def list(self) -> list[Framework]:
-        return sorted(self._items.values(), key=lambda fw: (fw.id, fw.valid_from, fw.version))
-
     def ids(self) -> list[str]:
         return sorted({fid for fid, _ in self._items})
 
@@ -288,7 +285,7 @@ class FrameworkRegistry:
         return len(self._items)
 
     def __iter__(self) -> Iterator[Framework]:
-        return iter(self.list())
+        return iter(sorted(self._items.values(), key=lambda fw: (fw.id, fw.valid_from, fw.version)))
 
     def __contains__(self, key: object) -> bool:
         return key in self._items

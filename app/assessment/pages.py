@@ -13,6 +13,7 @@ from litestar import Controller, Request
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
 from app.assessment import services as svc
@@ -372,4 +373,4 @@ class AssessmentPages(Controller):
         return Redirect(f"/assessments/{a.id}")
 
 
-ROUTES = [FrameworkPages, AssessmentPages]
+ROUTES: list[ControllerRouterHandler] = [FrameworkPages, AssessmentPages]

@@ -102,7 +102,7 @@ def credit(criterion: Criterion, value: Any) -> float | None:
         opt = criterion.option(value)
         return None if opt is None or opt.score is None else opt.score
     if kind == "multi_choice":
-        total = sum((criterion.option(v).score or 0.0) for v in value if criterion.option(v))
+        total = sum(opt.score or 0.0 for v in value if (opt := criterion.option(v)) is not None)
         return min(1.0, total)
     if kind == "rating":
         low, high = float(criterion.min or 0), float(criterion.max or 1)

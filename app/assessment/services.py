@@ -30,6 +30,7 @@ from app.catalogue.models import Solution
 from app.core.principal import Principal, require
 from app.core.records import flush
 from app.core.roles import Role
+from app.db.base import table_of
 from app.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from app.messages import Message, Term
 
@@ -165,8 +166,8 @@ def recompute(session: Session, fw: Framework, assessment: Assessment) -> Assess
         "result": summary,
     }
     if any(getattr(assessment, k) != v for k, v in values.items()):
-        session.execute(Assessment.__table__.update()
-                        .where(Assessment.__table__.c.id == assessment.id).values(**values))
+        table = table_of(Assessment)
+        session.execute(table.update().where(table.c.id == assessment.id).values(**values))
         for key, value in values.items():
             set_committed_value(assessment, key, value)
     return score
@@ -659,7 +660,10 @@ def new_correction(session: Session, principal: Principal, frameworks: Framework
                                                  actor_id=principal.id, comment=comment))
     session.add(copy)
     _flush(session)
-    for user_id in sorted(answer_writer_ids(session, original) | {principal.id}):
+    writers = answer_writer_ids(session, original)
+    if principal.id is not None:
+        writers.add(principal.id)
+    for user_id in sorted(writers):
         _note_writer(session, copy.id, user_id)
     recompute(session, fw, copy)
     return copy

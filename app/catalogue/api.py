@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller
 from litestar.params import Parameter
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
 from app.catalogue import services as svc
@@ -206,4 +207,6 @@ class NeedApi(Controller):
         svc.delete_record(db, principal, svc.get_need(db, key))
 
 
-ROUTES = [OrganisationApi, list_treatment_areas, VendorApi, SolutionApi, ProjectApi, NeedApi]
+ROUTES: list[ControllerRouterHandler] = [
+    OrganisationApi, list_treatment_areas, VendorApi, SolutionApi, ProjectApi, NeedApi,
+]

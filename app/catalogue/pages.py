@@ -14,6 +14,7 @@ from litestar import Controller, MediaType, Request
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -256,7 +257,7 @@ class SolutionPages(Controller):
             vendor_id: str | None = None) -> Template:
         require(principal, "solution.create")
         chosen = principal.vendor_id if principal.role == Role.VENDOR else forms.integer(vendor_id)
-        values = {"vendor_id": chosen or "", "country": "DK", "regulatory_class": "none",
+        values: dict[str, Any] = {"vendor_id": chosen or "", "country": "DK", "regulatory_class": "none",
                   "published": True, "treatment_areas": [], "integrations": []}
         return self._form_page(request, db, principal, values)
 
@@ -357,7 +358,7 @@ class ProjectPages(Controller):
     @get("/new")
     def new(self, request: Request, db: Session, principal: Principal) -> Template:
         require(principal, "project.create")
-        values = {"owner_id": principal.organisation_id or "", "origin": "public", "stage": "",
+        values: dict[str, Any] = {"owner_id": principal.organisation_id or "", "origin": "public", "stage": "",
                   "partner_ids": [], "solution_ids": [], "need_ids": []}
         return self._form_page(request, db, principal, values)
 
@@ -533,7 +534,7 @@ def _vendor_values(vendor: Vendor) -> dict[str, Any]:
             "website": vendor.website or "", "version": vendor.version}
 
 
-VENDOR_FORM = ListForm("/vendors", dict, {"q": forms.text, "country": forms.country})
+VENDOR_FORM: ListForm[dict[str, Any]] = ListForm("/vendors", dict, {"q": forms.text, "country": forms.country})
 
 
 class VendorPages(Controller):
@@ -598,7 +599,7 @@ class VendorPages(Controller):
 # ---- organisations -----------------------------------------------------------------
 
 
-ORGANISATION_FORM = ListForm("/organisations", dict, {
+ORGANISATION_FORM: ListForm[dict[str, Any]] = ListForm("/organisations", dict, {
     "q": forms.text, "kind": forms.choice(OrganisationKind), "region_id": forms.integer,
 })
 
@@ -630,4 +631,4 @@ class OrganisationPages(Controller):
                      members=members)
 
 
-ROUTES: list[object] = [SolutionPages, ProjectPages, NeedPages, VendorPages, OrganisationPages]
+ROUTES: list[ControllerRouterHandler] = [SolutionPages, ProjectPages, NeedPages, VendorPages, OrganisationPages]

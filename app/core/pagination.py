@@ -23,11 +23,11 @@ class PageRequest:
     offset: int = 0
 
     def __post_init__(self) -> None:
-        errors = {}
+        errors: dict[str, Message] = {}
         if not 1 <= self.limit <= MAX_PAGE_SIZE:
             errors["limit"] = Message("must be between 1 and {max}", max=MAX_PAGE_SIZE)
         if self.offset < 0:
-            errors["offset"] = "must be 0 or more"
+            errors["offset"] = Message("must be 0 or more")
         if errors:
             raise ValidationFailed(errors)
 

@@ -11,10 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.db.base import Base
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.messages import Message, Term
 
-M = TypeVar("M")
+M = TypeVar("M", bound=Base)
 RESERVED_SLUGS = frozenset({"new", "edit", "assessments"})
 CHANGED_MEANWHILE = "this record was changed by someone else; reload it and try again"
 
@@ -30,7 +31,7 @@ def is_id(key: int | str) -> bool:
 def get_record(session: Session, model: type[M], key: int | str, label: str) -> M:
     """The record of this id or slug, or NotFound naming it as `label`."""
     obj = (session.get(model, int(key)) if is_id(key)
-           else session.scalar(select(model).where(model.slug == key)))  # type: ignore[attr-defined]
+           else session.scalar(select(model).filter_by(slug=key)))
     if obj is None:
         raise not_found(label, key)
     return obj

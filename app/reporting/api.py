@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
+from litestar.types import ControllerRouterHandler
 
 from app.accounts.ratelimit import client_key
 from app.core.principal import Principal
@@ -36,4 +37,4 @@ def report_status(principal: Principal, job_id: str) -> dict[str, Any]:
     return _out(jobs.status_for(job_id, principal))
 
 
-ROUTES = [start_report, report_status]
+ROUTES: list[ControllerRouterHandler] = [start_report, report_status]

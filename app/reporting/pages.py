@@ -10,6 +10,7 @@ from litestar import Request, Response
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import File, Redirect, Template
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
 from app.accounts.ratelimit import client_key
@@ -66,7 +67,7 @@ def start_report(request: Request, db: Session, principal: Principal, data: Form
 def job_page(request: Request, principal: Principal, job_id: str) -> Template:
     status = jobs.status_for(job_id, principal)
     lang = language_of(request)
-    context = {"job": status, "title": svc.TITLES[status["request"]["kind"]][1 if lang == "en" else 0]}
+    context: dict[str, Any] = {"job": status, "title": svc.TITLES[status["request"]["kind"]][1 if lang == "en" else 0]}
     if is_htmx(request):
         return render(request, "reporting/_status.html", **context)
     return render(request, "reporting/job.html", **context)
@@ -82,4 +83,4 @@ def download(principal: Principal, job_id: str) -> File | Response:
                 content_disposition_type="attachment")
 
 
-ROUTES = [reports_page, start_report, job_page, download]
+ROUTES: list[ControllerRouterHandler] = [reports_page, start_report, job_page, download]

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from html import unescape
 from typing import Any
 
@@ -152,7 +153,7 @@ def check_references(session: Session, req: ReportRequest, principal: Principal)
 
 def _text(msg: Message, lang: str) -> str:
     """A text of the report in its language."""
-    return msg.translate(translations(lang).gettext)
+    return msg.in_language(translations(lang).gettext)
 
 
 def _base(req: ReportRequest, session: Session) -> dict[str, Any]:
@@ -195,7 +196,7 @@ def national_benchmark(session: Session, req: ReportRequest, progress: Progress 
     as_of = as_of_for(req.period)
     progress("benchmark")
     bench, orgs, relevant = bench_svc.compute(session, as_of)
-    view = {
+    view: dict[str, Any] = {
         "as_of": bench.as_of.isoformat(),
         "national": {k: bench_views.clean(v) for k, v in bench.national.items()},
         "regions": bench_views.region_rows(orgs, bench, lang),
@@ -419,7 +420,7 @@ def assessment(session: Session, req: ReportRequest, principal: Principal, frame
             "author_name": a.author.name if a.author else None,
             "reviewer_name": a.reviewer.name if a.reviewer else None,
             "completed_day": day(a.completed_at, lang) if a.completed_at else "–",
-            "num": lambda v, d=1: number(v, lang, d), "fmt_day": lambda v: _iso_day(v, lang),
+            "num": partial(_number_in, lang), "fmt_day": lambda v: _iso_day(v, lang),
             "data_taken_day": day(date.today(), lang), "status_label": lambda v: _status_label(v, lang),
             "section_toc": [{"id": f"section-{x['code']}", "label": x["title"], "sub": True} for x in sections]}
     ctx["subtitle"] = solution.name
@@ -476,6 +477,10 @@ def temporary_approvals(session: Session, req: ReportRequest, principal: Princip
             "fmt_day": lambda v: _iso_day(v, lang), "status_label": lambda s: _status_label(s, lang),
             "num": lambda v, d=1: number(v, lang, d), "pending": lc.PENDING}
     return ctx
+
+
+def _number_in(lang: str, value: float | None, digits: int = 1) -> str:
+    return number(value, lang, digits)
 
 
 def _status_label(status: str | None, lang: str) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Response
 from litestar.exceptions import HTTPException
 from litestar.params import Parameter
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
 from app.search.backend import FACETS, SORTS, FacetCount, SearchBackend, SearchQuery
@@ -86,4 +87,4 @@ def server_timing(search_ms: float, engine_ms: float) -> str:
     return f"search;dur={search_ms:.3f}, query;dur={engine_ms:.3f}"
 
 
-ROUTES: list[Any] = [api_search]
+ROUTES: list[ControllerRouterHandler] = [api_search]

@@ -22,6 +22,7 @@ import json
 import sqlite3
 import threading
 import time
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -220,7 +221,7 @@ class Fts5Backend(SqlBackend):
         docs = {r[0]: dict(zip(cols, r, strict=True)) for r in _sql(
             conn, f"SELECT {', '.join(cols)} FROM search_doc WHERE id IN ({','.join('?' * len(ids))})",
             tuple(ids))}
-        return [_Row({**docs[i], "score": None}) for i in ids if i in docs]
+        return [_stored_doc(docs[i]) for i in ids if i in docs]
 
     def _hit_rows(self, conn: Connection, groups: list[list[str]], query: SearchQuery,
                   exclude: list[int]) -> list[Any]:
@@ -287,12 +288,8 @@ class Fts5Backend(SqlBackend):
                              [(r["term"], r["gen"]) for r in rows])
 
 
-class _Row:
-    """Attribute access over a result mapping; facets JSON decoded."""
-
-    def __init__(self, mapping: Any) -> None:
-        import json
-
-        self.__dict__.update(dict(mapping))
-        if isinstance(self.facets, str):
-            self.facets = json.loads(self.facets)
+def _stored_doc(values: dict[str, Any]) -> SimpleNamespace:
+    """Attribute access over a stored search document; facets JSON decoded."""
+    if isinstance(values["facets"], str):
+        values["facets"] = json.loads(values["facets"])
+    return SimpleNamespace(**values, score=None)

@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.response import Template
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound
@@ -115,4 +116,4 @@ def project_panel(request: Request, db: Session, search: SearchBackend, project_
     return _prior_art_panel(request, db, search, "project", project_id)
 
 
-ROUTES: list[Any] = [search_page, need_panel, project_panel]
+ROUTES: list[ControllerRouterHandler] = [search_page, need_panel, project_panel]

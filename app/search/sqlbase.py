@@ -103,7 +103,8 @@ def _words(bits: int, nwords: int) -> np.ndarray:
 
 
 def read_state(conn: Connection) -> tuple[int, int]:
-    state = dict(conn.exec_driver_sql("SELECT key, value FROM search_state").all())  # every search: kept lean
+    # every search reads this: kept lean
+    state: dict[str, int] = dict(conn.exec_driver_sql("SELECT key, value FROM search_state").all())
     return int(state.get("epoch", 0)), int(state.get("generation", 0))
 
 
@@ -113,7 +114,7 @@ def bump_generation(conn: Connection, epoch: bool = False) -> int:
                      .values(value=search_state.c.value + 1))
     conn.execute(update(search_state).where(search_state.c.key == "generation")
                  .values(value=search_state.c.value + 1))
-    return int(conn.scalar(select(search_state.c.value).where(search_state.c.key == "generation")))
+    return int(conn.execute(select(search_state.c.value).where(search_state.c.key == "generation")).scalar_one())
 
 
 class FacetCache:

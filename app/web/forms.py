@@ -9,7 +9,7 @@ A posted form (form_values) becomes a plain dict for the pydantic input schemas.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -34,7 +34,7 @@ def country(value: str | None) -> str | None:
     return (text(value) or "").upper()[:2] or None
 
 
-def choice(allowed: Collection[Any]) -> Parser:
+def choice(allowed: Iterable[Any]) -> Parser:
     """One of the allowed values (enum members or strings), else nothing."""
     names = {str(v) for v in allowed}
 

@@ -239,7 +239,7 @@ def test_registry_get_latest_list(tmp_path):
     assert len(reg) == 3
     assert reg.get("test", "1").valid_from.year == 2020
     assert reg.latest("test").version == "2"
-    assert [(f.id, f.version) for f in reg.list()] == [("other", "1"), ("test", "1"), ("test", "2")]
+    assert [(f.id, f.version) for f in reg] == [("other", "1"), ("test", "1"), ("test", "2")]
     assert reg.ids() == ["other", "test"]
     assert ("test", "2") in reg
     assert reg.file("test", "2") == tmp_path / "a-2.yaml"

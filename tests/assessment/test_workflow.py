@@ -201,7 +201,7 @@ def test_bad_answers_are_refused(session: Session, code: str, value: Any, reason
         answer(session, a, code, value)
     reason_given = exc.value.errors[code]
     assert reason in reason_given
-    assert reason_given.translate(translations("da").gettext).endswith("svaret skal være ja eller nej")
+    assert reason_given.in_language(translations("da").gettext).endswith("svaret skal være ja eller nej")
 
 
 def test_choice_and_number_outside_their_range(session: Session) -> None:
