@@ -1,4 +1,5 @@
-# Blåstempel: `make run` serves the demo register, `make test` runs the whole suite.
+# Blåstempel: `make run` serves the demo register, `make test` runs the whole suite,
+# `make test-fast` the inner loop (no browser, fuzz or slow tests).
 PYTHON ?= python3
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
@@ -7,7 +8,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test test-fast lint bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -23,11 +24,18 @@ run: install
 
 test: install
 	$(BIN)/ruff check app tests bench tools
+	$(BIN)/mypy
 	$(BIN)/python tools/fetch_axe.py  # axe-core for the accessibility tests (pinned, hash-checked; skipped if present)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+test-fast: install
+	$(BIN)/ruff check app tests bench tools
+	$(BIN)/mypy
+	$(BIN)/pytest -m "not browser and not fuzz and not slow" $(PYTEST_ARGS)
+
 lint: install
 	$(BIN)/ruff check app tests bench tools
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python -m bench.run_all

@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from alembic import context
-from app.db.base import import_all_models, metadata
+from app.db.base import metadata
 from app.db.engine import make_engine
 from app.db.migrate import include_object
+from app.registry import import_all_models
 from app.settings import Settings
 
 import_all_models()

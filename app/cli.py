@@ -10,10 +10,16 @@ from typing import TYPE_CHECKING
 import click
 from sqlalchemy.orm import Session
 
+from app.core.principal import Principal
+from app.core.roles import Role
 from app.settings import Settings
 
 if TYPE_CHECKING:
     from app.accounts.models import User
+    from app.reporting.services import ReportRequest
+
+# The command line acts with full read rights (seed, imports, reports).
+CLI_PRINCIPAL = Principal(id=0, email="cli", name="Blåstempel (kommandolinje)", role=Role.ADMIN)
 
 
 def _settings() -> Settings:
@@ -24,7 +30,8 @@ def _settings() -> Settings:
 def cli_session(settings: Settings, actor: str = "cli") -> Iterator[Session]:
     """One transaction: committed when the block succeeds, rolled back otherwise."""
     from app.audit.hook import set_actor
-    from app.db.engine import make_engine, make_session_factory
+    from app.db.engine import make_engine
+    from app.registry import make_session_factory
 
     engine = make_engine(settings.sqlalchemy_url)
     try:
@@ -75,7 +82,7 @@ def db_upgrade(revision: str) -> None:
 @click.option("--demo", is_flag=True, help="Also load the demo catalogue and demo users.")
 def seed(demo: bool) -> None:
     """Load reference data (regions, municipalities, hospitals, ...). Safe to run again."""
-    from app.catalogue.seed import seed_demo, seed_reference
+    from app.seed import seed_demo, seed_reference
 
     settings = _settings()
     with cli_session(settings, "cli:seed") as session:
@@ -201,7 +208,7 @@ def tokens_create(email: str, name: str, days: int) -> None:
 def generate(solutions: int, projects: int, needs: int, random_seed: int, adoption: int) -> None:
     """Write a synthetic national-scale data set (for benchmarks) on top of reference data."""
     from app.catalogue.generate import generate_catalogue
-    from app.catalogue.seed import seed_reference
+    from app.seed import seed_reference
 
     settings = _settings()
     with cli_session(settings, "cli:generate") as session:
@@ -300,12 +307,13 @@ def reindex(backend_name: str | None) -> None:
     """Rebuild a search index from the database."""
     from rich.progress import Progress
 
-    from app.db.engine import make_engine, make_session_factory
+    from app.db.engine import make_engine
+    from app.registry import make_session_factory
     from app.search.reindex import reindex as rebuild
-    from app.search.services import backend_by_name, choose_backend
+    from app.search.services import make_backend
 
     settings = _settings()
-    backend = backend_by_name(backend_name, settings) if backend_name else choose_backend(settings)
+    backend = make_backend(settings, backend_name)
     engine = make_engine(settings.sqlalchemy_url)
     try:
         with Progress() as bar:
@@ -335,7 +343,7 @@ def search_command(query: str, types: tuple[str, ...], facets: tuple[str, ...], 
     import msgspec
 
     from app.search.backend import SearchQuery
-    from app.search.services import choose_backend
+    from app.search.services import make_backend
 
     filters: dict[str, list[str]] = {"type": list(types)} if types else {}
     for item in facets:
@@ -344,7 +352,7 @@ def search_command(query: str, types: tuple[str, ...], facets: tuple[str, ...], 
             raise click.BadParameter(f"{item!r}: use facet=value", param_hint="--facet")
         filters.setdefault(key.strip(), []).append(value.strip())
     settings = _settings()
-    backend = choose_backend(settings)
+    backend = make_backend(settings)
     with cli_session(settings, "cli:search") as session:
         result = backend.search(session, SearchQuery.make(q=query, filters=filters, sort=sort,
                                                           limit=limit, offset=offset))
@@ -376,7 +384,7 @@ def search_command(query: str, types: tuple[str, ...], facets: tuple[str, ...], 
                    "`users set-password`)")
 def export_command(archive: Path, include_secrets: bool) -> None:
     """Write the whole register (data and audit trail) to a portable zip archive."""
-    from app.db.archive import export_archive
+    from app.archive import export_archive
     from app.db.engine import make_engine
 
     engine = make_engine(_settings().sqlalchemy_url)
@@ -392,7 +400,7 @@ def export_command(archive: Path, include_secrets: bool) -> None:
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(archive: Path) -> None:
     """Restore an archive into an empty, migrated database (all or nothing)."""
-    from app.db.archive import ArchiveError, import_archive
+    from app.archive import ArchiveError, import_archive
     from app.db.engine import make_engine
 
     engine = make_engine(_settings().sqlalchemy_url)
@@ -422,16 +430,64 @@ def report_command(kind: str, region: str | None, treatment_area: str | None, pe
                    solution: str | None, lang: str, out: Path) -> None:
     """Make a PDF report (A4, Danish by default) from the live data."""
     from app.errors import DomainError
-    from app.reporting.cli import run_report
     from app.reporting.services import ReportRequest
 
     req = ReportRequest(kind=kind, lang=lang, region=region, treatment_area=treatment_area, period=period,
                         solution=solution)
     try:
-        timings = run_report(_settings(), req, out)
+        timings = _run_report(_settings(), req, out)
     except DomainError as exc:
         raise click.ClickException(str(getattr(exc, "detail", exc))) from exc
     click.echo(f"wrote {out} ({out.stat().st_size:,} bytes, {timings['total']:.1f} s)")
+
+
+def _run_report(settings: Settings, req: ReportRequest, out: Path) -> dict[str, float]:
+    """Build the context, render and write the PDF; returns the time of each stage in seconds."""
+    import time
+
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from app.assessment.loader import load_frameworks
+    from app.db.engine import make_engine
+    from app.registry import make_session_factory
+    from app.reporting import render
+    from app.reporting import services as svc
+    from app.search.outbox import Indexer
+    from app.search.services import make_backend
+
+    req.validate()
+    timings: dict[str, float] = {}
+    engine = make_engine(settings.sqlalchemy_url)
+    factory = make_session_factory(engine)
+    try:
+        with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
+                      TextColumn("{task.fields[step]}"), TimeElapsedColumn()) as progress:
+            task = progress.add_task(f"{req.kind}", total=4, step="")
+            started = time.perf_counter()
+            frameworks = load_frameworks(settings.frameworks_dir) if req.kind == "assessment" else None
+            backend = None
+            if req.kind == "needs":
+                backend = make_backend(settings)
+                Indexer(factory, backend).drain_quietly(None)  # the index must hold every need and solution
+            progress.update(task, advance=1, step="data")
+            with factory() as session:
+                context = svc.build(session, req, principal=CLI_PRINCIPAL, frameworks=frameworks,
+                                    search_backend=backend,
+                                    progress=lambda step: progress.update(task, step=step))
+                timings["data"] = time.perf_counter() - started
+                progress.update(task, advance=1, step="html")
+                mark = time.perf_counter()
+                html = render.render_html(context)
+                timings["html"] = time.perf_counter() - mark
+            progress.update(task, advance=1, step="pdf (WeasyPrint)")
+            mark = time.perf_counter()
+            render.html_to_pdf(html, out)
+            timings["pdf"] = time.perf_counter() - mark
+            progress.update(task, advance=1, step="done")
+        timings["total"] = time.perf_counter() - started
+    finally:
+        engine.dispose()
+    return timings
 
 
 if __name__ == "__main__":

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from litestar import Request
+from litestar.datastructures import State
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
 from app.audit.hook import set_actor
-from app.catalogue.services import PageRequest
+from app.core.pagination import DEFAULT_PAGE_SIZE, PageRequest
+from app.core.principal import Principal
+from app.search.backend import SearchBackend
 
 
 def provide_principal(request: Request) -> Principal:
@@ -20,5 +22,10 @@ def provide_db(db_session: Session, request: Request) -> Session:
     return db_session
 
 
-def provide_page(limit: int = 25, offset: int = 0) -> PageRequest:
+def provide_page(limit: int = DEFAULT_PAGE_SIZE, offset: int = 0) -> PageRequest:
     return PageRequest(limit=limit, offset=offset)
+
+
+def provide_search(state: State) -> SearchBackend:
+    """The search engine made once at start-up (app.search.services.make_backend)."""
+    return state.search_backend

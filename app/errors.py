@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class DomainError(Exception):
     status_code = 400
@@ -12,9 +14,9 @@ class ValidationFailed(DomainError):
 
     status_code = 400
 
-    def __init__(self, errors: dict[str, str]) -> None:
+    def __init__(self, errors: Mapping[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
+        self.errors = dict(errors)
 
 
 class NotFound(DomainError):

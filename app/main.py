@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin, SQLAlchemySyncConfig
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from app.accounts.controllers import LoginController, MeController
+from app.accounts.api import MeController
 from app.accounts.csrf import CsrfMiddleware
 from app.accounts.middleware import AuthMiddleware
+from app.accounts.pages import LoginController
 from app.accounts.passwords import dummy_hash
 from app.accounts.policy import api_write_guard
 from app.accounts.ratelimit import LoginRateLimiter
@@ -29,31 +30,32 @@ from app.approvals import api as approvals_api
 from app.approvals import pages as approvals_pages
 from app.assessment import api as assessment_api
 from app.assessment import pages as assessment_pages
-from app.assessment.framework import load_frameworks
-from app.audit.controllers import list_audit
+from app.assessment.loader import load_frameworks
+from app.audit.api import list_audit
 from app.benchmark import api as benchmark_api
 from app.benchmark import pages as benchmark_pages
 from app.catalogue import api as catalogue_api
 from app.catalogue import pages as catalogue_pages
-from app.db.engine import ConnectionLimits, make_engine, make_session_factory
-from app.db.transactions import commit_before_send
-from app.dependencies import provide_db, provide_page, provide_principal
+from app.db.engine import ConnectionLimits, make_engine
+from app.dependencies import provide_db, provide_page, provide_principal, provide_search
 from app.errors import DomainError
+from app.registry import make_session_factory
 from app.reporting import api as reporting_api
 from app.reporting import pages as reporting_pages
 from app.reporting.jobs import ReportJobs
 from app.search import api as search_api
 from app.search import pages as search_pages
 from app.search.outbox import Indexer
-from app.search.services import choose_backend
+from app.search.services import make_backend
 from app.settings import Settings
+from app.site import SiteController, health
 from app.web import capacity, errors
-from app.web.controllers import SiteController, health
 from app.web.security import add_security_headers
+from app.web.transactions import RequestSessions
 
 APP_DIR = Path(__file__).parent
 TEMPLATE_DIRS = [APP_DIR / "web" / "templates", APP_DIR / "catalogue" / "templates",
-                 APP_DIR / "assessment" / "templates",
+                 APP_DIR / "accounts" / "templates", APP_DIR / "assessment" / "templates",
                  APP_DIR / "approvals" / "templates", APP_DIR / "search" / "templates",
                  APP_DIR / "benchmark" / "templates", APP_DIR / "reporting" / "templates"]
 
@@ -66,8 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         pool_size=settings.connection_pool_size, pool_timeout=settings.pool_timeout,
         lock_timeout_ms=settings.lock_timeout_ms, statement_timeout_ms=settings.statement_timeout_ms))
     session_factory = make_session_factory(engine)
-    alchemy_config = SQLAlchemySyncConfig(engine_instance=engine, session_dependency_key="db_session")
-    alchemy_config.before_send_handler = commit_before_send(alchemy_config.session_scope_key)
+    alchemy_config = RequestSessions(engine_instance=engine, session_dependency_key="db_session")
     alchemy = SQLAlchemyPlugin(config=alchemy_config)
     app = Litestar(
         route_handlers=[
@@ -97,9 +98,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "db": Provide(provide_db, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
             "page": Provide(provide_page, sync_to_thread=False),
+            "search": Provide(provide_search, sync_to_thread=False),
             "frameworks": Provide(assessment_api.provide_frameworks, sync_to_thread=False),
         },
-        template_config=TemplateConfig(directory=TEMPLATE_DIRS, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(directory=[*TEMPLATE_DIRS], engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(title="Blåstempel API", version="0.1.0", path="/schema",
                                      render_plugins=[SwaggerRenderPlugin()]),
         exception_handlers={
@@ -124,9 +126,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.health_engine = make_engine(settings.sqlalchemy_url, capacity.HEALTH_LIMITS)
     app.on_startup.append(capacity.start)
     app.state.session_factory = session_factory
-    search_backend = choose_backend(settings, engine)
+    search_backend = make_backend(settings)
     app.state.search_backend = search_backend
-    app.state.search_backend_name = search_backend.name
     app.state.report_jobs = ReportJobs(session_factory, settings.report_limits, frameworks, search_backend)
     # The indexer applies the outbox after each commit; the background loop catches up
     # (engine down, other workers, bulk loads). Started and stopped with the app.

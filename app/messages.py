@@ -8,7 +8,7 @@ API, the logs and anything that compares strings see exactly what an f-string ga
 
 It also keeps the message id (the English template, ``{name}`` placeholders for
 ``str.format``) and the values, so a page translates it with the .po catalogue:
-``msg.translate(gettext)`` -> ``gettext(msgid).format(**params)``. A value that is itself a
+``msg.in_language(gettext)`` -> ``gettext(msgid).format(**params)``. A value that is itself a
 Message is translated too; wrap a stored code in ``Message(code)`` (no values) when its
 label is a msgid (a status such as "in_review").
 
@@ -41,12 +41,12 @@ class Message(str):
     def __repr__(self) -> str:
         return f"Message({self.msgid!r}{''.join(f', {k}={v!r}' for k, v in self.params.items())})"
 
-    def translate(self, gettext: Callable[[str], str]) -> str:
+    def in_language(self, gettext: Callable[[str], str]) -> str:
         """The text in gettext's language; falls back to the English template if the
         translation's placeholders do not match the values."""
         if not self.params:
             return gettext(self.msgid)
-        params = {k: v.translate(gettext) if isinstance(v, Message) else v for k, v in self.params.items()}
+        params = {k: v.in_language(gettext) if isinstance(v, Message) else v for k, v in self.params.items()}
         try:
             return gettext(self.msgid).format(**params)
         except (KeyError, IndexError, ValueError):
@@ -61,7 +61,7 @@ class Term(Message):
     kind: str
     code: str
 
-    def __new__(cls, kind: str, code: str) -> Term:  # type: ignore[override]
+    def __new__(cls, kind: str, code: str) -> Term:
         self = str.__new__(cls, code)
         self.msgid, self.params, self.kind, self.code = f"{kind}:{code}", {}, kind, code
         return self
@@ -72,7 +72,7 @@ class Term(Message):
     def __repr__(self) -> str:
         return f"Term({self.kind!r}, {self.code!r})"
 
-    def translate(self, gettext: Callable[[str], str]) -> str:
+    def in_language(self, gettext: Callable[[str], str]) -> str:
         text = gettext(self.msgid)
         return self.code if text in ("", self.msgid) else text
 
@@ -92,7 +92,7 @@ def message_of(exc: BaseException) -> str:
 def translate(text: Any, gettext: Callable[[str], str]) -> Any:
     """Translate a Message with its values, or a plain msgid; anything else as it is."""
     if isinstance(text, Message):
-        return text.translate(gettext)
+        return text.in_language(gettext)
     if isinstance(text, str) and text:
         return gettext(text)
     return text

@@ -17,11 +17,13 @@ from sqlalchemy import select
 
 from app.accounts.services import principal_of, user_by_email
 from app.assessment import services as svc
-from app.assessment.framework import Framework, load_frameworks, parse_framework
+from app.assessment.loader import load_frameworks, parse_framework
+from app.assessment.schema import Framework
 from app.assessment.schemas import AnswerIn, AssessmentIn
 from app.audit.hook import set_actor
 from app.catalogue.models import Solution
-from app.db.engine import make_engine, make_session_factory
+from app.db.engine import make_engine
+from app.registry import make_session_factory
 from app.settings import PROJECT_ROOT
 from bench.common import bench_database_url, percentiles, prepare_database
 

@@ -24,12 +24,14 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app.audit.hook import set_actor
+from app.benchmark import cache, loader
 from app.benchmark import metrics as m
 from app.benchmark import services as svc
 from app.benchmark.generate import generate_adoption
 from app.benchmark.models import AdoptionRecord
 from app.catalogue.generate import generate_catalogue
-from app.db.engine import make_engine, make_session_factory
+from app.db.engine import make_engine
+from app.registry import make_session_factory
 from bench.common import BENCH_DIR, bench_database_url, prepare_database, report
 
 
@@ -78,9 +80,9 @@ def main() -> None:
         runs: list[tuple[float, float, float, float]] = []  # load, compute, cpu, rss after load
         for _ in range(1 + args.runs):  # the first run warms the page cache and is not counted
             t0, cpu0 = time.perf_counter(), time.process_time()
-            orgs = svc.load_organisations(session)
-            relevant = svc.relevant_solutions(session)
-            adoption = svc.load_adoption(session, until=max(as_of, m.period_end(as_of.year)))
+            orgs = loader.load_organisations(session)
+            relevant = loader.relevant_solutions(session)
+            adoption = loader.load_adoption(session, until=max(as_of, m.period_end(as_of.year)))
             t1 = time.perf_counter()
             rss_loaded = _rss_mb()
             bench = m.compute(orgs, adoption, relevant, as_of)
@@ -93,7 +95,7 @@ def main() -> None:
         totals = sorted(r[0] + r[1] for r in runs)
         median = runs[[r[0] + r[1] for r in runs].index(totals[len(totals) // 2])]
         del adoption, bench
-        svc.clear_cache()
+        cache.clear_cache()
         t4 = time.perf_counter()
         bench, _orgs, _relevant = svc.compute(session, as_of)  # what a page request does: fills the cache
         t5 = time.perf_counter()

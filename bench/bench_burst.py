@@ -40,7 +40,8 @@ from app.audit.hook import set_actor
 from app.catalogue.models import Solution, Vendor
 from app.catalogue.schemas import SolutionIn
 from app.catalogue.services import create_solution
-from app.db.engine import make_engine, make_session_factory
+from app.db.engine import make_engine
+from app.registry import make_session_factory
 from bench.common import BENCH_DIR, _free_port, bench_database_url, prepare_database, start_server, stop_server
 
 MIXED_READS = ["/api/solutions?limit=200", "/health", "/api/search?q=genoptræning", "/solutions", "/register",
@@ -197,13 +198,13 @@ def _setup(url: str, solutions: int) -> tuple[str, int, str, dict[str, Any]]:
     if solutions:
         from app.catalogue.generate import generate_catalogue
         from app.search.reindex import reindex
-        from app.search.services import choose_backend
+        from app.search.services import make_backend
         from app.settings import Settings
 
         with factory() as session, session.begin():
             set_actor(session, None, "bench:burst")
             generate_catalogue(session, solutions=solutions, projects=solutions // 5, needs=solutions // 10)
-        reindex(factory, choose_backend(Settings(database_url=url), engine))
+        reindex(factory, make_backend(Settings(database_url=url)))
     engine.dispose()
     return token, vendor_id, slug, target
 

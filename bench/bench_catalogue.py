@@ -15,7 +15,8 @@ import httpx
 from app.audit.hook import set_actor
 from app.catalogue.enums import Purpose, TargetUsers
 from app.catalogue.generate import generate_catalogue
-from app.db.engine import make_engine, make_session_factory
+from app.db.engine import make_engine
+from app.registry import make_session_factory
 from bench.common import bench_database_url, live_server, prepare_database, report, time_calls
 
 AREAS = ["kol", "diabetes", "hjertesvigt", "laenderygsmerter", "psykiatri", "kraeft", "genoptraening"]

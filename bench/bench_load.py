@@ -28,12 +28,13 @@ from sqlalchemy import func, select, text
 
 from app.accounts.models import User
 from app.accounts.services import create_token, create_user, user_by_email
-from app.assessment.framework import classify, load_frameworks
+from app.assessment.loader import load_frameworks
 from app.assessment.models import Answer, Assessment
 from app.audit.hook import set_actor
 from app.benchmark.models import AdoptionRecord
 from app.catalogue.models import Organisation, Solution
-from app.db.engine import make_engine, make_session_factory
+from app.db.engine import make_engine
+from app.registry import make_session_factory
 from app.settings import PROJECT_ROOT
 from bench.common import (
     BENCH_DIR,
@@ -72,16 +73,16 @@ def setup(url: str, extra_solutions: int) -> dict[str, Any]:
     if extra_solutions:
         from app.catalogue.generate import generate_catalogue
         from app.search.reindex import reindex
-        from app.search.services import choose_backend
+        from app.search.services import make_backend
         from app.settings import Settings
 
         with factory() as session, session.begin():
             set_actor(session, None, "bench:load")
             generate_catalogue(session, solutions=extra_solutions, projects=extra_solutions // 5,
                                needs=extra_solutions // 10)
-        reindex(factory, choose_backend(Settings(database_url=url), engine))
+        reindex(factory, make_backend(Settings(database_url=url)))
     fw = load_frameworks(PROJECT_ROOT / "frameworks").get(*FRAMEWORK)
-    tier = classify(fw, {}) if fw.classification else (fw.tiers[0] if fw.tiers else None)
+    tier = fw.classify({}) if fw.classification else (fw.tiers[0] if fw.tiers else None)
     criteria = [[c.code, c.answer_type] for c in fw.applicable_criteria(tier)
                 if c.answer_type in ("text", "yes_no")]
     config: dict[str, Any] = {"framework": list(FRAMEWORK), "criteria": criteria, "search_words": SEARCH_WORDS,

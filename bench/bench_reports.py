@@ -18,10 +18,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from app.catalogue.models import Organisation
-from app.db.engine import make_engine, make_session_factory
+from app.cli import CLI_PRINCIPAL
+from app.db.engine import make_engine
+from app.registry import make_session_factory
 from app.reporting import render
 from app.reporting import services as svc
-from app.reporting.cli import CLI_PRINCIPAL
 from bench.common import BENCH_DIR, bench_database_url, prepare_database
 
 TARGET_S = 20.0

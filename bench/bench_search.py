@@ -27,9 +27,10 @@ import os
 import random
 import time
 
-from app.db.engine import make_engine, make_session_factory
+from app.db.engine import make_engine
+from app.registry import make_session_factory
 from app.search.reindex import reindex
-from app.search.services import choose_backend
+from app.search.services import make_backend
 from app.settings import Settings
 from bench.bench_catalogue import load
 from bench.common import (
@@ -95,7 +96,7 @@ def main() -> None:
     settings = Settings(database_url=url, secret_key="bench-secret-key-0123456789abcdef")
     engine = make_engine(url)
     factory = make_session_factory(engine)
-    backend = choose_backend(settings)
+    backend = make_backend(settings)
     if reuse:
         with factory() as session:
             indexed, index_seconds = backend.count_docs(session), float("nan")

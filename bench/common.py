@@ -21,9 +21,10 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from app.audit.hook import set_actor
-from app.catalogue.seed import seed_demo, seed_reference
-from app.db.engine import make_engine, make_session_factory
+from app.db.engine import make_engine
 from app.db.migrate import upgrade
+from app.registry import make_session_factory
+from app.seed import seed_demo, seed_reference
 from app.settings import PROJECT_ROOT, normalise_database_url
 
 BENCH_DIR = PROJECT_ROOT / "var" / "bench"

@@ -23,10 +23,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.audit.hook import set_actor
-from app.catalogue.seed import seed_demo, seed_reference
-from app.db.engine import make_engine, make_session_factory
+from app.db.engine import make_engine
 from app.db.migrate import upgrade
 from app.main import create_app
+from app.registry import make_session_factory
+from app.seed import seed_demo, seed_reference
 from app.settings import PROJECT_ROOT, Settings, normalise_database_url
 from tests.helpers import DEMO_USERS
 

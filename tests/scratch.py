@@ -12,9 +12,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app.audit.hook import set_actor
-from app.catalogue.seed import seed_demo, seed_reference
-from app.db.engine import make_engine, make_session_factory
+from app.db.engine import make_engine
 from app.db.migrate import upgrade
+from app.registry import make_session_factory
+from app.seed import seed_demo, seed_reference
 from app.settings import PROJECT_ROOT, normalise_database_url
 
 

@@ -13,7 +13,9 @@ import pytest
 from babel.messages.pofile import read_po
 
 from app.approvals import lifecycle as lc
+from app.assessment import pages as assessment_pages
 from app.assessment import services as assessment_svc
+from app.catalogue.enums import Priority
 from app.errors import Conflict, ValidationFailed
 from app.messages import Message, Term, message_of, translate
 from app.settings import PROJECT_ROOT
@@ -83,12 +85,12 @@ def test_translation_fills_in_the_values_and_translates_nested_messages() -> Non
                                   "#12 er under kontrol")
     assert translate(msg, en) == "only a draft or returned assessment can be submitted; #12 is in review"
     assert translate("Workflow", da) == "Arbejdsgang" and translate(None, da) is None
-    assert Term("assessment", "no_such_status").translate(da) == "no_such_status"
+    assert Term("assessment", "no_such_status").in_language(da) == "no_such_status"
 
 
 def test_a_translation_with_wrong_placeholders_falls_back_to_english() -> None:
     msg = Message("unanswered required criteria: {codes}", codes="N1")
-    assert msg.translate(lambda _msgid: "mangler: {koder}") == "unanswered required criteria: N1"
+    assert msg.in_language(lambda _msgid: "mangler: {koder}") == "unanswered required criteria: N1"
 
 
 # ---- the catalogues --------------------------------------------------------------------
@@ -130,6 +132,32 @@ def test_every_term_has_a_label(language: str) -> None:
     terms = set(TERMS) | {args for _path, args in _literal_calls("Term") if len(args) == 2}
     missing = sorted(f"{kind}:{code}" for kind, code in terms if not catalog.get(f"{kind}:{code}"))
     assert not missing, f"add these to app/web/locale/{language}.po: {missing}"
+
+
+# Codes shown with app.web.i18n.label: Danish comes from da.po, English falls back to the code.
+LABELS = ([(assessment_pages.LABEL_KINDS["status"], s) for s in assessment_svc.STATUSES]
+          + [(assessment_pages.LABEL_KINDS["section"], s) for s in ("passed", "failed", "pending", "not_assessed")]
+          + [(assessment_pages.LABEL_KINDS["source"], s) for s in ("assessor", "vendor", "prefill")]
+          + [(assessment_pages.LABEL_KINDS["verification"], s) for s in ("pending", "accepted", "queried")]
+          + [("answer", s) for s in ("yes", "no", "na")]
+          + [("report-priority", str(p)) for p in Priority]
+          + [("report-count", k) for k in ("active", "extended", "became_permanent", "expired", "rejected",
+                                           "revoked")])
+
+
+def test_every_label_has_a_danish_translation() -> None:
+    danish = _po("da")
+    assert not sorted(f"{kind}:{code}" for kind, code in LABELS if not danish.get(f"{kind}:{code}"))
+
+
+def test_every_literal_gettext_has_a_danish_translation() -> None:
+    danish = _po("da")
+    texts = {node.args[0].value for path in (PROJECT_ROOT / "app").rglob("*.py")
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "gettext"
+             and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)}
+    assert "Wrong e-mail or password, or the account is temporarily locked." in texts
+    assert sorted(text for text in texts if not danish.get(text)) == []
 
 
 # ---- the JSON API keeps the English text ---------------------------------------------------

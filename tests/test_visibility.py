@@ -9,9 +9,11 @@ published project, reports their adoption and keeps one's approval in the regist
   shown  a published control, linked and adopted in the same way.
 Then every GET route of the app (from its route table, so a new route is walked too; a
 route whose path cannot be filled fails the test) is requested as anonymous and as each
-role, with the query filters it declares filled with the unpublished records (solution_id,
-solution, vendor_id, published, q), plus CSV exports and search; every report's HTML (what
-WeasyPrint turns into the PDF) is rendered for each role. An unpublished solution's name
+role, with every query filter it declares or its list page's form reads (ListForm) filled
+with values that find the unpublished records (their ids, slugs, vendors, owners,
+treatment areas, purposes, classes...; a filter the walk has no value for fails the test),
+plus CSV exports and search with each facet; every report's HTML (what WeasyPrint turns
+into the PDF) is rendered for each role. An unpublished solution's name
 (a token used nowhere else, never sent in a URL) must not appear for those who may not see
 it, and must appear for those who may; the control must appear on the same pages, so the
 walk is shown to read names. The benchmark's figures are public: no one sees an
@@ -22,6 +24,7 @@ Writes: an org_reporter may neither link an unpublished solution nor report its 
 from __future__ import annotations
 
 import json
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,14 +36,16 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
 
-from app.accounts.principal import ANONYMOUS_PRINCIPAL, Principal
 from app.accounts.services import create_token, principal_of, user_by_email
 from app.assessment.models import Assessment
+from app.core.principal import ANONYMOUS_PRINCIPAL, Principal
 from app.errors import DomainError
 from app.main import create_app
 from app.reporting import render
 from app.reporting import services as reports
+from app.search.backend import FACETS
 from app.settings import Settings
+from app.web.forms import ListForm
 from tests.helpers import DEMO_USERS, login
 from tests.scratch import drop_postgres, scratch_database
 
@@ -78,7 +83,10 @@ class World:
     assessment_id: int  # of "other"
     org_ref: str  # the org_reporter's municipality
     region_code: str
+    region_id: int
     reporter_org_id: int
+    hidden_values: dict[str, list[str]]  # the unpublished solutions' values of the list filters
+    facet_values: dict[str, list[str]]  # values of each search facet, the unpublished ones' first
 
 
 @pytest.fixture(scope="module")
@@ -156,6 +164,12 @@ def _make_world(app: Litestar, admin: dict[str, str]) -> World:
             "description": "Et offentligt projekt", "need_ids": [need["id"]],
             "solution_ids": [r.id for r in solutions.values()]}), 201)
         register = _ok(client.get("/api/register", headers=admin, params={"limit": 200}))["items"]
+        hidden = [_ok(client.get(f"/api/solutions/{solutions[key].slug}", headers=admin)) for key in ("own", "other")]
+        app.state.search_indexer.drain()
+        facets = _ok(client.get("/api/search", params={"limit": 1}))["facets"]
+    values = {field: sorted({str(h[field]) for h in hidden})
+              for field in ("purpose", "target_users", "origin", "regulatory_class")}
+    values["treatment_area"] = sorted({a["code"] for h in hidden for a in h["treatment_areas"]})
     with app.state.session_factory() as session:
         assessment_id = session.scalar(select(Assessment.id).where(Assessment.solution_id == solutions["other"].id))
     assert assessment_id is not None
@@ -164,7 +178,8 @@ def _make_world(app: Litestar, admin: dict[str, str]) -> World:
                  register_number=next(e["register_number"] for e in register
                                       if e["solution"]["id"] == solutions["other"].id),
                  assessment_id=assessment_id, org_ref="municipality:169", region_code=org["region"]["code"],
-                 reporter_org_id=org["id"])
+                 region_id=org["region"]["id"], reporter_org_id=org["id"], hidden_values=values,
+                 facet_values={f: (values.get(f, []) + [c["value"] for c in facets[f]])[:2] or ["x"] for f in FACETS})
 
 
 @pytest.fixture(scope="module")
@@ -175,13 +190,26 @@ def world(vis_app: Litestar, bearer: dict[str, dict[str, str]]) -> World:
 # ---- the walk ------------------------------------------------------------------------------
 
 
+def list_forms() -> dict[str, ListForm[Any]]:
+    """The filter forms of the list pages (ListForm, read from the query string), by path."""
+    modules = [m for name, m in sys.modules.items() if name.startswith("app.") and name.endswith(".pages")]
+    return {v.path: v for m in modules for v in vars(m).values() if isinstance(v, ListForm)}
+
+
+def form_parameters(form: ListForm[Any]) -> set[str]:
+    return set(form.fields) | ({"sort"} if form.sorts else set())
+
+
 def get_routes(app: Litestar) -> dict[str, set[str]]:
-    """Path template -> the parameters its GET handler declares."""
+    """Path template -> the parameters its GET handler declares or its list form reads."""
+    forms = list_forms()
     routes: dict[str, set[str]] = {}
     for route in app.routes:
         for handler in getattr(route, "route_handlers", ()):
             if "GET" in handler.http_methods and not route.path.startswith(NOT_WALKED):
-                routes[route.path] = set(handler.parsed_fn_signature.parameters)
+                form = forms.get(route.path)
+                routes[route.path] = set(handler.parsed_fn_signature.parameters) | (
+                    form_parameters(form) if form else set())
     return routes
 
 
@@ -207,26 +235,44 @@ def fill(template: str, w: World) -> list[str]:
     return [p for p in paths if "{" not in p]
 
 
-def filters(params: set[str], w: World) -> list[dict[str, str]]:
-    """Query strings naming the unpublished records, for the filters a route declares."""
+def naming(w: World) -> dict[str, list[str]]:
+    """Filter -> values that would find the unpublished records (or the lists they are on)."""
     s = w.solutions
-    naming = {
+    return {
         "solution_id": [str(s["own"].id), str(s["other"].id)],
         "solution": [s["own"].slug, s["other"].slug],
         "vendor_id": [str(s["own"].vendor_id), str(s["other"].vendor_id)],
         "published": ["false"],
         "q": ["Skjult"],  # the unpublished names start with it; their tokens never go in a URL
         "format": ["csv"],
+        **w.hidden_values,  # purpose, target_users, origin, regulatory_class, treatment_area
+        "country": ["DK"],
+        "owner_id": [str(w.reporter_org_id)],  # owns the project that links them
+        "organisation_id": [str(w.reporter_org_id)],
+        "region_id": [str(w.region_id)],
+        "kind": ["municipality"],
+        "stage": ["pilot"],
+        "priority": ["high"],
+        "status": ["temporarily_approved", "approved"],
+        "sort": ["newest", "title"],
     }
-    found = [{name: value} for name, options in naming.items() if name in params for value in options]
+
+
+def filters(params: set[str], w: World) -> list[dict[str, str]]:
+    """Query strings naming the unpublished records, for the filters a route reads."""
+    naming_values = naming(w)
+    found = [{name: value} for name, options in naming_values.items() if name in params for value in options]
     if {"vendor_id", "published"} <= params:
-        found += [{"vendor_id": vendor, "published": "false"} for vendor in naming["vendor_id"]]
+        found += [{"vendor_id": vendor, "published": "false"} for vendor in naming_values["vendor_id"]]
     return found
 
 
 def extra_urls(w: World) -> list[str]:
-    """Reads that take their parameters from the query string without declaring them."""
-    return ["/search?q=Skjult", "/search?q=Skjult&type=project", "/api/search?q=Skjult",
+    """Reads that take their parameters from the query string without declaring them (search
+    with each of its facets)."""
+    facets = [f"/search?{urlencode({'q': q, facet: value})}" for facet, values in w.facet_values.items()
+              for value in values for q in ("", "Skjult")]
+    return ["/search?q=Skjult", "/search?q=Skjult&type=project", "/api/search?q=Skjult", *facets,
             "/benchmark?format=csv&table=heat", "/benchmark?format=csv&table=spread",
             f"/benchmark/organisations/{w.org_ref}?format=csv&table=solutions",
             f"/reports?solution={w.solutions['other'].slug}"]
@@ -273,6 +319,16 @@ def leaks(role: str, url: str, body: str, w: World) -> list[str]:
         if record.name_token in body or (record.slug in body and record.slug not in unquote(url)):
             found.append(key)
     return found
+
+
+def test_the_walk_fills_every_filter_of_every_list_page(vis_app: Litestar, world: World) -> None:
+    forms = list_forms()
+    assert {"/solutions", "/projects", "/needs", "/vendors", "/organisations", "/register"} <= forms.keys()
+    routes = get_routes(vis_app)
+    assert forms.keys() <= routes.keys()
+    unnamed = sorted({p for path in forms for p in routes[path] if p not in ("request", "db", "principal", "page")}
+                     - naming(world).keys())
+    assert not unnamed, f"give these filters values in naming(): {unnamed}"
 
 
 def test_unpublished_solutions_are_shown_to_no_one_who_may_not_see_them(

@@ -12,8 +12,8 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from app.accounts.browser import SESSION_COOKIE, WebSession
 from app.accounts.policy import SAFE_METHODS
-from app.accounts.principal import ANONYMOUS_PRINCIPAL, Principal
 from app.accounts.services import principal_for_session, principal_of, user_for_token
+from app.core.principal import ANONYMOUS_PRINCIPAL, Principal
 
 
 def _principal_for_token(connection: ASGIConnection, token: str) -> Principal | None:

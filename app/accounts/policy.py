@@ -50,7 +50,7 @@ _BY_FORMAT = {(method, re.sub(r"\{(\w+):[^}]+\}", r"{\1}", path)): needed
 
 async def api_write_guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
     """Anonymous writes under /api answer 401; listed writes need one of their permissions."""
-    method = connection.scope.get("method", "GET")
+    method = str(connection.scope.get("method", "GET"))
     if method in SAFE_METHODS or not connection.scope["path"].startswith("/api/"):
         return
     principal = connection.scope.get("user")

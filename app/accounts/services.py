@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import ApiToken, User, UserSession
 from app.accounts.passwords import dummy_hash, hash_password, new_token, token_digest, verify_password
-from app.accounts.principal import Principal
-from app.accounts.roles import Role
 from app.catalogue.models import Organisation, Vendor
+from app.core.principal import Principal
+from app.core.roles import Role
 from app.errors import ValidationFailed
 
 MAX_FAILED_LOGINS = 5

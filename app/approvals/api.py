@@ -7,13 +7,14 @@ from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response
 from litestar.params import Parameter
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
 from app.approvals import lifecycle as lc
 from app.approvals import services as svc
 from app.approvals.schemas import EventIn
-from app.catalogue.services import PageRequest
+from app.core.pagination import PageRequest
+from app.core.principal import Principal
 from app.errors import ValidationFailed
 from app.web.csv_export import csv_response
 from app.web.routing import get, post
@@ -49,15 +50,6 @@ def record_event(db: Session, principal: Principal, key: str, data: EventIn) -> 
     return svc.case_view(db, principal, case.solution, case)
 
 
-def register_filter(status: str | None, treatment_area: str | None, purpose: str | None,
-                    regulatory_class: str | None, q: str | None) -> svc.RegisterFilter:
-    if status and status not in lc.REGISTER_STATUSES:
-        raise ValidationFailed({"status": "must be one of " + ", ".join(lc.REGISTER_STATUSES)})
-    return svc.RegisterFilter(status=status or None, treatment_area=treatment_area or None,
-                              purpose=purpose or None, regulatory_class=regulatory_class or None,
-                              q=(q or "").strip() or None)
-
-
 @get("/api/register", tags=["register"],
      summary="The public register of approved solutions (open data; ?format=csv for CSV)",
      description="Every solution ever approved, with its stable register number (BT-YYYY-NNNN); "
@@ -66,7 +58,7 @@ def register_api(request: Request, db: Session, principal: Principal, page: Page
                  status: str | None = None, treatment_area: str | None = None, purpose: str | None = None,
                  regulatory_class: str | None = None, q: str | None = None,
                  format: Annotated[str, Parameter(description="json or csv")] = "json") -> Response[Any]:
-    flt = register_filter(status, treatment_area, purpose, regulatory_class, q)
+    flt = svc.register_filter(status, treatment_area, purpose, regulatory_class, q)
     if format == "csv":
         entries, _total = svc.register(db, principal, flt, None)
         rows = svc.register_csv_rows(entries, request.app.state.settings.base_url)
@@ -89,4 +81,6 @@ def register_entry(db: Session, principal: Principal, number: str) -> dict[str, 
     return entries
 
 
-ROUTES = [approval_status, approvals_dashboard, approval_case, record_event, register_api, register_entry]
+ROUTES: list[ControllerRouterHandler] = [
+    approval_status, approvals_dashboard, approval_case, record_event, register_api, register_entry,
+]

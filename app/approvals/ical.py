@@ -26,7 +26,7 @@ def build_calendar(deadlines: list[dict[str, Any]], base_url: str, gettext: Call
         event.add("dtstamp", stamp)
         event.add("dtstart", d["date"])
         event.add("dtend", d["date"] + timedelta(days=1))
-        event.add("summary", d["summary"].translate(gettext))
+        event.add("summary", d["summary"].in_language(gettext))
         event.add("url", f"{base_url}/approvals/solutions/{case.solution.slug}")
         event.add("description", f"{case.solution.name}, {case.register_number or ''}: "
                                  f"{base_url}/approvals/solutions/{case.solution.slug}")

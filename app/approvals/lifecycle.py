@@ -373,9 +373,9 @@ def _extend(state: ApprovalState, event: Event) -> ApprovalState:
         raise RuleViolation("T4", Message("{rule} (at the latest {latest})", rule=RULES["T4"],
                                           latest=latest.isoformat()), "evidence_due")
     if state.evidence_due is not None and evidence_due < state.evidence_due:
-        raise RuleViolation("E2", "an extension cannot bring the final evidence date forward",
+        raise RuleViolation("E2", Message("an extension cannot bring the final evidence date forward"),
                             "evidence_due")
-    added = ()
+    added: tuple[Milestone, ...] = ()
     if event.milestones:
         added = _plan(event.milestones, event.on, evidence_due)
     milestones = state.milestones + added  # appended: a milestone keeps its number
@@ -467,14 +467,6 @@ def apply_event(state: ApprovalState, event: Event, today: date) -> ApprovalStat
         raise ValueError(f"unknown event {event.kind!r}")
     _check_dates(state, event, today)
     return replace(_HANDLERS[event.kind](state, event), last_event_on=event.on)
-
-
-def replay(events: Iterable[Event], today: date | None = None) -> ApprovalState:
-    """Fold a history of events (each checked as on its own date)."""
-    state = ApprovalState()
-    for event in events:
-        state = apply_event(state, event, today or event.on)
-    return state
 
 
 def allowed_events(state: ApprovalState, today: date) -> list[str]:

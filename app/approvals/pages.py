@@ -11,19 +11,22 @@ from litestar import Controller, MediaType, Request, Response
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
 from app.approvals import lifecycle as lc
 from app.approvals import services as svc
-from app.approvals.api import register_filter
 from app.approvals.ical import build_calendar
 from app.approvals.schemas import EventIn
 from app.catalogue.enums import Purpose, RegulatoryClass
-from app.catalogue.services import PageRequest, require
+from app.core.pagination import PageRequest
+from app.core.principal import Principal, require
 from app.errors import Conflict, ValidationFailed
 from app.messages import message_of
+from app.web import htmx
+from app.web.forms import ListForm, choice, text
 from app.web.i18n import translations
+from app.web.pager import pager
 from app.web.rendering import language_of, render, validate_form
 from app.web.routing import get, post
 
@@ -44,28 +47,16 @@ def _page(request: Request, template: str, status_code: int = 200, **context: An
     def parse_day(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
 
-    response = render(request, template, status_code=status_code, area_label=area_label,
-                      parse_day=parse_day, **context)
-    response.headers["Vary"] = "HX-Request, Cookie"
-    return response
-
-
-def _pager(filters: dict[str, Any], page: PageRequest, total: int) -> dict[str, Any]:
-    from urllib.parse import urlencode
-
-    def url(offset: int) -> str:
-        params = {k: v for k, v in filters.items() if v}
-        if offset:
-            params["offset"] = offset
-        return "/register" + (f"?{urlencode(params)}" if params else "")
-
-    return {"total": total, "first": page.offset + 1 if total else 0,
-            "last": min(page.offset + page.limit, total),
-            "prev_url": url(max(page.offset - page.limit, 0)) if page.offset > 0 else None,
-            "next_url": url(page.offset + page.limit) if page.offset + page.limit < total else None}
+    return htmx.vary(render(request, template, status_code=status_code, area_label=area_label,
+                            parse_day=parse_day, **context))
 
 
 # ---- the public register -------------------------------------------------------------------
+
+REGISTER_FORM = ListForm("/register", svc.RegisterFilter, {
+    "q": text, "status": choice(lc.REGISTER_STATUSES), "treatment_area": text, "purpose": choice(Purpose),
+    "regulatory_class": choice(RegulatoryClass),
+})
 
 
 class RegisterPages(Controller):
@@ -73,22 +64,14 @@ class RegisterPages(Controller):
     include_in_schema = False
 
     @get("/")
-    def list(self, request: Request, db: Session, principal: Principal, page: PageRequest,
-             status: str | None = None, treatment_area: str | None = None, purpose: str | None = None,
-             regulatory_class: str | None = None, q: str | None = None) -> Template:
-        filters = {
-            "q": (q or "").strip(), "status": status if status in lc.REGISTER_STATUSES else "",
-            "treatment_area": treatment_area or "",
-            "purpose": purpose if purpose in {p.value for p in Purpose} else "",
-            "regulatory_class": regulatory_class if regulatory_class in {r.value for r in RegulatoryClass}
-            else ""}
-        flt = register_filter(**{k: v or None for k, v in filters.items()})
-        items, total = svc.register(db, principal, flt, page)
+    def list(self, request: Request, db: Session, principal: Principal, page: PageRequest) -> Template:
+        listing = REGISTER_FORM.parse(request.query_params)
+        items, total = svc.register(db, principal, listing.filter, page)
         areas = svc.treatment_area_list(db)
         if language_of(request) == "en":
             areas.sort(key=lambda a: a.name_en)
-        return _page(request, "approvals/register.html", items=items, filters=filters,
-                     pager=_pager(filters, page, total), areas=areas,
+        return _page(request, "approvals/register.html", items=items, filters=listing.values,
+                     pager=pager(REGISTER_FORM.path, listing.values, page, total), areas=areas,
                      areas_by_code={a.code: a for a in areas}, statuses=lc.REGISTER_STATUSES,
                      purposes=[p.value for p in Purpose],
                      regulatory_classes=[r.value for r in RegulatoryClass], today=svc.today())
@@ -215,4 +198,4 @@ class ApprovalPages(Controller):
                                  "Cache-Control": "private, max-age=300"})
 
 
-ROUTES = [RegisterPages, ApprovalPages]
+ROUTES: list[ControllerRouterHandler] = [RegisterPages, ApprovalPages]

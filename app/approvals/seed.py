@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.accounts.principal import Principal
 from app.approvals import lifecycle as lc
 from app.approvals import services as svc
 from app.approvals.schemas import EventIn
 from app.assessment.models import Assessment, AssessmentTransition
 from app.catalogue.models import Solution
+from app.core.principal import Principal
 
 DEMO_NOTE = "Demo-vurdering (minimal, oprettet af seed --demo til demo-godkendelser; ingen svar)"
 

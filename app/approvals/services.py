@@ -17,13 +17,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.models import User
-from app.accounts.principal import Principal
-from app.accounts.roles import Role, allowed
 from app.approvals import lifecycle as lc
 from app.approvals.models import ApprovalCase, ApprovalEvent, ApprovalMilestone
 from app.approvals.schemas import EventIn
@@ -31,7 +27,10 @@ from app.assessment import services as assessments
 from app.assessment.models import Assessment
 from app.catalogue import services as catalogue
 from app.catalogue.models import Project, Solution, TreatmentArea
-from app.catalogue.services import PageRequest, require
+from app.core.pagination import PageRequest
+from app.core.principal import Principal, require
+from app.core.records import assign, flush
+from app.core.roles import Role, allowed
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.messages import Message, message_of
 
@@ -160,28 +159,14 @@ def _store(case: ApprovalCase, state: lc.ApprovalState) -> None:
         "treatment_areas": list(state.treatment_areas), "indications": state.indications,
         "conditions": state.conditions,
     }
-    for key, value in values.items():
-        if getattr(case, key) != value:
-            setattr(case, key, value)
+    assign(case, values)
     for i, m in enumerate(state.milestones):
         fields = {"position": i + 1, "title": m.title, "due_date": m.due, "status": m.status,
                   "evidence_url": m.evidence_url, "done_on": m.done_on}
         if i < len(case.milestones):
-            row = case.milestones[i]
-            for key, value in fields.items():
-                if getattr(row, key) != value:
-                    setattr(row, key, value)
+            assign(case.milestones[i], fields)
         else:
             case.milestones.append(ApprovalMilestone(**fields))
-
-
-def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except (StaleDataError, IntegrityError) as exc:
-        session.rollback()
-        raise Conflict("this approval was changed by someone else at the same time; "
-                       "reload it and try again") from exc
 
 
 def record_event(session: Session, principal: Principal, key: int | str, data: EventIn,
@@ -238,7 +223,7 @@ def record_event(session: Session, principal: Principal, key: int | str, data: E
         treatment_areas=list(event.treatment_areas), assessment_ids=[a.id for a in assessments],
         details=details, from_status=lc.effective_status(before, event.on), to_status=after.status,
         valid_from=after.valid_from, valid_until=after.valid_until))
-    _flush(session)
+    flush(session, "this approval was changed by someone else at the same time; reload it and try again")
     return case
 
 
@@ -358,6 +343,15 @@ class RegisterFilter:
     purpose: str | None = None
     regulatory_class: str | None = None
     q: str | None = None
+
+
+def register_filter(status: str | None, treatment_area: str | None, purpose: str | None,
+                    regulatory_class: str | None, q: str | None) -> RegisterFilter:
+    if status and status not in lc.REGISTER_STATUSES:
+        raise ValidationFailed({"status": "must be one of " + ", ".join(lc.REGISTER_STATUSES)})
+    return RegisterFilter(status=status or None, treatment_area=treatment_area or None,
+                          purpose=purpose or None, regulatory_class=regulatory_class or None,
+                          q=(q or "").strip() or None)
 
 
 def _status_condition(status: str, now: date) -> Any:

@@ -1,31 +1,8 @@
-"""Assessment frameworks (data) and scoring (pure functions)."""
+"""Assessment against recognised frameworks.
 
-from app.assessment.framework import (
-    AnswerError,
-    Criterion,
-    Framework,
-    FrameworkError,
-    FrameworkRegistry,
-    Section,
-    classify,
-    load_framework,
-    load_frameworks,
-    validate_answer,
-)
-from app.assessment.scoring import AssessmentScore, SectionScore, score_assessment
-
-__all__ = [
-    "AnswerError",
-    "AssessmentScore",
-    "Criterion",
-    "Framework",
-    "FrameworkError",
-    "FrameworkRegistry",
-    "Section",
-    "SectionScore",
-    "classify",
-    "load_framework",
-    "load_frameworks",
-    "score_assessment",
-    "validate_answer",
-]
+The frameworks are data: ``schema`` (what a framework is), ``loader`` (reading and
+checking frameworks/*.yaml), ``answers`` (one answer checked and normalised, once),
+``scoring`` (pure scoring of normalised answers) and ``concepts`` (answers carried over
+between frameworks). The assessments themselves: ``models``, ``services`` (the workflow
+and the four-eyes rule of ``four_eyes``), ``api`` and ``pages``.
+"""

@@ -6,12 +6,13 @@ from typing import Any
 
 from litestar import Controller
 from litestar.datastructures import State
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
 from app.assessment import services as svc
-from app.assessment.framework import FrameworkRegistry
+from app.assessment.loader import FrameworkRegistry
 from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn, VerifyIn
+from app.core.principal import Principal
 from app.errors import NotFound
 from app.web.routing import delete, get, post, put
 
@@ -113,4 +114,4 @@ def solution_assessments(db: Session, principal: Principal, key: str) -> list[di
              "created_at": a.created_at.isoformat() if a.created_at else None} for a in items]
 
 
-ROUTES = [FrameworkApi, AssessmentApi, solution_assessments]
+ROUTES: list[ControllerRouterHandler] = [FrameworkApi, AssessmentApi, solution_assessments]

@@ -13,33 +13,28 @@ from litestar import Controller, Request
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
-from app.accounts.roles import Role
 from app.assessment import services as svc
-from app.assessment.framework import Criterion, Framework, FrameworkRegistry, missing_scope_answers
+from app.assessment.loader import FrameworkRegistry
 from app.assessment.models import Assessment
+from app.assessment.schema import Criterion, Framework
 from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn, VerifyIn
 from app.assessment.scoring import AssessmentScore
+from app.core.principal import Principal
+from app.core.roles import Role
 from app.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from app.messages import Message, message_of, translate
-from app.web.i18n import translations
+from app.web.htmx import is_htmx
+from app.web.i18n import label, translations
 from app.web.rendering import language_of, render
 from app.web.routing import get, post
 
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-STATUS_DA = {"draft": "Kladde", "submitted": "Indsendt", "in_review": "Under review",
-             "completed": "Afsluttet", "returned": "Sendt retur"}
-SECTION_STATUS_DA = {"passed": "Bestået", "failed": "Ikke bestået", "pending": "Afventer",
-                     "not_assessed": "Ikke vurderet"}
-SOURCE_DA = {"assessor": "Bedømmer", "vendor": "Leverandør", "prefill": "Forudfyldt"}
-VERIFICATION_DA = {"pending": "Afventer bedømmer", "accepted": "Accepteret", "queried": "Spurgt ind til"}
-
-
-def is_htmx(request: Request) -> bool:
-    return (request.headers.get("hx-request") == "true"
-            and request.headers.get("hx-history-restore-request") != "true")
+# label(code, kind): the catalogue's msgid prefix of each kind of code.
+LABEL_KINDS = {"status": "assessment-status", "section": "section-status", "source": "answer-source",
+               "verification": "verification"}
 
 
 def _last(value: Any) -> Any:
@@ -69,26 +64,17 @@ def _tr(lang: str) -> Any:
 
 
 def _status_label(lang: str) -> Any:
-    def label(status: str | None, kind: str = "status") -> str:
-        table = {"status": STATUS_DA, "section": SECTION_STATUS_DA, "source": SOURCE_DA,
-                 "verification": VERIFICATION_DA}[kind]
-        if status is None:
-            return ""
-        if lang == "da":
-            return table.get(status, status)
-        return status.replace("_", " ")
-    return label
+    def status_label(status: str | None, kind: str = "status") -> str:
+        return "" if status is None else label(lang, LABEL_KINDS[kind], status)
+    return status_label
 
 
 def _value_label(lang: str) -> Any:
-    yes_no = {"da": {"yes": "Ja", "no": "Nej", "na": "Ikke relevant"},
-              "en": {"yes": "Yes", "no": "No", "na": "Not applicable"}}[lang]
-
     def show(c: Criterion, value: Any) -> str:
         if value is None:
             return "–"
         if c.answer_type in ("yes_no", "yes_no_na"):
-            return yes_no.get(value, str(value))
+            return label(lang, "answer", value)
         if c.answer_type == "choice":
             opt = c.option(value)
             return getattr(opt, f"label_{lang}") if opt else str(value)
@@ -148,7 +134,7 @@ def _form_context(request: Request, db: Session, principal: Principal,
         "a": a, "fw": fw, "score": score, "actions": actions, "tier_known": tier_known,
         "sections": _sections(a, fw, principal, actions, suggestions, errors or {}) if tier_known else [],
         "scope_values": scope_values if scope_values is not None else (a.scope_answers or {}),
-        "missing_scope": missing_scope_answers(fw, a.scope_answers or {}),
+        "missing_scope": fw.missing_scope_answers(a.scope_answers or {}),
         "problems": svc.completeness_problems(fw, a) if a.status in svc.EDITABLE else {},
         "suggestion_count": len(suggestions), "workflow_error": workflow_error,
         "workflow_errors": workflow_errors or {}, "errors": errors or {},
@@ -175,10 +161,7 @@ def _fragment(request: Request, db: Session, principal: Principal, frameworks: F
                   problems=svc.completeness_problems(fw, a), actions=actions, **_helpers(request))
 
 
-def _error_text(exc: DomainError, lang: str, code: str) -> str:
-    if isinstance(exc, svc.AnswerRejected):
-        errors = exc.errors_da if lang == "da" else exc.errors
-        return "; ".join(errors.values())
+def _error_text(exc: DomainError, lang: str) -> str:
     gettext = translations(lang).gettext
     if isinstance(exc, ValidationFailed):
         return "; ".join(translate(v, gettext) for v in exc.errors.values())
@@ -273,7 +256,8 @@ class AssessmentPages(Controller):
         try:
             svc.set_scope(db, principal, frameworks, assessment_id, ScopeIn(answers=answers))
         except svc.AnswerRejected as exc:
-            errors = exc.errors_da if language_of(request) == "da" else exc.errors
+            gettext = translations(language_of(request)).gettext
+            errors = {k: translate(v, gettext) for k, v in exc.errors.items()}
             return _form_page(request, db, principal, frameworks, a, status_code=400, errors=errors,
                               scope_values=answers)
         return Redirect(f"/assessments/{assessment_id}")
@@ -303,8 +287,8 @@ class AssessmentPages(Controller):
             if empty and a.answer(code) is not None:
                 score = svc.clear_answer(db, principal, frameworks, assessment_id, code, version)
             elif empty:
-                notice = ("Vælg et svar – kommentar og link gemmes sammen med svaret." if lang == "da"
-                          else "Choose an answer – the comment and link are saved with it.")
+                notice = translations(lang).gettext("Choose an answer – the comment and link are saved "
+                                                    "with it.")
             else:
                 _, score = svc.save_answer(db, principal, frameworks, assessment_id, code, AnswerIn(
                     value=value, comment=comment, evidence_url=evidence, version=version))
@@ -312,7 +296,7 @@ class AssessmentPages(Controller):
             if isinstance(exc, Conflict):
                 db.rollback()
                 a = svc.get_assessment(db, principal, assessment_id)
-            error = _error_text(exc, lang, code)
+            error = _error_text(exc, lang)
             if not is_htmx(request):
                 return _form_page(request, db, principal, frameworks, a, status_code=exc.status_code,
                                   errors={code: error})
@@ -331,7 +315,7 @@ class AssessmentPages(Controller):
             if isinstance(exc, Conflict):
                 db.rollback()
             a = svc.get_assessment(db, principal, assessment_id)
-            error = _error_text(exc, lang, code)
+            error = _error_text(exc, lang)
             if not is_htmx(request):
                 return _form_page(request, db, principal, frameworks, a, status_code=exc.status_code,
                                   errors={code: error})
@@ -389,4 +373,4 @@ class AssessmentPages(Controller):
         return Redirect(f"/assessments/{a.id}")
 
 
-ROUTES = [FrameworkPages, AssessmentPages]
+ROUTES: list[ControllerRouterHandler] = [FrameworkPages, AssessmentPages]

@@ -39,5 +39,3 @@ class TransitionIn(_In):
     comment: str | None = Field(default=None, max_length=5000)
 
 
-class ConfirmIn(_In):
-    version: int | None = None

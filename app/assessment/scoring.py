@@ -11,6 +11,9 @@ Rules (see frameworks/README.md for the long form):
 * a gate answered with credit 0 fails; unanswered it is pending; na passes by exclusion.
   A failed gate always fails its section, and the assessment gets the failing outcome.
 * the overall score combines scored sections (``pooled`` or ``section_average``).
+
+Answers are taken as stored: normalised once when given (app.assessment.answers), so
+scoring neither checks nor converts them.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from app.assessment.framework import Criterion, Framework, Label, Section, validate_answer
+from app.assessment.schema import Criterion, Framework, Label, Section
 
 GateStatus = Literal["passed", "failed", "pending"]
 
@@ -99,7 +102,7 @@ def credit(criterion: Criterion, value: Any) -> float | None:
         opt = criterion.option(value)
         return None if opt is None or opt.score is None else opt.score
     if kind == "multi_choice":
-        total = sum((criterion.option(v).score or 0.0) for v in value if criterion.option(v))
+        total = sum(opt.score or 0.0 for v in value if (opt := criterion.option(v)) is not None)
         return min(1.0, total)
     if kind == "rating":
         low, high = float(criterion.min or 0), float(criterion.max or 1)
@@ -110,14 +113,13 @@ def credit(criterion: Criterion, value: Any) -> float | None:
 # --------------------------------------------------------------------------- scoring
 
 
-def score_criterion(criterion: Criterion, value: Any | None, tier: str | None) -> CriterionScore:
-    """Score one applicable criterion. ``value`` None means unanswered."""
+def score_criterion(criterion: Criterion, value: Any | None) -> CriterionScore:
+    """Score one applicable criterion's normalised answer. ``value`` None means unanswered."""
     if value is None:
         gate: GateStatus | None = "pending" if criterion.gate else None
         return CriterionScore(criterion.code, False, False, None, criterion.weight, gate)
-    normalised = validate_answer(criterion, value, tier)
-    na = is_na(criterion, normalised)
-    c = credit(criterion, normalised)
+    na = is_na(criterion, value)
+    c = credit(criterion, value)
     gate = None
     if criterion.gate:
         gate = "failed" if (c is not None and c <= 0) else "passed"
@@ -126,7 +128,7 @@ def score_criterion(criterion: Criterion, value: Any | None, tier: str | None) -
 
 def score_section(section: Section, tier: str | None, answers: Mapping[str, Any]) -> SectionScore:
     applicable = [c for c in section.criteria if c.applies(tier)]
-    results = [score_criterion(c, answers.get(c.code), tier) for c in applicable]
+    results = [score_criterion(c, answers.get(c.code)) for c in applicable]
     by_code = {c.code: c for c in applicable}
     missing = tuple(r.code for r in results if not r.answered and by_code[r.code].required)
     scored = [r for r in results if by_code[r.code].is_scored and not r.na]
@@ -164,7 +166,7 @@ def _conclusion(section: Section, answers: Mapping[str, Any], tier: str | None) 
     value = answers.get(section.conclusion)
     if crit is None or value is None or not crit.applies(tier):
         return None
-    return validate_answer(crit, value, tier)
+    return value
 
 
 def _section_status(
@@ -212,11 +214,10 @@ def _outcome(
 def score_assessment(
     framework: Framework, tier: str | None, answers: Mapping[str, Any]
 ) -> AssessmentScore:
-    """Score ``answers`` ({criterion code: value}) for ``tier``.
+    """Score ``answers`` ({criterion code: normalised value}) for ``tier``.
 
-    Values are (re)validated with validate_answer, so AnswerError is raised for an
-    invalid stored value. Answers to criteria that do not apply to the tier, and
-    unknown codes, are ignored. A framework with tiers needs a tier (ValueError).
+    Answers to criteria that do not apply to the tier, and unknown codes, are ignored.
+    A framework with tiers needs a tier (ValueError).
     """
     if framework.tiers and tier not in framework.tiers:
         raise ValueError(f"tier must be one of {list(framework.tiers)}, got {tier!r}")

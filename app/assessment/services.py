@@ -11,34 +11,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlparse
 
 from sqlalchemy import case, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 
-from app.accounts.principal import Principal
-from app.accounts.roles import Role
 from app.assessment import four_eyes
-from app.assessment.framework import (
-    AnswerError,
-    Criterion,
-    Framework,
-    FrameworkRegistry,
-    classify,
-    missing_scope_answers,
-    prefill_from_concepts,
-    validate_answer,
-)
+from app.assessment.answers import AnswerError, is_http_link, validate_answer
+from app.assessment.concepts import answered_concepts, prefill_from_concepts
+from app.assessment.loader import FrameworkRegistry
 from app.assessment.models import Answer, AnswerWriter, Assessment, AssessmentTransition
+from app.assessment.schema import Criterion, Framework
 from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn, VerifyIn
 from app.assessment.scoring import AssessmentScore, score_assessment
 from app.catalogue import services as catalogue
 from app.catalogue.models import Solution
-from app.catalogue.services import require
+from app.core.principal import Principal, require
+from app.core.records import flush
+from app.core.roles import Role
+from app.db.base import table_of
 from app.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from app.messages import Message, Term
 
@@ -48,11 +40,7 @@ EDITABLE = (DRAFT, RETURNED)
 
 
 class AnswerRejected(ValidationFailed):
-    """Invalid answers: {code: reason} in English (``errors``) and Danish (``errors_da``)."""
-
-    def __init__(self, errors: dict[str, str], errors_da: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.errors_da = errors_da
+    """Invalid answers: {code: reason}."""
 
 
 class FourEyesRefused(ValidationFailed, Forbidden):
@@ -178,8 +166,8 @@ def recompute(session: Session, fw: Framework, assessment: Assessment) -> Assess
         "result": summary,
     }
     if any(getattr(assessment, k) != v for k, v in values.items()):
-        session.execute(Assessment.__table__.update()
-                        .where(Assessment.__table__.c.id == assessment.id).values(**values))
+        table = table_of(Assessment)
+        session.execute(table.update().where(table.c.id == assessment.id).values(**values))
         for key, value in values.items():
             set_committed_value(assessment, key, value)
     return score
@@ -189,15 +177,7 @@ def recompute(session: Session, fw: Framework, assessment: Assessment) -> Assess
 
 
 def _flush(session: Session) -> None:
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        session.rollback()
-        raise Conflict("this answer was changed by someone else at the same time; "
-                       "reload it and make your change again") from exc
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict("someone else answered this at the same time; reload and try again") from exc
+    flush(session, "this answer was changed by someone else at the same time; reload it and make your change again")
 
 
 def _note_writer(session: Session, assessment_id: int, user_id: int | None) -> None:
@@ -250,17 +230,15 @@ def _evidence_url(value: str | None, code: str) -> str | None:
     text = (value or "").strip()
     if not text:
         return None
-    parsed = urlparse(text)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in text:
+    if not is_http_link(text):
         raise AnswerRejected({f"{code}.evidence_url": Message("{value} is not an http(s) link",
-                                                              value=repr(text))},
-                             {f"{code}.evidence_url": f"{text!r} er ikke et http(s)-link"})
+                                                              value=repr(text))})
     return text
 
 
 def _need_tier(fw: Framework, assessment: Assessment) -> None:
     if fw.tiers and assessment.tier not in fw.tiers:
-        missing = missing_scope_answers(fw, assessment.scope_answers or {})
+        missing = fw.missing_scope_answers(assessment.scope_answers or {})
         if missing:
             raise ValidationFailed({"scope": Message("answer the scope questions first ({codes}): the "
                                                      "tier decides which criteria apply",
@@ -288,7 +266,7 @@ def start_assessment(session: Session, principal: Principal, frameworks: Framewo
         solution = catalogue.get_solution(session, principal, data.solution_id)
     except NotFound:
         raise ValidationFailed({"solution_id": Message("no solution {key}", key=data.solution_id)}) from None
-    tier = classify(fw, {}) if fw.classification else (fw.tiers[0] if fw.tiers else None)
+    tier = fw.classify({}) if fw.classification else (fw.tiers[0] if fw.tiers else None)
     assessment = Assessment(solution_id=solution.id, framework_id=fw.id, framework_version=fw.version,
                             tier=tier, scope_answers={}, status=DRAFT, number=1,
                             author_id=principal.id)
@@ -315,27 +293,25 @@ def set_scope(session: Session, principal: Principal, frameworks: FrameworkRegis
                                                    framework=fw.id, version=fw.version)})
     answers = dict(assessment.scope_answers or {})
     errors: dict[str, str] = {}
-    errors_da: dict[str, str] = {}
     for code, value in data.answers.items():
         question = questions.get(code)
         if question is None:
             errors[code] = Message("{code} is not a scope question of {framework} {version}",
                                    code=code, framework=fw.id, version=fw.version)
-            errors_da[code] = f"{code} er ikke et afgrænsningsspørgsmål i {fw.id} {fw.version}"
         elif value is None or value == "" or value == []:
             answers.pop(code, None)
         else:
             try:
                 answers[code] = validate_answer(question, value, None)
             except AnswerError as exc:
-                errors[code], errors_da[code] = exc.message_en, exc.message_da
+                errors[code] = exc.message
     if errors:
-        raise AnswerRejected(errors, errors_da)
+        raise AnswerRejected(errors)
     if answers != assessment.scope_answers:
         assessment.scope_answers = answers
     _note_writer(session, assessment.id, principal.id)
     if fw.classification is not None:
-        assessment.tier = classify(fw, answers)
+        assessment.tier = fw.classify(answers)
     _flush(session)
     recompute(session, fw, assessment)
     return assessment
@@ -407,7 +383,7 @@ def save_answer(session: Session, principal: Principal, frameworks: FrameworkReg
     try:
         value = validate_answer(crit, data.value, assessment.tier)
     except AnswerError as exc:
-        raise AnswerRejected({code: exc.message_en}, {code: exc.message_da}) from None
+        raise AnswerRejected({code: exc.message}) from None
     evidence = _evidence_url(data.evidence_url, code)
     provenance = f"Udfyldt af leverandøren ({principal.name})" if vendor else None
     answer = _write_answer(session, principal, fw, assessment, crit, value, comment=data.comment,
@@ -500,16 +476,13 @@ def prefill_suggestions(session: Session, principal: Principal, frameworks: Fram
             continue
         source_answers = {a.criterion_code: a.value for a in other.answers
                           if a.source != "vendor" or a.verification == "accepted"}
-        first_code: dict[str, str] = {}
-        for _, crit in source_fw.all_criteria():
-            if crit.concept and crit.code in source_answers:
-                first_code.setdefault(crit.concept, crit.code)
+        sources = answered_concepts(source_fw, source_answers)
         for code, value in prefill_from_concepts(fw, assessment.tier, source_fw, source_answers).items():
             if code in answered or code in out:
                 continue
             concept = fw.criterion(code).concept
             out[code] = Suggestion(code, value, other.id, framework_label(source_fw),
-                                   first_code[concept] if concept else "?")
+                                   sources[concept].code if concept else "?")
     return out
 
 
@@ -538,7 +511,7 @@ def confirm_prefill(session: Session, principal: Principal, frameworks: Framewor
 def completeness_problems(fw: Framework, assessment: Assessment) -> dict[str, str]:
     """What stops an assessment from being submitted or completed ({} when nothing)."""
     problems: dict[str, str] = {}
-    missing_scope = missing_scope_answers(fw, assessment.scope_answers or {})
+    missing_scope = fw.missing_scope_answers(assessment.scope_answers or {})
     if missing_scope:
         problems["scope"] = Message("unanswered scope questions: {codes}", codes=", ".join(missing_scope))
     elif fw.tiers and assessment.tier not in fw.tiers:
@@ -687,7 +660,10 @@ def new_correction(session: Session, principal: Principal, frameworks: Framework
                                                  actor_id=principal.id, comment=comment))
     session.add(copy)
     _flush(session)
-    for user_id in sorted(answer_writer_ids(session, original) | {principal.id}):
+    writers = answer_writer_ids(session, original)
+    if principal.id is not None:
+        writers.add(principal.id)
+    for user_id in sorted(writers):
         _note_writer(session, copy.id, user_id)
     recompute(session, fw, copy)
     return copy
@@ -755,7 +731,7 @@ def assessment_view(session: Session, principal: Principal, frameworks: Framewor
                       "title_en": fw.title_en},
         "tier": assessment.tier,
         "scope_answers": assessment.scope_answers or {},
-        "missing_scope": missing_scope_answers(fw, assessment.scope_answers or {}),
+        "missing_scope": fw.missing_scope_answers(assessment.scope_answers or {}),
         "status": assessment.status,
         "author": _user(assessment.author),
         "reviewer": _user(assessment.reviewer),

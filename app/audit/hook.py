@@ -16,6 +16,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 
 from app.audit.models import AuditEvent
+from app.db.base import table_of
 
 SKIPPED_COLUMNS = frozenset({"created_at", "updated_at", "version", "password_hash", "token_hash"})
 # Browser sessions come and go with every login and logout; they are not register data.
@@ -120,7 +121,7 @@ def _audit_creates(session: Session, _ctx: UOWTransaction) -> None:
         return
     rows = [_event(session, "create", obj, None, _snapshot(obj)) for obj in pending]
     session.execute(
-        AuditEvent.__table__.insert(),
+        table_of(AuditEvent).insert(),
         [
             {c: getattr(r, c) for c in ("at", "actor_id", "actor_label", "action",
                                         "entity_type", "entity_id", "before", "after")}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
 from app.audit.models import AuditEvent
-from app.catalogue.services import PageRequest, paginate, require
+from app.core.pagination import PageRequest, paginate
+from app.core.principal import Principal, require
 
 
 def history(session: Session, principal: Principal, entity_type: str | None, entity_id: int | None,

@@ -12,11 +12,10 @@ from litestar.params import Body
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
 from app.benchmark import importer
 from app.benchmark import services as svc
 from app.benchmark.schemas import AdoptionIn, IndicatorValueIn
-from app.catalogue.services import require
+from app.core.principal import Principal, require
 from app.errors import ValidationFailed
 from app.messages import Message
 from app.web.routing import get, post

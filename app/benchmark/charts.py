@@ -14,7 +14,6 @@ from html import escape
 
 BLUE = "#1f4e8c"
 HIGHLIGHT = "#c2410c"
-GREY = "#9aa5b1"
 TARGET = "#15803d"
 GRID = "#d9dee5"
 TEXT = "#1f2933"

@@ -22,12 +22,13 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import ColumnElement, select, true, tuple_
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
-from app.accounts.roles import Role
 from app.benchmark.metrics import STATUSES
 from app.benchmark.models import AdoptionRecord, Indicator, IndicatorValue
 from app.catalogue.models import Organisation, Solution
 from app.catalogue.services import solution_visible
+from app.core.principal import Principal, require
+from app.core.records import flush
+from app.core.roles import Role
 from app.errors import Forbidden, ValidationFailed
 from app.messages import Message, message_of
 from app.ziplimits import MIB, ZipLimits, ZipRefused, open_zip
@@ -440,8 +441,6 @@ def _upsert_indicators(session: Session, principal: Principal, rows: list[dict[s
 
 
 def require_reporter(principal: Principal) -> None:
-    from app.catalogue.services import require
-
     if principal is SYSTEM:
         return
     require(principal, "benchmark.report")
@@ -467,7 +466,7 @@ def import_frame(session: Session, principal: Principal, df: pd.DataFrame, *, fi
         raise ImportRejected(report)
     upsert = _upsert_adoption if kind == ADOPTION else _upsert_indicators
     upsert(session, principal, rows, f"import:{filename}"[:300], report)
-    session.flush()
+    flush(session)  # a concurrent import of the same new rows: 409
     return report
 
 

@@ -47,7 +47,6 @@ import numpy as np
 import pandas as pd
 
 STATUSES = ("planned", "pilot", "in_operation", "discontinued")
-ACTIVE = ("pilot", "in_operation")
 BANDS = (0, 20_000, 50_000, 100_000, float("inf"))
 BAND_LABELS = ("<20k", "20–50k", "50–100k", ">100k")
 PER = 100_000

@@ -12,15 +12,12 @@ from litestar.exceptions import HTTPException
 from litestar.params import Body
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import ANONYMOUS_PRINCIPAL, Principal
-from app.accounts.roles import Role
 from app.benchmark import charts, importer
 from app.benchmark import services as svc
-from app.catalogue.models import Organisation
-from app.catalogue.services import require
+from app.core.principal import ANONYMOUS_PRINCIPAL, Principal, require
+from app.core.roles import Role
 from app.errors import DomainError, ValidationFailed
 from app.messages import Message
 from app.web import errors
@@ -129,11 +126,9 @@ def national_page(request: Request, db: Session, principal: Principal,
         [(_("Municipalities"), [t["adoption_rate"] for t in view["trend"]])], chart_id="chart-trend",
         title=_("National trend"), fmt=lambda v: _pct(v, lang))
     heat_cells = {r["solution_id"]: {c["region"]: c for c in r["cells"]} for r in view["heat"]["rows"]}
-    organisations = list(db.scalars(select(Organisation).where(
-        Organisation.kind.in_(["municipality", "hospital", "region"])).order_by(Organisation.kind, Organisation.name)))
     return _respond(request, "benchmark/national.html", tables, "benchmark", view=view,
                     region_chart=region_chart, trend_chart=trend_chart, heat_cells=heat_cells,
-                    organisations=organisations)
+                    organisations=svc.organisations(db))
 
 
 # ---- one organisation ---------------------------------------------------------------

@@ -1,420 +1,50 @@
-"""Benchmark services: load the data as DataFrames, call metrics.py, shape the figures.
+"""Benchmark services: what the JSON API, the HTML pages, the CSV downloads, the reports
+and the command line ask for, so they always show the same numbers.
 
-The JSON API, the HTML pages and the CSV downloads all use the views built here, so
-they always show the same numbers.
+Each view reads the data (loader.py), computes the figures with metrics.py (once per data
+version: cache.py) and shapes them for the reader (views.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
-import math
-import sqlite3
-import threading
-from collections import deque
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from datetime import date
-from itertools import islice
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import func, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.benchmark import cache, loader, views
 from app.benchmark import metrics as m
-from app.benchmark.models import (
-    AdoptionRecord,
-    Indicator,
-    IndicatorTarget,
-    IndicatorValue,
-    PrioritisedSolution,
-)
-from app.catalogue.models import Organisation, Solution
-from app.catalogue.services import unpublished
+from app.benchmark.models import Indicator, IndicatorTarget
+from app.catalogue import services as catalogue
+from app.catalogue.models import Organisation
 from app.errors import NotFound
 
-BENCHMARK_KINDS = ("region", "municipality", "hospital")
-ASSESSED_KINDS = BENCHMARK_KINDS
-HEAT_ROWS = 15
-
-
-# ---- loading ------------------------------------------------------------------------
-
-
-def load_organisations(session: Session) -> pd.DataFrame:
-    stmt = select(Organisation.id, Organisation.kind, Organisation.code, Organisation.name,
-                  Organisation.name_en, Organisation.region_id, Organisation.population).where(
-        Organisation.kind.in_(BENCHMARK_KINDS))
-    df = pd.read_sql(stmt, session.connection())
-    df["population"] = df["population"].astype(float)
-    df["region_id"] = df["region_id"].astype("Int64")
-    return df
-
-
-ADOPTION_COLUMNS = ["organisation_id", "solution_id", "status", "effective_from", "end_date", "active_users",
-                    "capacity_fte"]
-CHUNK = 250_000  # rows of text per query (SQLite)
-READER_THREADS = 2  # the machine has two cores
-_STATUS_CODE = ("CASE status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(m.STATUSES))
-                + f" ELSE {len(m.STATUSES)} END")  # unknown -> NaN, like pd.Categorical
-_ORG_BITS, _SOL_BITS, _DAY_BITS = 21, 22, 17  # + 3 status bits = 63
-
-
-def load_adoption_plain(session: Session, organisation_ids: Iterable[int] | None = None,
-                        until: date | None = None) -> pd.DataFrame:
-    """The straightforward loader (one Python object per value): the reference the fast one
-    is tested against, and its fallback."""
-    table = AdoptionRecord.__table__
-    stmt = select(*(table.c[c] for c in ADOPTION_COLUMNS))
-    if organisation_ids is not None:
-        stmt = stmt.where(table.c.organisation_id.in_([int(i) for i in organisation_ids]))
-    if until is not None:
-        stmt = stmt.where(table.c.effective_from <= until)
-    df = pd.read_sql(stmt, session.connection())
-    df["organisation_id"] = df["organisation_id"].astype("int64")
-    df["solution_id"] = df["solution_id"].astype("int64")
-    df["effective_from"] = pd.to_datetime(df["effective_from"]).astype("datetime64[ns]")
-    df["end_date"] = pd.to_datetime(df["end_date"]).astype("datetime64[ns]")
-    df["status"] = pd.Categorical(df["status"], categories=m.STATUSES)
-    df["active_users"] = df["active_users"].astype(float)
-    df["capacity_fte"] = df["capacity_fte"].astype(float)
-    return df
-
-
-def _where(organisation_ids: list[int] | None, until: date | None) -> list[str]:
-    conditions = []
-    if organisation_ids is not None:
-        conditions.append("organisation_id IN (" + (",".join(str(int(i)) for i in organisation_ids) or "NULL") + ")")
-    if until is not None:
-        conditions.append(f"effective_from <= '{until.isoformat()}'")
-    return conditions
-
-
-def _to_datetime(days: np.ndarray) -> np.ndarray:
-    """Float days since 1970 (NaN = none) -> datetime64[ns] (NaT)."""
-    missing = np.isnan(days)
-    out = np.where(missing, 0, days).astype("int64").astype("datetime64[D]").astype("datetime64[ns]")
-    out[missing] = np.datetime64("NaT")
-    return out
-
-
-def _adoption_frame(org: np.ndarray, sol: np.ndarray, code: np.ndarray, day: np.ndarray, end: np.ndarray,
-                    users: np.ndarray, fte: np.ndarray, key: np.ndarray | None = None) -> pd.DataFrame:
-    """The adoption DataFrame of metrics.py from integer-coded columns, already in history
-    order (organisation, solution, effective_from) so sort_history has nothing to do."""
-    order = np.argsort(key) if key is not None else np.lexsort((day, sol, org))
-    codes = code[order].astype("int8")
-    codes[(codes < 0) | (codes >= len(m.STATUSES))] = -1
-    return pd.DataFrame({  # copy=False: no block consolidation (one more copy of everything)
-        "organisation_id": org[order].astype("int64"), "solution_id": sol[order].astype("int64"),
-        "status": pd.Categorical.from_codes(codes, categories=m.STATUSES),
-        "effective_from": day[order].astype("int64").astype("datetime64[D]").astype("datetime64[ns]"),
-        "end_date": _to_datetime(end[order]),
-        "active_users": users[order].astype("float64"), "capacity_fte": fte[order].astype("float64")},
-        copy=False)
-
-
-def _sqlite_day(column: str) -> str:
-    """A DATE column as days since 1970 (exact: dates are at midnight)."""
-    if sqlite3.sqlite_version_info >= (3, 38):
-        return f"(unixepoch({column}) / 86400)"
-    return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
-
-
-def _load_sqlite(conn: Any, ids: list[int] | None, until: date | None) -> pd.DataFrame | None:
-    """SQLite: one integer per row packs organisation, solution, effective day and status
-    (sorting it sorts the history). SQLite itself writes each column of a chunk of ids as
-    one text (group_concat; one per column: concatenating per row costs twice as much),
-    which pandas' C reader parses. None when the values do not fit the packing."""
-    low, high, max_org, max_sol, min_org, min_sol = conn.exec_driver_sql(
-        "SELECT min(id), max(id), max(organisation_id), max(solution_id), min(organisation_id), "
-        "min(solution_id) FROM benchmark_adoption").one()  # min/max of indexed columns: look-ups
-    if low is None:
-        return _empty_adoption()
-    if min_org < 0 or min_sol < 0 or max_org >= 2**_ORG_BITS or max_sol >= 2**_SOL_BITS:
-        return None
-    day = _sqlite_day("effective_from")
-    packed = (f"(organisation_id << {_SOL_BITS + _DAY_BITS + 3}) | (solution_id << {_DAY_BITS + 3}) "
-              f"| ({day} << 3) | ({_STATUS_CODE})")
-    if until is None or until.year >= 2300:  # days may not fit: check them per row
-        packed = f"CASE WHEN {day} BETWEEN 0 AND {2**_DAY_BITS - 1} THEN {packed} ELSE -1 END"
-    # (before 1970 the day is negative and so is the packed key: checked below)
-    columns = [f"coalesce({packed}, -1)", f"coalesce({_sqlite_day('end_date')}, 'nan')",
-               "coalesce(active_users, 'nan')", _FTE_MILLI]
-    conditions = _where(ids, until)
-    wheres = [" AND ".join([f"id BETWEEN {start} AND {start + CHUNK - 1}", *conditions])
-              for start in range(int(low), int(high) + 1, CHUNK)]
-    queries = [f"SELECT {', '.join(_concat(c) for c in columns)} FROM benchmark_adoption WHERE {w}" for w in wheres]
-    parts: list[list[np.ndarray]] = [[], [], [], []]
-    for where, texts in zip(wheres, _chunk_texts(conn, queries), strict=True):
-        if texts[0] is None:
-            continue
-        rows = texts[0].count("\n") + 1
-        values = [_parse_column(texts[0], "int64"), _parse_column(texts[1], "float64"),
-                  _parse_column(texts[2], "float64"), _fte_from_milli(conn, texts[3], where)]
-        del texts  # only one chunk's text is alive at a time
-        if any(len(v) != rows for v in values):
-            return None  # something unexpected in the text: the plain loader copes
-        for part, column in zip(parts, values, strict=True):
-            part.append(column)
-    if not parts[0]:
-        return _empty_adoption()
-    key, end, users, fte = (np.concatenate(p) for p in parts)
-    if (key < 0).any():
-        return None
-    return _adoption_frame(key >> (_SOL_BITS + _DAY_BITS + 3), (key >> (_DAY_BITS + 3)) & (2**_SOL_BITS - 1),
-                           key & 7, (key >> 3) & (2**_DAY_BITS - 1), end, users, fte, key=key)
-
-
-def _chunk_texts(conn: Any, queries: list[str]) -> Iterator[tuple[str | None, ...]]:
-    """The chunks' texts in order. Two reader connections run the queries side by side
-    (sqlite3 releases the GIL while a statement runs, so SQLite's work takes both cores
-    while this thread parses); the session's own connection is used when it holds
-    uncommitted writes the readers could not see, or the database is not a file."""
-    raw = conn.connection.dbapi_connection
-    path = conn.engine.url.database
-    if raw.in_transaction or not path or path == ":memory:" or len(queries) < 2:
-        for query in queries:
-            yield tuple(conn.exec_driver_sql(query).one())
-        return
-    local = threading.local()
-
-    def run(query: str) -> tuple[str | None, ...]:
-        if not hasattr(local, "db"):
-            local.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-            readers.append(local.db)
-        return tuple(local.db.execute(query).fetchone())
-
-    readers: list[sqlite3.Connection] = []
-    try:
-        with ThreadPoolExecutor(max_workers=READER_THREADS) as pool:
-            waiting = iter(queries)  # at most READER_THREADS + 1 chunks' text alive at a time
-            running = deque(pool.submit(run, q) for q in islice(waiting, READER_THREADS))
-            while running:
-                texts = running.popleft().result()
-                running.extend(pool.submit(run, q) for q in islice(waiting, 1))
-                yield texts
-    finally:
-        for reader in readers:
-            reader.close()
-
-
-# Capacity (FTE) in thousandths as an integer: SQLite writes and numpy reads integers much
-# faster than floats. Exact: a value is sent this way only when thousandths give back the
-# very same double (k / 1000.0 is the division SQLite checked); NULL and any other value
-# get a sentinel, and a chunk holding the latter is read again as floats.
-_FTE_NULL, _FTE_INEXACT = -(2**62), -(2**62) - 1
-_FTE_MILLI = (f"CASE WHEN capacity_fte = 0 THEN 0 WHEN capacity_fte IS NULL THEN {_FTE_NULL} "  # 0: common, cheap
-              "WHEN abs(capacity_fte) < 1e12 AND round(capacity_fte * 1000) / 1000.0 = capacity_fte "
-              f"THEN CAST(round(capacity_fte * 1000) AS INTEGER) ELSE {_FTE_INEXACT} END")
-# Plain float text would carry 15 significant digits; "%!.17g" gives back the exact double.
-_FTE_FLOAT = "CASE WHEN capacity_fte IS NULL THEN 'nan' ELSE printf('%!.17g', capacity_fte) END"
-
-
-def _concat(column: str) -> str:
-    return f"group_concat({column}, '\n')"
-
-
-def _fte_from_milli(conn: Any, milli_text: str, where: str) -> np.ndarray:
-    milli = _parse_column(milli_text, "int64")
-    if (milli == _FTE_INEXACT).any():
-        exact = conn.exec_driver_sql(f"SELECT {_concat(_FTE_FLOAT)} FROM benchmark_adoption WHERE {where}").scalar()
-        return _parse_column(exact, "float64")
-    fte = milli / 1000.0
-    fte[milli == _FTE_NULL] = np.nan
-    return fte
-
-
-def _parse_column(text_column: str, dtype: str) -> np.ndarray:
-    """One number per line (no line is empty: NULL is 'nan'). numpy's parser is the fastest
-    for integers, pandas' C reader for floats."""
-    if dtype == "int64":
-        return np.fromstring(text_column, dtype="int64", sep="\n")
-    return pd.read_csv(io.StringIO(text_column), header=None, names=["v"], dtype={"v": "float64"},
-                       engine="c")["v"].to_numpy()
-
-
-def _empty_adoption() -> pd.DataFrame:
-    return _adoption_frame(*(np.zeros(0, dtype="int64") for _ in range(4)),
-                           *(np.zeros(0, dtype="float64") for _ in range(3)))
-
-
-def _load_postgresql(conn: Any, ids: list[int] | None, until: date | None) -> pd.DataFrame | None:
-    """PostgreSQL: COPY ... TO STDOUT of integer-coded columns (status code, dates as days)."""
-    cursor = conn.connection.dbapi_connection.cursor()
-    if not hasattr(cursor, "copy"):
-        return None
-    conditions = _where(ids, until)
-    where = (" WHERE " + " AND ".join(conditions)) if conditions else ""
-    sql = (f"SELECT organisation_id, solution_id, {_STATUS_CODE}, effective_from - DATE '1970-01-01', "
-           f"end_date - DATE '1970-01-01', active_users, capacity_fte FROM benchmark_adoption{where}")
-    with cursor as cur, cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
-        data = b"".join(bytes(chunk) for chunk in copy)
-    if not data:
-        return _empty_adoption()
-    df = pd.read_csv(io.BytesIO(data), header=None, names=["org", "sol", "code", "day", "end", "users", "fte"],
-                     dtype={"org": "int64", "sol": "int64", "code": "int64", "day": "int64", "end": "float64",
-                            "users": "float64", "fte": "float64"}, engine="c")
-    del data
-    cols = {c: df[c].to_numpy() for c in df.columns}
-    key = m.packed_key(cols["org"], cols["sol"], cols["day"])
-    return _adoption_frame(cols["org"], cols["sol"], cols["code"], cols["day"], cols["end"], cols["users"],
-                           cols["fte"], key=key)
-
-
-def load_adoption(session: Session, organisation_ids: Iterable[int] | None = None,
-                  until: date | None = None) -> pd.DataFrame:
-    """The adoption rows (effective on or before `until`, if given) as the DataFrame of
-    metrics.py, fast and already sorted: integer-coded columns (status code, dates as day
-    numbers) read as CSV text by pandas' C reader instead of one Python object per value.
-    Falls back to load_adoption_plain (same result) where that is not possible."""
-    conn = session.connection()
-    ids = None if organisation_ids is None else list(organisation_ids)
-    out = None
-    if conn.dialect.name == "sqlite":
-        out = _load_sqlite(conn, ids, until)
-    elif conn.dialect.name == "postgresql":
-        out = _load_postgresql(conn, ids, until)
-    return out if out is not None else m.sort_history(load_adoption_plain(session, ids, until))
-
-
-def relevant_solutions(session: Session, *, include_assessed: bool = True,
-                       approved_solution_ids: Iterable[int] = ()) -> pd.DataFrame:
-    """The metric's "nationally prioritised/approved" set: solutions flagged prioritised
-    (with the kinds they are relevant to), plus those with a completed assessment and any
-    approved ones (relevant to regions, municipalities and hospitals)."""
-    rows = [(p.solution_id, kind.strip()) for p in session.scalars(select(PrioritisedSolution))
-            for kind in p.relevant_kinds.split(",") if kind.strip()]
-    extra = set(approved_solution_ids)
-    if include_assessed:
-        from app.assessment.models import Assessment
-
-        extra |= set(session.scalars(select(Assessment.solution_id).where(Assessment.status == "completed")))
-    flagged = {sid for sid, _ in rows}
-    rows += [(sid, kind) for sid in extra - flagged for kind in ASSESSED_KINDS]
-    return pd.DataFrame(rows, columns=["solution_id", "kind"]).astype({"solution_id": "int64"})
-
-
-def load_indicators(session: Session) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    conn = session.connection()
-    indicators = pd.read_sql(select(Indicator.id, Indicator.code, Indicator.name_da, Indicator.name_en,
-                                    Indicator.unit, Indicator.direction, Indicator.applies_to), conn)
-    targets = pd.read_sql(select(IndicatorTarget.indicator_id, IndicatorTarget.year, IndicatorTarget.target), conn)
-    values = pd.read_sql(select(IndicatorValue.indicator_id, IndicatorValue.organisation_id,
-                                IndicatorValue.period, IndicatorValue.value), conn)
-    return indicators, targets, values
-
-
-def _solutions(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-    ids = [int(i) for i in ids]
-    out: dict[int, tuple[str, str]] = {}
-    for start in range(0, len(ids), 500):
-        for sid, slug, name in session.execute(select(Solution.id, Solution.slug, Solution.name).where(
-                Solution.id.in_(ids[start:start + 500]))):
-            out[sid] = (slug, name)
-    return out
-
-
-# The full computation takes seconds at national scale, so it is cached per process,
-# keyed by the database, the day and a cheap data version read on *every* request: the
-# newest audit event (every write through the application, e.g. an import, a reported
-# status, a completed assessment, a changed organisation, is audited) and the newest
-# adoption / prioritised row (bulk generators write without the audit hook). A write in
-# any worker process changes the version, so no process serves figures older than the
-# data; each process recomputes once on its next request.
-_CACHE: dict[tuple[Any, ...], tuple[m.Benchmark, pd.DataFrame, pd.DataFrame]] = {}
-_CACHE_SIZE = 2
-_CACHE_LOCK = threading.Lock()
-_COMPUTING: dict[tuple[Any, ...], threading.Lock] = {}
-
-
-# The audited kinds of record the cached figures are computed from (solution names and
-# indicators are read when a page is shaped, not cached). Completing an assessment
-# writes an assessment_transition; an answer being saved does not touch the benchmark.
-CACHED_FROM = ("organisation", "benchmark_adoption", "benchmark_prioritised_solution", "assessment_transition")
-
-
-def data_version(session: Session) -> tuple[Any, ...]:
-    """Cheap (index look-ups only) and changes with every write the benchmark depends on.
-
-    SQLite has one writer at a time, so ids grow in commit order. PostgreSQL hands out ids
-    before commit: a transaction holding a lower id may commit after a higher one has been
-    seen. The oldest transaction id still running (the snapshot's xmin) is added for it: it
-    moves when such a transaction ends (and with any other write, which is merely a miss)."""
-    audited = ", ".join(f"(SELECT max(id) FROM audit_event WHERE entity_type = '{kind}')" for kind in CACHED_FROM)
-    sql = (f"SELECT {audited}, (SELECT max(id) FROM benchmark_adoption), "
-           "(SELECT max(id) FROM benchmark_prioritised_solution), (SELECT max(id) FROM organisation)")
-    if session.get_bind().dialect.name == "postgresql":
-        sql += ", txid_snapshot_xmin(txid_current_snapshot())"
-    return tuple(session.execute(text(sql)).one()) + _unpublished_version(session)
-
-
-def _unpublished_version(session: Session) -> tuple[Any, ...]:
-    """Changes when the set of unpublished solutions does: unpublishing a solution adds the
-    newest updated_at to the set, publishing one takes one away from the count."""
-    return tuple(session.execute(select(func.count(), func.max(Solution.updated_at))
-                                 .where(unpublished())).one())
-
-
-def clear_cache() -> None:
-    with _CACHE_LOCK:
-        _CACHE.clear()
-
-
-def _unpublished_ids(session: Session) -> list[int]:
-    return list(session.scalars(select(Solution.id).where(unpublished())))
-
-
-def without_unpublished(session: Session, adoption: pd.DataFrame,
-                        relevant: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The benchmark's figures are public, so they count only the solutions everyone may
-    see: adoption reported for an unpublished solution counts once it is published."""
-    hidden = _unpublished_ids(session)
-    if not hidden:
-        return adoption, relevant
-    return (adoption[~adoption["solution_id"].isin(hidden)],
-            relevant[~relevant["solution_id"].isin(hidden)].reset_index(drop=True))
+NATIONAL_SPREAD_ROWS = 50
 
 
 def compute_uncached(session: Session, as_of: date, trend_for: Iterable[int] | None = None,
-                     organisation_ids: Iterable[int] | None = None) -> tuple[m.Benchmark, pd.DataFrame, pd.DataFrame]:
-    orgs = load_organisations(session)
+                     organisation_ids: Iterable[int] | None = None) -> cache.Figures:
+    orgs = loader.load_organisations(session)
     # Nothing effective after the last day computed (the end of as_of's year) can be in force.
-    adoption, relevant = without_unpublished(
-        session, load_adoption(session, organisation_ids, until=max(as_of, m.period_end(as_of.year))),
-        relevant_solutions(session))
+    adoption, relevant = loader.without_unpublished(
+        session, loader.load_adoption(session, organisation_ids, until=max(as_of, m.period_end(as_of.year))),
+        loader.relevant_solutions(session))
     bench = m.compute(orgs, adoption, relevant, as_of, trend_for=trend_for)
     return bench, m.with_region_population(orgs), relevant
 
 
 def compute(session: Session, as_of: date | None = None, trend_for: Iterable[int] | None = None,
-            organisation_ids: Iterable[int] | None = None) -> tuple[m.Benchmark, pd.DataFrame, pd.DataFrame]:
+            organisation_ids: Iterable[int] | None = None) -> cache.Figures:
     """The benchmark as of a day (today by default), from the cache when the data have not
     changed. `trend_for` only narrows the trend rows returned (they are computed for all)."""
     as_of = as_of or date.today()
     if organisation_ids is not None:
         return compute_uncached(session, as_of, trend_for, organisation_ids)
-    key = (str(session.get_bind().url), as_of, data_version(session))
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
-        computing = _COMPUTING.setdefault(key[:2], threading.Lock())
-    if hit is None:
-        # One computation at a time per database and day: requests arriving meanwhile wait
-        # for it and take its result when the data did not change again, instead of each
-        # computing the same figures on the same cores.
-        with computing:
-            with _CACHE_LOCK:
-                hit = _CACHE.get(key)
-            if hit is None:
-                hit = compute_uncached(session, as_of)
-                with _CACHE_LOCK:
-                    stale = [k for k in _CACHE if k[:2] == key[:2]]
-                    for old in stale + list(_CACHE)[: max(0, len(_CACHE) - _CACHE_SIZE + 1)]:
-                        _CACHE.pop(old, None)
-                    _CACHE[key] = hit
-    bench, orgs, relevant = hit
+    bench, orgs, relevant = cache.cached(session, as_of, lambda: compute_uncached(session, as_of))
     if trend_for is not None:
         wanted = {int(i) for i in trend_for}
         trend = bench.trend[bench.trend["organisation_id"].isin(wanted)].reset_index(drop=True)
@@ -422,108 +52,17 @@ def compute(session: Session, as_of: date | None = None, trend_for: Iterable[int
     return bench, orgs, relevant
 
 
-# ---- shaping ------------------------------------------------------------------------
-
-
-def clean(value: Any) -> Any:
-    """JSON-safe scalars: NaN/NA -> None, numpy -> Python."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: clean(v) for k, v in row.items()} for row in df.to_dict("records")]
-
-
-def _org_name(row: Any, lang: str) -> str:
-    return row["name_en"] if lang == "en" and isinstance(row.get("name_en"), str) and row["name_en"] else row["name"]
-
-
-METRIC_COLUMNS = ("adoption_rate", "relevant_in_operation", "relevant_solutions", "solutions_in_operation",
-                  "pilots", "active_users", "users_per_100k", "capacity_fte", "capacity_per_100k")
-RANK_COLUMNS = ("peer_group", "peer_rank", "peer_size", "peer_best", "peer_gap", "region_group", "region_rank",
-                "region_size", "national_rank", "national_size", "national_best", "national_gap")
-
-
-def _org_rows(orgs: pd.DataFrame, bench: m.Benchmark, ids: Iterable[int] | None, lang: str) -> list[dict[str, Any]]:
-    o = orgs.set_index("id")
-    table = bench.organisations if ids is None else bench.organisations.loc[list(ids)]
-    out = []
-    for oid, row in table.iterrows():
-        org = o.loc[oid]
-        item = {"id": int(oid), "ref": f"{org['kind']}:{org['code']}", "kind": org["kind"], "code": org["code"],
-                "name": _org_name(org, lang), "population": clean(org["population"])}
-        item |= {c: clean(row[c]) for c in METRIC_COLUMNS + RANK_COLUMNS}
-        out.append(item)
-    return out
-
-
-def _national_trend(bench: m.Benchmark, orgs: pd.DataFrame,
-                    member_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
-    """Per period: population-weighted municipal adoption rate, users and capacity (of the
-    given organisations, or everyone)."""
-    t = bench.trend.merge(orgs[["id", "kind", "population"]], left_on="organisation_id", right_on="id")
-    if member_ids is not None:
-        t = t[t["organisation_id"].isin(set(member_ids))]
-    out = []
-    for period, group in t.groupby("period"):
-        muni = group[(group["kind"] == "municipality") & group["adoption_rate"].notna()]
-        weight = muni["population"].sum()
-        rate = float((muni["adoption_rate"] * muni["population"]).sum() / weight) if weight else None
-        out.append({"period": int(period), "adoption_rate": rate,
-                    "solutions_in_operation": int(group["solutions_in_operation"].sum()),
-                    "active_users": float(group["active_users"].sum()),
-                    "capacity_fte": float(group["capacity_fte"].sum())})
-    return out
-
-
-def _region_rows(orgs: pd.DataFrame, bench: m.Benchmark, lang: str) -> list[dict[str, Any]]:
-    o = orgs.set_index("id")
-    out = []
-    for rid, row in bench.regions.sort_values("rank").iterrows():
-        org = o.loc[rid]
-        out.append({"id": int(rid), "code": org["code"], "name": _org_name(org, lang)}
-                   | {k: clean(v) for k, v in row.items()})
-    return out
+def spread_rows(session: Session, bench: m.Benchmark, relevant: pd.DataFrame,
+                limit: int | None = None) -> list[dict[str, Any]]:
+    """How widely each solution is used, the widest first (the first `limit`, if given)."""
+    spread = bench.spread if limit is None else bench.spread.head(limit)
+    return views.spread_rows(spread, relevant, loader.solution_names(session, spread.index))
 
 
 def _heat(session: Session, bench: m.Benchmark, orgs: pd.DataFrame, relevant: pd.DataFrame,
-          lang: str, solution_ids: list[int] | None = None) -> dict[str, Any]:
-    if solution_ids is None:
-        prioritised = list(dict.fromkeys(relevant["solution_id"].tolist()))
-        ranked = [int(s) for s in bench.spread.index if s in set(prioritised)]
-        others = [int(s) for s in bench.spread.index if s not in set(prioritised)]
-        unused = [s for s in prioritised if s not in set(ranked)]
-        solution_ids = (ranked + unused + others)[:HEAT_ROWS]
-    regions = orgs[orgs["kind"] == "region"].sort_values("code")
-    heat = m.heat_table(bench.current, orgs, solution_ids)
-    names = _solutions(session, solution_ids)
-    cells = heat.set_index(["solution_id", "region_id"])
-    rows = []
-    for sid in solution_ids:
-        slug, name = names.get(sid, (str(sid), str(sid)))
-        rows.append({"solution_id": sid, "slug": slug, "name": name,
-                     "cells": [{"region": r["code"], "using": int(cells.loc[(sid, r["id"]), "using"]),
-                                "total": int(cells.loc[(sid, r["id"]), "total"]),
-                                "share": float(cells.loc[(sid, r["id"]), "share"])}
-                               for _, r in regions.iterrows()]})
-    return {"regions": [{"code": r["code"], "name": _org_name(r, lang)} for _, r in regions.iterrows()],
-            "rows": rows}
-
-
-def spread_rows(session: Session, bench: m.Benchmark, relevant: pd.DataFrame,
-                limit: int | None = None) -> list[dict[str, Any]]:
-    spread = bench.spread if limit is None else bench.spread.head(limit)
-    names = _solutions(session, spread.index)
-    prioritised = set(relevant["solution_id"].tolist())
-    return [{"solution_id": int(sid), "slug": names.get(sid, ("", ""))[0], "name": names.get(sid, ("", ""))[1],
-             "prioritised": int(sid) in prioritised} | {k: int(v) for k, v in row.items()}
-            for sid, row in spread.iterrows()]
+          lang: str) -> dict[str, Any]:
+    solution_ids = views.heat_solution_ids(bench, relevant)
+    return views.heat(bench, orgs, solution_ids, loader.solution_names(session, solution_ids), lang)
 
 
 # ---- views --------------------------------------------------------------------------
@@ -534,10 +73,10 @@ def national_view(session: Session, lang: str = "da", as_of: date | None = None)
     return {
         "as_of": bench.as_of.isoformat(),
         "periods": bench.periods,
-        "national": {k: clean(v) for k, v in bench.national.items()},
-        "regions": _region_rows(orgs, bench, lang),
-        "trend": _national_trend(bench, orgs),
-        "spread": spread_rows(session, bench, relevant, limit=50),
+        "national": {k: views.clean(v) for k, v in bench.national.items()},
+        "regions": views.region_rows(orgs, bench, lang),
+        "trend": views.national_trend(bench, orgs),
+        "spread": spread_rows(session, bench, relevant, limit=NATIONAL_SPREAD_ROWS),
         "heat": _heat(session, bench, orgs, relevant, lang),
         "prioritised_solutions": len(set(relevant["solution_id"])),
     }
@@ -555,59 +94,22 @@ def get_benchmark_organisation(session: Session, ref: str) -> Organisation:
     org = session.scalar(select(Organisation).where(Organisation.kind == kind, Organisation.code == code))
     if org is None:
         raise NotFound(f"organisation {ref} does not exist")
-    if org.kind not in BENCHMARK_KINDS:
+    if org.kind not in loader.BENCHMARK_KINDS:
         raise NotFound(f"{ref} is not benchmarked (only regions, municipalities and hospitals are)")
     return org
-
-
-def _indicator_rows(session: Session, orgs: pd.DataFrame, organisation_id: int, lang: str) -> list[dict[str, Any]]:
-    indicators, targets, values = load_indicators(session)
-    if values.empty:
-        return []
-    results = m.indicator_ranks(m.indicator_results(indicators, targets, values), m.peer_groups(orgs))
-    mine = results[results["organisation_id"] == organisation_id].sort_values(["indicator_id", "period"])
-    info = indicators.set_index("id")
-    peer_median = results.groupby(["indicator_id", "period", "peer_group"])["value"].median()
-    out = []
-    for _, r in mine.iterrows():
-        ind = info.loc[r["indicator_id"]]
-        out.append({"indicator": ind["code"], "name": ind["name_en"] if lang == "en" else ind["name_da"],
-                    "unit": ind["unit"], "direction": ind["direction"], "period": int(r["period"]),
-                    "value": clean(r["value"]), "target": clean(r["target"]), "gap": clean(r["gap"]),
-                    "met": clean(r["met"]), "peer_median": clean(peer_median.get(
-                        (r["indicator_id"], r["period"], r["peer_group"]))),
-                    "peer_rank": clean(r["peer_rank"]), "peer_size": clean(r["peer_size"]),
-                    "national_rank": clean(r["national_rank"]), "national_size": clean(r["national_size"])})
-    return out
 
 
 def organisation_view(session: Session, ref: str, lang: str = "da", as_of: date | None = None) -> dict[str, Any]:
     org = get_benchmark_organisation(session, ref)
     bench, orgs, _relevant = compute(session, as_of, trend_for=[org.id])
-    ranked = bench.organisations
-    me = ranked.loc[org.id]
-    peer_ids = ranked.index[ranked["peer_group"] == me["peer_group"]]
-    peers = sorted(_org_rows(orgs, bench, peer_ids, lang),
-                   key=lambda r: (-(r["adoption_rate"] if r["adoption_rate"] is not None else -1), r["name"]))
-    for p in peers:
-        p["self"] = p["id"] == org.id
     current = bench.current[bench.current["organisation_id"] == org.id]
-    names = _solutions(session, current["solution_id"])
-    solutions = sorted(({"slug": names.get(r["solution_id"], ("", ""))[0],
-                         "name": names.get(r["solution_id"], ("", ""))[1], "status": r["status"],
-                         "effective_from": pd.Timestamp(r["effective_from"]).date().isoformat(),
-                         "active_users": clean(r["active_users"]), "capacity_fte": clean(r["capacity_fte"])}
-                        for r in current.to_dict("records")), key=lambda s: (s["status"], s["name"]))
-    trend = _records(bench.trend[bench.trend["organisation_id"] == org.id].drop(columns="organisation_id"))
-    region = orgs.set_index("id").loc[org.region_id] if org.region_id in set(orgs["id"]) else None
     return {
         "as_of": bench.as_of.isoformat(),
-        "organisation": _org_rows(orgs, bench, [org.id], lang)[0] | {
-            "region": None if region is None else {"code": region["code"], "name": _org_name(region, lang)}},
-        "peers": peers,
-        "trend": trend,
-        "solutions": solutions,
-        "indicators": _indicator_rows(session, orgs, org.id, lang),
+        "organisation": views.organisation_row(orgs, bench, org.id, org.region_id, lang),
+        "peers": views.peers(orgs, bench, org.id, lang),
+        "trend": views.organisation_trend(bench, org.id),
+        "solutions": views.solution_rows(current, loader.solution_names(session, current["solution_id"])),
+        "indicators": views.indicator_rows(*loader.load_indicators(session), orgs, org.id, lang),
     }
 
 
@@ -615,19 +117,21 @@ def region_view(session: Session, code: str, lang: str = "da", as_of: date | Non
     region = session.scalar(select(Organisation).where(Organisation.kind == "region", Organisation.code == code))
     if region is None:
         raise NotFound(f"region {code} does not exist")
-    orgs = load_organisations(session)
+    orgs = loader.load_organisations(session)
     member_ids = [int(i) for i in orgs.loc[(orgs["region_id"] == region.id) | (orgs["id"] == region.id), "id"]]
     bench, orgs, _relevant = compute(session, as_of, trend_for=member_ids)
-    row = next(r for r in _region_rows(orgs, bench, lang) if r["id"] == region.id)
-    members = _org_rows(orgs, bench, member_ids, lang)
-    members.sort(key=lambda r: ({"region": 0, "municipality": 1, "hospital": 2}[r["kind"]],
-                                -(r["adoption_rate"] if r["adoption_rate"] is not None else -1), r["name"]))
-    return {"as_of": bench.as_of.isoformat(), "region": row, "members": members,
-            "trend": _national_trend(bench, orgs, member_ids),
-            "regions": _region_rows(orgs, bench, lang)}
+    regions = views.region_rows(orgs, bench, lang)
+    return {"as_of": bench.as_of.isoformat(), "region": next(r for r in regions if r["id"] == region.id),
+            "members": views.members(orgs, bench, member_ids, lang),
+            "trend": views.national_trend(bench, orgs, member_ids), "regions": regions}
 
 
 # ---- small reads --------------------------------------------------------------------
+
+
+def organisations(session: Session) -> list[Organisation]:
+    """The organisations that are benchmarked, by kind and name (the pages' picker)."""
+    return catalogue.organisation_choices(session, loader.BENCHMARK_KINDS)
 
 
 def indicator_list(session: Session, lang: str = "da") -> list[dict[str, Any]]:

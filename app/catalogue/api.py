@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from litestar import Controller
 from litestar.params import Parameter
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
 from app.catalogue import services as svc
 from app.catalogue.enums import (
     OrganisationKind,
@@ -26,7 +26,6 @@ from app.catalogue.schemas import (
     NeedOut,
     NeedUpdate,
     OrganisationOut,
-    Page,
     ProjectIn,
     ProjectOut,
     ProjectUpdate,
@@ -39,10 +38,12 @@ from app.catalogue.schemas import (
     VendorOut,
     VendorUpdate,
 )
+from app.core.pagination import Page, PageRequest
+from app.core.principal import Principal
 from app.web.routing import delete, get, post, put
 
 
-def _page(model: Any, items: list[Any], total: int, page: svc.PageRequest) -> dict[str, Any]:
+def _page(model: Any, items: list[Any], total: int, page: PageRequest) -> dict[str, Any]:
     return {"items": [model.model_validate(i) for i in items], "total": total,
             "limit": page.limit, "offset": page.offset}
 
@@ -52,7 +53,7 @@ class OrganisationApi(Controller):
     tags = ["catalogue"]
 
     @get("/", summary="Regions, municipalities, hospitals, GP clinics and national bodies")
-    def list(self, db: Session, page: svc.PageRequest, kind: OrganisationKind | None = None,
+    def list(self, db: Session, page: PageRequest, kind: OrganisationKind | None = None,
              region_id: int | None = None, q: str | None = None) -> Page[OrganisationOut]:
         items, total = svc.list_organisations(db, page, kind=kind, region_id=region_id, q=q)
         return Page[OrganisationOut](**_page(OrganisationOut, items, total, page))
@@ -72,7 +73,7 @@ class VendorApi(Controller):
     tags = ["catalogue"]
 
     @get("/")
-    def list(self, db: Session, page: svc.PageRequest, q: str | None = None,
+    def list(self, db: Session, page: PageRequest, q: str | None = None,
              country: str | None = None) -> Page[VendorOut]:
         items, total = svc.list_vendors(db, page, q=q, country=country)
         return Page[VendorOut](**_page(VendorOut, items, total, page))
@@ -100,7 +101,7 @@ class SolutionApi(Controller):
 
     @get("/", summary="Solutions, filtered and paginated")
     def list(
-        self, db: Session, principal: Principal, page: svc.PageRequest,
+        self, db: Session, principal: Principal, page: PageRequest,
         q: str | None = None, purpose: Purpose | None = None,
         treatment_area: Annotated[str | None, Parameter(description="treatment area code")] = None,
         target_users: TargetUsers | None = None, origin: Origin | None = None,
@@ -144,7 +145,7 @@ class ProjectApi(Controller):
     tags = ["catalogue"]
 
     @get("/")
-    def list(self, db: Session, principal: Principal, page: svc.PageRequest, q: str | None = None,
+    def list(self, db: Session, principal: Principal, page: PageRequest, q: str | None = None,
              stage: ProjectStage | None = None, owner_id: int | None = None,
              region_id: int | None = None, solution_id: int | None = None) -> Page[ProjectOut]:
         flt = svc.ProjectFilter(q=q, stage=stage, owner_id=owner_id, region_id=region_id,
@@ -175,7 +176,7 @@ class NeedApi(Controller):
     tags = ["catalogue"]
 
     @get("/", summary="Needs (behov), ranked by how many organisations share them")
-    def list(self, db: Session, page: svc.PageRequest, q: str | None = None,
+    def list(self, db: Session, page: PageRequest, q: str | None = None,
              treatment_area: str | None = None, priority: Priority | None = None,
              organisation_id: int | None = None,
              sort: Annotated[str, Parameter(description="endorsements, title or newest")] = "endorsements",
@@ -206,4 +207,6 @@ class NeedApi(Controller):
         svc.delete_record(db, principal, svc.get_need(db, key))
 
 
-ROUTES = [OrganisationApi, list_treatment_areas, VendorApi, SolutionApi, ProjectApi, NeedApi]
+ROUTES: list[ControllerRouterHandler] = [
+    OrganisationApi, list_treatment_areas, VendorApi, SolutionApi, ProjectApi, NeedApi,
+]

@@ -66,7 +66,7 @@ def _batches(rows: Iterator[dict[str, Any]], size: int = BATCH) -> Iterator[list
         yield batch
 
 
-def _next_id(session: Session, model: type) -> int:
+def _next_id(session: Session, model: type[Vendor | Solution | Need | Project]) -> int:
     return (session.scalar(select(func.max(model.id))) or 0) + 1
 
 

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from litestar import Controller, MediaType, Request
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
-from app.accounts.roles import Role
 from app.audit.services import history
 from app.catalogue import services as svc
 from app.catalogue.enums import (
@@ -45,41 +43,26 @@ from app.catalogue.schemas import (
     VendorIn,
     VendorUpdate,
 )
+from app.core.pagination import MAX_PAGE_SIZE, PageRequest
+from app.core.principal import Principal, require
+from app.core.roles import Role
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.messages import translate
+from app.web import forms, htmx
+from app.web.forms import ListForm, form_values
 from app.web.i18n import translations
+from app.web.pager import pager
 from app.web.rendering import language_of, render, validate_form
 from app.web.routing import get, post
 
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-ALL = svc.PageRequest(limit=svc.MAX_PAGE_SIZE, offset=0)
+ALL = PageRequest(limit=MAX_PAGE_SIZE, offset=0)
 CONFLICT_MESSAGE = ("This record was changed by someone else while you were editing it. "
                     "Nothing was saved. Reload the page to see the latest version and make your "
                     "change again.")
 
 
 # ---- small helpers -----------------------------------------------------------------
-
-
-def is_htmx(request: Request) -> bool:
-    """An HTMX request for a fragment (a history restore wants the whole page)."""
-    return (request.headers.get("hx-request") == "true"
-            and request.headers.get("hx-history-restore-request") != "true")
-
-
-def _text(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
-
-
-def _choice(value: str | None, allowed: Any) -> str | None:
-    value = _text(value)
-    return value if value in {str(v) for v in allowed} else None
-
-
-def _int(value: str | None) -> int | None:
-    value = _text(value)
-    return int(value) if value and value.isascii() and value.isdigit() else None
 
 
 def _values(enum: Any) -> list[str]:
@@ -135,43 +118,26 @@ def _page(request: Request, template: str, status_code: int = 200, **context: An
             groups.setdefault(org.kind, []).append((org.id, org_name(org)))
         return [(kind_labels.get(kind, kind), options) for kind, options in groups.items()]
 
-    response = render(request, template, status_code=status_code, area_name=area_name,
-                      org_name=org_name, localized=localized,
-                      audit_value=lambda value: _audit_value(value, gettext),
-                      code_options=code_options, area_options=area_options, pairs=pairs,
-                      org_groups=org_groups, **context)
-    response.headers["Vary"] = "HX-Request, Cookie"
-    return response
+    return htmx.vary(render(request, template, status_code=status_code, area_name=area_name,
+                            org_name=org_name, localized=localized,
+                            audit_value=lambda value: _audit_value(value, gettext),
+                            code_options=code_options, area_options=area_options, pairs=pairs,
+                            org_groups=org_groups, **context))
 
 
-def _list_response(request: Request, name: str, **context: Any) -> Template:
-    partial = is_htmx(request)
-    template = f"catalogue/{name}/_results.html" if partial else f"catalogue/{name}/list.html"
-    return _page(request, template, partial=partial, **context)
-
-
-def _pager(path: str, filters: dict[str, Any], page: svc.PageRequest, total: int) -> dict[str, Any]:
-    def url(offset: int) -> str:
-        params = {k: v for k, v in filters.items() if v not in (None, "")}
-        if offset:
-            params["offset"] = offset
-        if page.limit != 25:
-            params["limit"] = page.limit
-        return f"{path}?{urlencode(params)}" if params else path
-
-    return {
-        "total": total,
-        "first": page.offset + 1 if total else 0,
-        "last": min(page.offset + page.limit, total),
-        "prev_url": url(max(page.offset - page.limit, 0)) if page.offset > 0 else None,
-        "next_url": url(page.offset + page.limit) if page.offset + page.limit < total else None,
-    }
+def _list_response(request: Request, form: ListForm[Any], values: dict[str, Any], page: PageRequest,
+                   total: int, **context: Any) -> Template:
+    """A list page, or only its results for HTMX, with the form's values and the pager."""
+    name = form.path.strip("/")
+    template, partial = htmx.template_for(request, f"catalogue/{name}/list.html", f"catalogue/{name}/_results.html")
+    return _page(request, template, partial=partial, filters=values,
+                 pager=pager(form.path, values, page, total), **context)
 
 
 def _audit(db: Session, principal: Principal, entity_type: str, entity_id: int) -> list[Any] | None:
     if not principal.can("audit.read"):
         return None
-    events, _total = history(db, principal, entity_type, entity_id, svc.PageRequest(limit=50))
+    events, _total = history(db, principal, entity_type, entity_id, PageRequest(limit=50))
     return events
 
 
@@ -180,28 +146,6 @@ def _treatment_areas(db: Session, request: Request) -> list[TreatmentArea]:
     if language_of(request) == "en":
         areas.sort(key=lambda a: a.name_en)
     return areas
-
-
-def _form(raw: dict[str, Any], lists: tuple[str, ...] = (), bools: tuple[str, ...] = (),
-          decimals: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A posted form as a plain dict: checkbox groups and multi-selects become lists,
-    unticked checkboxes become False, a decimal comma becomes a point."""
-    data: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key.startswith("_"):
-            continue
-        if key in lists:
-            data[key] = [v for v in (value if isinstance(value, list) else [value]) if v != ""]
-        else:
-            data[key] = value[-1] if isinstance(value, list) else value
-    for key in lists:
-        data.setdefault(key, [])
-    for key in bools:
-        data[key] = str(data.get(key, "")).lower() in ("true", "on", "1", "yes")
-    for key in decimals:
-        if isinstance(data.get(key), str):
-            data[key] = data[key].strip().replace(",", ".")
-    return data
 
 
 def _save(request: Request, model: type[BaseModel], data: dict[str, Any],
@@ -218,38 +162,34 @@ def _save(request: Request, model: type[BaseModel], data: dict[str, Any],
         return None, {}, CONFLICT_MESSAGE, 409
 
 
-
-
-
-
 def _owned(record: Any, owned: bool) -> Any:
     """The record, if it is this user's to change. The role's permission is checked before
-    the record is loaded (svc.require), so anonymous users are sent to the login page."""
+    the record is loaded (require), so anonymous users are sent to the login page."""
     if not owned:
         raise Forbidden("you may not change this record")
     return record
 
 
 def _editable_solution(db: Session, principal: Principal, slug: str) -> Any:
-    svc.require(principal, "solution.update")
+    require(principal, "solution.update")
     solution = svc.get_solution(db, principal, slug)
     return _owned(solution, svc.acts_for_vendor(principal, solution.vendor_id))
 
 
 def _editable_project(db: Session, principal: Principal, slug: str) -> Any:
-    svc.require(principal, "project.update")
+    require(principal, "project.update")
     project = svc.get_project(db, slug)
     return _owned(project, svc.acts_for_organisation(principal, project.owner_id))
 
 
 def _editable_need(db: Session, principal: Principal, slug: str) -> Any:
-    svc.require(principal, "need.update")
+    require(principal, "need.update")
     need = svc.get_need(db, slug)
     return _owned(need, svc.acts_for_organisation(principal, need.organisation_id))
 
 
 def _editable_vendor(db: Session, principal: Principal, vendor_id: int) -> Any:
-    svc.require(principal, "vendor.update")
+    require(principal, "vendor.update")
     vendor = svc.get_vendor(db, vendor_id)
     return _owned(vendor, svc.acts_for_vendor(principal, vendor.id))
 
@@ -258,6 +198,11 @@ def _editable_vendor(db: Session, principal: Principal, vendor_id: int) -> Any:
 
 SOLUTION_LISTS = ("treatment_areas", "integrations")
 SOLUTION_BOOLS = ("has_dpia", "has_dpa", "published")
+SOLUTION_FORM = ListForm("/solutions", svc.SolutionFilter, {
+    "q": forms.text, "purpose": forms.choice(Purpose), "treatment_area": forms.text,
+    "target_users": forms.choice(TargetUsers), "origin": forms.choice(Origin),
+    "regulatory_class": forms.choice(RegulatoryClass), "vendor_id": forms.integer,
+}, sorts=svc.SOLUTION_SORTS)
 
 
 def _solution_values(solution: Solution) -> dict[str, Any]:
@@ -284,23 +229,12 @@ class SolutionPages(Controller):
     include_in_schema = False
 
     @get("/")
-    def list(self, request: Request, db: Session, principal: Principal, page: svc.PageRequest,
-             q: str | None = None, purpose: str | None = None, treatment_area: str | None = None,
-             target_users: str | None = None, origin: str | None = None,
-             regulatory_class: str | None = None, vendor_id: str | None = None,
-             sort: str | None = None) -> Template:
-        filters = {
-            "q": _text(q), "purpose": _choice(purpose, Purpose),
-            "treatment_area": _text(treatment_area), "target_users": _choice(target_users, TargetUsers),
-            "origin": _choice(origin, Origin), "regulatory_class": _choice(regulatory_class, RegulatoryClass),
-            "vendor_id": _int(vendor_id), "sort": _choice(sort, svc.SOLUTION_SORTS),
-        }
-        flt = svc.SolutionFilter(**{k: v for k, v in filters.items() if k != "sort"})
-        items, total = svc.list_solutions(db, principal, flt, page, filters["sort"] or "name")
-        vendor = svc.find_vendor(db, filters["vendor_id"])
+    def list(self, request: Request, db: Session, principal: Principal, page: PageRequest) -> Template:
+        listing = SOLUTION_FORM.parse(request.query_params)
+        items, total = svc.list_solutions(db, principal, listing.filter, page, listing.sort or "name")
         return _list_response(
-            request, "solutions", items=items, filters=filters, vendor=vendor,
-            pager=_pager("/solutions", filters, page, total), areas=_treatment_areas(db, request),
+            request, SOLUTION_FORM, listing.values, page, total, items=items,
+            vendor=svc.find_vendor(db, listing.filter.vendor_id), areas=_treatment_areas(db, request),
             purposes=_values(Purpose), target_users_all=_values(TargetUsers), origins=_values(Origin),
             regulatory_classes=_values(RegulatoryClass), sorts=list(svc.SOLUTION_SORTS))
 
@@ -321,16 +255,16 @@ class SolutionPages(Controller):
     @get("/new")
     def new(self, request: Request, db: Session, principal: Principal,
             vendor_id: str | None = None) -> Template:
-        svc.require(principal, "solution.create")
-        chosen = principal.vendor_id if principal.role == Role.VENDOR else _int(vendor_id)
-        values = {"vendor_id": chosen or "", "country": "DK", "regulatory_class": "none",
+        require(principal, "solution.create")
+        chosen = principal.vendor_id if principal.role == Role.VENDOR else forms.integer(vendor_id)
+        values: dict[str, Any] = {"vendor_id": chosen or "", "country": "DK", "regulatory_class": "none",
                   "published": True, "treatment_areas": [], "integrations": []}
         return self._form_page(request, db, principal, values)
 
     @post("/new", media_type=MediaType.HTML)
     def create(self, request: Request, db: Session, principal: Principal, data: FormBody) -> Any:
-        svc.require(principal, "solution.create")
-        values = _form(data, SOLUTION_LISTS, SOLUTION_BOOLS, ("capacity_fte_per_100k",))
+        require(principal, "solution.create")
+        values = form_values(data, SOLUTION_LISTS, SOLUTION_BOOLS, ("capacity_fte_per_100k",))
         values.pop("version", None)
         saved, errors, conflict, status = _save(
             request, SolutionIn, values, lambda parsed: svc.create_solution(db, principal, parsed))
@@ -355,7 +289,7 @@ class SolutionPages(Controller):
     def update(self, request: Request, db: Session, principal: Principal, slug: str,
                data: FormBody) -> Any:
         solution = _editable_solution(db, principal, slug)
-        values = _form(data, SOLUTION_LISTS, SOLUTION_BOOLS, ("capacity_fte_per_100k",))
+        values = form_values(data, SOLUTION_LISTS, SOLUTION_BOOLS, ("capacity_fte_per_100k",))
         saved, errors, conflict, status = _save(
             request, SolutionUpdate, values,
             lambda parsed: svc.update_solution(db, principal, solution.id, parsed))
@@ -368,6 +302,10 @@ class SolutionPages(Controller):
 # ---- projects ----------------------------------------------------------------------
 
 PROJECT_LISTS = ("partner_ids", "solution_ids", "need_ids")
+PROJECT_FORM = ListForm("/projects", svc.ProjectFilter, {
+    "q": forms.text, "stage": forms.choice(ProjectStage), "region_id": forms.integer,
+    "owner_id": forms.integer, "solution_id": forms.integer,
+})
 
 
 def _project_values(project: Project, solutions: list[Solution]) -> dict[str, Any]:
@@ -396,18 +334,15 @@ class ProjectPages(Controller):
     include_in_schema = False
 
     @get("/")
-    def list(self, request: Request, db: Session, principal: Principal, page: svc.PageRequest,
-             q: str | None = None, stage: str | None = None, region_id: str | None = None,
-             owner_id: str | None = None, solution_id: str | None = None) -> Template:
-        filters = {"q": _text(q), "stage": _choice(stage, ProjectStage), "region_id": _int(region_id),
-                   "owner_id": _int(owner_id), "solution_id": _int(solution_id)}
-        items, total = svc.list_projects(db, principal, svc.ProjectFilter(**filters), page)
+    def list(self, request: Request, db: Session, principal: Principal, page: PageRequest) -> Template:
+        listing = PROJECT_FORM.parse(request.query_params)
+        flt = listing.filter
+        items, total = svc.list_projects(db, principal, flt, page)
         return _list_response(
-            request, "projects", items=items, linked=svc.linked_solutions(db, principal, items), filters=filters,
-            pager=_pager("/projects", filters, page, total), stages=_values(ProjectStage),
+            request, PROJECT_FORM, listing.values, page, total, items=items,
+            linked=svc.linked_solutions(db, principal, items), stages=_values(ProjectStage),
             regions=svc.organisation_choices(db, [OrganisationKind.REGION.value]),
-            owner=svc.find_organisation(db, filters["owner_id"]),
-            solution=svc.find_solution(db, principal, filters["solution_id"]))
+            owner=svc.find_organisation(db, flt.owner_id), solution=svc.find_solution(db, principal, flt.solution_id))
 
     def _form_page(self, request: Request, db: Session, principal: Principal, values: dict[str, Any],
                    errors: dict[str, str] | None = None, conflict: str | None = None,
@@ -422,15 +357,15 @@ class ProjectPages(Controller):
 
     @get("/new")
     def new(self, request: Request, db: Session, principal: Principal) -> Template:
-        svc.require(principal, "project.create")
-        values = {"owner_id": principal.organisation_id or "", "origin": "public", "stage": "",
+        require(principal, "project.create")
+        values: dict[str, Any] = {"owner_id": principal.organisation_id or "", "origin": "public", "stage": "",
                   "partner_ids": [], "solution_ids": [], "need_ids": []}
         return self._form_page(request, db, principal, values)
 
     @post("/new", media_type=MediaType.HTML)
     def create(self, request: Request, db: Session, principal: Principal, data: FormBody) -> Any:
-        svc.require(principal, "project.create")
-        values = _form(data, PROJECT_LISTS)
+        require(principal, "project.create")
+        values = form_values(data, PROJECT_LISTS)
         values.pop("version", None)
         saved, errors, conflict, status = _save(
             request, ProjectIn, values, lambda parsed: svc.create_project(db, principal, parsed))
@@ -456,7 +391,7 @@ class ProjectPages(Controller):
     def update(self, request: Request, db: Session, principal: Principal, slug: str,
                data: FormBody) -> Any:
         project = _editable_project(db, principal, slug)
-        values = _form(data, PROJECT_LISTS)
+        values = form_values(data, PROJECT_LISTS)
         saved, errors, conflict, status = _save(
             request, ProjectUpdate, values,
             lambda parsed: svc.update_project(db, principal, project.id, parsed))
@@ -490,23 +425,24 @@ def _endorsement_context(db: Session, principal: Principal, need: Need) -> dict[
             "own_organisation": svc.find_organisation(db, principal.organisation_id)}
 
 
+NEED_FORM = ListForm("/needs", svc.NeedFilter, {
+    "q": forms.text, "treatment_area": forms.text, "priority": forms.choice(Priority),
+    "organisation_id": forms.integer,
+}, sorts=svc.NEED_SORTS)
+
+
 class NeedPages(Controller):
     path = "/needs"
     include_in_schema = False
 
     @get("/")
-    def list(self, request: Request, db: Session, page: svc.PageRequest, q: str | None = None,
-             treatment_area: str | None = None, priority: str | None = None,
-             organisation_id: str | None = None, sort: str | None = None) -> Template:
-        filters = {"q": _text(q), "treatment_area": _text(treatment_area),
-                   "priority": _choice(priority, Priority), "organisation_id": _int(organisation_id),
-                   "sort": _choice(sort, svc.NEED_SORTS)}
-        flt = svc.NeedFilter(**{k: v for k, v in filters.items() if k != "sort"})
-        items, total = svc.list_needs(db, flt, page, filters["sort"] or "endorsements")
+    def list(self, request: Request, db: Session, page: PageRequest) -> Template:
+        listing = NEED_FORM.parse(request.query_params)
+        items, total = svc.list_needs(db, listing.filter, page, listing.sort or "endorsements")
         return _list_response(
-            request, "needs", items=items, filters=filters, pager=_pager("/needs", filters, page, total),
-            areas=_treatment_areas(db, request), priorities=_values(Priority), sorts=list(svc.NEED_SORTS),
-            organisation=svc.find_organisation(db, filters["organisation_id"]))
+            request, NEED_FORM, listing.values, page, total, items=items, areas=_treatment_areas(db, request),
+            priorities=_values(Priority), sorts=list(svc.NEED_SORTS),
+            organisation=svc.find_organisation(db, listing.filter.organisation_id))
 
     def _form_page(self, request: Request, db: Session, principal: Principal, values: dict[str, Any],
                    errors: dict[str, str] | None = None, conflict: str | None = None,
@@ -518,14 +454,14 @@ class NeedPages(Controller):
 
     @get("/new")
     def new(self, request: Request, db: Session, principal: Principal) -> Template:
-        svc.require(principal, "need.create")
+        require(principal, "need.create")
         values = {"organisation_id": principal.organisation_id or "", "priority": "medium"}
         return self._form_page(request, db, principal, values)
 
     @post("/new", media_type=MediaType.HTML)
     def create(self, request: Request, db: Session, principal: Principal, data: FormBody) -> Any:
-        svc.require(principal, "need.create")
-        values = _form(data)
+        require(principal, "need.create")
+        values = form_values(data)
         values.pop("version", None)
         saved, errors, conflict, status = _save(
             request, NeedIn, values, lambda parsed: svc.create_need(db, principal, parsed))
@@ -550,22 +486,22 @@ class NeedPages(Controller):
     @post("/{slug:str}/endorse", media_type=MediaType.HTML)
     def endorse(self, request: Request, db: Session, principal: Principal, slug: str,
                 data: FormBody) -> Any:
-        values = _form(data)
+        values = form_values(data)
         error: str | None = None
         try:
             parsed = EndorsementIn.model_validate(
-                {"organisation_id": _int(values.get("organisation_id")),
-                 "comment": _text(values.get("comment"))})
+                {"organisation_id": forms.integer(values.get("organisation_id")),
+                 "comment": forms.text(values.get("comment"))})
             need = svc.endorse_need(db, principal, slug, parsed)
         except ValidationFailed as exc:
             gettext = translations(language_of(request)).gettext
             error = "; ".join(translate(v, gettext) for v in exc.errors.values())
         except Conflict:
             error = "This organisation has already endorsed the need."
-        if error is None and not is_htmx(request):
+        if error is None and not htmx.is_htmx(request):
             return Redirect(f"/needs/{slug}", status_code=303)
         need = svc.get_need(db, slug)
-        if is_htmx(request):
+        if htmx.is_htmx(request):
             # 200 so that HTMX swaps the message in; nothing was changed on an error.
             return _page(request, "catalogue/needs/_endorsement.html", need=need, endorse_error=error,
                          endorsed=error is None, **_endorsement_context(db, principal, need))
@@ -581,7 +517,7 @@ class NeedPages(Controller):
     def update(self, request: Request, db: Session, principal: Principal, slug: str,
                data: FormBody) -> Any:
         need = _editable_need(db, principal, slug)
-        values = _form(data)
+        values = form_values(data)
         saved, errors, conflict, status = _save(
             request, NeedUpdate, values, lambda parsed: svc.update_need(db, principal, need.id, parsed))
         if saved is not None:
@@ -598,17 +534,18 @@ def _vendor_values(vendor: Vendor) -> dict[str, Any]:
             "website": vendor.website or "", "version": vendor.version}
 
 
+VENDOR_FORM: ListForm[dict[str, Any]] = ListForm("/vendors", dict, {"q": forms.text, "country": forms.country})
+
+
 class VendorPages(Controller):
     path = "/vendors"
     include_in_schema = False
 
     @get("/")
-    def list(self, request: Request, db: Session, page: svc.PageRequest, q: str | None = None,
-             country: str | None = None) -> Template:
-        filters = {"q": _text(q), "country": (_text(country) or "").upper()[:2] or None}
-        items, total = svc.list_vendors(db, page, q=filters["q"], country=filters["country"])
-        return _list_response(request, "vendors", items=items, filters=filters,
-                              pager=_pager("/vendors", filters, page, total))
+    def list(self, request: Request, db: Session, page: PageRequest) -> Template:
+        listing = VENDOR_FORM.parse(request.query_params)
+        items, total = svc.list_vendors(db, page, **listing.filter)
+        return _list_response(request, VENDOR_FORM, listing.values, page, total, items=items)
 
     def _form_page(self, request: Request, values: dict[str, Any], errors: dict[str, str] | None = None,
                    conflict: str | None = None, vendor: Vendor | None = None,
@@ -618,13 +555,13 @@ class VendorPages(Controller):
 
     @get("/new")
     def new(self, request: Request, principal: Principal) -> Template:
-        svc.require(principal, "vendor.create")
+        require(principal, "vendor.create")
         return self._form_page(request, {"country": "DK"})
 
     @post("/new", media_type=MediaType.HTML)
     def create(self, request: Request, db: Session, principal: Principal, data: FormBody) -> Any:
-        svc.require(principal, "vendor.create")
-        values = _form(data)
+        require(principal, "vendor.create")
+        values = form_values(data)
         values.pop("version", None)
         saved, errors, conflict, status = _save(
             request, VendorIn, values, lambda parsed: svc.create_vendor(db, principal, parsed))
@@ -650,7 +587,7 @@ class VendorPages(Controller):
     def update(self, request: Request, db: Session, principal: Principal, vendor_id: int,
                data: FormBody) -> Any:
         _editable_vendor(db, principal, vendor_id)
-        values = _form(data)
+        values = form_values(data)
         saved, errors, conflict, status = _save(
             request, VendorUpdate, values, lambda parsed: svc.update_vendor(db, principal, vendor_id, parsed))
         if saved is not None:
@@ -662,18 +599,21 @@ class VendorPages(Controller):
 # ---- organisations -----------------------------------------------------------------
 
 
+ORGANISATION_FORM: ListForm[dict[str, Any]] = ListForm("/organisations", dict, {
+    "q": forms.text, "kind": forms.choice(OrganisationKind), "region_id": forms.integer,
+})
+
+
 class OrganisationPages(Controller):
     path = "/organisations"
     include_in_schema = False
 
     @get("/")
-    def list(self, request: Request, db: Session, page: svc.PageRequest, q: str | None = None,
-             kind: str | None = None, region_id: str | None = None) -> Template:
-        filters = {"q": _text(q), "kind": _choice(kind, OrganisationKind), "region_id": _int(region_id)}
-        items, total = svc.list_organisations(db, page, **filters)
+    def list(self, request: Request, db: Session, page: PageRequest) -> Template:
+        listing = ORGANISATION_FORM.parse(request.query_params)
+        items, total = svc.list_organisations(db, page, **listing.filter)
         return _list_response(
-            request, "organisations", items=items, filters=filters,
-            pager=_pager("/organisations", filters, page, total), kinds=_values(OrganisationKind),
+            request, ORGANISATION_FORM, listing.values, page, total, items=items, kinds=_values(OrganisationKind),
             regions=svc.organisation_choices(db, [OrganisationKind.REGION.value]))
 
     @get("/{key:str}")
@@ -691,4 +631,4 @@ class OrganisationPages(Controller):
                      members=members)
 
 
-ROUTES: list[object] = [SolutionPages, ProjectPages, NeedPages, VendorPages, OrganisationPages]
+ROUTES: list[ControllerRouterHandler] = [SolutionPages, ProjectPages, NeedPages, VendorPages, OrganisationPages]

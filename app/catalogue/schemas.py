@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any
 
 from pydantic import (
     AnyHttpUrl,
@@ -292,13 +292,3 @@ class NeedOut(OutputModel):
     endorsement_count: int
     endorsements: list[EndorsementOut]
     version: int
-
-
-T = TypeVar("T")
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
-    limit: int
-    offset: int

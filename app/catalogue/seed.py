@@ -15,8 +15,6 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User
-from app.accounts.services import create_user
 from app.catalogue.enums import OrganisationKind
 from app.catalogue.models import Need, NeedEndorsement, Organisation, Project, Solution, TreatmentArea, Vendor
 
@@ -163,17 +161,8 @@ def _seed_projects(session: Session, demo: Path, orgs: OrganisationIndex) -> Non
     session.flush()
 
 
-def _seed_users(session: Session, demo: Path, vendors: dict[str, Vendor]) -> None:
-    spec = _yaml(demo / "users.yaml")
-    for row in spec["users"]:
-        if session.scalar(select(User.id).where(User.email == row["email"])) is None:
-            vendor = vendors[row["vendor"]].name if row.get("vendor") else None
-            create_user(session, email=row["email"], name=row["name"], role=row["role"],
-                        password=spec["password"], organisation_ref=row.get("organisation"),
-                        vendor_name=vendor)
-
-
-def seed_demo(session: Session, data_dir: Path) -> None:
+def seed_demo_catalogue(session: Session, data_dir: Path) -> dict[str, Vendor]:
+    """The demo catalogue; answers the demo vendors by their key in vendors.yaml."""
     demo = data_dir / "demo"
     _seed_gp_clinics(session, demo)
     vendors = _seed_vendors(session, demo)
@@ -181,10 +170,4 @@ def seed_demo(session: Session, data_dir: Path) -> None:
     orgs = OrganisationIndex(session)
     _seed_needs(session, demo, orgs)
     _seed_projects(session, demo, orgs)
-    _seed_users(session, demo, vendors)
-    from app.approvals.seed import seed_decisions  # demo decisions need the demo users
-
-    seed_decisions(session, data_dir)
-    from app.benchmark.seed import seed_benchmark_demo  # adoption needs organisations and solutions
-
-    seed_benchmark_demo(session, data_dir)
+    return vendors

@@ -8,16 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from slugify import slugify
-from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from app.accounts.principal import ANONYMOUS_PRINCIPAL, Principal
-from app.accounts.roles import Role
 from app.catalogue.models import (
     Need,
     NeedEndorsement,
@@ -40,119 +36,12 @@ from app.catalogue.schemas import (
     VendorIn,
     VendorUpdate,
 )
-from app.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from app.core.pagination import PageRequest, paginate
+from app.core.principal import ANONYMOUS_PRINCIPAL, Principal, require
+from app.core.records import assign, check_version, flush, get_record, is_id, not_found, unique_slug
+from app.core.roles import Role
+from app.errors import Conflict, Forbidden, ValidationFailed
 from app.messages import Message, Term
-
-M = TypeVar("M")
-MAX_PAGE_SIZE = 200
-RESERVED_SLUGS = frozenset({"new", "edit", "assessments"})
-
-
-@dataclass(frozen=True)
-class PageRequest:
-    limit: int = 25
-    offset: int = 0
-
-    def __post_init__(self) -> None:
-        errors = {}
-        if not 1 <= self.limit <= MAX_PAGE_SIZE:
-            errors["limit"] = Message("must be between 1 and {max}", max=MAX_PAGE_SIZE)
-        if self.offset < 0:
-            errors["offset"] = "must be 0 or more"
-        if errors:
-            raise ValidationFailed(errors)
-
-
-def paginate(session: Session, stmt: Select[Any], page: PageRequest,
-             single_pass: bool = False) -> tuple[list[Any], int]:
-    """Find the page's ids with a narrow query, then load just those rows: sorting ids
-    rather than whole rows keeps long filtered lists fast.
-
-    single_pass counts with a window function in the same query. That is faster when the
-    filter already forces the database to visit every match (a treatment area, a name
-    search), and much slower on an unfiltered table, where count(*) reads an index."""
-    model = stmt.column_descriptions[0]["entity"]
-    count = stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-    if single_pass:
-        narrow = stmt.with_only_columns(model.id, func.count().over(), maintain_column_froms=True)
-        rows = session.execute(narrow.limit(page.limit).offset(page.offset)).all()
-        ids = [row[0] for row in rows]
-        total = rows[0][1] if rows else (session.scalar(count) or 0 if page.offset else 0)
-    else:
-        total = session.scalar(count) or 0
-        narrow = stmt.with_only_columns(model.id, maintain_column_froms=True)
-        ids = list(session.scalars(narrow.limit(page.limit).offset(page.offset)))
-    by_id = {obj.id: obj for obj in session.scalars(select(model).where(model.id.in_(ids))).unique()}
-    return [by_id[i] for i in ids], total
-
-
-def require(principal: Principal, permission: str) -> None:
-    if not principal.can(permission) and not principal.is_authenticated:
-        raise Unauthenticated("log in (or send a bearer token) to do this")
-    if not principal.can(permission):
-        raise Forbidden(Message("your role ({role}) may not do this ({permission})",
-                                role=Message(principal.role), permission=permission))
-
-
-def _not_found(label: str, key: int | str) -> NotFound:
-    return NotFound(Message("{kind} {key} does not exist", kind=Term("record", label), key=key))
-
-
-def _is_id(key: int | str) -> bool:
-    return isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit())
-
-
-def _get(session: Session, model: type[M], key: int | str, label: str) -> M:
-    obj = (session.get(model, int(key)) if _is_id(key)
-           else session.scalar(select(model).where(model.slug == key)))  # type: ignore[attr-defined]
-    if obj is None:
-        raise _not_found(label, key)
-    return obj
-
-
-def _check_version(obj: Any, version: int) -> None:
-    if obj.version != version:
-        raise Conflict(Message(
-            "this record was changed by someone else (you edited version {version}, it is now version "
-            "{current}); reload it and make your change again", version=version, current=obj.version))
-
-
-def _flush(session: Session, unique_field: str = "slug") -> None:
-    """Flush so database rules fail here, as clear domain errors, not at commit."""
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        session.rollback()
-        raise Conflict("this record was changed by someone else; reload it and try again") from exc
-    except IntegrityError as exc:
-        session.rollback()
-        raise ValidationFailed({unique_field: "is already used by another record"}) from exc
-
-
-def _unique_slug(session: Session, model: Any, wanted: str | None, name: str,
-                 own_id: int | None = None) -> str:
-    slug = wanted or slugify(name, max_length=100, word_boundary=True) or "x"
-    if slug in RESERVED_SLUGS:
-        if wanted:
-            raise ValidationFailed({"slug": Message("'{slug}' is reserved for the site's own pages",
-                                                    slug=slug)})
-        slug = f"{slug}-1"
-    clash = session.scalar(select(model.id).where(model.slug == slug, model.id != (own_id or -1)))
-    if clash is None:
-        return slug
-    if wanted:
-        raise ValidationFailed({"slug": Message("'{slug}' is already used", slug=slug)})
-    n = 2
-    while session.scalar(select(model.id).where(model.slug == f"{slug}-{n}")) is not None:
-        n += 1
-    return f"{slug}-{n}"
-
-
-def _assign(obj: Any, values: dict[str, Any]) -> None:
-    for key, value in values.items():
-        if getattr(obj, key) != value:
-            setattr(obj, key, value)
-
 
 # ---- reference look-ups ------------------------------------------------------------
 
@@ -218,10 +107,9 @@ def get_organisation(session: Session, key: int | str) -> Organisation:
         kind, _, code = key.partition(":")
         obj = session.scalar(select(Organisation).where(Organisation.kind == kind, Organisation.code == code))
         if obj is None:
-            raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "organisation"),
-                                   key=key))
+            raise not_found("organisation", key)
         return obj
-    return _get(session, Organisation, int(key) if str(key).isascii() and str(key).isdigit() else -1, "organisation")
+    return get_record(session, Organisation, int(key) if is_id(key) else -1, "organisation")
 
 
 def find_organisation(session: Session, organisation_id: int | None) -> Organisation | None:
@@ -254,7 +142,7 @@ def list_vendors(session: Session, page: PageRequest, *, q: str | None = None,
 
 
 def get_vendor(session: Session, key: int | str) -> Vendor:
-    return _get(session, Vendor, int(key) if str(key).isascii() and str(key).isdigit() else -1, "vendor")
+    return get_record(session, Vendor, int(key) if is_id(key) else -1, "vendor")
 
 
 def find_vendor(session: Session, vendor_id: int | None) -> Vendor | None:
@@ -284,11 +172,22 @@ def _check_vendor_owner(principal: Principal, vendor_id: int) -> None:
         raise Forbidden("a vendor user may only change its own vendor's records")
 
 
+def _check_vendor_unique(session: Session, values: dict[str, Any], own_id: int | None = None) -> None:
+    """A name or CVR number another vendor has is an invalid field, refused before the flush."""
+    taken = {field: "is already used by another record" for field in ("name", "cvr")
+             if values.get(field) is not None and session.scalar(select(Vendor.id).where(
+                 getattr(Vendor, field) == values[field], Vendor.id != (own_id or -1))) is not None}
+    if taken:
+        raise ValidationFailed(taken)
+
+
 def create_vendor(session: Session, principal: Principal, data: VendorIn) -> Vendor:
     require(principal, "vendor.create")
-    vendor = Vendor(**data.model_dump(mode="json"))
+    values = data.model_dump(mode="json")
+    _check_vendor_unique(session, values)
+    vendor = Vendor(**values)
     session.add(vendor)
-    _flush(session, "name")
+    flush(session)
     return vendor
 
 
@@ -296,9 +195,11 @@ def update_vendor(session: Session, principal: Principal, key: int | str, data: 
     require(principal, "vendor.update")
     vendor = get_vendor(session, key)
     _check_vendor_owner(principal, vendor.id)
-    _check_version(vendor, data.version)
-    _assign(vendor, data.model_dump(mode="json", exclude={"version"}))
-    _flush(session, "name")
+    check_version(vendor, data.version)
+    values = data.model_dump(mode="json", exclude={"version"})
+    _check_vendor_unique(session, values, vendor.id)
+    assign(vendor, values)
+    flush(session)
     return vendor
 
 
@@ -380,10 +281,10 @@ def list_solutions(session: Session, principal: Principal, flt: SolutionFilter,
 
 def get_solution(session: Session, principal: Principal, key: int | str) -> Solution:
     """A solution by id or slug; one the principal may not see does not exist for them."""
-    by_key = Solution.id == int(key) if _is_id(key) else Solution.slug == key
+    by_key = Solution.id == int(key) if is_id(key) else Solution.slug == key
     solution = session.scalar(select(Solution).where(by_key, solution_visible(principal)))
     if solution is None:
-        raise _not_found("solution", key)
+        raise not_found("solution", key)
     return solution
 
 
@@ -421,9 +322,9 @@ def _solution_values(session: Session, principal: Principal, data: SolutionIn) -
 def create_solution(session: Session, principal: Principal, data: SolutionIn) -> Solution:
     require(principal, "solution.create")
     values = _solution_values(session, principal, data)
-    solution = Solution(slug=_unique_slug(session, Solution, data.slug, data.name), **values)
+    solution = Solution(slug=unique_slug(session, Solution, data.slug, data.name), **values)
     session.add(solution)
-    _flush(session)
+    flush(session)
     return solution
 
 
@@ -432,11 +333,11 @@ def update_solution(session: Session, principal: Principal, key: int | str,
     require(principal, "solution.update")
     solution = get_solution(session, principal, key)
     _check_vendor_owner(principal, solution.vendor_id)
-    _check_version(solution, data.version)
+    check_version(solution, data.version)
     values = _solution_values(session, principal, data)
-    values["slug"] = _unique_slug(session, Solution, data.slug or solution.slug, data.name, solution.id)
-    _assign(solution, values)
-    _flush(session)
+    values["slug"] = unique_slug(session, Solution, data.slug or solution.slug, data.name, solution.id)
+    assign(solution, values)
+    flush(session)
     return solution
 
 
@@ -481,7 +382,7 @@ def list_projects(session: Session, principal: Principal, flt: ProjectFilter,
 
 
 def get_project(session: Session, key: int | str) -> Project:
-    return _get(session, Project, key, "project")
+    return get_record(session, Project, key, "project")
 
 
 def _hidden_links(session: Session, principal: Principal, project: Project | None) -> list[Solution]:
@@ -517,9 +418,9 @@ def _project_values(session: Session, principal: Principal, data: ProjectIn,
 def create_project(session: Session, principal: Principal, data: ProjectIn) -> Project:
     require(principal, "project.create")
     values = _project_values(session, principal, data)
-    project = Project(slug=_unique_slug(session, Project, data.slug, data.name), **values)
+    project = Project(slug=unique_slug(session, Project, data.slug, data.name), **values)
     session.add(project)
-    _flush(session)
+    flush(session)
     return project
 
 
@@ -528,11 +429,11 @@ def update_project(session: Session, principal: Principal, key: int | str,
     require(principal, "project.update")
     project = get_project(session, key)
     _check_org_owner(principal, project.owner_id, "owner_id")
-    _check_version(project, data.version)
+    check_version(project, data.version)
     values = _project_values(session, principal, data, project)
-    values["slug"] = _unique_slug(session, Project, data.slug or project.slug, data.name, project.id)
-    _assign(project, values)
-    _flush(session)
+    values["slug"] = unique_slug(session, Project, data.slug or project.slug, data.name, project.id)
+    assign(project, values)
+    flush(session)
     return project
 
 
@@ -572,7 +473,7 @@ def list_needs(session: Session, flt: NeedFilter, page: PageRequest,
 
 
 def get_need(session: Session, key: int | str) -> Need:
-    return _get(session, Need, key, "need")
+    return get_record(session, Need, key, "need")
 
 
 def _need_values(session: Session, principal: Principal, data: NeedIn) -> dict[str, Any]:
@@ -589,10 +490,10 @@ def _need_values(session: Session, principal: Principal, data: NeedIn) -> dict[s
 
 def create_need(session: Session, principal: Principal, data: NeedIn) -> Need:
     require(principal, "need.create")
-    need = Need(slug=_unique_slug(session, Need, data.slug, data.title),
+    need = Need(slug=unique_slug(session, Need, data.slug, data.title),
                 **_need_values(session, principal, data))
     session.add(need)
-    _flush(session)
+    flush(session)
     return need
 
 
@@ -600,11 +501,11 @@ def update_need(session: Session, principal: Principal, key: int | str, data: Ne
     require(principal, "need.update")
     need = get_need(session, key)
     _check_org_owner(principal, need.organisation_id, "organisation_id")
-    _check_version(need, data.version)
+    check_version(need, data.version)
     values = _need_values(session, principal, data)
-    values["slug"] = _unique_slug(session, Need, data.slug or need.slug, data.title, need.id)
-    _assign(need, values)
-    _flush(session)
+    values["slug"] = unique_slug(session, Need, data.slug or need.slug, data.title, need.id)
+    assign(need, values)
+    flush(session)
     return need
 
 
@@ -621,7 +522,7 @@ def endorse_need(session: Session, principal: Principal, key: int | str, data: E
         raise Conflict("this organisation has already endorsed the need")
     need.endorsements.append(NeedEndorsement(organisation_id=organisation_id, comment=data.comment))
     need.endorsement_count = len(need.endorsements)
-    _flush(session, "organisation_id")
+    flush(session)
     return need
 
 

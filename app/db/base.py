@@ -1,15 +1,21 @@
-"""Declarative base and shared mixins. Every table's model imports from here."""
+"""Declarative base and shared mixins. Every table's model imports from here; the complete
+metadata (every domain's models imported) is app.registry's job."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from advanced_alchemy.base import BigIntAuditBase, orm_registry
-from sqlalchemy import Integer
+from sqlalchemy import Integer, Table
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 Base = BigIntAuditBase
 metadata = orm_registry.metadata
+
+
+def table_of(model: type[Any]) -> Table:
+    """A mapped class's Table (SQLAlchemy types ``__table__`` as any FromClause)."""
+    return cast(Table, model.__table__)
 
 
 class Versioned:
@@ -18,17 +24,6 @@ class Versioned:
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:
-        return {"version_id_col": cls.__table__.c.version}
+    def __mapper_args__(cls: type[Any]) -> dict[str, Any]:
+        return {"version_id_col": table_of(cls).c.version}
 
-
-def import_all_models() -> None:
-    """Import every domain's models so the metadata is complete (Alembic, tests)."""
-    from app.accounts import models as _accounts  # noqa: F401
-    from app.approvals import models as _approvals  # noqa: F401
-    from app.assessment import models as _assessment  # noqa: F401
-    from app.audit import models as _audit  # noqa: F401
-    from app.benchmark import models as _benchmark  # noqa: F401
-    from app.catalogue import models as _catalogue  # noqa: F401
-    from app.reporting import models as _reporting  # noqa: F401
-    from app.search import models as _search  # noqa: F401

@@ -1,4 +1,4 @@
-"""Engine and session factory shared by the web app, the CLI and the tests."""
+"""Engines for the web app, the CLI and the tests (their sessions: app.registry)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 # The CLI, scripts and tests: a writer waits for the app's writes rather than fail.
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -81,14 +80,3 @@ def install_sqlite_pragmas(engine: Engine, busy_timeout_ms: int = SQLITE_BUSY_TI
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
 
-
-def install_session_hooks() -> None:
-    """The hooks every writer needs, whoever opens the session (web, CLI, tests): the
-    audit trail and the search outbox. They listen on the Session class, once."""
-    import app.audit.hook
-    import app.search.outbox  # noqa: F401
-
-
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    install_session_hooks()
-    return sessionmaker(bind=engine, expire_on_commit=False)

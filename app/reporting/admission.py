@@ -18,18 +18,19 @@ import hashlib
 import json
 import math
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import ColumnElement, and_, delete, insert, select, text
+from sqlalchemy import ColumnElement, String, and_, delete, insert, select, text
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
+from app.core.principal import Principal
 from app.errors import RateLimited
 from app.messages import Message
 from app.reporting.models import report_start
 from app.reporting.services import ReportRequest
 from app.settings import ReportLimits
 
-ADDRESS_LENGTH = report_start.c.address.type.length or 64
+ADDRESS_LENGTH = cast(String, report_start.c.address.type).length or 64
 
 
 def request_key(req: ReportRequest) -> str:

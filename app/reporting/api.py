@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
+from litestar.types import ControllerRouterHandler
 
-from app.accounts.principal import Principal
 from app.accounts.ratelimit import client_key
+from app.core.principal import Principal
 from app.reporting import jobs
-from app.reporting.pages import _status, request_from
+from app.reporting.services import ReportRequest
 from app.web.routing import get, post
 
 TAGS = ["reports"]
@@ -27,13 +28,13 @@ def _out(status: dict[str, Any]) -> dict[str, Any]:
       description="429 (too many starts by this user or from this address within the window) and 503 (the "
                   "queue is full) carry Retry-After; nothing is started then.")
 def start_report(request: Request, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
-    job_id = request.app.state.report_jobs.start(request_from(data, "da"), principal, client_key(request))
+    job_id = request.app.state.report_jobs.start(ReportRequest.from_form(data, "da"), principal, client_key(request))
     return _out(jobs.read_status(job_id))
 
 
 @get("/api/reports/{job_id:str}", tags=TAGS, summary="Status of a report generation")
 def report_status(principal: Principal, job_id: str) -> dict[str, Any]:
-    return _out(_status(job_id, principal))
+    return _out(jobs.status_for(job_id, principal))
 
 
-ROUTES = [start_report, report_status]
+ROUTES: list[ControllerRouterHandler] = [start_report, report_status]

@@ -26,8 +26,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.accounts.principal import Principal
-from app.catalogue.services import require
+from app.core.principal import Principal, require
 from app.errors import NotFound, Overloaded
 from app.messages import Message, message_of, translate
 from app.reporting import admission, render
@@ -227,3 +226,11 @@ def _reusable_job(session: Session, req: svc.ReportRequest, limits: ReportLimits
 def may_see(status: dict[str, Any], principal: Principal) -> bool:
     """Only the one who asked for a report gets it (anonymous requests: public data only)."""
     return status.get("owner") == principal.id
+
+
+def status_for(job_id: str, principal: Principal) -> dict[str, Any]:
+    """The status of a report the principal may see; NotFound for any other."""
+    status = read_status(job_id)
+    if not may_see(status, principal):
+        raise NotFound("no such report")
+    return status

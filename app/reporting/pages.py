@@ -10,33 +10,20 @@ from litestar import Request, Response
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import File, Redirect, Template
-from sqlalchemy import select
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
 from app.accounts.ratelimit import client_key
-from app.catalogue.models import Organisation, TreatmentArea
-from app.errors import NotFound, TryLater, ValidationFailed
+from app.core.principal import Principal
+from app.errors import TryLater, ValidationFailed
 from app.messages import message_of
 from app.reporting import jobs
 from app.reporting import services as svc
+from app.web.htmx import is_htmx
 from app.web.rendering import language_of, render
 from app.web.routing import get, post
 
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-
-
-def request_from(data: dict[str, Any], default_lang: str) -> svc.ReportRequest:
-    def text(key: str) -> str | None:
-        value = str(data.get(key) or "").strip()
-        return value or None
-
-    period = text("period")
-    if period is not None and not (period.isascii() and period.isdigit() and len(period) == 4):
-        raise ValidationFailed({"period": "a year, YYYY"})
-    return svc.ReportRequest(kind=text("kind") or "", lang=text("lang") or default_lang, region=text("region"),
-                             treatment_area=text("treatment_area"), period=int(period) if period else None,
-                             solution=text("solution")).validate()
 
 
 @get("/reports", include_in_schema=False)
@@ -49,8 +36,7 @@ def _reports(request: Request, db: Session, principal: Principal, chosen: dict[s
     """The page; `failed`: the form that was refused ({"kind", "errors": {field: reason}} or
     {"kind", "refused": why it cannot start now})."""
     lang = language_of(request)
-    regions = list(db.scalars(select(Organisation).where(Organisation.kind == "region").order_by(Organisation.code)))
-    areas = list(db.scalars(select(TreatmentArea).order_by(TreatmentArea.code)))
+    regions, areas = svc.filter_choices(db)
     kinds = [{"kind": k, "title": svc.TITLES[k][1 if lang == "en" else 0], "allowed": svc.may_generate(principal, k)}
              for k in svc.KINDS]
     return render(request, "reporting/reports.html", status_code=status_code, kinds=kinds, regions=regions,
@@ -60,8 +46,8 @@ def _reports(request: Request, db: Session, principal: Principal, chosen: dict[s
 @post("/reports/jobs", include_in_schema=False)
 def start_report(request: Request, db: Session, principal: Principal, data: FormBody) -> Redirect | Template:
     try:
-        job_id = request.app.state.report_jobs.start(request_from(data, language_of(request)), principal,
-                                                     client_key(request))
+        job_id = request.app.state.report_jobs.start(svc.ReportRequest.from_form(data, language_of(request)),
+                                                     principal, client_key(request))
     except ValidationFailed as exc:
         if data.get("kind") not in svc.KINDS:
             raise
@@ -77,19 +63,12 @@ def start_report(request: Request, db: Session, principal: Principal, data: Form
     return Redirect(f"/reports/jobs/{job_id}", status_code=303)
 
 
-def _status(job_id: str, principal: Principal) -> dict[str, Any]:
-    status = jobs.read_status(job_id)
-    if not jobs.may_see(status, principal):
-        raise NotFound("no such report")
-    return status
-
-
 @get("/reports/jobs/{job_id:str}", include_in_schema=False)
 def job_page(request: Request, principal: Principal, job_id: str) -> Template:
-    status = _status(job_id, principal)
+    status = jobs.status_for(job_id, principal)
     lang = language_of(request)
-    context = {"job": status, "title": svc.TITLES[status["request"]["kind"]][1 if lang == "en" else 0]}
-    if request.headers.get("HX-Request"):
+    context: dict[str, Any] = {"job": status, "title": svc.TITLES[status["request"]["kind"]][1 if lang == "en" else 0]}
+    if is_htmx(request):
         return render(request, "reporting/_status.html", **context)
     return render(request, "reporting/job.html", **context)
 
@@ -97,11 +76,11 @@ def job_page(request: Request, principal: Principal, job_id: str) -> Template:
 @get("/reports/jobs/{job_id:str}/download", include_in_schema=False)
 def download(principal: Principal, job_id: str) -> File | Response:
     path = jobs.pdf_path(job_id)  # refuses anything but a job id, and anything outside var/reports
-    status = _status(job_id, principal)
+    status = jobs.status_for(job_id, principal)
     if status["status"] != "done" or not path.is_file():
         return Response({"detail": "the report is not ready yet"}, status_code=409)
     return File(path=path, filename=jobs.filename(status), media_type="application/pdf",
                 content_disposition_type="attachment")
 
 
-ROUTES = [reports_page, start_report, job_page, download]
+ROUTES: list[ControllerRouterHandler] = [reports_page, start_report, job_page, download]

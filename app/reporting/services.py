@@ -11,28 +11,33 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from html import unescape
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
 from app.approvals import lifecycle as lc
 from app.approvals import services as approvals_svc
 from app.approvals.models import ApprovalCase
 from app.assessment import services as assessment_svc
-from app.assessment.framework import FrameworkRegistry
+from app.assessment.loader import FrameworkRegistry
 from app.assessment.models import Assessment
 from app.benchmark import charts
+from app.benchmark import loader as bench_loader
 from app.benchmark import metrics as m
 from app.benchmark import services as bench_svc
+from app.benchmark import views as bench_views
 from app.catalogue import services as catalogue_svc
 from app.catalogue.models import Organisation, Solution, TreatmentArea
+from app.catalogue.prior_art import prior_art_for_need
+from app.core.pagination import PageRequest
+from app.core.principal import Principal, require
 from app.errors import NotFound, ValidationFailed
 from app.messages import Message, Term, message_of
-from app.search.services import prior_art_for_need
-from app.web.i18n import day, number
+from app.web.i18n import day, label, number, translations
 
 KINDS = ("national-benchmark", "assessment", "temporary-approvals", "needs")
 # Which permission each report needs (the same as the page it is downloaded from).
@@ -61,6 +66,20 @@ class ReportRequest:
     period: int | None = None
     solution: str | None = None
 
+    @classmethod
+    def from_form(cls, data: dict[str, Any], default_lang: str) -> ReportRequest:
+        """A posted form or JSON body as a checked request."""
+        def text(key: str) -> str | None:
+            value = str(data.get(key) or "").strip()
+            return value or None
+
+        period = text("period")
+        if period is not None and not (period.isascii() and period.isdigit() and len(period) == 4):
+            raise ValidationFailed({"period": "a year, YYYY"})
+        return cls(kind=text("kind") or "", lang=text("lang") or default_lang, region=text("region"),
+                   treatment_area=text("treatment_area"), period=int(period) if period else None,
+                   solution=text("solution")).validate()
+
     def validate(self) -> ReportRequest:
         errors: dict[str, str] = {}
         if self.kind not in KINDS:
@@ -78,6 +97,12 @@ class ReportRequest:
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "lang": self.lang, "region": self.region,
                 "treatment_area": self.treatment_area, "period": self.period, "solution": self.solution}
+
+
+def filter_choices(session: Session) -> tuple[list[Organisation], list[TreatmentArea]]:
+    """What the report forms offer: the regions and the treatment areas, by code."""
+    regions = session.scalars(select(Organisation).where(Organisation.kind == "region").order_by(Organisation.code))
+    return list(regions), list(session.scalars(select(TreatmentArea).order_by(TreatmentArea.code)))
 
 
 Progress = Callable[[str], None]
@@ -126,6 +151,11 @@ def check_references(session: Session, req: ReportRequest, principal: Principal)
         raise ValidationFailed(errors)
 
 
+def _text(msg: Message, lang: str) -> str:
+    """A text of the report in its language."""
+    return msg.in_language(translations(lang).gettext)
+
+
 def _base(req: ReportRequest, session: Session) -> dict[str, Any]:
     lang = req.lang
     filters = []
@@ -135,10 +165,9 @@ def _base(req: ReportRequest, session: Session) -> dict[str, Any]:
                         else region.name))
     if req.treatment_area:
         area = _treatment_area(session, req.treatment_area)
-        filters.append(("Behandlingsområde" if lang == "da" else "Treatment area",
-                        area.name_en if lang == "en" else area.name_da))
+        filters.append((_text(Message("Treatment area"), lang), area.name_en if lang == "en" else area.name_da))
     if req.period:
-        filters.append(("Periode" if lang == "da" else "Period", str(req.period)))
+        filters.append((_text(Message("Period"), lang), str(req.period)))
     generated = datetime.now(UTC)
     da_title, en_title = TITLES[req.kind]
     return {"kind": req.kind, "lang": lang, "title": en_title if lang == "en" else da_title,
@@ -167,17 +196,17 @@ def national_benchmark(session: Session, req: ReportRequest, progress: Progress 
     as_of = as_of_for(req.period)
     progress("benchmark")
     bench, orgs, relevant = bench_svc.compute(session, as_of)
-    view = {
+    view: dict[str, Any] = {
         "as_of": bench.as_of.isoformat(),
-        "national": {k: bench_svc.clean(v) for k, v in bench.national.items()},
-        "regions": bench_svc._region_rows(orgs, bench, lang),
-        "trend": bench_svc._national_trend(bench, orgs),
+        "national": {k: bench_views.clean(v) for k, v in bench.national.items()},
+        "regions": bench_views.region_rows(orgs, bench, lang),
+        "trend": bench_views.national_trend(bench, orgs),
         "spread": bench_svc.spread_rows(session, bench, relevant),
         "prioritised_solutions": len(set(relevant["solution_id"])),
     }
     progress("organisations")
-    all_rows = bench_svc._org_rows(orgs, bench, None, lang)
-    region_of = {int(i): (None if r is None or r is bench_svc.pd.NA else int(r))
+    all_rows = bench_views.org_rows(orgs, bench, None, lang)
+    region_of = {int(i): (None if r is None or r is pd.NA else int(r))
                  for i, r in zip(orgs["id"], orgs["region_id"].astype(object), strict=True)}
     regions = view["regions"]
     regions_shown = [r for r in regions if r["code"] == req.region] if req.region else regions
@@ -190,8 +219,7 @@ def national_benchmark(session: Session, req: ReportRequest, progress: Progress 
         munis = [o for o in members if o["kind"] == "municipality"]
         chart = charts.bar_chart([(o["name"], o["adoption_rate"], False) for o in munis],
                                  chart_id=f"chart-region-{r['code']}", fmt=pct, max_value=1.0,
-                                 title=("Adoptionsrate i regionens kommuner" if lang == "da"
-                                        else "Adoption rate in the region's municipalities"))
+                                 title=_text(Message("Adoption rate in the region's municipalities"), lang))
         sections.append({"region": r, "members": members, "chart": chart})
     progress("peers")
     scope_ids = None
@@ -217,23 +245,22 @@ def national_benchmark(session: Session, req: ReportRequest, progress: Progress 
     spread_chart = charts.bar_chart(
         [(s["name"], float(s["municipalities"]), s["prioritised"]) for s in spread[:20]],
         chart_id="chart-spread", fmt=lambda v: number(v, lang, 0),
-        title="Kommuner, der bruger løsningen" if lang == "da" else "Municipalities using the solution")
+        title=_text(Message("Municipalities using the solution"), lang))
     progress("indicators")
     indicators = _national_indicators(session, orgs, lang, scope_ids, req.period)
     target_chart = charts.target_chart(
         [(f"{i['name']} ({i['period']})", i["median_attainment"], i["median_met"], i["tip"]) for i in indicators],
         chart_id="chart-targets",
-        title="Median af seneste værdi i % af målet" if lang == "da" else "Median latest value as % of target",
+        title=_text(Message("Median latest value as % of target"), lang),
     ) if indicators else None
     region_chart = charts.bar_chart(
         [(r["name"], r["adoption_rate"], r["code"] == req.region) for r in regions], chart_id="chart-regions",
         fmt=pct, max_value=1.0,
-        title=("Adoptionsrate for prioriterede løsninger pr. region" if lang == "da"
-               else "Adoption rate of prioritised solutions by region"))
+        title=_text(Message("Adoption rate of prioritised solutions by region"), lang))
     trend_chart = charts.line_chart(
         [t["period"] for t in view["trend"]],
-        [("Kommuner" if lang == "da" else "Municipalities", [t["adoption_rate"] for t in view["trend"]])],
-        chart_id="chart-trend", fmt=pct, title="National udvikling" if lang == "da" else "National trend")
+        [(_text(Message("Municipalities"), lang), [t["adoption_rate"] for t in view["trend"]])],
+        chart_id="chart-trend", fmt=pct, title=_text(Message("National trend"), lang))
     n = view["national"]
     municipalities = sum(int(r.get("municipalities") or 0) for r in regions)
     hospitals = sum(int(r.get("hospitals") or 0) for r in regions)
@@ -253,42 +280,32 @@ def national_benchmark(session: Session, req: ReportRequest, progress: Progress 
 
 def _findings(lang: str, n: dict[str, Any], regions: list[dict[str, Any]], spread: list[dict[str, Any]],
               indicators: list[dict[str, Any]], municipalities: int) -> list[str]:
-    da = lang == "da"
-    out = []
-    rate = n.get("municipal_adoption_rate")
-    out.append(f"Den nationale adoptionsrate i kommunerne er {_pct(rate, lang)} (befolkningsvægtet, "
-                f"{municipalities} kommuner)." if da else
-                f"The national municipal adoption rate is {_pct(rate, lang)} (population-weighted, "
-                f"{municipalities} municipalities).")
+    out = [Message("The national municipal adoption rate is {rate} (population-weighted, {municipalities} "
+                   "municipalities).", rate=_pct(n.get("municipal_adoption_rate"), lang),
+                   municipalities=municipalities)]
     rated = [r for r in regions if r.get("adoption_rate") is not None]
     if len(rated) >= 2:
         hi, lo = rated[0], rated[-1]
-        out.append(f"{hi['name']} ligger højest med {_pct(hi['adoption_rate'], lang)}; {lo['name']} lavest med "
-                   f"{_pct(lo['adoption_rate'], lang)}." if da else
-                   f"{hi['name']} ranks highest at {_pct(hi['adoption_rate'], lang)}; {lo['name']} lowest at "
-                   f"{_pct(lo['adoption_rate'], lang)}.")
+        out.append(Message("{highest} ranks highest at {highest_rate}; {lowest} lowest at {lowest_rate}.",
+                           highest=hi["name"], highest_rate=_pct(hi["adoption_rate"], lang),
+                           lowest=lo["name"], lowest_rate=_pct(lo["adoption_rate"], lang)))
     if spread:
         top = spread[0]
-        out.append(f"Den mest udbredte løsning er {top['name']}, i drift i {top['municipalities']} kommuner og "
-                   f"{top['hospitals']} hospitaler." if da else
-                   f"The most widespread solution is {top['name']}, in operation in {top['municipalities']} "
-                   f"municipalities and {top['hospitals']} hospitals.")
-    out.append(f"{number(n.get('solutions_in_operation'), lang, 0)} løsninger er i drift, med "
-               f"{number(n.get('active_users'), lang, 0)} aktive brugere og {number(n.get('capacity_fte'), lang, 1)} "
-               f"frigjorte årsværk." if da else
-               f"{number(n.get('solutions_in_operation'), lang, 0)} solutions are in operation, with "
-               f"{number(n.get('active_users'), lang, 0)} active users and {number(n.get('capacity_fte'), lang, 1)} "
-               f"FTE of capacity freed.")
+        out.append(Message("The most widespread solution is {solution}, in operation in {municipalities} "
+                           "municipalities and {hospitals} hospitals.", solution=top["name"],
+                           municipalities=top["municipalities"], hospitals=top["hospitals"]))
+    out.append(Message("{solutions} solutions are in operation, with {users} active users and {fte} FTE of "
+                       "capacity freed.", solutions=number(n.get("solutions_in_operation"), lang, 0),
+                       users=number(n.get("active_users"), lang, 0), fte=number(n.get("capacity_fte"), lang, 1)))
     if indicators:
-        met = sum(1 for i in indicators if i["median_met"])
-        out.append(f"{met} af {len(indicators)} indikatorer når målet for den typiske organisation (medianen)."
-                   if da else f"{met} of {len(indicators)} indicators meet the target for the median organisation.")
-    return out
+        out.append(Message("{met} of {total} indicators meet the target for the median organisation.",
+                           met=sum(1 for i in indicators if i["median_met"]), total=len(indicators)))
+    return [_text(finding, lang) for finding in out]
 
 
 def _national_indicators(session: Session, orgs: Any, lang: str, scope_ids: set[int] | None,
                          period: int | None) -> list[dict[str, Any]]:
-    indicators, targets, values = bench_svc.load_indicators(session)
+    indicators, targets, values = bench_loader.load_indicators(session)
     if values.empty:
         return []
     if scope_ids is not None:
@@ -304,7 +321,7 @@ def _national_indicators(session: Session, orgs: Any, lang: str, scope_ids: set[
         latest_period = int(group["period"].max())
         g = group[group["period"] == latest_period]
         ind = info.loc[ind_id]
-        target = bench_svc.clean(g["target"].iloc[0])
+        target = bench_views.clean(g["target"].iloc[0])
         median = float(g["value"].median())
         met_share = float(g["met"].dropna().astype(float).mean()) if g["met"].notna().any() else None
         if target:
@@ -366,11 +383,11 @@ def assessment(session: Session, req: ReportRequest, principal: Principal, frame
     def show(crit: Any, value: Any) -> str:
         if value is None:
             return "–"
+        if crit.answer_type in ("yes_no", "yes_no_na"):
+            return label(lang, "answer", value)
         labels = {o.value: (o.label_en if lang == "en" else o.label_da) for o in crit.options}
         if isinstance(value, list):
             return ", ".join(labels.get(v, str(v)) for v in value)
-        if isinstance(value, bool):
-            return ("yes" if value else "no") if lang == "en" else ("ja" if value else "nej")
         return labels.get(value, str(value))
 
     sections = []
@@ -403,7 +420,7 @@ def assessment(session: Session, req: ReportRequest, principal: Principal, frame
             "author_name": a.author.name if a.author else None,
             "reviewer_name": a.reviewer.name if a.reviewer else None,
             "completed_day": day(a.completed_at, lang) if a.completed_at else "–",
-            "num": lambda v, d=1: number(v, lang, d), "fmt_day": lambda v: _iso_day(v, lang),
+            "num": partial(_number_in, lang), "fmt_day": lambda v: _iso_day(v, lang),
             "data_taken_day": day(date.today(), lang), "status_label": lambda v: _status_label(v, lang),
             "section_toc": [{"id": f"section-{x['code']}", "label": x["title"], "sub": True} for x in sections]}
     ctx["subtitle"] = solution.name
@@ -445,10 +462,7 @@ def temporary_approvals(session: Session, req: ReportRequest, principal: Princip
     for c in cases:
         view = approvals_svc.case_view(session, principal, c.solution, c, when)
         rows.append(view | {"case": c, "evidence": approvals_svc.evidence_summary(c)})
-    status_da = {"active": "Aktive", "extended": "Forlænget", "became_permanent": "Blev permanente",
-                 "expired": "Udløbet", "rejected": "Afvist", "revoked": "Tilbagekaldt"}
-    counts = [(status_da[k] if lang == "da" else k.replace("_", " ").capitalize(), v)
-              for k, v in dash["by_status"].items()]
+    counts = [(label(lang, "report-count", k), v) for k, v in dash["by_status"].items()]
     deadlines = [{"solution": d["case"].solution.name, "kind": d["kind"], "date": day(d["date"], lang),
                   "days": d["days"]} for d in dash["deadlines"] if d["case"] in cases]
     overdue = [{"solution": o["case"].solution.name, "milestone": o["milestone"].title,
@@ -465,22 +479,12 @@ def temporary_approvals(session: Session, req: ReportRequest, principal: Princip
     return ctx
 
 
-_STATUS_DA = {"draft": "kladde", "submitted": "indsendt", "in_review": "under bedømmelse",
-              "completed": "afsluttet", "returned": "returneret", "passed": "bestået", "failed": "ikke bestået",
-              "not_assessed": "ikke vurderet", "verified": "verificeret", "temporary": "midlertidig",
-              "apply": "ansøgning", "approve": "godkendelse", "approve_temporarily": "midlertidig godkendelse",
-              "reject": "afslag", "extend": "forlængelse", "revoke": "tilbagekaldelse", "expire": "udløb",
-              "complete_milestone": "milepæl opfyldt", "miss_milestone": "milepæl ikke opfyldt",
-              "temporarily_approved": "midlertidigt godkendt", "approved": "godkendt", "rejected": "afvist",
-              "revoked": "tilbagekaldt", "expired": "udløbet", "applied": "ansøgt", "none": "ingen",
-              "pending": "afventer", "met": "opfyldt", "missed": "ikke opfyldt", "evidence_due": "evidens senest",
-              "ends": "udløber"}
+def _number_in(lang: str, value: float | None, digits: int = 1) -> str:
+    return number(value, lang, digits)
 
 
 def _status_label(status: str | None, lang: str) -> str:
-    if not status:
-        return "–"
-    return _STATUS_DA.get(status, status.replace("_", " ")) if lang == "da" else status.replace("_", " ")
+    return label(lang, "report-status", status) if status else "–"
 
 
 # ---- needs --------------------------------------------------------------------------
@@ -492,7 +496,7 @@ def needs(session: Session, req: ReportRequest, backend: Any, limit: int = 50,
     ctx = _base(req, session)
     progress("needs")
     flt = catalogue_svc.NeedFilter(treatment_area=req.treatment_area)
-    items, total = catalogue_svc.list_needs(session, flt, catalogue_svc.PageRequest(limit=limit, offset=0),
+    items, total = catalogue_svc.list_needs(session, flt, PageRequest(limit=limit, offset=0),
                                             sort="endorsements")
     if req.region:
         region = session.scalar(select(Organisation).where(Organisation.kind == "region",
@@ -511,8 +515,7 @@ def needs(session: Session, req: ReportRequest, backend: Any, limit: int = 50,
                      "projects": [_hit(h) for h in prior["projects"]]})
     ctx |= {"needs": rows, "total": total, "data_taken_day": day(date.today(), lang),
             "num": lambda v, d=0: number(v, lang, d),
-            "priority_label": lambda p: {"high": "høj", "medium": "middel", "low": "lav"}.get(p, p)
-            if lang == "da" else p}
+            "priority_label": lambda p: label(lang, "report-priority", p)}
     return ctx
 
 
@@ -521,18 +524,13 @@ def _hit(hit: Any) -> dict[str, Any]:
             "status": hit.approval_status}
 
 
-def assessment_for_page(session: Session, solution_id: int) -> Assessment | None:
-    return session.scalar(select(Assessment).where(Assessment.solution_id == solution_id)
-                          .order_by(Assessment.id.desc()))
-
-
 def build(session: Session, req: ReportRequest, *, principal: Principal, frameworks: FrameworkRegistry | None = None,
           search_backend: Any = None, progress: Progress = _noop) -> dict[str, Any]:
     """The context of one report, checking the principal may see it (as on its page)."""
     req.validate()
     permission = PERMISSIONS[req.kind]
     if permission:
-        catalogue_svc.require(principal, permission)
+        require(principal, permission)
     if req.kind == "national-benchmark":
         return national_benchmark(session, req, progress)
     if req.kind == "assessment":

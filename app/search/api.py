@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Request, Response
+from litestar import Response
 from litestar.exceptions import HTTPException
 from litestar.params import Parameter
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
-from app.db.transactions import end_read
-from app.search.backend import FACETS, SORTS, FacetCount, SearchQuery
+from app.search.backend import FACETS, SORTS, FacetCount, SearchBackend, SearchQuery
 from app.search.outbox import is_stale
 from app.search.services import run_search
 from app.web.routing import get
+from app.web.transactions import end_read
 
 Multi = Annotated[list[str] | None, Parameter(required=False)]
 
@@ -56,7 +57,7 @@ class SearchOut(msgspec.Struct):
          "and `snippet` are HTML: the text is escaped and matches are wrapped in `<mark>`. "
          f"Facets: {', '.join(FACETS)}. Sort: {', '.join(SORTS)}."))
 def api_search(
-    request: Request, db: Session,
+    db: Session, search: SearchBackend,
     q: str = "",
     type: Multi = None,
     purpose: Multi = None, treatment_area: Multi = None, approval_status: Multi = None,
@@ -70,8 +71,7 @@ def api_search(
     values = locals()
     filters = {f: values[f] for f in FACETS if values.get(f)}
     query = SearchQuery.make(q=q, filters=filters, sort=sort, limit=limit, offset=offset)
-    backend = request.app.state.search_backend
-    outcome = run_search(db, backend, query)
+    outcome = run_search(db, search, query)
     if outcome.result is None:
         raise HTTPException(status_code=503, detail="search is unavailable; try again shortly")
     result = outcome.result
@@ -82,7 +82,7 @@ def api_search(
                      approval_status=h.approval_status, adoption=h.adoption) for h in result.hits],
         total=result.total,
         facets=result.facets,
-        limit=query.limit, offset=query.offset, backend=request.app.state.search_backend_name,
+        limit=query.limit, offset=query.offset, backend=search.name,
         stale=stale, unmatched_terms=result.unmatched_terms, relaxed=result.relaxed)
     return Response(answer, headers={"Server-Timing": server_timing(outcome.search_ms, result.engine_ms)})
 
@@ -94,4 +94,4 @@ def server_timing(search_ms: float, engine_ms: float) -> str:
     return f"search;dur={search_ms:.3f}, query;dur={engine_ms:.3f}"
 
 
-ROUTES: list[Any] = [api_search]
+ROUTES: list[ControllerRouterHandler] = [api_search]

@@ -20,16 +20,20 @@ ordered by SQLite together with that page (see _walk).
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Iterable
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from app.db.chunks import chunked
 from app.search.backend import Document, SearchQuery, SearchResult
 from app.search.sqlbase import NO_IDS, SqlBackend, facet_token, in_mask, mask_from_bits
 from app.search.text import Term, english_stems_text, stem, stem_en, stems_text, tails_text
@@ -113,9 +117,14 @@ def _facet_expr(groups: list[list[str]]) -> str:
 
 
 def _sql(conn: Connection, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[Any]:
-    """Run SQL on the DB-API connection (no Result wrapping); its time counts as engine time."""
+    """Run SQL on the DB-API connection (no Result wrapping); its time counts as engine time.
+    A failure is raised as SQLAlchemy would (OperationalError for a locked or broken file),
+    so it is answered as every other database failure is."""
     start = time.perf_counter()
-    rows = conn.connection.driver_connection.execute(sql, params).fetchall()  # type: ignore[union-attr]
+    try:
+        rows = conn.connection.driver_connection.execute(sql, params).fetchall()  # type: ignore[union-attr]
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(sql, params, exc, sqlite3.Error) from exc
     _engine_ms.total = getattr(_engine_ms, "total", 0.0) + (time.perf_counter() - start) * 1000
     return rows
 
@@ -272,7 +281,7 @@ class Fts5Backend(SqlBackend):
         docs = {r[0]: dict(zip(cols, r, strict=True)) for r in _sql(
             conn, f"SELECT {', '.join(cols)} FROM search_doc WHERE id IN ({','.join('?' * len(ids))})",
             tuple(ids))}
-        return [_Row({**docs[i], "score": None}) for i in ids if i in docs]
+        return [_stored_doc(docs[i]) for i in ids if i in docs]
 
     def _hit_rows(self, conn: Connection, terms: list[Term], query: SearchQuery,
                   exclude: list[int]) -> list[Any]:
@@ -321,8 +330,7 @@ class Fts5Backend(SqlBackend):
              for rid, d in rows])
 
     def _delete_index(self, conn: Connection, ids: list[int]) -> None:
-        for i in range(0, len(ids), 900):
-            chunk = ids[i:i + 900]
+        for chunk in chunked(ids):
             conn.exec_driver_sql(f"DELETE FROM search_fts WHERE rowid IN ({','.join('?' * len(chunk))})",
                                  tuple(chunk))
 
@@ -334,12 +342,8 @@ class Fts5Backend(SqlBackend):
                              [(r["term"], r["gen"]) for r in rows])
 
 
-class _Row:
-    """Attribute access over a result mapping; facets JSON decoded."""
-
-    def __init__(self, mapping: Any) -> None:
-        import json
-
-        self.__dict__.update(dict(mapping))
-        if isinstance(self.facets, str):
-            self.facets = json.loads(self.facets)
+def _stored_doc(values: dict[str, Any]) -> SimpleNamespace:
+    """Attribute access over a stored search document; facets JSON decoded."""
+    if isinstance(values["facets"], str):
+        values["facets"] = json.loads(values["facets"])
+    return SimpleNamespace(**values, score=None)

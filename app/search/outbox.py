@@ -1,9 +1,9 @@
 """Nothing lost: the search outbox.
 
-A session hook queues an outbox row for every change to a searchable record (and to
-records that change documents: vendors, project links, endorsements, assessments,
-treatment areas, organisations' codes and regions) in
-the SAME transaction as the change: roll the change back and the row is gone too.
+A session hook queues an outbox row for every change to a searchable record, and to
+records that change documents (each domain's index definition names them: see
+app/search/index.py), in the SAME transaction as the change: roll the change back and
+the row is gone too.
 After a commit the indexer drains the outbox into the engine (idempotent upserts); a
 background loop catches up whatever is left (engine down, another worker's commit,
 bulk loads). Nothing else writes to an index. On PostgreSQL several workers drain side
@@ -18,25 +18,12 @@ import weakref
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, event, func, inspect, select, update
+from sqlalchemy import Engine, delete, event, func, select, update
 from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 
-from app.assessment.models import Assessment
-from app.catalogue.models import (
-    Need,
-    NeedEndorsement,
-    Organisation,
-    Project,
-    Solution,
-    TreatmentArea,
-    Vendor,
-    project_need,
-    project_partner,
-    project_solution,
-    solution_treatment_area,
-)
 from app.search.backend import SearchBackend
 from app.search.documents import build_documents
+from app.search.index import DocKey, registry
 from app.search.models import search_outbox
 
 log = logging.getLogger("blaastempel.search")
@@ -48,96 +35,25 @@ _NEW = "search_outbox_new"
 _DIRTY = "search_outbox_dirty"
 
 
-def _solutions_of_projects(session: Session, project_ids: list[int]) -> set[tuple[str, int]]:
-    if not project_ids:
-        return set()
-    rows = session.execute(select(project_solution.c.solution_id)
-                           .where(project_solution.c.project_id.in_(project_ids)))
-    return {("solution", r[0]) for r in rows}
-
-
-def _keys_for(session: Session, obj: Any) -> set[tuple[str, int]]:
-    """The documents a changed object appears in."""
-    keys: set[tuple[str, int]] = set()
-    if isinstance(obj, Solution) and obj.id:
-        keys.add(("solution", obj.id))
-        rows = session.execute(select(project_solution.c.project_id)
-                               .where(project_solution.c.solution_id == obj.id))
-        keys |= {("project", r[0]) for r in rows}
-    elif isinstance(obj, Project) and obj.id:
-        keys.add(("project", obj.id))
-        keys |= _solutions_of_projects(session, [obj.id])
-        state = inspect(obj)
-        if "solutions" in state.attrs:
-            hist = state.attrs.solutions.history
-            keys |= {("solution", s.id) for s in [*(hist.added or ()), *(hist.deleted or ())] if s.id}
-    elif isinstance(obj, Need) and obj.id:
-        keys.add(("need", obj.id))
-    elif isinstance(obj, NeedEndorsement) and obj.need_id:
-        keys.add(("need", obj.need_id))
-    elif isinstance(obj, Assessment) and obj.solution_id:
-        keys.add(("solution", obj.solution_id))
-    elif isinstance(obj, Vendor) and obj.id:
-        rows = session.execute(select(Solution.id).where(Solution.vendor_id == obj.id))
-        keys |= {("solution", r[0]) for r in rows}
-    elif isinstance(obj, TreatmentArea) and obj.id:
-        keys |= _documents_of_area(session, obj.id)
-    elif isinstance(obj, Organisation) and obj.id and _changed(obj, ("code", "region_id")):
-        keys |= _documents_of_organisation(session, obj.id)
-    return keys
-
-
-def _changed(obj: Any, attributes: tuple[str, ...]) -> bool:
-    """Documents carry an organisation's code and region (names are looked up when shown)."""
-    state = inspect(obj)
-    return state.deleted or any(state.attrs[a].history.has_changes() for a in attributes)
-
-
-def _documents_of_area(session: Session, area_id: int) -> set[tuple[str, int]]:
-    """An area's code is a facet and its name is in the text of everything tagged with it."""
-    solutions = [r[0] for r in session.execute(select(solution_treatment_area.c.solution_id)
-                                               .where(solution_treatment_area.c.treatment_area_id == area_id))]
-    needs = list(session.scalars(select(Need.id).where(Need.treatment_area_id == area_id)))
-    projects = set(session.scalars(select(project_solution.c.project_id)
-                                   .where(project_solution.c.solution_id.in_(solutions)))) if solutions else set()
-    if needs:
-        projects |= set(session.scalars(select(project_need.c.project_id).where(project_need.c.need_id.in_(needs))))
-    return ({("solution", i) for i in solutions} | {("need", i) for i in needs}
-            | {("project", i) for i in projects})
-
-
-def _documents_of_organisation(session: Session, org_id: int) -> set[tuple[str, int]]:
-    """Projects it owns or joins (and their solutions), needs it raised or endorsed."""
-    projects = set(session.scalars(select(Project.id).where(Project.owner_id == org_id)))
-    projects |= set(session.scalars(select(project_partner.c.project_id)
-                                    .where(project_partner.c.organisation_id == org_id)))
-    needs = set(session.scalars(select(Need.id).where(Need.organisation_id == org_id)))
-    needs |= set(session.scalars(select(NeedEndorsement.need_id).where(NeedEndorsement.organisation_id == org_id)))
-    return ({("project", i) for i in projects} | {("need", i) for i in needs}
-            | _solutions_of_projects(session, sorted(projects)))
-
-
-_WATCHED = (Solution, Project, Need, NeedEndorsement, Assessment, Vendor, TreatmentArea, Organisation)
-
-
 @event.listens_for(Session, "before_flush")
 def _collect(session: Session, _ctx: UOWTransaction, _instances: Any) -> None:
-    keys: set[tuple[str, int]] = session.info.setdefault(_KEYS, set())
+    watched = registry.watched()
+    keys: set[DocKey] = session.info.setdefault(_KEYS, set())
     with session.no_autoflush:
         for obj in list(session.dirty):
-            if isinstance(obj, _WATCHED) and session.is_modified(obj, include_collections=True):
-                keys |= _keys_for(session, obj)
+            if isinstance(obj, watched) and session.is_modified(obj, include_collections=True):
+                keys |= registry.keys_for(session, obj)
         for obj in list(session.deleted):
-            if isinstance(obj, _WATCHED):
-                keys |= _keys_for(session, obj)
-    session.info.setdefault(_NEW, []).extend(o for o in session.new if isinstance(o, _WATCHED))
+            if isinstance(obj, watched):
+                keys |= registry.keys_for(session, obj)
+    session.info.setdefault(_NEW, []).extend(o for o in session.new if isinstance(o, watched))
 
 
 @event.listens_for(Session, "after_flush")
 def _enqueue(session: Session, _ctx: UOWTransaction) -> None:
-    keys: set[tuple[str, int]] = session.info.pop(_KEYS, set())
+    keys: set[DocKey] = session.info.pop(_KEYS, set())
     for obj in session.info.pop(_NEW, []):
-        keys |= _keys_for(session, obj)
+        keys |= registry.keys_for(session, obj)
     if not keys:
         return
     now = datetime.now(UTC)
@@ -164,17 +80,6 @@ def _after_commit(session: Session) -> None:
 def _after_rollback(session: Session) -> None:
     for key in (_KEYS, _NEW, _DIRTY):
         session.info.pop(key, None)
-
-
-
-
-def enqueue(session: Session, keys: list[tuple[str, int]]) -> None:
-    """Queue documents by hand (code that writes with Core statements, bypassing the ORM)."""
-    if keys:
-        now = datetime.now(UTC)
-        session.execute(search_outbox.insert(), [
-            {"doc_type": t, "pk": pk, "enqueued_at": now, "attempts": 0} for t, pk in keys])
-        session.info[_DIRTY] = True
 
 
 _INDEXERS: weakref.WeakKeyDictionary[Engine, Indexer] = weakref.WeakKeyDictionary()

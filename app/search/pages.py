@@ -4,27 +4,23 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from litestar import Request
 from litestar.response import Template
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
-from app.catalogue.models import Need, Project
-from app.db.transactions import end_read
 from app.errors import NotFound
 from app.messages import Message, Term
-from app.search.backend import DOC_TYPES, FACETS, SORTS, SearchQuery
+from app.search.backend import DOC_TYPES, FACETS, SORTS, SearchBackend, SearchQuery
+from app.search.index import registry
 from app.search.outbox import is_stale
-from app.search.services import (
-    facet_labels,
-    prior_art_for_need,
-    prior_art_for_project,
-    query_from_params,
-    run_search,
-)
+from app.search.services import facet_labels, query_from_params, run_search
+from app.web import htmx
+from app.web.pager import pager, query_url
 from app.web.rendering import language_of, render
 from app.web.routing import get
+from app.web.transactions import end_read
 
 GROUP_SIZE = 5
 FACET_SHOW = 12
@@ -35,11 +31,7 @@ FACET_TITLES = {
     "region": "Region", "municipality": "Municipality", "assessment_outcome": "Assessment outcome",
 }
 TYPE_TITLES = {"solution": "Solutions", "project": "Projects", "need": "Needs"}
-
-
-def _is_htmx(request: Request) -> bool:
-    return (request.headers.get("hx-request") == "true"
-            and request.headers.get("hx-history-restore-request") != "true")
+DEFAULT_LIMIT = SearchQuery.make().limit
 
 
 def _params(request: Request) -> dict[str, Any]:
@@ -55,25 +47,17 @@ def _params(request: Request) -> dict[str, Any]:
 
 
 def _url(params: dict[str, Any], **changes: Any) -> str:
-    merged = {**params, **changes}
-    pairs: list[tuple[str, str]] = []
-    for key, value in merged.items():
-        if value in (None, "", [], ()):
-            continue
-        for v in value if isinstance(value, list | tuple) else [value]:
-            pairs.append((key, str(v)))
-    return "/search" + (f"?{urlencode(pairs)}" if pairs else "")
+    return query_url("/search", {**params, **changes})
 
 
 @get("/search", include_in_schema=False)
-def search_page(request: Request, db: Session) -> Template:
+def search_page(request: Request, db: Session, search: SearchBackend) -> Template:
     params = _params(request)
     query = query_from_params(params)
-    backend = request.app.state.search_backend
     lang = language_of(request)
     types = query.filters.get("type", ())
     grouped = len(types) != 1
-    main = run_search(db, backend, SearchQuery.make(
+    main = run_search(db, search, SearchQuery.make(
         q=query.q, filters=query.filters, sort=query.sort, limit=0 if grouped else query.limit,
         offset=query.offset, per_type=GROUP_SIZE if grouped else 0))
     groups: list[dict[str, Any]] = []
@@ -91,16 +75,10 @@ def search_page(request: Request, db: Session) -> Template:
             doc_type = types[0]
             groups.append({"type": doc_type, "title": TYPE_TITLES.get(doc_type, doc_type),
                            "hits": result.hits, "total": result.total, "more_url": None})
-    pager = None
+    links = None
     if result is not None and not grouped:
-        pager = {
-            "first": query.offset + 1 if result.total else 0,
-            "last": min(query.offset + query.limit, result.total), "total": result.total,
-            "prev_url": _url(params, offset=max(query.offset - query.limit, 0) or None)
-            if query.offset > 0 else None,
-            "next_url": _url(params, offset=query.offset + query.limit)
-            if query.offset + query.limit < result.total else None,
-        }
+        kept = {k: v for k, v in params.items() if k not in ("limit", "offset")}
+        links = pager("/search", kept, query, result.total, default_limit=DEFAULT_LIMIT)
     labels = facet_labels(db, lang)
     facets = []
     if result is not None:
@@ -111,35 +89,31 @@ def search_page(request: Request, db: Session) -> Template:
                 facets.append({"name": facet, "title": FACET_TITLES[facet], "counts": shown})
     stale = is_stale(db)
     end_read(db)
-    partial = _is_htmx(request)
-    template = "search/_results.html" if partial else "search/page.html"
-    response = render(
+    template, partial = htmx.template_for(request, "search/page.html", "search/_results.html")
+    return htmx.vary(render(
         request, template, query=query, params=params, result=result, error=main.error,
-        groups=groups, grouped=grouped, pager=pager, facets=facets, labels=labels, sorts=SORTS,
-        stale=stale, backend_name=request.app.state.search_backend_name,
-        url_for=lambda **ch: _url(params, **ch), partial=partial)
-    response.headers["Vary"] = "HX-Request, Cookie"
-    return response
+        groups=groups, grouped=grouped, pager=links, facets=facets, labels=labels, sorts=SORTS,
+        stale=stale, backend_name=search.name,
+        url_for=lambda **ch: _url(params, **ch), partial=partial))
+
+
+def _prior_art_panel(request: Request, db: Session, search: SearchBackend, kind: str, pk: int) -> Template:
+    """The "what already exists" panel of a record, as its domain's index definition finds it."""
+    prior_art = registry.prior_art(kind)
+    found = prior_art.find(db, search, pk) if prior_art else None
+    if found is None:
+        raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", kind), key=pk))
+    return render(request, "search/_prior_art.html", kind=kind, found=found, stale=is_stale(db))
 
 
 @get("/search/prior-art/need/{need_id:int}", include_in_schema=False)
-def need_panel(request: Request, db: Session, need_id: int) -> Template:
-    need = db.get(Need, need_id)
-    if need is None:
-        raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "need"), key=need_id))
-    found = prior_art_for_need(db, request.app.state.search_backend, need)
-    return render(request, "search/_prior_art.html", kind="need", record=need, found=found,
-                  stale=is_stale(db))
+def need_panel(request: Request, db: Session, search: SearchBackend, need_id: int) -> Template:
+    return _prior_art_panel(request, db, search, "need", need_id)
 
 
 @get("/search/prior-art/project/{project_id:int}", include_in_schema=False)
-def project_panel(request: Request, db: Session, project_id: int) -> Template:
-    project = db.get(Project, project_id)
-    if project is None:
-        raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "project"), key=project_id))
-    found = prior_art_for_project(db, request.app.state.search_backend, project)
-    return render(request, "search/_prior_art.html", kind="project", record=project, found=found,
-                  stale=is_stale(db))
+def project_panel(request: Request, db: Session, search: SearchBackend, project_id: int) -> Template:
+    return _prior_art_panel(request, db, search, "project", project_id)
 
 
-ROUTES: list[Any] = [search_page, need_panel, project_panel]
+ROUTES: list[ControllerRouterHandler] = [search_page, need_panel, project_panel]

@@ -1,4 +1,4 @@
-"""Search services: choosing the engine, running a query, facet labels, prior art."""
+"""Search services: making the engine, running a query, facet labels, similar documents."""
 
 from __future__ import annotations
 
@@ -7,37 +7,23 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from app.catalogue.models import Need, Organisation, Project, TreatmentArea
 from app.search import lexicon
-from app.search.backend import FACETS, SearchBackend, SearchQuery, SearchResult
+from app.search.backend import FACETS, Hit, SearchBackend, SearchQuery, SearchResult, SearchUnavailable
+from app.search.index import registry
 from app.settings import Settings
 
 log = logging.getLogger("blaastempel.search")
 
 
-def choose_backend(settings: Settings, engine: Engine | None = None) -> SearchBackend:
-    """Meilisearch when configured; otherwise the database's own full-text search. Reads
-    the search vocabulary (data/search) first: a broken synonym file stops the start."""
+def make_backend(settings: Settings, name: str | None = None) -> SearchBackend:
+    """The one search engine factory: the engine called `name` (`reindex --backend`), or
+    by default Meilisearch when configured, otherwise the database's own full-text search.
+    Reads the search vocabulary (data/search) first: a broken synonym file stops the start."""
     lexicon.load(settings.data_dir)
-    if settings.meili_url and settings.meili_key:
-        from app.search.meili import MeiliBackend
-
-        return MeiliBackend(settings.meili_url, settings.meili_key)
-    if settings.is_sqlite:
-        from app.search.fts5 import Fts5Backend
-
-        return Fts5Backend()
-    from app.search.postgres import PostgresBackend
-
-    return PostgresBackend()
-
-
-def backend_by_name(name: str, settings: Settings) -> SearchBackend:
-    lexicon.load(settings.data_dir)
+    name = name or ("meilisearch" if settings.meili_url and settings.meili_key
+                    else "sqlite-fts5" if settings.is_sqlite else "postgresql")
     if name == "meilisearch":
         if not (settings.meili_url and settings.meili_key):
             raise ValueError("MEILI_URL and MEILI_KEY are not set")
@@ -83,46 +69,28 @@ class Outcome:
 
 
 def run_search(session: Session, backend: SearchBackend, query: SearchQuery) -> Outcome:
+    """The engine's answer, or the reason it gave none when it is unavailable. Any other
+    failure is a fault and is raised (a database engine's errors are the database's)."""
     try:
         start = time.perf_counter()
         result = backend.search(session, query)
         return Outcome(result, search_ms=(time.perf_counter() - start) * 1000)
-    except Exception as exc:
-        log.warning("search failed on %s: %s", getattr(backend, "name", "?"), exc)
-        session.rollback()
+    except SearchUnavailable as exc:
+        log.warning("search failed on %s: %s", backend.name, exc)
         return Outcome(None, str(exc))
 
 
 def facet_labels(session: Session, lang: str) -> dict[str, dict[str, str]]:
     """Display names for code-valued facets (the rest are translated msgids)."""
-    labels: dict[str, dict[str, str]] = {"treatment_area": {}, "region": {}, "municipality": {}}
-    for area in session.scalars(select(TreatmentArea)):
-        labels["treatment_area"][area.code] = area.name_en if lang == "en" else area.name_da
-    for org in session.execute(select(Organisation.kind, Organisation.code, Organisation.name,
-                                      Organisation.name_en)
-                               .where(Organisation.kind.in_(["region", "municipality"]))):
-        name = org.name_en if lang == "en" and org.name_en else org.name
-        labels[org.kind][org.code] = name
-    return labels
+    return registry.facet_labels(session, lang)
 
 
-# ---- prior art: "what already exists" ---------------------------------------------------
-
-
-def _similar(session: Session, backend: SearchBackend, text: str, doc_type: str, limit: int,
-             exclude: tuple[str, ...] = (), area: str | None = None) -> list[Any]:
-    hits: list[Any] = []
+def similar(session: Session, backend: SearchBackend, text: str, passes: list[dict[str, tuple[str, ...]]],
+            limit: int, exclude: tuple[str, ...] = ()) -> list[Hit]:
+    """Up to `limit` hits for any of the words of `text`, from the filter `passes` in turn
+    (the preferred first), each document once: the "what already exists" panels."""
+    hits: list[Hit] = []
     seen: set[str] = set(exclude)
-    passes: list[dict[str, tuple[str, ...]]] = []
-    base = {"type": (doc_type,)}
-    if doc_type == "solution":
-        for status in ("approved", "assessed"):
-            if area:
-                passes.append(base | {"approval_status": (status,), "treatment_area": (area,)})
-            passes.append(base | {"approval_status": (status,)})
-    if area:
-        passes.append(base | {"treatment_area": (area,)})
-    passes.append(base)
     for filters in passes:
         if len(hits) >= limit:
             break
@@ -137,21 +105,3 @@ def _similar(session: Session, backend: SearchBackend, text: str, doc_type: str,
                 seen.add(key)
                 hits.append(hit)
     return hits
-
-
-def prior_art_for_need(session: Session, backend: SearchBackend, need: Need,
-                       limit: int = 5) -> dict[str, list[Any]]:
-    """Solutions that match a need (approved/assessed first) and projects on the same problem."""
-    text = f"{need.title} {need.description or ''}"[:600]
-    area = need.treatment_area.code if need.treatment_area else None
-    return {"solutions": _similar(session, backend, text, "solution", limit, area=area),
-            "projects": _similar(session, backend, text, "project", limit, area=area)}
-
-
-def prior_art_for_project(session: Session, backend: SearchBackend, project: Project,
-                          limit: int = 5) -> dict[str, list[Any]]:
-    """Similar existing solutions and other projects (never the project itself)."""
-    text = f"{project.name} {project.description or ''}"[:600]
-    return {"solutions": _similar(session, backend, text, "solution", limit),
-            "projects": _similar(session, backend, text, "project", limit,
-                                 exclude=(f"project:{project.id}",))}

@@ -26,6 +26,7 @@ import numpy as np
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from app.db.chunks import chunked
 from app.search.backend import (
     DOC_TYPES,
     FACETS,
@@ -115,7 +116,8 @@ def _words(bits: int, nwords: int) -> np.ndarray:
 
 
 def read_state(conn: Connection) -> tuple[int, int]:
-    state = dict(conn.exec_driver_sql("SELECT key, value FROM search_state").all())  # every search: kept lean
+    # every search reads this: kept lean
+    state: dict[str, int] = dict(conn.exec_driver_sql("SELECT key, value FROM search_state").all())
     return int(state.get("epoch", 0)), int(state.get("generation", 0))
 
 
@@ -125,7 +127,7 @@ def bump_generation(conn: Connection, epoch: bool = False) -> int:
                      .values(value=search_state.c.value + 1))
     conn.execute(update(search_state).where(search_state.c.key == "generation")
                  .values(value=search_state.c.value + 1))
-    return int(conn.scalar(select(search_state.c.value).where(search_state.c.key == "generation")))
+    return int(conn.execute(select(search_state.c.value).where(search_state.c.key == "generation")).scalar_one())
 
 
 class FacetCache:
@@ -366,17 +368,17 @@ class SqlBackend:
         by_doc = {d.doc_id: d for d in upserts}
         wanted = list(by_doc) + list(deletes)
         existing: dict[str, tuple[int, bool]] = {}
-        for i in range(0, len(wanted), 900):
+        for chunk in chunked(wanted):
             existing.update({r.doc_id: (r.id, r.deleted) for r in conn.execute(
                 select(search_doc.c.doc_id, search_doc.c.id, search_doc.c.deleted)
-                .where(search_doc.c.doc_id.in_(wanted[i:i + 900])))})
+                .where(search_doc.c.doc_id.in_(chunk)))})
         new_rows = [self._row(d, gen) for key, d in by_doc.items() if key not in existing]
         if new_rows:
             conn.execute(search_doc.insert(), new_rows)
-            for i in range(0, len(new_rows), 900):
+            for chunk in chunked([row["doc_id"] for row in new_rows]):
                 existing.update({r.doc_id: (r.id, False) for r in conn.execute(
                     select(search_doc.c.doc_id, search_doc.c.id, search_doc.c.deleted).where(
-                        search_doc.c.doc_id.in_([row["doc_id"] for row in new_rows[i:i + 900]])))})
+                        search_doc.c.doc_id.in_(chunk)))})
         inserted = {r["doc_id"] for r in new_rows}
         changed = [{"b_id": existing[key][0], **self._row(d, gen)} for key, d in by_doc.items()
                    if key not in inserted]

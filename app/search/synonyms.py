@@ -117,8 +117,8 @@ def parse(path: Path) -> Synonyms:
             for name_node, targets in body.value:
                 name = phrase(str(name_node.value), name_node)
                 if key_of(name) in keys:
-                    line = keys[key_of(name)]
-                    raise _fail(path, name_node, f"{name_node.value!r} is already expanded on line {line}")
+                    raise _fail(path, name_node,
+                                f"{name_node.value!r} is already expanded on line {keys[key_of(name)]}")
                 keys[key_of(name)] = name_node.start_mark.line + 1
                 one_way += [(name, phrase(target, node))
                             for target, node in _names(path, targets, f"expansion of {name_node.value!r}")]

@@ -227,7 +227,7 @@ def loosen(term: Term) -> list[Term]:
     wider = synonyms.current().broader.get(synonyms.key_of(own), [])
     if not tails and not wider:
         return []
-    alternatives = tuple((t,) for t in tails[-1:]) or tuple(wider[:1])
+    alternatives: tuple[Phrase, ...] = tuple((t,) for t in tails[-1:]) or tuple(wider[:1])
     return [Term(term.text, alternatives, tuple(w for w in wider if w not in alternatives))]
 
 

@@ -12,7 +12,7 @@ Per process, from the settings:
 - /health pings the database on its own tiny engine and threads, within a short bound.
 
 A request gives its turn back as soon as its response has started: by then its
-transaction has ended (app/db/transactions.py), and a slow client reading a large answer
+transaction has ended (app/web/transactions.py), and a slow client reading a large answer
 must not hold a place that other requests wait for.
 """
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -34,6 +35,7 @@ from app.db.engine import ConnectionLimits
 from app.settings import Settings
 
 BUSY = "the server is busy; try again in a moment"
+UNQUEUED_PATHS = re.compile("^/health$|^/static(/|$)")
 HEALTH_THREADS = 2
 HEALTH_LIMITS = ConnectionLimits(pool_size=HEALTH_THREADS, pool_timeout=1.0, lock_timeout_ms=1000,
                                  statement_timeout_ms=1000)
@@ -75,7 +77,9 @@ class TakeTurns(ASGIMiddleware):
     """Admits a request when one of the process's turns is free, within the wait."""
 
     scopes = (ScopeType.HTTP,)
-    exclude_path_pattern = ("^/health$", "^/static(/|$)")
+
+    def should_bypass_for_scope(self, scope: Scope) -> bool:  # the request's path, not its route's
+        return UNQUEUED_PATHS.match(scope["path"]) is not None
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         capacity = of(scope)

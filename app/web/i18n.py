@@ -39,6 +39,14 @@ def translations(language: str) -> gettext.NullTranslations:
     return Translations(buffer)
 
 
+def label(language: str, kind: str, code: str) -> str:
+    """A stored code's label: msgid "kind:code" in the catalogues, else the code with
+    spaces for underscores ("not_assessed" -> "not assessed")."""
+    msgid = f"{kind}:{code}"
+    text = translations(language).gettext(msgid)
+    return code.replace("_", " ") if text == msgid else text
+
+
 def pick_language(requested: str | None, default: str = "da") -> str:
     return requested if requested in LANGUAGES else default
 

@@ -5,35 +5,15 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from litestar import Request
-from litestar.datastructures import FormMultiDict
 from litestar.response import Template
 from pydantic import BaseModel, ValidationError
 
-from app.accounts.principal import ANONYMOUS_PRINCIPAL
+from app.core.principal import ANONYMOUS_PRINCIPAL
 from app.messages import translate
 from app.web.i18n import day, number, pick_language, translations
 
 LANG_COOKIE = "lang"
 ModelT = TypeVar("ModelT", bound=BaseModel)
-
-# Danish wording for pydantic's error types; anything else falls back to its message.
-_DA_MESSAGES = {
-    "missing": "Skal udfyldes",
-    "string_too_short": "Skal udfyldes",
-    "string_too_long": "Teksten er for lang",
-    "string_pattern_mismatch": "Har ikke det rigtige format",
-    "enum": "Vælg en af de mulige værdier",
-    "int_parsing": "Skal være et helt tal",
-    "float_parsing": "Skal være et tal",
-    "greater_than": "Er for lille",
-    "greater_than_equal": "Er for lille",
-    "less_than_equal": "Er for stor",
-    "date_from_datetime_parsing": "Skal være en dato (åååå-mm-dd)",
-    "date_parsing": "Skal være en dato (åååå-mm-dd)",
-    "url_parsing": "Skal være en webadresse (https://…)",
-    "url_scheme": "Skal være en webadresse (https://…)",
-    "extra_forbidden": "Ukendt felt",
-}
 
 
 def language_of(request: Request) -> str:
@@ -63,26 +43,16 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
                     status_code=status_code)
 
 
-def form_data(form: FormMultiDict, list_fields: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Flatten a submitted form; checkbox groups and multi-selects become lists."""
-    data: dict[str, Any] = {}
-    for key in form:
-        if key.startswith("_"):
-            continue
-        data[key] = [v for v in form.getall(key) if v != ""] if key in list_fields else form.get(key)
-    for key in list_fields:
-        data.setdefault(key, [])
-    return data
-
-
 def field_errors(exc: ValidationError, lang: str) -> dict[str, str]:
+    """{field: reason}: the catalogue's wording of pydantic's error type (msgid
+    "form-error:<type>"), else pydantic's own message."""
+    gettext = translations(lang).gettext
     errors: dict[str, str] = {}
     for err in exc.errors():
         field = str(err["loc"][0]) if err["loc"] else "__all__"
-        message = err["msg"].removeprefix("Value error, ")
-        if lang == "da" and err["type"] in _DA_MESSAGES:
-            message = _DA_MESSAGES[err["type"]]
-        errors.setdefault(field, message)
+        msgid = f"form-error:{err['type']}"
+        worded = gettext(msgid)
+        errors.setdefault(field, err["msg"].removeprefix("Value error, ") if worded == msgid else worded)
     return errors
 
 

@@ -6,7 +6,8 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from app.assessment.framework import Criterion, Framework, parse_framework
+from app.assessment.loader import parse_framework
+from app.assessment.schema import Criterion, Framework
 
 FRAMEWORKS_DIR = Path(__file__).resolve().parents[2] / "frameworks"
 FRAMEWORK_FILES = sorted(FRAMEWORKS_DIR.glob("*.yaml"))

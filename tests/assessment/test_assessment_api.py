@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.assessment.framework import load_framework
+from app.assessment.loader import load_framework
 from tests.assessment.helpers import FRAMEWORK_FILES, best_answer
 from tests.assessment.test_workflow import scope_for
 

@@ -97,3 +97,22 @@ def test_a_conflict_with_values_is_translated(client: Any) -> None:
     assert f"kun en indsendt vurdering kan tages til kontrol; #{aid} er kladde" in r.text, r.text
     r = client.post(f"/assessments/{aid}/review?lang=en", data={"_csrf_token": _csrf(client)})
     assert f"only a submitted assessment can be taken into review; #{aid} is draft" in r.text
+
+
+def test_refused_answers_and_labels_follow_the_page_language(client: Any) -> None:
+    login(client, "assessor")
+    aid = _start(client)
+    headers = {"HX-Request": "true", "x-csrftoken": _csrf(client)}
+    client.post(f"/assessments/{aid}/answers/BT1.3", data={"value": "yes", "version": ""}, headers=headers)
+    bad = client.post(f"/assessments/{aid}/answers/BT1.5", data={"value": "maybe"}, headers=headers)
+    assert "&#39;maybe&#39; er ikke et gyldigt svar; svaret skal være ja eller nej" in bad.text
+    bad = client.post(f"/assessments/{aid}/answers/BT1.5?lang=en", data={"value": "maybe"}, headers=headers)
+    assert "answer must be yes or no, got &#39;maybe&#39;" in bad.text
+    empty = client.post(f"/assessments/{aid}/answers/BT1.5", data={"value": ""}, headers=headers)
+    assert "Vælg et svar – kommentar og link gemmes sammen med svaret." in empty.text
+    danish = client.get(f"/assessments/{aid}/result").text
+    assert '<span class="st st-draft" data-testid="status">Kladde</span>' in danish
+    assert "<td>Ja</td>" in danish and "<td>Bedømmer" in danish
+    english = client.get(f"/assessments/{aid}/result?lang=en").text
+    assert '<span class="st st-draft" data-testid="status">draft</span>' in english
+    assert "<td>Yes</td>" in english and "<td>assessor" in english

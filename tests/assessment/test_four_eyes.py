@@ -56,5 +56,5 @@ def test_one_person_can_play_several_parts() -> None:
 ])
 def test_the_refusal_says_what_you_did_in_english_and_danish(part: str, english: str, danish: str) -> None:
     said = four_eyes.what_you_did(part, 12)
-    assert said == english and said.translate(translations("da").gettext) == danish
-    assert four_eyes.REVIEW_RULE_TEXT.translate(translations("da").gettext).startswith("firøjnesprincippet")
+    assert said == english and said.in_language(translations("da").gettext) == danish
+    assert four_eyes.REVIEW_RULE_TEXT.in_language(translations("da").gettext).startswith("firøjnesprincippet")

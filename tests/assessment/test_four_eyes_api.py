@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.accounts.services import create_token, create_user
-from app.assessment.framework import classify, load_framework
+from app.assessment.loader import load_framework
 from app.assessment.models import AnswerWriter
 from app.audit.hook import set_actor
 from tests.approvals.helpers import make_solution
@@ -25,7 +25,7 @@ from tests.helpers import login, unique
 
 FW = load_framework(FRAMEWORKS_DIR / "naevnet-sundhedsapps-2024.yaml")
 SCOPE = {"Q1": "yes"}
-CRITERIA = {c.code: best_answer(c) for c in FW.applicable_criteria(classify(FW, SCOPE))}
+CRITERIA = {c.code: best_answer(c) for c in FW.applicable_criteria(FW.classify(SCOPE))}
 FIRST, *REST = CRITERIA
 
 

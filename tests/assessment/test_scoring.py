@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.assessment.framework import AnswerError, load_framework
+from app.assessment.answers import validate_answer
+from app.assessment.loader import load_framework
 from app.assessment.scoring import score_assessment
 
 from .helpers import FRAMEWORK_FILES, FRAMEWORKS_DIR, best_answers, build, crit, opts, section
@@ -191,9 +192,12 @@ def test_answers_for_other_tiers_and_unknown_codes_are_ignored():
     assert result.score == pytest.approx(81.25)
 
 
-def test_invalid_stored_answer_raises():
-    with pytest.raises(AnswerError):
-        score_assessment(example(), "low", FULL_LOW | {"W3": 9})
+def test_scoring_takes_the_answers_as_normalised_when_given():
+    fw = example()
+    given = {"W1": True, "W2": " b ", "W3": "4", "W4": "  notes ", "G1": "Ja", "M1": "x", "MC": "positive"}
+    normalised = {code: validate_answer(fw.criterion(code), value, "low") for code, value in given.items()}
+    assert normalised == FULL_LOW
+    assert score_assessment(fw, "low", normalised) == score_assessment(fw, "low", FULL_LOW)
 
 
 def test_tier_is_checked():

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.assessment.framework import Criterion, Framework, load_framework, parse_framework
+from app.assessment.loader import load_framework, parse_framework
+from app.assessment.schema import Criterion, Framework
 from app.assessment.scoring import credit, is_na, score_assessment
 
 from .helpers import FRAMEWORK_FILES, crit, framework_data, opts, section

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert, select
 
+from app.benchmark import cache, loader
 from app.benchmark import metrics as m
 from app.benchmark import services as svc
 from app.benchmark.models import AdoptionRecord
@@ -22,7 +23,6 @@ from app.catalogue.models import Organisation, Solution
 from tests.benchmark.test_metrics import _adoption, _orgs, _relevant
 from tests.helpers import unique
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 AS_OF = date(2026, 6, 30)
 
 
@@ -34,8 +34,8 @@ def _same_benchmark(a: m.Benchmark, b: m.Benchmark) -> None:
 
 @pytest.mark.parametrize("until", [None, date(2026, 12, 31), date(2024, 12, 31)])
 def test_fast_loader_matches_plain_loader(db: Any, until: date | None) -> None:
-    fast = svc.load_adoption(db, until=until)
-    plain = m.sort_history(svc.load_adoption_plain(db, until=until))
+    fast = loader.load_adoption(db, until=until)
+    plain = m.sort_history(loader.load_adoption_plain(db, until=until))
     assert len(fast) > 0
     pd.testing.assert_frame_equal(fast, plain, check_exact=True)
     assert fast.equals(m.sort_history(fast))  # already in history order
@@ -45,13 +45,13 @@ def test_fast_loader_matches_plain_loader(db: Any, until: date | None) -> None:
 def test_fast_loader_in_many_chunks_matches_plain_loader(db: Any, monkeypatch: pytest.MonkeyPatch,
                                                          chunk: int) -> None:
     """Many chunks: on SQLite two reader connections run them side by side."""
-    monkeypatch.setattr(svc, "CHUNK", chunk)
+    monkeypatch.setattr(loader, "CHUNK", chunk)
     readers: list[str] = []
-    connect = svc.sqlite3.connect
-    monkeypatch.setattr(svc.sqlite3, "connect", lambda path, **kw: readers.append(path) or connect(path, **kw))
+    connect = loader.sqlite3.connect
+    monkeypatch.setattr(loader.sqlite3, "connect", lambda path, **kw: readers.append(path) or connect(path, **kw))
     db.rollback()  # nothing uncommitted: the readers can see everything
-    fast = svc.load_adoption(db, until=date(2026, 12, 31))
-    plain = m.sort_history(svc.load_adoption_plain(db, until=date(2026, 12, 31)))
+    fast = loader.load_adoption(db, until=date(2026, 12, 31))
+    plain = m.sort_history(loader.load_adoption_plain(db, until=date(2026, 12, 31)))
     pd.testing.assert_frame_equal(fast, plain, check_exact=True)
     if db.connection().dialect.name == "sqlite":
         assert readers, "the reader connections were not used"
@@ -59,7 +59,7 @@ def test_fast_loader_in_many_chunks_matches_plain_loader(db: Any, monkeypatch: p
 
 
 def test_fast_loader_sees_the_sessions_own_uncommitted_rows(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(svc, "CHUNK", 7)
+    monkeypatch.setattr(loader, "CHUNK", 7)
     org_id = db.scalars(select(Organisation.id).where(Organisation.kind == "municipality")).first()
     solution_id = db.scalars(select(Solution.id)).first()
     db.execute(insert(AdoptionRecord).values(
@@ -67,9 +67,9 @@ def test_fast_loader_sees_the_sessions_own_uncommitted_rows(db: Any, monkeypatch
         active_users=123457, reported_by="tests", version=1, created_at=datetime.now(UTC),
         updated_at=datetime.now(UTC)))
     try:
-        fast = svc.load_adoption(db)
+        fast = loader.load_adoption(db)
         assert (fast["active_users"] == 123457).sum() == 1
-        pd.testing.assert_frame_equal(fast, m.sort_history(svc.load_adoption_plain(db)), check_exact=True)
+        pd.testing.assert_frame_equal(fast, m.sort_history(loader.load_adoption_plain(db)), check_exact=True)
     finally:
         db.rollback()
 
@@ -77,7 +77,7 @@ def test_fast_loader_sees_the_sessions_own_uncommitted_rows(db: Any, monkeypatch
 @pytest.mark.parametrize("fte", [1 / 3, None, 2.125, -0.5, 1e13])
 def test_capacity_values_come_back_exactly(db: Any, monkeypatch: pytest.MonkeyPatch, fte: float | None) -> None:
     """Capacity travels as thousandths when that is exact; other values are read as floats."""
-    monkeypatch.setattr(svc, "CHUNK", 50)
+    monkeypatch.setattr(loader, "CHUNK", 50)
     org_id = db.scalars(select(Organisation.id).where(Organisation.kind == "municipality")).first()
     solution_id = db.scalars(select(Solution.id)).first()
     now = datetime.now(UTC)
@@ -85,32 +85,32 @@ def test_capacity_values_come_back_exactly(db: Any, monkeypatch: pytest.MonkeyPa
         organisation_id=org_id, solution_id=solution_id, status="in_operation", effective_from=date(2026, 1, 3),
         active_users=424242, capacity_fte=fte, reported_by="tests", version=1, created_at=now, updated_at=now))
     try:
-        fast = svc.load_adoption(db)
+        fast = loader.load_adoption(db)
         mine = fast[fast["active_users"] == 424242]["capacity_fte"].tolist()
         assert len(mine) == 1 and (mine[0] == fte or (fte is None and np.isnan(mine[0])))
-        pd.testing.assert_frame_equal(fast, m.sort_history(svc.load_adoption_plain(db)), check_exact=True)
+        pd.testing.assert_frame_equal(fast, m.sort_history(loader.load_adoption_plain(db)), check_exact=True)
     finally:
         db.rollback()
 
 
 def test_fast_loader_for_some_organisations(db: Any) -> None:
     ids = list(db.scalars(select(AdoptionRecord.organisation_id).distinct()))[:3]
-    fast = svc.load_adoption(db, ids)
-    pd.testing.assert_frame_equal(fast, m.sort_history(svc.load_adoption_plain(db, ids)), check_exact=True)
+    fast = loader.load_adoption(db, ids)
+    pd.testing.assert_frame_equal(fast, m.sort_history(loader.load_adoption_plain(db, ids)), check_exact=True)
     assert set(fast["organisation_id"]) == set(ids)
 
 
 def test_values_that_do_not_fit_the_packing_fall_back(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(svc, "_ORG_BITS", 1)
-    monkeypatch.setattr(svc, "_SOL_BITS", 1)
-    pd.testing.assert_frame_equal(svc.load_adoption(db), m.sort_history(svc.load_adoption_plain(db)),
+    monkeypatch.setattr(loader, "_ORG_BITS", 1)
+    monkeypatch.setattr(loader, "_SOL_BITS", 1)
+    pd.testing.assert_frame_equal(loader.load_adoption(db), m.sort_history(loader.load_adoption_plain(db)),
                                   check_exact=True)
 
 
 def test_benchmark_from_fast_loader_equals_straightforward(db: Any) -> None:
-    orgs, relevant = svc.load_organisations(db), svc.relevant_solutions(db)
-    fast = m.compute(orgs, svc.load_adoption(db, until=date(2026, 12, 31)), relevant, AS_OF)
-    plain = m.compute(orgs, svc.load_adoption_plain(db), relevant, AS_OF)
+    orgs, relevant = loader.load_organisations(db), loader.relevant_solutions(db)
+    fast = m.compute(orgs, loader.load_adoption(db, until=date(2026, 12, 31)), relevant, AS_OF)
+    plain = m.compute(orgs, loader.load_adoption_plain(db), relevant, AS_OF)
     _same_benchmark(fast, plain)
     cached = svc.compute(db, AS_OF)[0]
     _same_benchmark(cached, plain)
@@ -140,12 +140,8 @@ def test_sorted_history_is_not_resorted_and_shuffled_is() -> None:
 # ---- cache --------------------------------------------------------------------------
 
 
-def _national(client: Any) -> dict[str, Any]:
-    return client.get("/api/benchmark/national").json()
-
-
 def test_cache_answers_repeated_requests_and_sees_every_write(client: Any, db: Any, auth: Any) -> None:
-    svc.clear_cache()
+    cache.clear_cache()
     first, _o, _r = svc.compute(db)
     again, _o, _r = svc.compute(db)
     assert again is first  # no write in between: the cached figures
@@ -184,32 +180,32 @@ def test_cache_answers_repeated_requests_and_sees_every_write(client: Any, db: A
 
 
 def test_cached_trend_for_some_organisations_equals_computing_it(db: Any) -> None:
-    ids = [int(i) for i in svc.load_organisations(db)["id"].head(4)]
+    ids = [int(i) for i in loader.load_organisations(db)["id"].head(4)]
     cached = svc.compute(db, AS_OF, trend_for=ids)[0].trend
     direct = svc.compute_uncached(db, AS_OF, trend_for=ids)[0].trend
     pd.testing.assert_frame_equal(cached, direct, check_exact=True)
 
 
 def test_only_writes_the_figures_depend_on_change_the_data_version(app: Any, db: Any) -> None:
-    version = svc.data_version(db)
+    version = cache.data_version(db)
     db.rollback()
     with app.state.session_factory() as session, session.begin():  # audited, not a benchmark input
         session.scalar(select(Solution).where(Solution.slug == "liva")).website = f"https://{unique('liva')}.dk"
     if db.get_bind().dialect.name == "sqlite":  # PostgreSQL adds the snapshot's xmin: any commit moves it
-        assert svc.data_version(db) == version
+        assert cache.data_version(db) == version
     db.rollback()
     with app.state.session_factory() as session, session.begin():  # audited benchmark input
         org = session.scalar(select(Organisation).where(Organisation.kind == "municipality"))
         org.population = (org.population or 0) + 1
         org_id, population = org.id, org.population
-    assert svc.data_version(db) != version
+    assert cache.data_version(db) != version
     db.rollback()
     with app.state.session_factory() as session, session.begin():
         session.get(Organisation, org_id).population = population - 1
 
 
 def test_concurrent_requests_compute_the_figures_once(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    svc.clear_cache()
+    cache.clear_cache()
     calls: list[int] = []
     real = svc.compute_uncached
 

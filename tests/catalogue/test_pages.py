@@ -11,9 +11,9 @@ from babel.messages.pofile import read_po
 from jinja2.ext import babel_extract
 from sqlalchemy import select
 
-from app.accounts.roles import Role
 from app.catalogue import enums
 from app.catalogue.models import Need, Project, Solution, Vendor
+from app.core.roles import Role
 from app.settings import PROJECT_ROOT
 from tests.helpers import login, unique
 
@@ -436,7 +436,8 @@ def test_post_without_csrf_token_is_refused(client: Any, db: Any) -> None:
 
 def _template_msgids() -> set[str]:
     ids: set[str] = set()
-    for root in (PROJECT_ROOT / "app/web/templates", PROJECT_ROOT / "app/catalogue/templates"):
+    for root in (PROJECT_ROOT / "app/web/templates", PROJECT_ROOT / "app/accounts/templates",
+                 PROJECT_ROOT / "app/catalogue/templates"):
         for path in root.rglob("*.html"):
             with path.open("rb") as fh:
                 for _line, _func, msg, _comments in babel_extract(fh, ("_", "gettext", "ngettext"), [], {}):

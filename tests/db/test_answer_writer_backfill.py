@@ -10,13 +10,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.accounts.principal import Principal
 from app.accounts.services import create_user, principal_of
 from app.assessment import services as svc
-from app.assessment.framework import classify, load_framework, load_frameworks
+from app.assessment.loader import load_framework, load_frameworks
 from app.assessment.models import AnswerWriter
 from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn
 from app.audit.hook import set_actor
+from app.core.principal import Principal
 from app.db.migrate import alembic_config
 from tests.assessment.helpers import FRAMEWORKS_DIR, best_answer
 from tests.helpers import unique
@@ -24,7 +24,7 @@ from tests.helpers import unique
 REGISTRY = load_frameworks(FRAMEWORKS_DIR)
 FW = load_framework(FRAMEWORKS_DIR / "naevnet-sundhedsapps-2024.yaml")
 SCOPE = {"Q1": "yes"}
-CRITERIA = {c.code: best_answer(c) for c in FW.applicable_criteria(classify(FW, SCOPE))}
+CRITERIA = {c.code: best_answer(c) for c in FW.applicable_criteria(FW.classify(SCOPE))}
 FIRST = next(iter(CRITERIA))
 
 

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from app import archive as archive_module
 from app.accounts.services import authenticate, create_token, start_session, user_by_email
+from app.archive import ArchiveError, export_archive, import_archive
 from app.cli import main
-from app.db import archive as archive_module
-from app.db.archive import ArchiveError, export_archive, import_archive
 from app.db.engine import make_engine
 from app.db.migrate import upgrade
 from app.ziplimits import ZipLimits

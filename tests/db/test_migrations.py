@@ -6,9 +6,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from app.db.base import import_all_models, metadata
+from app.db.base import metadata
 from app.db.engine import make_engine
 from app.db.migrate import alembic_config, include_object
+from app.registry import import_all_models
 
 
 def test_models_and_migrations_agree(database_url: str) -> None:

@@ -21,8 +21,8 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import delete, func, select, update
 
-from app.accounts.principal import Principal
 from app.accounts.services import principal_of, user_by_email
+from app.core.principal import Principal
 from app.errors import Overloaded, RateLimited
 from app.reporting import jobs, render
 from app.reporting import services as svc
@@ -320,7 +320,7 @@ def test_the_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
 def test_the_ledger_of_starts_stays_out_of_the_register_archive(app: Any, configure: Any, pdf_step: Any,
                                                                  tmp_path: Path) -> None:
     """It holds client addresses and lives minutes: `blaastempel export` leaves it out."""
-    from app.db.archive import export_archive
+    from app.archive import export_archive
 
     report_jobs = configure(**NO_RATE_LIMITS)
     job_id = report_jobs.start(svc.ReportRequest(kind="needs"), _principal(app, "admin"), "192.0.2.10")

@@ -8,8 +8,10 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from app.search import synonyms
-from app.search.backend import Document, FacetCount, SearchQuery
+from app.search.backend import Document, FacetCount, SearchQuery, SearchUnavailable
 from app.search.meili import MeiliBackend, settings
 from app.search.text import MARK_END, MARK_START
 
@@ -169,3 +171,16 @@ def test_a_single_word_nothing_has_is_named_without_another_call() -> None:
     backend._settings_applied = True
     result = backend.search(None, SearchQuery.make(q="xyzzyq", with_facets=False))  # type: ignore[arg-type]
     assert len(client.calls) == 1 and result.unmatched_terms == ["xyzzyq"] and not result.relaxed
+
+
+def test_an_unreachable_server_is_search_unavailable() -> None:
+    backend = MeiliBackend("http://127.0.0.1:9", "key")  # nothing listens on the discard port
+    with pytest.raises(SearchUnavailable):
+        backend.search(None, SearchQuery.make(q="ryg"))  # type: ignore[arg-type]
+    backend._settings_applied = True
+    with pytest.raises(SearchUnavailable):
+        backend.search(None, SearchQuery.make(q="ryg"))  # type: ignore[arg-type]
+    with pytest.raises(SearchUnavailable):
+        backend.apply(None, [], ["solution:1"])  # type: ignore[arg-type]
+    with pytest.raises(SearchUnavailable):
+        backend.clear(None)  # type: ignore[arg-type]

@@ -54,7 +54,7 @@ def test_api_search_is_documented(client: TestClient[Litestar]) -> None:
 
 
 def test_health_names_the_search_backend(client: TestClient[Litestar], app: Litestar) -> None:
-    assert client.get("/health").json()["search_backend"] == app.state.search_backend_name
+    assert client.get("/health").json()["search_backend"] == app.state.search_backend.name
 
 
 def test_search_page_and_htmx_partial(client: TestClient[Litestar]) -> None:

@@ -8,10 +8,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
 from app.audit.services import history
-from app.catalogue.schemas import Page
-from app.catalogue.services import PageRequest
+from app.core.pagination import Page, PageRequest
+from app.core.principal import Principal
 from app.web.routing import get
 
 

@@ -1,10 +1,13 @@
-"""Who is making the request: a user or an anonymous visitor."""
+"""Who is making the request (a user or an anonymous visitor) and the check that their
+role may do something."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.accounts.roles import ANONYMOUS, allowed
+from app.core.roles import ANONYMOUS, allowed
+from app.errors import Forbidden, Unauthenticated
+from app.messages import Message
 
 
 @dataclass(frozen=True)
@@ -29,3 +32,11 @@ class Principal:
 
 
 ANONYMOUS_PRINCIPAL = Principal(id=None, email="", name="", role=ANONYMOUS)
+
+
+def require(principal: Principal, permission: str) -> None:
+    if not principal.can(permission) and not principal.is_authenticated:
+        raise Unauthenticated("log in (or send a bearer token) to do this")
+    if not principal.can(permission):
+        raise Forbidden(Message("your role ({role}) may not do this ({permission})",
+                                role=Message(principal.role), permission=permission))

@@ -12,8 +12,9 @@ from litestar.response import Redirect, Template
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from app.accounts.principal import Principal
 from app.catalogue import services as catalogue
+from app.core.principal import Principal
+from app.search.backend import SearchBackend
 from app.web import capacity
 from app.web.i18n import LANGUAGES
 from app.web.rendering import LANG_COOKIE, render
@@ -46,7 +47,7 @@ def _ping(engine: Engine) -> None:
 
 
 @litestar.get("/health", tags=["system"], summary="Database and search backend in use")
-async def health(request: Request) -> dict[str, Any]:
+async def health(request: Request, search: SearchBackend) -> dict[str, Any]:
     """Answered beside the request queue, on its own engine and threads: a burst that
     fills the worker threads and their connections does not make it fail; a database that
     does not answer within the bound does (503 with Retry-After)."""
@@ -62,5 +63,5 @@ async def health(request: Request) -> dict[str, Any]:
     return {
         "status": "ok",
         "database": settings.database_kind,
-        "search_backend": request.app.state.search_backend_name,
+        "search_backend": search.name,
     }

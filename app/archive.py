@@ -28,8 +28,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Table, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.db.base import import_all_models, metadata
+from app.db.base import metadata
 from app.messages import message_of
+from app.registry import import_all_models
 from app.ziplimits import MIB, ZipLimits, ZipRefused, open_zip
 
 FORMAT = "blaastempel-archive/1"

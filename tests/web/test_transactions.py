@@ -1,4 +1,4 @@
-"""How a request's transaction ends (app/db/transactions.py), against the real app and database."""
+"""How a request's transaction ends (app/web/transactions.py), against the real app and database."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import litestar.concurrency
+import litestar.utils.sync
 import pytest
 from anyio import to_thread
 from litestar.testing import TestClient
@@ -61,7 +61,7 @@ def thread_trips(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
             return await real(fn, *args, **kwargs)
         return count
 
-    monkeypatch.setattr(litestar.concurrency, "_run_sync_asyncio", counting(litestar.concurrency._run_sync_asyncio))
+    monkeypatch.setattr(litestar.utils.sync, "sync_to_thread", counting(litestar.utils.sync.sync_to_thread))
     monkeypatch.setattr(to_thread, "run_sync", counting(to_thread.run_sync))
     return seen
 

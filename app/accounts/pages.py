@@ -1,8 +1,7 @@
-"""Login, logout and who-am-I."""
+"""Logging in and out in the browser."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from litestar import Controller, Request
@@ -23,7 +22,6 @@ from app.accounts.browser import (
     session_cookie,
     session_csrf_token,
 )
-from app.accounts.principal import Principal
 from app.accounts.ratelimit import LoginRateLimiter, client_key
 from app.accounts.services import authenticate, end_session, start_session
 from app.web.i18n import translations
@@ -72,9 +70,8 @@ class LoginController(Controller):
             limiter.record_failure(client)
             if browser:
                 browser_limiter.record_failure(browser.nonce)
-            msg = ("Forkert e-mail eller adgangskode, eller kontoen er midlertidigt låst."
-                   if language_of(request) == "da" else
-                   "Wrong e-mail or password, or the account is temporarily locked.")
+            msg = translations(language_of(request)).gettext(
+                "Wrong e-mail or password, or the account is temporarily locked.")
             return render(request, "accounts/login.html", status_code=400, next=_safe_next(data.next),
                           email=data.email, error=msg)
         if isinstance(request.auth, WebSession):  # logging in again replaces the session
@@ -95,11 +92,3 @@ class LoginController(Controller):
             ended_session_cookie(settings.secure_cookies),
             csrf_cookie(new_visitor_csrf_token(settings.secret_key), settings.secure_cookies)])
 
-
-class MeController(Controller):
-    path = "/api/me"
-    tags = ["accounts"]
-
-    @get("/", summary="The caller's identity and role")
-    def me(self, principal: Principal) -> dict[str, Any]:
-        return {"authenticated": principal.is_authenticated, **asdict(principal)}

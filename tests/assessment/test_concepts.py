@@ -1,0 +1,42 @@
+"""Shared concepts: answers carried over between frameworks."""
+
+from __future__ import annotations
+
+from app.assessment.concepts import answered_concepts, prefill_from_concepts
+from app.assessment.loader import load_frameworks
+
+from .helpers import FRAMEWORKS_DIR, build, crit, section
+
+
+def test_shared_concepts_link_blaastempel_to_esf_and_dtac():
+    reg = load_frameworks(FRAMEWORKS_DIR)
+    bt = set(reg.latest("blaastempel-dk").concepts())
+    esf = set(reg.latest("nice-esf").concepts())
+    dtac = set(reg.latest("nhs-dtac").concepts())
+    for concept in ("gdpr.dpia", "security.penetration_test", "clinical.dcb0129",
+                    "accessibility.wcag21aa", "interop.fhir", "security.mfa"):
+        assert concept in bt and concept in dtac
+    for concept in ("clinical.effectiveness", "economics.budget_impact", "deployment.training",
+                    "inclusion.health_inequalities"):
+        assert concept in bt and concept in esf
+    assert "clinical.rct_evidence" in bt
+
+
+def test_prefill_from_dtac_into_blaastempel():
+    reg = load_frameworks(FRAMEWORKS_DIR)
+    dtac, bt = reg.latest("nhs-dtac"), reg.latest("blaastempel-dk")
+    src = {"C3.2": "provided", "C2.3.2": "not_available", "D1.4": "working_towards",
+           "C3.4": "yes", "B2": "Hjemmemonitorering af KOL"}
+    got = prefill_from_concepts(bt, "full", dtac, src)
+    assert got["BT6.4"] == "yes"  # pen test provided -> yes
+    assert got["BT6.1"] == "no"  # DPIA not available -> no
+    assert got["BT4.3"] == "working_towards"  # same options -> copied as is
+    assert got["BT6.5"] == "yes"
+    assert got["BT1.1"] == "Hjemmemonitorering af KOL"
+
+
+def test_answered_concepts_names_the_first_answered_criterion_of_each_concept():
+    fw = build([section("S", [crit("A", concept="gdpr.dpia"), crit("B", concept="gdpr.dpia"), crit("C")])])
+    assert answered_concepts(fw, {"B": "yes", "C": "yes"})["gdpr.dpia"].code == "B"
+    assert answered_concepts(fw, {"A": "no", "B": "yes"})["gdpr.dpia"].code == "A"
+    assert answered_concepts(fw, {"C": "yes"}) == {}
