@@ -153,22 +153,30 @@ def _projects(session: Session, ids: list[int], lookups: Lookups) -> list[Entry]
     sol_areas = _multimap(session.execute(
         select(solution_treatment_area.c.solution_id, solution_treatment_area.c.treatment_area_id)
         .where(solution_treatment_area.c.solution_id.in_(sol_ids)))) if sol_ids else {}
+    sol_text: dict[int, str] = {}
     if sol_ids:
-        sol_purpose = dict(session.execute(select(Solution.id, Solution.purpose).where(Solution.id.in_(sol_ids))).all())
+        for sid, purpose, name, short in session.execute(select(
+                Solution.id, Solution.purpose, Solution.name, Solution.short_description_da)
+                .where(Solution.id.in_(sol_ids))):
+            sol_purpose[sid] = purpose
+            sol_text[sid] = f"{name}. {short or ''}"
     need_ids = {n for v in need_links.values() for n in v}
     need_area = dict(session.execute(select(Need.id, Need.treatment_area_id)
                                      .where(Need.id.in_(need_ids))).all()) if need_ids else {}
     entries = []
     for r in rows:
-        area_ids = {a for s in sol_links.get(r.id, []) for a in sol_areas.get(s, [])}
-        area_ids |= {a for n in need_links.get(r.id, []) if (a := need_area.get(n))}
+        own_ids = {a for n in need_links.get(r.id, []) if (a := need_area.get(n))}  # what it is about
+        area_ids = own_ids | {a for s in sol_links.get(r.id, []) for a in sol_areas.get(s, [])}
         area_pairs = sorted(areas_of[a] for a in area_ids if a in areas_of)
+        own_codes = {areas_of[a][0] for a in own_ids if a in areas_of}
         orgs = porgs.get(r.id, set())
         facets = {"origin": [r.origin] if r.origin else [], "treatment_area": [c for c, _ in area_pairs],
                   "purpose": sorted({sol_purpose[s] for s in sol_links.get(r.id, []) if s in sol_purpose}),
                   **orgs_of.facets(orgs)}
         text = {"name": r.name, "description": r.description, "results": r.results,
-                "treatment_areas": " ".join(n for _, n in area_pairs)}
+                "treatment_areas": " ".join(areas_of[a][1] for a in sorted(own_ids) if a in areas_of),
+                "solution_areas": " ".join(n for a, n in area_pairs if a not in own_codes),
+                "solutions": " ".join(sol_text[s] for s in sol_links.get(r.id, []) if s in sol_text)}
         entries.append(Entry(pk=r.id, slug=r.slug, text=text, facets=facets, created_at=r.created_at,
                              adoption=len(orgs)))
     return entries
@@ -197,7 +205,7 @@ SOLUTIONS = DocumentType(
     name="solution", model=Solution, url="/solutions/{slug}", build=_solutions,
     fields=(TextField("name", Weight.TITLE), TextField("short_description", Weight.BODY),
             TextField("description", Weight.BODY), TextField("vendor", Weight.BODY),
-            TextField("treatment_areas", Weight.BODY), TextField("short_description_en", Weight.ENGLISH),
+            TextField("treatment_areas", Weight.TOPIC), TextField("short_description_en", Weight.ENGLISH),
             TextField("description_en", Weight.ENGLISH)),
     facets=("purpose", "target_users", "origin", "regulatory_class", "vendor_country", "treatment_area",
             *ORG_FACETS))
@@ -205,13 +213,15 @@ SOLUTIONS = DocumentType(
 PROJECTS = DocumentType(
     name="project", model=Project, url="/projects/{slug}", build=_projects,
     fields=(TextField("name", Weight.TITLE), TextField("description", Weight.BODY),
-            TextField("results", Weight.BODY), TextField("treatment_areas", Weight.BODY)),
+            TextField("results", Weight.BODY), TextField("treatment_areas", Weight.TOPIC),  # its needs'
+            TextField("solution_areas", Weight.BODY),  # its solutions' other areas
+            TextField("solutions", Weight.BODY)),  # what the solutions it uses are and do
     facets=("origin", "treatment_area", "purpose", *ORG_FACETS))
 
 NEEDS = DocumentType(
     name="need", model=Need, url="/needs/{slug}", build=_needs,
     fields=(TextField("title", Weight.TITLE), TextField("description", Weight.BODY),
-            TextField("capacity_problem", Weight.BODY), TextField("treatment_area", Weight.BODY)),
+            TextField("capacity_problem", Weight.BODY), TextField("treatment_area", Weight.TOPIC)),
     facets=("treatment_area", *ORG_FACETS))
 
 
@@ -227,7 +237,8 @@ def _solutions_of_projects(session: Session, project_ids: Iterable[int]) -> set[
 
 
 def _solution_changed(session: Session, solution: Solution) -> set[DocKey]:
-    """Its document, and the projects that use it (their purpose and area facets)."""
+    """Its document, and the projects that use it (their purpose and area facets, its
+    name and short description in their text)."""
     if not solution.id:
         return set()
     rows = session.execute(select(project_solution.c.project_id).where(project_solution.c.solution_id == solution.id))

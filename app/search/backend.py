@@ -125,6 +125,7 @@ class Document:
     created_at: datetime | None
     adoption: int = 0
     body_en: str = ""  # the record's English text (stemmed as English), beside the Danish body
+    topic: str = ""  # the part of the body that says what the record is about (ranks higher)
 
     @property
     def approval_status(self) -> str | None:

@@ -31,11 +31,14 @@ T = TypeVar("T")
 class Weight(StrEnum):
     """How much a match in a text field counts: every engine ranks title matches above
     body matches (FTS5 bm25 10:2, PostgreSQL weights A and B, Meilisearch attribute order).
-    ENGLISH text counts as body text and is stemmed as English."""
+    ENGLISH text counts as body text and is stemmed as English. TOPIC text (what the record
+    is about: its treatment areas) is body text that also counts as much as a title's
+    compound tails, so a record about the query's subject ranks above one that mentions it."""
 
     TITLE = "title"
     BODY = "body"
     ENGLISH = "english"
+    TOPIC = "topic"
 
 
 @dataclass(frozen=True)
@@ -93,13 +96,14 @@ class DocumentType:
     def document(self, entry: Entry, added: Mapping[str, list[str]]) -> Document:
         """The engines' document: the text fields joined by weight, sorted by title."""
         title = _join(entry.text.get(f.name) for f in self.fields if f.weight is Weight.TITLE)
-        body = _join(entry.text.get(f.name) for f in self.fields if f.weight is Weight.BODY)
+        body = _join(entry.text.get(f.name) for f in self.fields if f.weight in (Weight.BODY, Weight.TOPIC))
+        topic = _join(entry.text.get(f.name) for f in self.fields if f.weight is Weight.TOPIC)
         english = _join(entry.text.get(f.name) for f in self.fields if f.weight is Weight.ENGLISH)
         facets = {"type": [self.name], **{f: entry.facets[f] for f in self.facets}, **added}
         return Document(doc_id=f"{self.name}:{entry.pk}", type=self.name, pk=entry.pk, slug=entry.slug,
                         title=title, body=body, url=self.url.format(slug=entry.slug), facets=facets,
                         sort_name=title.lower(), created_at=entry.created_at, adoption=entry.adoption,
-                        body_en=english)
+                        body_en=english, topic=topic)
 
 
 @dataclass(frozen=True)
