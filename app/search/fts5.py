@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from app.db.chunks import chunked
 from app.search.backend import Document, SearchQuery, SearchResult
 from app.search.sqlbase import NO_IDS, SqlBackend, facet_token, in_mask, mask_from_bits
-from app.search.text import Term, english_stems_text, stem, stem_en, stems_text, tails_text
+from app.search.text import Term, english_stems_text, stem, stem_en, stems_text, tails_text, topic_text
 
 # Danish stems of the words, of their compounds' tails, and English stems of English text.
 DA_COLUMNS = "{title_s body_s title_p body_p}"
@@ -186,12 +186,21 @@ class Fts5Backend(SqlBackend):
             if relaxed is not None:
                 ids = relaxed[in_mask(relaxed, mask)][query.offset:need].tolist()
             elif text_count <= EXACT_RANK_MAX:  # the same matches, ranked with the boosts too
-                ids = self._ranked(conn, _text_expr(terms, boost=True), mask, memo)[query.offset:need].tolist()
+                ranked = self._precise_first(conn, terms, self._ranked(conn, _text_expr(terms, boost=True), mask, memo))
+                ids = ranked[query.offset:need].tolist()
             else:
                 ids = self._title_first(conn, terms, mask, need, snap, memo)[query.offset:]
         else:
             ids = self._walk(conn, ORDERS[query.sort], mask, need, snap)[query.offset:]
         return self._fetch_rows(conn, ids)
+
+    def _precise_first(self, conn: Connection, terms: list[Term], ranked: np.ndarray) -> np.ndarray:
+        """A whole word (or all of a compound's parts) above a match of a compound's first
+        part alone ("hjemmetræning": "træning i hjemmet" above "hjemmepleje")."""
+        if not any(t.broader for t in terms):
+            return ranked
+        precise = self._match_ids_expr(conn, _text_expr(terms, broader=False, boost=True))
+        return ranked[np.argsort(~np.isin(ranked, precise), kind="stable")]
 
     def _title_first(self, conn: Connection, terms: list[Term], mask: np.ndarray,
                      need: int, snap: Any, memo: dict[Any, Any]) -> list[int]:
@@ -324,7 +333,7 @@ class Fts5Backend(SqlBackend):
         conn.exec_driver_sql(
             "INSERT INTO search_fts(rowid, title_s, body_s, title_p, body_p, en_s, facets) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(rid, stems_text(d.title), stems_text(d.body), tails_text(d.title), tails_text(d.body),
+            [(rid, stems_text(d.title), stems_text(d.body), topic_text(d.title, d.topic), tails_text(d.body),
               english_stems_text(d.body_en),
               " ".join(facet_token(f, v) for f, vals in d.facets.items() for v in vals))
              for rid, d in rows])

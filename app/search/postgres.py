@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.search.backend import Document, SearchQuery
 from app.search.sqlbase import NO_IDS, SqlBackend, facet_token, in_mask, mask_from_bits
-from app.search.text import Term, english_stems_text, stem, stem_en, stems_text, tails_text
+from app.search.text import Term, english_stems_text, stem, stem_en, stems_text, tails_text, topic_text
 
 PAGE_COLUMNS = "d.id, d.doc_type, d.pk, d.slug, d.title, d.body, d.url, d.facets, d.adoption"
 RANKED = "postgres:ranked"  # memo key: (ids best first, their scores)
@@ -41,13 +41,14 @@ def _word(word: str, prefix: bool) -> str:
     return " | ".join(f"{s}{mark}" for s in dict.fromkeys((stem(word), stem_en(word))) if s)
 
 
-def _term(term: Term, boost: bool) -> str:
-    parts = [" & ".join(f"({_word(w, prefix)})" for w in alt) for alt, prefix in term.matchers(boost=boost) if alt]
+def _term(term: Term, boost: bool, broader: bool) -> str:
+    parts = [" & ".join(f"({_word(w, prefix)})" for w in alt)
+             for alt, prefix in term.matchers(broader=broader, boost=boost) if alt]
     return " | ".join(f"({p})" for p in dict.fromkeys(parts) if p)
 
 
-def tsquery(terms: list[Term], any_: bool = False, boost: bool = False) -> str:
-    parts = [f"({e})" for t in terms if (e := _term(t, boost))]
+def tsquery(terms: list[Term], any_: bool = False, boost: bool = False, broader: bool = True) -> str:
+    parts = [f"({e})" for t in terms if (e := _term(t, boost, broader))]
     return (" | " if any_ else " & ").join(parts)
 
 
@@ -74,13 +75,17 @@ class PostgresBackend(SqlBackend):
             return NO_IDS
         # Two arrays filled in the same pass (same row order), not a Row object per match:
         # numpy over 10,000 Rows takes 300 ms.
-        ids_list, scores_list = conn.execute(text(
-            f"SELECT array_agg(id), array_agg({RANK}) "
-            "FROM search_doc, to_tsquery('simple', :q) q, to_tsquery('simple', :r) r WHERE tsv @@ q"),
-            {"q": tsq, "r": tsquery(terms, any_, boost=True)}).one()
+        # A whole word (or all of a compound's parts) ranks above a match of a compound's
+        # first part alone: p is the query without those broader alternatives.
+        precise = tsquery(terms, any_, boost=True, broader=False) if any(t.broader for t in terms) else tsq
+        ids_list, scores_list, precise_list = conn.execute(text(
+            f"SELECT array_agg(id), array_agg({RANK}), array_agg((tsv @@ p)::int) "
+            "FROM search_doc, to_tsquery('simple', :q) q, to_tsquery('simple', :r) r, "
+            "to_tsquery('simple', :p) p WHERE tsv @@ q"),
+            {"q": tsq, "r": tsquery(terms, any_, boost=True), "p": precise}).one()
         ids = np.array(ids_list or [], dtype=np.int64)
         scores = np.array(scores_list or [], dtype=np.float64)
-        order = np.lexsort((ids, -scores))  # ORDER BY score DESC, id
+        order = np.lexsort((ids, -scores, -np.array(precise_list or [], dtype=np.int64)))
         memo[RANKED] = (ids[order], scores[order])
         return ids
 
@@ -139,7 +144,7 @@ class PostgresBackend(SqlBackend):
             f"UPDATE search_doc SET tsv = {TSVECTOR}, facet_tokens = CAST(:tokens AS text[]) WHERE id = :id"),
             [{"id": rid, "title_s": stems_text(d.title),
               "body_s": f"{stems_text(d.body)} {english_stems_text(d.body_en)}",
-              "title_p": tails_text(d.title), "body_p": tails_text(d.body),
+              "title_p": topic_text(d.title, d.topic), "body_p": tails_text(d.body),
               "tokens": [facet_token(f, v) for f, vals in d.facets.items() for v in vals]}
              for rid, d in rows])
 

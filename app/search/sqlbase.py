@@ -304,30 +304,31 @@ class SqlBackend:
 
     def _relax(self, conn: Connection, terms: list[Term], snap: _Snapshot, allowed: int, selection: int,
                found: int, memo: dict[Any, Any]) -> tuple[list[str], tuple[list[Term], int] | None]:
-        """All the terms found fewer than FEW_RESULTS rows in the selection (one term: none).
-        Names the terms that found none and tries those looser (text.loosen); then, when
-        that finds more, the rows matching any term, ranked by how many they match.
+        """All the terms found fewer than FEW_RESULTS rows in the selection. Names the terms
+        that found none, and tries each term that found few looser (text.loosen); then,
+        when that finds more, the rows matching any of them, ranked by how many they match
+        (a term's own match counts twice its looser forms').
         Returns (unmatched terms, None or (the terms the answer is marked by, text bits))."""
-        if len(terms) == 1 and found:
-            return [], None
         in_selection = mask_from_bits(selection, snap.nbits)
-        loose: list[tuple[Term, np.ndarray]] = []
+        loose: list[tuple[Term, np.ndarray, int]] = []
         unmatched: list[str] = []
         for term in terms:
             ids = self._match_ids(conn, [term], False, {})
-            if in_mask(ids, in_selection).any():
-                loose.append((term, ids))
-                continue
-            unmatched.append(term.text)
-            loose += [(t, self._match_ids(conn, [t], False, {})) for t in loosen(term)]
+            hits = int(in_mask(ids, in_selection).sum())
+            if hits:
+                loose.append((term, ids, 2))
+            else:
+                unmatched.append(term.text)
+            if hits < FEW_RESULTS:
+                loose += [(t, self._match_ids(conn, [t], False, {}), 1) for t in loosen(term, snap.vocab)]
         counts = np.zeros(len(in_selection), dtype=np.int16)
-        for _, ids in loose:
-            counts[ids[ids < counts.size]] += 1
+        for _, ids, weight in loose:
+            counts[ids[ids < counts.size]] += weight
         counts[~mask_from_bits(allowed, snap.nbits)[:counts.size]] = 0
         any_bits = bits_from_ids(np.flatnonzero(counts), snap.nbits)
         if (any_bits & selection).bit_count() <= found:
             return unmatched, None
-        relaxed_terms = [t for t, _ in loose]
+        relaxed_terms = [t for t, _, _ in loose]
         self._rank_relaxed(conn, relaxed_terms, counts, snap, memo)
         return unmatched, (relaxed_terms, any_bits)
 

@@ -34,6 +34,7 @@ MARK_START, MARK_END = "\x02", "\x03"
 TYPO_MIN_LENGTH = 5
 MAX_TERMS = 12
 COMPOUND_QUERY_MIN = 8  # a query word this long may be a compound: its first part is tried too
+MAX_PART_SYNONYMS = 3  # synonyms tried per part of a compound query
 DANISH_LETTERS = (("ae", "æ"), ("oe", "ø"), ("aa", "å"))
 
 Phrase = tuple[str, ...]
@@ -57,6 +58,12 @@ def tails_text(text: str | None) -> str:
     "monitorering"), so a query for a compound's last part finds it."""
     split = decompounder().tails
     return " ".join(stem(t) for w in words(text) for t in split(w))
+
+
+def topic_text(title: str, topic: str) -> str:
+    """The title's compound tails and the stems of the record's topic (its treatment areas):
+    what ranks between the title's own words and the body's."""
+    return f"{tails_text(title)} {stems_text(topic)} {tails_text(topic)}".strip()
 
 
 def vocabulary_words(text: str | None) -> set[str]:
@@ -171,6 +178,20 @@ def _synonym_at(content: list[str], i: int, known: synonyms.Synonyms) -> tuple[i
     return 1, []
 
 
+def _part_synonyms(parts: Phrase, known: synonyms.Synonyms) -> list[Phrase]:
+    """A compound's parts with one part named by its synonym, apart and joined:
+    "hjemmeovervågning" -> ("hjemme", "monitorering") and "hjemmemonitorering"."""
+    found: list[Phrase] = []
+    for i, part in enumerate(parts):
+        names = known.expansions.get(synonyms.key_of((part,))) or (
+            known.expansions.get(synonyms.key_of((part[:-1],))) if part[-1:] in "se" else None) or []
+        for name in names[:MAX_PART_SYNONYMS]:
+            if len(name) == 1:
+                swapped = (*parts[:i], name[0], *parts[i + 1:])
+                found += [swapped, ("".join(swapped),)]
+    return found
+
+
 def _covered(phrase: Phrase, prefixes: list[str], exact: list[str]) -> bool:
     """A synonym of several words finds nothing more than a one-word alternative when one
     of its words is that word ("diabetes mellitus" beside "diabetes")."""
@@ -209,6 +230,9 @@ def analyse(q: str, vocab: Vocabulary | None) -> list[Term]:
                 boost = (parts,)
             elif parts:
                 alternatives.append(parts)
+            alternatives += [a for a in _part_synonyms(parts, known) if a not in alternatives]
+            if parts and len(parts[-1]) >= TYPO_MIN_LENGTH:  # what it is a kind of: "træning"
+                broader.append(parts[-1])
         prefixes = [a[0] for a in alternatives if len(a) == 1]
         exact = [s[0] for s in expansions if len(s) == 1]
         found = tuple(s for s in expansions if not _covered(s, prefixes, exact))
@@ -216,19 +240,33 @@ def analyse(q: str, vocab: Vocabulary | None) -> list[Term]:
     return terms
 
 
-def loosen(term: Term) -> list[Term]:
+def loosen(term: Term, vocab: Vocabulary | None = None) -> list[Term]:
     """What a term that finds nothing is tried as: a phrase's words one by one; a compound
     as its last part, which names what it is ("tryksår" is a "sår"); a narrower name of the
-    synonym file as the broader names it is listed under ("alzheimer" -> "demens")."""
+    synonym file as the broader names it is listed under ("alzheimer" -> "demens"); a
+    synonym phrase as its last word; a word not in the index as the words one edit away."""
     own = term.alternatives[0]
     if len(own) > 1:
         return [Term(w, ((w,),)) for w in own]
+    # A word that is not itself in the index, though it begins one ("diabetis" in
+    # "diabetisk"): also the index's words one edit away.
+    fixes = vocab.one_edit(own[0]) if vocab is not None and own[0] not in vocab.words \
+        and len(own[0]) >= TYPO_MIN_LENGTH and own[0].isalpha() else []
+    found = [Term(own[0], tuple((w,) for w in fixes))] if fixes else []
+    return found + _looser(term, own)
+
+
+def _looser(term: Term, own: Phrase) -> list[Term]:
     tails = decompounder().tails(own[0])
     wider = synonyms.current().broader.get(synonyms.key_of(own), [])
-    if not tails and not wider:
+    # A synonym phrase as its last word, the noun it names ("forhøjet blodtryk" -> "blodtryk").
+    heads = [(p[-1],) for p in term.synonyms if len(p) > 1 and len(p[-1]) >= TYPO_MIN_LENGTH]
+    if not tails and not wider and not heads:
         return []
-    alternatives: tuple[Phrase, ...] = tuple((t,) for t in tails[-1:]) or tuple(wider[:1])
-    return [Term(term.text, alternatives, tuple(w for w in wider if w not in alternatives))]
+    closest = heads or wider  # a synonym's own noun is closer than a broader name
+    alternatives: tuple[Phrase, ...] = tuple((t,) for t in tails[-1:]) or tuple(closest[:1])
+    rest = tuple(dict.fromkeys(w for w in closest if w not in alternatives))
+    return [Term(term.text, alternatives, rest)]
 
 
 def prefixes(terms: list[Term]) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -435,13 +435,18 @@ def test_synonyms_lay_words_latin_and_english_names_find_each_other(lx: Runner, 
 
 def test_a_synonym_phrase_is_matched_inflected(lx: Runner) -> None:
     result = lx("Hypertensionen", limit=5)  # "hypertension" in the file, "forhøjet blodtryk" in the record
-    assert [h.id - BASE for h in result.hits] == [104] and not result.relaxed
+    assert [h.id - BASE for h in result.hits][0] == 104
+
+
+def test_a_word_finding_few_is_followed_by_its_looser_forms(lx: Runner) -> None:
+    result = lx("hypertension", limit=5)  # one record; then "blodtryk", the noun of "forhøjet blodtryk",
+    # not every heart disease (hjerte-kar-sygdom -> hypertension is one way): 1 has "blodtryk"
+    assert _ranked(lx, "hypertension") == [4, 1] and result.relaxed and result.unmatched_terms == []
 
 
 def test_one_way_expansions_do_not_go_back(lx: Runner) -> None:
     assert 105 in lx.ids("lungesygdom")  # lungesygdom -> kol (and the text itself)
     assert lx.ids("hjerte-kar-sygdom") >= {101, 104}  # -> hjertesvigt, hypertension
-    assert 101 not in lx.ids("hypertension")  # hypertension does not bring every heart disease
 
 
 @pytest.mark.parametrize(("q", "expected"), [("monitoring", {1, 2}), ("patient", {1}), ("studies", {3}),
