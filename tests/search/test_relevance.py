@@ -37,10 +37,6 @@ from bench.relevance import (
 )
 
 CLASSES = {"compound", "synonym", "english", "multiword", "plain", "projects_needs"}
-# Until the engine reaches the targets; strict, so the test fails once it does and the
-# mark is removed. Only a missed floor is expected: a broken harness still errors.
-WORK_IN_PROGRESS = pytest.mark.xfail(strict=True, raises=AssertionError,
-                                     reason="issue 16: relevance work in progress")
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +101,8 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def _engines() -> list[Any]:
     meili = pytest.mark.skipif(not os.environ.get("MEILI_URL"), reason="MEILI_URL is not set")
-    return [pytest.param("database", marks=WORK_IN_PROGRESS),
-            pytest.param("meilisearch", marks=[meili, WORK_IN_PROGRESS])]
+    return [pytest.param("database"),
+            pytest.param("meilisearch", marks=meili)]
 
 
 @pytest.fixture(scope="module", params=_engines())
