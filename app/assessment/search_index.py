@@ -1,6 +1,5 @@
-"""What assessments add to the catalogue's solution documents: the approval_status facet
-("assessed" once a completed assessment exists, else "not_assessed") and the outcome of
-the latest completed assessment. Any change to an assessment re-queues its solution."""
+"""What assessments add to the catalogue's solution documents: the outcome of the latest
+completed assessment. Any change to an assessment re-queues its solution."""
 
 from __future__ import annotations
 
@@ -13,16 +12,13 @@ from app.search.index import DocKey, FacetSource, SearchIndex, Trigger
 
 def _solution_facets(session: Session, ids: list[int]) -> dict[int, dict[str, list[str]]]:
     outcomes: dict[int, str] = {}
-    assessed: set[int] = set()
     for sid, outcome in session.execute(
             select(Assessment.solution_id, Assessment.outcome)
             .where(Assessment.solution_id.in_(ids), Assessment.status == "completed")
             .order_by(Assessment.completed_at, Assessment.id)):
-        assessed.add(sid)
         if outcome:
             outcomes[sid] = outcome  # the latest completed wins (ordered ascending)
-    return {i: {"approval_status": ["assessed" if i in assessed else "not_assessed"],
-                "assessment_outcome": [outcomes[i]] if i in outcomes else []} for i in ids}
+    return {i: {"assessment_outcome": [outcomes[i]] if i in outcomes else []} for i in ids}
 
 
 def _assessment_changed(session: Session, assessment: Assessment) -> set[DocKey]:
@@ -31,6 +27,6 @@ def _assessment_changed(session: Session, assessment: Assessment) -> set[DocKey]
 
 SEARCH_INDEX = SearchIndex(
     domain="assessment",
-    facets=(FacetSource("solution", ("approval_status", "assessment_outcome"), _solution_facets),),
+    facets=(FacetSource("solution", ("assessment_outcome",), _solution_facets),),
     triggers=(Trigger(Assessment, _assessment_changed),),
 )

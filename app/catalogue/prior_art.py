@@ -11,17 +11,18 @@ from app.search.services import similar
 
 Found = dict[str, list[Hit]]  # "solutions", "projects" -> hits
 TEXT_CHARS = 600  # of a record's text, OR'd word by word into the query
+APPROVED_TODAY = ("approved", "temporarily_approved")  # approval_status facet values
 
 
 def _passes(doc_type: str, area: str | None) -> list[dict[str, tuple[str, ...]]]:
-    """Approved, then assessed solutions first; within each, the same treatment area first."""
+    """Solutions approved today (permanently or temporarily) first; within them, and then
+    among the rest, the same treatment area first."""
     base: dict[str, tuple[str, ...]] = {"type": (doc_type,)}
     passes: list[dict[str, tuple[str, ...]]] = []
     if doc_type == "solution":
-        for status in ("approved", "assessed"):
-            if area:
-                passes.append(base | {"approval_status": (status,), "treatment_area": (area,)})
-            passes.append(base | {"approval_status": (status,)})
+        if area:
+            passes.append(base | {"approval_status": APPROVED_TODAY, "treatment_area": (area,)})
+        passes.append(base | {"approval_status": APPROVED_TODAY})
     if area:
         passes.append(base | {"treatment_area": (area,)})
     passes.append(base)
@@ -29,7 +30,7 @@ def _passes(doc_type: str, area: str | None) -> list[dict[str, tuple[str, ...]]]
 
 
 def prior_art_for_need(session: Session, backend: SearchBackend, need: Need, limit: int = 5) -> Found:
-    """Solutions that match a need (approved/assessed first) and projects on the same problem."""
+    """Solutions that match a need (approved today first) and projects on the same problem."""
     text = f"{need.title} {need.description or ''}"[:TEXT_CHARS]
     area = need.treatment_area.code if need.treatment_area else None
     return {"solutions": similar(session, backend, text, _passes("solution", area), limit),

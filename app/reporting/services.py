@@ -511,17 +511,18 @@ def needs(session: Session, req: ReportRequest, backend: Any, limit: int = 50,
         rows.append({"rank": rank, "need": need,
                      "area": (need.treatment_area.name_en if lang == "en" else need.treatment_area.name_da)
                      if need.treatment_area else "–",
-                     "solutions": [_hit(h) for h in prior["solutions"]],
-                     "projects": [_hit(h) for h in prior["projects"]]})
+                     "solutions": [_hit(h, lang) for h in prior["solutions"]],
+                     "projects": [_hit(h, lang) for h in prior["projects"]]})
     ctx |= {"needs": rows, "total": total, "data_taken_day": day(date.today(), lang),
             "num": lambda v, d=0: number(v, lang, d),
             "priority_label": lambda p: label(lang, "report-priority", p)}
     return ctx
 
 
-def _hit(hit: Any) -> dict[str, Any]:
+def _hit(hit: Any, lang: str) -> dict[str, Any]:
+    status = hit.approval_status
     return {"title": unescape(re.sub(r"<[^>]+>", "", hit.title)), "slug": hit.slug, "url": hit.url,
-            "status": hit.approval_status}
+            "status": status, "status_label": label(lang, "approval", status) if status else None}
 
 
 def build(session: Session, req: ReportRequest, *, principal: Principal, frameworks: FrameworkRegistry | None = None,

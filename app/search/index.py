@@ -164,6 +164,9 @@ class SearchIndex:
     triggers: tuple[Trigger, ...] = ()
     labels: tuple[FacetLabels, ...] = ()
     prior_art: tuple[PriorArt, ...] = ()
+    # Documents whose facets read differently today than when they were built (a date
+    # passed): the indexer re-queues them (Indexer.requeue_dated).
+    dated: tuple[Callable[[Session], set[DocKey]], ...] = ()
 
 
 class NotRegistered(RuntimeError):
@@ -180,6 +183,7 @@ class Registry:
         self._triggers: tuple[Trigger, ...] = ()
         self._labels: tuple[FacetLabels, ...] = ()
         self._prior_art: dict[str, PriorArt] = {}
+        self._dated: tuple[Callable[[Session], set[DocKey]], ...] = ()
 
     def register(self, *indexes: SearchIndex) -> None:
         merged = {**self._indexes, **{index.domain: index for index in indexes}}
@@ -191,6 +195,7 @@ class Registry:
         self._triggers = tuple(t for i in every for t in i.triggers)
         self._labels = tuple(s for i in every for s in i.labels)
         self._prior_art = {p.kind: p for i in every for p in i.prior_art}
+        self._dated = tuple(d for i in every for d in i.dated)
 
     def watched(self) -> tuple[type[Any], ...]:
         """The models whose changes may re-queue documents."""
@@ -225,6 +230,12 @@ class Registry:
             loaded = source.load(session, lang)
             labels.update({f: dict(loaded.get(f, {})) for f in source.facets})
         return labels
+
+    def dated_keys(self, session: Session) -> set[DocKey]:
+        keys: set[DocKey] = set()
+        for dated in self._dated:
+            keys |= dated(session)
+        return keys
 
     def prior_art(self, kind: str) -> PriorArt | None:
         return self._prior_art.get(kind)

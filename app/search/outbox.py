@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import weakref
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,6 +29,7 @@ from app.search.models import search_outbox
 
 log = logging.getLogger("blaastempel.search")
 STALE_AFTER = timedelta(seconds=5)
+DATED_EVERY = 300.0  # seconds between asks for documents a passing date changed
 # Asked on every search: built once, run on the connection (no ORM execution path).
 _OLDEST_QUEUED = select(func.min(search_outbox.c.enqueued_at))
 _KEYS = "search_outbox_keys"
@@ -56,10 +58,14 @@ def _enqueue(session: Session, _ctx: UOWTransaction) -> None:
         keys |= registry.keys_for(session, obj)
     if not keys:
         return
+    enqueue(session, keys)
+    session.info[_DIRTY] = True
+
+
+def enqueue(session: Session, keys: set[DocKey]) -> None:
     now = datetime.now(UTC)
     session.execute(search_outbox.insert(), [
         {"doc_type": t, "pk": pk, "enqueued_at": now, "attempts": 0} for t, pk in sorted(keys)])
-    session.info[_DIRTY] = True
 
 
 @event.listens_for(Session, "after_commit")
@@ -96,6 +102,7 @@ class Indexer:
         self._local = threading.local()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._dated: set[DocKey] = set()  # dated documents already re-queued
         engine = session_factory.kw.get("bind")
         if engine is not None:
             _INDEXERS[engine] = self
@@ -148,17 +155,39 @@ class Indexer:
         finally:
             self._local.busy = False
 
+    def requeue_dated(self) -> int:
+        """Queue the documents whose facets a passing date changed (an approval past its
+        end date), each once: they stay correct until a change re-queues them anyway."""
+        with self.session_factory() as session, session.begin():
+            keys = registry.dated_keys(session)
+            new = keys - self._dated
+            if new:
+                enqueue(session, new)
+        self._dated = keys
+        return len(new)
+
+    def _requeue_dated_quietly(self) -> None:
+        try:
+            self.requeue_dated()
+        except Exception as exc:
+            log.warning("dated search documents not re-queued (%s)", exc)
+
     # -- background catch-up --------------------------------------------------------------
     def start(self, interval: float = 2.0, first_batches: int = 10) -> None:
         """Drain a first few batches now (a small backlog is indexed before the first
         request), then keep catching up in a background thread."""
         if self._thread is not None:
             return
+        self._requeue_dated_quietly()
         self.drain_quietly(max_batches=first_batches)
         self._stop.clear()
 
         def loop() -> None:
+            dated_at = time.monotonic()
             while not self._stop.is_set():
+                if time.monotonic() - dated_at >= DATED_EVERY:
+                    self._requeue_dated_quietly()
+                    dated_at = time.monotonic()
                 self.drain_quietly(max_batches=None)
                 self._stop.wait(interval)
 

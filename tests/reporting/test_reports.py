@@ -118,6 +118,9 @@ def test_needs_report(app: Any) -> None:
     text = _check_common(_make(app, kind="needs"), "Nationalt prioriterede behov")
     for heading in ("Rangordning", "Behovene og hvad der allerede findes", "Løsninger, der findes", "Metode"):
         assert heading in text, heading
+    # each existing solution's approval status today, in Danish (the register's words)
+    assert re.search(r"\b(godkendt|midlertidigt godkendt|ikke ansøgt|tilbagekaldt|udløbet)\b", text)
+    assert not re.search(r"\b(approved|temporarily_approved|not_assessed|assessed|none)\b", text)
 
 
 def test_assessment_report_needs_a_solution() -> None:

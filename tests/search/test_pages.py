@@ -118,3 +118,10 @@ def test_api_and_page_say_which_words_were_not_found(client: TestClient[Litestar
     assert "så resultater med de fleste af dem vises også" in danish
     english = client.get("/search", params={"q": "hjemmemonitorering xyzzyq", "lang": "en"}).text
     assert "No result contains: <q>xyzzyq</q>" in english
+
+
+def test_every_search_box_leads_to_the_search(client: TestClient[Litestar]) -> None:
+    home = client.get("/").text
+    assert '<form action="/search" method="get" role="search" class="hero-search">' in home
+    assert 'class="header-search" method="get" action="/search"' in client.get("/solutions").text
+    assert "/solutions?q=" not in home
