@@ -205,26 +205,28 @@ class Fts5Backend(SqlBackend):
     def _title_first(self, conn: Connection, terms: list[Term], mask: np.ndarray,
                      need: int, snap: Any, memo: dict[Any, Any]) -> list[int]:
         """The first `need` of a large match set: the words in the title (bm25 over the title
-        columns; synonym phrases left out: they cost the most), then titles matching only a
-        broader alternative (a compound's first part), then the rest, each in the index
-        order ORDERS["relevance"] with an early stop."""
-        # A compound's first part (a prefix of the word) is broader: its title matches wait.
-        precise = _text_expr(terms, True, TITLE_COLUMNS, english=False, broader=False, phrases=False)
+        column; synonym phrases left out: they cost the most), then a title's compound tails
+        or the record's topic (title_p: large sets, so not bm25-ranked), then titles matching
+        only a broader alternative (a compound's first part), then the rest; each after the
+        first in the index order ORDERS["relevance"] with an early stop."""
+        precise = _text_expr(terms, True, "{title_s}", english=False, broader=False, phrases=False)
         out = self._ranked(conn, precise, mask, memo).tolist()
-        if len(out) >= need:
-            return out[:need]
         rest = mask.copy()
         rest[out] = False
-        if any(t.broader for t in terms):
-            broad = np.zeros_like(rest)
-            expr = _text_expr(terms, True, TITLE_COLUMNS, english=False, phrases=False)
+        tiers = [_text_expr(terms, True, "{title_p}", english=False, broader=False, phrases=False)]
+        if any(t.broader for t in terms):  # a compound's first part (a prefix of the word) is broader
+            tiers.append(_text_expr(terms, True, TITLE_COLUMNS, english=False, phrases=False))
+        for expr in tiers:
+            if len(out) >= need:
+                break
             ids = memo.get(("ids", expr))
             if ids is None:
                 ids = memo[("ids", expr)] = self._match_ids_expr(conn, expr)
-            broad[ids[ids < broad.size]] = True
-            broad &= rest
-            out += self._walk(conn, ORDERS["relevance"], broad, need - len(out), snap)
-            rest &= ~broad
+            tier = np.zeros_like(rest)
+            tier[ids[ids < tier.size]] = True
+            tier &= rest
+            out += self._walk(conn, ORDERS["relevance"], tier, need - len(out), snap)
+            rest &= ~tier
         if len(out) < need:
             out += self._walk(conn, ORDERS["relevance"], rest, need - len(out), snap)
         return out[:need]

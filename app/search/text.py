@@ -179,16 +179,15 @@ def _synonym_at(content: list[str], i: int, known: synonyms.Synonyms) -> tuple[i
 
 
 def _part_synonyms(parts: Phrase, known: synonyms.Synonyms) -> list[Phrase]:
-    """A compound's parts with one part named by its synonym, apart and joined:
-    "hjemmeovervågning" -> ("hjemme", "monitorering") and "hjemmemonitorering"."""
+    """The compound with one part named by its synonym: "hjemmeovervågning" ->
+    "hjemmemonitorering" (joined only: the parts apart would match too much, and cost)."""
     found: list[Phrase] = []
     for i, part in enumerate(parts):
         names = known.expansions.get(synonyms.key_of((part,))) or (
             known.expansions.get(synonyms.key_of((part[:-1],))) if part[-1:] in "se" else None) or []
         for name in names[:MAX_PART_SYNONYMS]:
             if len(name) == 1:
-                swapped = (*parts[:i], name[0], *parts[i + 1:])
-                found += [swapped, ("".join(swapped),)]
+                found.append(("".join((*parts[:i], name[0], *parts[i + 1:])),))
     return found
 
 
@@ -231,8 +230,6 @@ def analyse(q: str, vocab: Vocabulary | None) -> list[Term]:
             elif parts:
                 alternatives.append(parts)
             alternatives += [a for a in _part_synonyms(parts, known) if a not in alternatives]
-            if parts and len(parts[-1]) >= TYPO_MIN_LENGTH:  # what it is a kind of: "træning"
-                broader.append(parts[-1])
         prefixes = [a[0] for a in alternatives if len(a) == 1]
         exact = [s[0] for s in expansions if len(s) == 1]
         found = tuple(s for s in expansions if not _covered(s, prefixes, exact))
