@@ -100,7 +100,7 @@ def _adoption_frame(org: np.ndarray, sol: np.ndarray, code: np.ndarray, day: np.
     codes[(codes < 0) | (codes >= len(m.STATUSES))] = -1
     return pd.DataFrame({  # copy=False: no block consolidation (one more copy of everything)
         "organisation_id": org[order].astype("int64"), "solution_id": sol[order].astype("int64"),
-        "status": pd.Categorical.from_codes(codes, categories=m.STATUSES),
+        "status": pd.Categorical.from_codes(codes, categories=pd.Index(m.STATUSES)),
         "effective_from": day[order].astype("int64").astype("datetime64[D]").astype("datetime64[ns]"),
         "end_date": _to_datetime(end[order]),
         "active_users": users[order].astype("float64"), "capacity_fte": fte[order].astype("float64")},
@@ -140,12 +140,16 @@ def _load_sqlite(conn: Any, ids: list[int] | None, until: date | None) -> pd.Dat
     queries = [f"SELECT {', '.join(_concat(c) for c in columns)} FROM benchmark_adoption WHERE {w}" for w in wheres]
     parts: list[list[np.ndarray]] = [[], [], [], []]
     for where, texts in zip(wheres, _chunk_texts(conn, queries), strict=True):
-        if texts[0] is None:
-            continue
-        rows = texts[0].count("\n") + 1
-        values = [_parse_column(texts[0], "int64"), _parse_column(texts[1], "float64"),
-                  _parse_column(texts[2], "float64"), _fte_from_milli(conn, texts[3], where)]
-        del texts  # only one chunk's text is alive at a time
+        key_text, end_text, users_text, milli_text = texts
+        del texts
+        if key_text is None:
+            continue  # no rows in this chunk
+        if end_text is None or users_text is None or milli_text is None:
+            return None  # cannot happen (every column is coalesced): the plain loader copes
+        rows = key_text.count("\n") + 1
+        values = [_parse_column(key_text, "int64"), _parse_column(end_text, "float64"),
+                  _parse_column(users_text, "float64"), _fte_from_milli(conn, milli_text, where)]
+        del key_text, end_text, users_text, milli_text  # only one chunk's text is alive at a time
         if any(len(v) != rows for v in values):
             return None  # something unexpected in the text: the plain loader copes
         for part, column in zip(parts, values, strict=True):
