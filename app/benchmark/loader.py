@@ -5,6 +5,7 @@ indicators, and the solution names the views show."""
 from __future__ import annotations
 
 import io
+import os
 import sqlite3
 import threading
 from collections import deque
@@ -47,7 +48,8 @@ def load_organisations(session: Session) -> pd.DataFrame:
 ADOPTION_COLUMNS = ["organisation_id", "solution_id", "status", "effective_from", "end_date", "active_users",
                     "capacity_fte"]
 CHUNK = 250_000  # rows of text per query (SQLite)
-READER_THREADS = 2  # the machine has two cores
+# one SQLite reader per core, at most four: each holds a chunk of text in memory
+READER_THREADS = max(1, min(4, os.cpu_count() or 1))
 _STATUS_CODE = ("CASE status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(m.STATUSES))
                 + f" ELSE {len(m.STATUSES)} END")  # unknown -> NaN, like pd.Categorical
 _ORG_BITS, _SOL_BITS, _DAY_BITS = 21, 22, 17  # + 3 status bits = 63
