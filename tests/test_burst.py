@@ -39,6 +39,8 @@ from bench.bench_burst import (
 )
 from bench.common import _free_port, start_server, stop_server
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
 CLIENT_TIMEOUT = 20.0
 POOL_TIMEOUT = 2.0  # the server's default wait for a turn (BLAASTEMPEL_POOL_TIMEOUT)
 FAST_MARGIN = 3.0

@@ -21,6 +21,10 @@ OWN_PACKAGES = {"app", "tests", "bench", "tools"}
 NOT_IMPORTED = {  # declared, but never named in an import statement
     "psycopg": "SQLAlchemy's PostgreSQL driver, chosen by the database URL",
     "ruff": "the linter, run by make",
+    "mypy": "the type checker, run by make",
+    "pandas-stubs": "type information for pandas, read by mypy",
+    "types-openpyxl": "type information for openpyxl, read by mypy",
+    "types-pyyaml": "type information for PyYAML, read by mypy",
 }
 
 

@@ -38,6 +38,8 @@ from app.cli import main as cli_main
 from app.db.engine import make_engine
 from tests.helpers import unique
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
 CLI = str(Path(sys.executable).parent / "blaastempel")
 # SQLite: enough rows that the write lock is held long enough to catch (~0.5 s);
 # PostgreSQL waits on the test's lock, so a few rows suffice.

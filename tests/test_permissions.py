@@ -23,6 +23,8 @@ from app.settings import Settings
 from tests.helpers import DEMO_PASSWORD, DEMO_USERS
 from tests.scratch import drop_postgres, scratch_database
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
 ANON = "anonymous"
 ROLES = (ANON, "admin", "approver", "assessor", "procurement", "org_reporter", "vendor")
 EVERYONE = frozenset(ROLES)

@@ -49,6 +49,8 @@ from app.web.forms import ListForm
 from tests.helpers import DEMO_USERS, login
 from tests.scratch import drop_postgres, scratch_database
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
 ANON = "anonymous"
 ROLES = (ANON, "admin", "approver", "assessor", "procurement", "org_reporter", "vendor")
 STAFF = frozenset({"admin", "approver", "assessor", "procurement"})

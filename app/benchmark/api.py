@@ -10,6 +10,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
 from litestar.params import Body
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
 from app.benchmark import importer
@@ -96,5 +97,7 @@ def import_file(db: Session, principal: Principal,
     return importer.import_file(db, principal, upload.filename or "upload.csv", content, kind).as_dict()
 
 
-ROUTES = [national, organisation, region, solutions, indicators, report_adoption, report_indicator_value,
-          import_file]
+ROUTES: list[ControllerRouterHandler] = [
+    national, organisation, region, solutions, indicators, report_adoption, report_indicator_value,
+    import_file,
+]

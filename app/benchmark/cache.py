@@ -63,7 +63,7 @@ def _unpublished_version(session: Session) -> tuple[Any, ...]:
 def cached(session: Session, as_of: date, compute: Callable[[], Figures]) -> Figures:
     """The figures of this database and day: from the cache while the data have not
     changed, else compute() (kept in place of older figures of the same database and day)."""
-    key = (str(session.get_bind().url), as_of, data_version(session))
+    key = (str(session.get_bind().engine.url), as_of, data_version(session))
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
         computing = _COMPUTING.setdefault(key[:2], threading.Lock())

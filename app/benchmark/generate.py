@@ -7,6 +7,7 @@ plausible history (planned → pilot → in operation → sometimes discontinued
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import nullcontext
 from datetime import UTC, date, datetime, timedelta
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.benchmark.models import AdoptionRecord, PrioritisedSolution
 from app.catalogue.models import Organisation, Solution
+from app.db.base import table_of
 
 BATCH = 10_000
 PATH = ("planned", "pilot", "in_operation", "discontinued")
@@ -60,7 +62,7 @@ def generate_adoption(session: Session, *, records: int, seed: int = 2026, prior
     users_scale = rng.lognormal(3.5, 1.2, size=len(pair_org))
     now = datetime.now(UTC)
 
-    def rows():
+    def rows() -> Iterator[dict[str, object]]:
         for i in range(len(pair_org)):
             day = int(first_day[i])
             org, sol = int(pair_org[i]), int(pair_sol[i])
@@ -79,25 +81,25 @@ def generate_adoption(session: Session, *, records: int, seed: int = 2026, prior
 
     written = 0
     with Progress() if progress else nullcontext() as bar:
-        task = bar.add_task("anvendelse (adoption)", total=records) if progress else None
+        task = bar.add_task("anvendelse (adoption)", total=records) if bar is not None else None
         batch: list[dict[str, object]] = []
         for row in rows():
             batch.append(row)
             if len(batch) == BATCH:
-                session.execute(insert(AdoptionRecord.__table__), batch)
+                session.execute(insert(table_of(AdoptionRecord)), batch)
                 written += len(batch)
                 batch = []
-                if progress:
+                if bar is not None and task is not None:
                     bar.advance(task, BATCH)
         if batch:
-            session.execute(insert(AdoptionRecord.__table__), batch)
+            session.execute(insert(table_of(AdoptionRecord)), batch)
             written += len(batch)
     flagged = set(session.scalars(select(PrioritisedSolution.solution_id)))
     if len(flagged) < prioritised:
         used = np.unique(pair_sol)
         choice = [int(s) for s in rng.choice(used, size=min(len(used), prioritised), replace=False)
                   if int(s) not in flagged][: prioritised - len(flagged)]
-        session.execute(insert(PrioritisedSolution.__table__), [
+        session.execute(insert(table_of(PrioritisedSolution)), [
             {"solution_id": s, "relevant_kinds": "municipality,hospital" if k % 3 else "region,municipality,hospital",
              "since_year": 2024, "reason": "synthetic", "created_at": now, "updated_at": now}
             for k, s in enumerate(choice)])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -48,7 +48,7 @@ INDICATOR_VALUE_RANGE = (-1_000_000_000, 1_000_000_000)
 PERIOD_RANGE = (2000, 2100)
 ADOPTION = "adoption"
 INDICATORS = "indicators"
-COLUMNS = {
+COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     ADOPTION: {"required": ("organisation", "solution", "status", "effective_from"),
                "optional": ("start_date", "end_date", "active_users", "capacity_fte")},
     INDICATORS: {"required": ("indicator", "organisation", "period", "value"), "optional": ()},
@@ -320,7 +320,7 @@ def _validate_adoption(session: Session, principal: Principal, df: pd.DataFrame,
     rows = []
     for i, rec in enumerate(df.to_dict("records")):
         row = i + 2
-        def get(column: str, rec: dict[str, str] = rec) -> str:
+        def get(column: str, rec: dict[Hashable, Any] = rec) -> str:  # read_table: every cell is a str
             return rec.get(column, "")
 
         org = _check_org(check, row, get("organisation"), orgs, principal)

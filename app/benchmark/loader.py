@@ -5,6 +5,7 @@ indicators, and the solution names the views show."""
 from __future__ import annotations
 
 import io
+import os
 import sqlite3
 import threading
 from collections import deque
@@ -47,7 +48,8 @@ def load_organisations(session: Session) -> pd.DataFrame:
 ADOPTION_COLUMNS = ["organisation_id", "solution_id", "status", "effective_from", "end_date", "active_users",
                     "capacity_fte"]
 CHUNK = 250_000  # rows of text per query (SQLite)
-READER_THREADS = 2  # the machine has two cores
+# one SQLite reader per core, at most four: each holds a chunk of text in memory
+READER_THREADS = max(1, min(4, os.cpu_count() or 1))
 _STATUS_CODE = ("CASE status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(m.STATUSES))
                 + f" ELSE {len(m.STATUSES)} END")  # unknown -> NaN, like pd.Categorical
 _ORG_BITS, _SOL_BITS, _DAY_BITS = 21, 22, 17  # + 3 status bits = 63
@@ -100,7 +102,7 @@ def _adoption_frame(org: np.ndarray, sol: np.ndarray, code: np.ndarray, day: np.
     codes[(codes < 0) | (codes >= len(m.STATUSES))] = -1
     return pd.DataFrame({  # copy=False: no block consolidation (one more copy of everything)
         "organisation_id": org[order].astype("int64"), "solution_id": sol[order].astype("int64"),
-        "status": pd.Categorical.from_codes(codes, categories=m.STATUSES),
+        "status": pd.Categorical.from_codes(codes, categories=pd.Index(m.STATUSES)),
         "effective_from": day[order].astype("int64").astype("datetime64[D]").astype("datetime64[ns]"),
         "end_date": _to_datetime(end[order]),
         "active_users": users[order].astype("float64"), "capacity_fte": fte[order].astype("float64")},
@@ -140,12 +142,16 @@ def _load_sqlite(conn: Any, ids: list[int] | None, until: date | None) -> pd.Dat
     queries = [f"SELECT {', '.join(_concat(c) for c in columns)} FROM benchmark_adoption WHERE {w}" for w in wheres]
     parts: list[list[np.ndarray]] = [[], [], [], []]
     for where, texts in zip(wheres, _chunk_texts(conn, queries), strict=True):
-        if texts[0] is None:
-            continue
-        rows = texts[0].count("\n") + 1
-        values = [_parse_column(texts[0], "int64"), _parse_column(texts[1], "float64"),
-                  _parse_column(texts[2], "float64"), _fte_from_milli(conn, texts[3], where)]
-        del texts  # only one chunk's text is alive at a time
+        key_text, end_text, users_text, milli_text = texts
+        del texts
+        if key_text is None:
+            continue  # no rows in this chunk
+        if end_text is None or users_text is None or milli_text is None:
+            return None  # cannot happen (every column is coalesced): the plain loader copes
+        rows = key_text.count("\n") + 1
+        values = [_parse_column(key_text, "int64"), _parse_column(end_text, "float64"),
+                  _parse_column(users_text, "float64"), _fte_from_milli(conn, milli_text, where)]
+        del key_text, end_text, users_text, milli_text  # only one chunk's text is alive at a time
         if any(len(v) != rows for v in values):
             return None  # something unexpected in the text: the plain loader copes
         for part, column in zip(parts, values, strict=True):

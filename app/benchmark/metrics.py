@@ -121,7 +121,7 @@ def sort_history(adoption: pd.DataFrame) -> pd.DataFrame:
         out = adoption.iloc[order].reset_index(drop=True)
     status = out["status"]
     if not (isinstance(status.dtype, pd.CategoricalDtype) and tuple(status.cat.categories) == STATUSES):
-        out["status"] = pd.Categorical.from_codes(status_codes(out), categories=STATUSES)
+        out["status"] = pd.Categorical.from_codes(status_codes(out), categories=pd.Index(STATUSES))
     return out
 
 
@@ -163,7 +163,7 @@ def status_at(history: pd.DataFrame, as_of: date) -> pd.DataFrame:
         ended = _days(out["end_date"]) <= day  # NaT compares False
         if ended.any():
             codes = np.where(ended, DISCONTINUED, status_codes(out)).astype("int8")
-            out["status"] = pd.Categorical.from_codes(codes, categories=STATUSES)
+            out["status"] = pd.Categorical.from_codes(codes, categories=pd.Index(STATUSES))
     return out
 
 
@@ -188,7 +188,7 @@ class _Counter:
         rel = rel[rel["kind"].isin(kinds.categories)]
         top = int(max(sol.max(initial=0), rel["solution_id"].max() if len(rel) else 0)) + 1
         lookup = np.zeros((len(kinds.categories), top), dtype=bool)
-        lookup[kinds.categories.get_indexer(rel["kind"]), rel["solution_id"].to_numpy(dtype="int64")] = True
+        lookup[kinds.categories.get_indexer(pd.Index(rel["kind"])), rel["solution_id"].to_numpy(dtype="int64")] = True
         self.relevant_row = lookup[kinds.codes[self.pos], sol] if len(sol) else np.zeros(0, dtype=bool)
         self.relevant_per_kind = rel.groupby("kind").size()
 

@@ -12,6 +12,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import Body
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
+from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
 from app.benchmark import charts, importer
@@ -284,4 +285,4 @@ class ImportPage(Controller):
         return _import_page(request, report=report, kind=kind)
 
 
-ROUTES = [national_page, organisation_page, region_page, ImportPage]
+ROUTES: list[ControllerRouterHandler] = [national_page, organisation_page, region_page, ImportPage]

@@ -59,7 +59,7 @@ def seed_benchmark_demo(session: Session, data_dir: Path) -> None:
     adoption = importer.read_table("adoption.csv", (demo / "adoption.csv").read_bytes())
     importer.import_frame(session, importer.SYSTEM, adoption, filename="data/demo/adoption.csv",
                           kind=importer.ADOPTION)
-    values = pd.DataFrame([{k: str(v) for k, v in r.items()} for r in spec.get("values", [])])
-    if not values.empty:
-        importer.import_frame(session, importer.SYSTEM, values, filename="data/demo/indicators.yaml",
+    indicator_values = pd.DataFrame([{k: str(v) for k, v in r.items()} for r in spec.get("values", [])])
+    if not indicator_values.empty:
+        importer.import_frame(session, importer.SYSTEM, indicator_values, filename="data/demo/indicators.yaml",
                               kind=importer.INDICATORS)

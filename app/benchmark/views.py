@@ -5,8 +5,8 @@ language). Pure: whatever comes from the database (solution names, indicators) i
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Hashable, Iterable, Iterator, Mapping
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -33,8 +33,20 @@ def clean(value: Any) -> Any:
     return value
 
 
+def _columns(row: Mapping[Hashable, Any] | pd.Series) -> Iterable[tuple[str, Any]]:
+    """(column, value) pairs of a row. The benchmark's frames have str column labels;
+    pandas-stubs can only type labels as Hashable."""
+    return cast("Iterable[tuple[str, Any]]", row.items())
+
+
+def _by_id(df: pd.DataFrame) -> Iterator[tuple[int, pd.Series]]:
+    """(id, row) of a frame indexed by organisation or solution id (an int64 index yields
+    ints; pandas-stubs can only type labels as Hashable)."""
+    return cast("Iterator[tuple[int, pd.Series]]", df.iterrows())
+
+
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: clean(v) for k, v in row.items()} for row in df.to_dict("records")]
+    return [{k: clean(v) for k, v in _columns(row)} for row in df.to_dict("records")]
 
 
 def org_name(row: Any, lang: str) -> str:
@@ -50,7 +62,7 @@ def org_rows(orgs: pd.DataFrame, bench: m.Benchmark, ids: Iterable[int] | None, 
     o = orgs.set_index("id")
     table = bench.organisations if ids is None else bench.organisations.loc[list(ids)]
     out = []
-    for oid, row in table.iterrows():
+    for oid, row in _by_id(table):
         org = o.loc[oid]
         item = {"id": int(oid), "ref": f"{org['kind']}:{org['code']}", "kind": org["kind"], "code": org["code"],
                 "name": org_name(org, lang), "population": clean(org["population"])}
@@ -71,7 +83,8 @@ def national_trend(bench: m.Benchmark, orgs: pd.DataFrame,
         muni = group[(group["kind"] == "municipality") & group["adoption_rate"].notna()]
         weight = muni["population"].sum()
         rate = float((muni["adoption_rate"] * muni["population"]).sum() / weight) if weight else None
-        out.append({"period": int(period), "adoption_rate": rate,
+        # a period is a year (pandas-stubs types a group key as any scalar)
+        out.append({"period": int(cast(int, period)), "adoption_rate": rate,
                     "solutions_in_operation": int(group["solutions_in_operation"].sum()),
                     "active_users": float(group["active_users"].sum()),
                     "capacity_fte": float(group["capacity_fte"].sum())})
@@ -81,10 +94,10 @@ def national_trend(bench: m.Benchmark, orgs: pd.DataFrame,
 def region_rows(orgs: pd.DataFrame, bench: m.Benchmark, lang: str) -> list[dict[str, Any]]:
     o = orgs.set_index("id")
     out = []
-    for rid, row in bench.regions.sort_values("rank").iterrows():
+    for rid, row in _by_id(bench.regions.sort_values("rank")):
         org = o.loc[rid]
         out.append({"id": int(rid), "code": org["code"], "name": org_name(org, lang)}
-                   | {k: clean(v) for k, v in row.items()})
+                   | {k: clean(v) for k, v in _columns(row)})
     return out
 
 
@@ -116,8 +129,8 @@ def heat(bench: m.Benchmark, orgs: pd.DataFrame, solution_ids: list[int], names:
 def spread_rows(spread: pd.DataFrame, relevant: pd.DataFrame, names: Names) -> list[dict[str, Any]]:
     prioritised = set(relevant["solution_id"].tolist())
     return [{"solution_id": int(sid), "slug": names.get(sid, ("", ""))[0], "name": names.get(sid, ("", ""))[1],
-             "prioritised": int(sid) in prioritised} | {k: int(v) for k, v in row.items()}
-            for sid, row in spread.iterrows()]
+             "prioritised": int(sid) in prioritised} | {k: int(v) for k, v in _columns(row)}
+            for sid, row in _by_id(spread)]
 
 
 def organisation_row(orgs: pd.DataFrame, bench: m.Benchmark, organisation_id: int, region_id: int | None,

@@ -24,6 +24,8 @@ from app.reporting import services as svc
 from app.web.i18n import number
 from tests.helpers import login
 
+pytestmark = pytest.mark.slow  # make test-fast leaves it out
+
 
 def _make(app: Any, **kwargs: Any) -> PdfReader:
     req = svc.ReportRequest(**kwargs)
