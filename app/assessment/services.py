@@ -148,6 +148,7 @@ def score_summary(score: AssessmentScore | None) -> dict[str, Any] | None:
             {"code": s.code, "mode": s.mode, "scored": s.scored,
              "score": round(s.score, 2) if s.score is not None else None, "status": s.status,
              "conclusion": s.conclusion, "answered": s.answered, "applicable": len(s.applicable),
+             "not_applicable": list(s.not_applicable),
              "missing": list(s.missing), "failed_gates": list(s.failed_gates),
              "pending_gates": list(s.pending_gates)}
             for s in score.sections
@@ -476,8 +477,9 @@ def prefill_suggestions(session: Session, principal: Principal, frameworks: Fram
             continue
         source_answers = {a.criterion_code: a.value for a in other.answers
                           if a.source != "vendor" or a.verification == "accepted"}
-        sources = answered_concepts(source_fw, source_answers)
-        for code, value in prefill_from_concepts(fw, assessment.tier, source_fw, source_answers).items():
+        sources = answered_concepts(source_fw, source_answers, other.tier)
+        for code, value in prefill_from_concepts(fw, assessment.tier, source_fw, source_answers,
+                                                 other.tier).items():
             if code in answered or code in out:
                 continue
             concept = fw.criterion(code).concept
@@ -520,7 +522,8 @@ def completeness_problems(fw: Framework, assessment: Assessment) -> dict[str, st
     score = compute_score(fw, assessment)
     if score is not None and score.missing:
         problems["missing"] = Message("unanswered required criteria: {codes}", codes=", ".join(score.missing))
-    applicable = {c.code for c in fw.applicable_criteria(assessment.tier)}
+    inactive = fw.inactive_criteria(assessment.tier, answer_values(assessment))
+    applicable = {c.code for c in fw.applicable_criteria(assessment.tier)} - inactive
     unverified = [a.criterion_code for a in assessment.answers
                   if a.source == "vendor" and a.verification != "accepted" and a.criterion_code in applicable]
     if unverified:

@@ -24,8 +24,8 @@ def test_shared_concepts_link_blaastempel_to_esf_and_dtac():
 
 def test_prefill_from_dtac_into_blaastempel():
     reg = load_frameworks(FRAMEWORKS_DIR)
-    dtac, bt = reg.latest("nhs-dtac"), reg.latest("blaastempel-dk")
-    src = {"C3.2": "provided", "C2.3.2": "not_available", "D1.4": "working_towards",
+    dtac, bt = reg.get("nhs-dtac", "1.0"), reg.latest("blaastempel-dk")
+    src = {"C3.2": "provided", "C2.3": "yes", "C2.3.2": "not_available", "D1.4": "working_towards",
            "C3.4": "yes", "B2": "Hjemmemonitorering af KOL"}
     got = prefill_from_concepts(bt, "full", dtac, src)
     assert got["BT6.4"] == "yes"  # pen test provided -> yes
@@ -33,6 +33,15 @@ def test_prefill_from_dtac_into_blaastempel():
     assert got["BT4.3"] == "working_towards"  # same options -> copied as is
     assert got["BT6.5"] == "yes"
     assert got["BT1.1"] == "Hjemmemonitorering af KOL"
+
+
+def test_an_answer_to_a_follow_up_that_does_not_apply_is_not_carried():
+    reg = load_frameworks(FRAMEWORKS_DIR)
+    dtac, bt = reg.get("nhs-dtac", "1.0"), reg.latest("blaastempel-dk")
+    # C2.3 "no": the product handles no personal data, so the DPIA question C2.3.2 does
+    # not apply and its "not available" says nothing about a DPIA.
+    got = prefill_from_concepts(bt, "full", dtac, {"C2.3": "no", "C2.3.2": "not_available"})
+    assert "BT6.1" not in got
 
 
 def test_answered_concepts_names_the_first_answered_criterion_of_each_concept():

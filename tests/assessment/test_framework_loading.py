@@ -87,7 +87,7 @@ def test_blaastempel_classification_sizes():
 
 def test_dtac_is_marked_superseded_and_has_the_v1_sections():
     fw = load_framework(FRAMEWORKS_DIR / "nhs-dtac-1.0.yaml")
-    assert fw.superseded and fw.superseded_note
+    assert fw.superseded and fw.superseded_note_da and fw.superseded_note_en
     assert [s.code for s in fw.sections] == ["A", "B", "C1", "C2", "C3", "C4", "D1"]
     assert [s.mode for s in fw.sections] == ["none"] * 2 + ["pass_fail"] * 4 + ["weighted"]
     assert [s.code for s in fw.sections if s.scored] == ["D1"]
@@ -252,7 +252,7 @@ def test_registry_get_latest_list(tmp_path):
 def test_latest_prefers_non_superseded(tmp_path):
     write(tmp_path, minimal() | {"version": "1", "valid_from": "2020-01-01"}, "a.yaml")
     sup = minimal() | {"version": "2", "valid_from": "2023-01-01", "superseded": True,
-                       "superseded_note": "withdrawn"}
+                       "superseded_note_da": "trukket tilbage", "superseded_note_en": "withdrawn"}
     write(tmp_path, sup, "b.yaml")
     assert load_frameworks(tmp_path).latest("test").version == "1"
 
