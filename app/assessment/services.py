@@ -75,6 +75,12 @@ def framework_of(frameworks: FrameworkRegistry, assessment: Assessment) -> Frame
                                version=assessment.framework_version, id=assessment.id)) from None
 
 
+def startable_frameworks(frameworks: FrameworkRegistry) -> list[Framework]:
+    """Every loaded version may be started: current versions first, superseded ones after
+    them (a vendor may hold a completed old form; starting one shows its superseded note)."""
+    return sorted(frameworks, key=lambda fw: fw.superseded)
+
+
 def get_framework(frameworks: FrameworkRegistry, framework_id: str, version: str) -> Framework:
     try:
         return frameworks.get(framework_id, version)
@@ -731,7 +737,9 @@ def assessment_view(session: Session, principal: Principal, frameworks: Framewor
         "solution": {"id": assessment.solution.id, "slug": assessment.solution.slug,
                      "name": assessment.solution.name},
         "framework": {"id": fw.id, "version": fw.version, "title_da": fw.title_da,
-                      "title_en": fw.title_en},
+                      "title_en": fw.title_en, "superseded": fw.superseded,
+                      "superseded_note_da": fw.superseded_note_da,
+                      "superseded_note_en": fw.superseded_note_en},
         "tier": assessment.tier,
         "scope_answers": assessment.scope_answers or {},
         "missing_scope": fw.missing_scope_answers(assessment.scope_answers or {}),
