@@ -289,6 +289,7 @@ class AssessmentPages(Controller):
         a = svc.get_assessment(db, principal, assessment_id)
         fw = svc.framework_of(frameworks, a)
         return render(request, "assessment/result.html", a=a, fw=fw, score=svc.compute_score(fw, a),
+                      not_applicable=fw.inactive_criteria(a.tier, svc.answer_values(a)),
                       correction_id=svc.correction_of(db, a), **_helpers(request))
 
     @post("/assessments/{assessment_id:int}/scope")

@@ -170,7 +170,20 @@ CONDITIONS = {
     ("nhs-dtac", "1.0"): {"C1.3.1", "C1.3.2", "C1.4.1", "C2.2.1", "C2.3.1", "C2.3.2", "C2.5.1",
                           "C4.2.1", "C4.3.1", "C4.3.2", "C4.4.1", "D1.1.1", "D1.2.1", "D1.3.1",
                           "D1.10.1"},
+    ("nhs-dtac", "2.0"): {"C1.1.1-PAQ", "C1.1.2", "C1.2", "C1.2.1", "C1.2.2", "C1.2.3", "C1.2.4",
+                          "C1.2.5", "C2.2.1", "C2.2.2", "C2.2.3", "C2.2.4", "C2.2.5", "C2.2.6",
+                          "C3.3", "C3.4", "C3.5", "C3.5.1", "C3.6", "C4.1.1", "C4.1.2", "C4.1.3",
+                          "C4.2.1", "C4.2.2", "C4.2.3", "C4.2.4", "C4.2.5", "C4.2.6", "D1.4.1",
+                          "D1.4.2", "D1.4.3"},
+    ("nice-esf", "2022"): {"ESF4.2"},
+    ("mast", "2010"): {"D3.3"},
+    ("naevnet-sundhedsapps", "2024"): {"N1.2", "N3.2"},
+    ("blaastempel-dk", "1.0"): {"BT5.2", "BT5.3"},
 }
+
+
+def test_every_framework_version_is_in_the_table():
+    assert {fw.key for fw in load_frameworks(FRAMEWORKS_DIR)} == set(CONDITIONS)
 
 
 @pytest.mark.parametrize("key", sorted(CONDITIONS), ids=lambda k: " ".join(k))
@@ -183,3 +196,23 @@ def test_dtac_c2_3_follow_ups_apply_only_under_a_yes():
     fw = load_framework(FRAMEWORKS_DIR / "nhs-dtac-1.0.yaml")
     assert {"C2.3.1", "C2.3.2"} <= fw.inactive_criteria(None, {"C2.3": "no"})
     assert not {"C2.3.1", "C2.3.2"} & fw.inactive_criteria(None, {"C2.3": "yes"})
+
+
+def test_dtac_2_0_routing():
+    fw = load_frameworks(FRAMEWORKS_DIR).get("nhs-dtac", "2.0")
+    off = fw.inactive_criteria
+    # Not a medical device: skip C1.1.2, go to C1.2; in scope of DCB0129: C1.2.2-C1.2.5.
+    assert {"C1.1.1-PAQ", "C1.1.2", "C1.2.1"} <= off(None, {"C1.1.1": "no", "C1.2": "yes"})
+    assert not {"C1.2", "C1.2.2", "C1.2.5"} & off(None, {"C1.1.1": "no", "C1.2": "yes"})
+    # A standalone medical device goes straight to C2: nothing of C1.2 applies.
+    standalone = off(None, {"C1.1.1": "yes", "C1.1.2": "yes", "C1.2": "yes"})
+    assert {"C1.2", "C1.2.1", "C1.2.2", "C1.2.5"} <= standalone and "C1.1.1-PAQ" not in standalone
+    # Signed the NHS supplier charter: the rest of C3 is skipped.
+    assert {"C3.3", "C3.4", "C3.5", "C3.5.1", "C3.6"} <= off(None, {"C3.2": "yes"})
+    # NHS number not used: C4.2.2 skipped, C4.2.3 asked; NHS login used: skip to D.
+    c4 = off(None, {"C4.2": "yes", "C4.2.1": "no", "C4.2.4": "yes"})
+    assert {"C4.2.2", "C4.2.5", "C4.2.6"} <= c4 and "C4.2.3" not in c4
+    assert "C4.2.6" not in off(None, {"C4.2": "yes", "C4.2.4": "no", "C4.2.5": "not_applicable"})
+    # No personal data: C2.2.x do not apply, so a "not provided" DPIA fails nothing.
+    result = score_assessment(fw, None, {"C2.1": "no_access", "C2.2": "no", "C2.2.2": "not_provided"})
+    assert result.section("C2").status == "passed"

@@ -152,3 +152,16 @@ def test_english_pages_describe_the_condition_in_english(client: Any) -> None:
     follow_up = _criterion_form(html, "c-D1_1_1")
     assert "applies only when D1.1 = Yes or Working towards it" in follow_up
 
+
+def test_a_superseded_version_can_be_started_with_a_warning_in_danish(client: Any) -> None:
+    login(client, "assessor")
+    listing = client.get("/solutions/selfback/assessments").text
+    assert 'value="nhs-dtac@1.0"' in listing and 'value="nhs-dtac@2.0"' in listing
+    assert "(1.0) – erstattet" in listing
+    aid = _start(client, "nhs-dtac@1.0")
+    warning = re.search(r'<p class="alert alert-warning"[^>]*id="superseded-warning">(.*?)</p>',
+                        client.get(f"/assessments/{aid}").text, re.S)
+    assert warning and "Denne version af rammen er erstattet." in warning.group(1)
+    assert "Erstattet af DTAC 2.0" in warning.group(1) and "Superseded" not in warning.group(1)
+    current = _start(client, "nhs-dtac@2.0")
+    assert 'id="superseded-warning"' not in client.get(f"/assessments/{current}").text
