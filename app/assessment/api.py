@@ -34,7 +34,7 @@ class FrameworkApi(Controller):
 
     @get("/{framework_id:str}/{version:str}", summary="The full definition of one framework version")
     def detail(self, frameworks: FrameworkRegistry, framework_id: str, version: str) -> dict[str, Any]:
-        return svc.get_framework(frameworks, framework_id, version).model_dump(mode="json")
+        return svc.get_framework(frameworks, framework_id, version).model_dump(mode="json", by_alias=True)
 
 
 class AssessmentApi(Controller):

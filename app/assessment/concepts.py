@@ -20,11 +20,14 @@ from app.assessment.schema import Criterion, Framework
 from app.assessment.scoring import credit
 
 
-def answered_concepts(framework: Framework, answers: Mapping[str, Any]) -> dict[str, Criterion]:
-    """concept id -> the first answered criterion that carries it."""
+def answered_concepts(framework: Framework, answers: Mapping[str, Any],
+                      tier: str | None = None) -> dict[str, Criterion]:
+    """concept id -> the first answered criterion that carries it. An answer to a
+    follow-up that does not apply (its applies_when fails) is not carried."""
+    inactive = framework.inactive_criteria(tier, answers)
     out: dict[str, Criterion] = {}
     for _, crit in framework.all_criteria():
-        if crit.concept and crit.code in answers:
+        if crit.concept and crit.code in answers and crit.code not in inactive:
             out.setdefault(crit.concept, crit)
     return out
 
@@ -46,11 +49,12 @@ def prefill_from_concepts(
     tier: str | None,
     source: Framework,
     source_answers: Mapping[str, Any],
+    source_tier: str | None = None,
 ) -> dict[str, Any]:
     """Suggest answers for ``framework`` from another framework's answers via shared
     concept ids. Returns {criterion code: normalised value}; the assessor confirms them.
     """
-    by_concept = answered_concepts(source, source_answers)
+    by_concept = answered_concepts(source, source_answers, source_tier)
     out: dict[str, Any] = {}
     for crit in framework.applicable_criteria(tier):
         src = by_concept.get(crit.concept) if crit.concept else None

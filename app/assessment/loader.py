@@ -50,6 +50,7 @@ def _framework_issues(fw: Framework) -> Iterator[tuple[str, str]]:
     yield from _code_issues(fw)
     yield from _tier_issues(fw)
     yield from _classification_issues(fw)
+    yield from _applies_when_issues(fw)
     can_fail = any(c.gate for _, c in fw.all_criteria()) or any(
         s.pass_score is not None for s in fw.sections
     )
@@ -60,8 +61,8 @@ def _framework_issues(fw: Framework) -> Iterator[tuple[str, str]]:
         )
     if not fw.outcomes.thresholds and any(s.scored for s in fw.sections):
         yield "outcomes.thresholds", "the framework has scored sections, so it needs thresholds"
-    if fw.superseded and not fw.superseded_note:
-        yield "superseded_note", "a superseded framework needs a superseded_note"
+    if fw.superseded and not (fw.superseded_note_da and fw.superseded_note_en):
+        yield "superseded_note_da", "a superseded framework needs superseded_note_da and _en"
     for i, q in enumerate(fw.scope_questions):
         if q.gate or q.applies_to:
             yield f"scope_questions[{i}]", "scope questions cannot be gates or tier-restricted"
@@ -114,12 +115,60 @@ def _classification_issues(fw: Framework) -> Iterator[tuple[str, str]]:
         if rule.tier is not None and rule.tier not in fw.tiers:
             yield f"classification.rules[{r}].tier", f"unknown tier {rule.tier!r}"
         for c, cond in enumerate(rule.conditions):
-            path = f"classification.rules[{r}].conditions[{c}]"
-            question = questions.get(cond.question)
-            if question is None:
-                yield f"{path}.question", f"{cond.question!r} is not a scope question code"
+            for rel, leaf in cond.leaves():
+                path = _join(f"classification.rules[{r}].conditions[{c}]", rel)
+                question = questions.get(leaf.question or "")
+                if question is None:
+                    yield f"{path}.question", f"{leaf.question!r} is not a scope question code"
+                    continue
+                yield from _condition_value_issues(path, question, leaf)
+
+
+def _applies_when_issues(fw: Framework) -> Iterator[tuple[str, str]]:
+    """Every ``applies_when`` names another criterion (not a scope question) and valid
+    answers to it, and no criterion depends on itself through a chain of conditions."""
+    criteria = {c.code: c for _, c in fw.all_criteria()}
+    paths: dict[str, str] = {}
+    for s, section in enumerate(fw.sections):
+        for c, crit in enumerate(section.criteria):
+            if crit.applies_when is None:
                 continue
-            yield from _condition_value_issues(path, question, cond)
+            base = f"sections[{s}].criteria[{c}].applies_when"
+            paths[crit.code] = base
+            for rel, leaf in crit.applies_when.leaves():
+                path = _join(base, rel)
+                target = criteria.get(leaf.question or "")
+                if target is None:
+                    kind = ("a scope question (use applies_to with a tier)"
+                            if any(q.code == leaf.question for q in fw.scope_questions)
+                            else "not a criterion code of this framework")
+                    yield f"{path}.question", f"{leaf.question!r} is {kind}"
+                elif target.code == crit.code:
+                    yield f"{path}.question", f"{crit.code} cannot depend on its own answer"
+                else:
+                    yield from _condition_value_issues(path, target, leaf)
+    yield from _cycle_issues(fw, criteria, paths)
+
+
+def _cycle_issues(fw: Framework, criteria: dict[str, Criterion],
+                  paths: dict[str, str]) -> Iterator[tuple[str, str]]:
+    def parents(code: str) -> list[str]:
+        cond = criteria[code].applies_when
+        return [q for _, leaf in cond.leaves() if (q := leaf.question or "") in criteria
+                and q != code] if cond else []
+
+    reported: set[str] = set()
+    for start in paths:
+        stack = [(start, [start])]
+        while stack:
+            code, chain = stack.pop()
+            for parent in parents(code):
+                if parent == start and start not in reported:
+                    reported |= set(chain)
+                    cycle = " -> ".join([*chain, start])
+                    yield paths[start], f"the conditions go round in a circle: {cycle}"
+                elif parent not in chain:
+                    stack.append((parent, [*chain, parent]))
 
 
 def _condition_value_issues(path: str, q: Criterion, cond: Condition) -> Iterator[tuple[str, str]]:
@@ -133,14 +182,20 @@ def _condition_value_issues(path: str, q: Criterion, cond: Condition) -> Iterato
         for value in values:
             if value is None:
                 continue
+            as_list = name == "contains" or (name == "one_of" and q.answer_type == "multi_choice")
             try:
-                normalised = validate_answer(q, value if name != "contains" else [value], None)
+                normalised = validate_answer(q, [value] if as_list else value, _some_tier(q))
             except AnswerError as exc:
                 problem = f"{value!r} is not a valid answer to {q.code}: {exc.message}"
                 yield f"{path}.{name}", problem
                 continue
-            if name != "contains" and normalised != value:
+            if not as_list and normalised != value:
                 yield f"{path}.{name}", f"write the answer as {normalised!r} (not {value!r})"
+
+
+def _some_tier(q: Criterion) -> str | None:
+    """A tier the criterion applies to, so its answers can be checked whatever its tiers."""
+    return q.applies_to[0] if q.applies_to else None
 
 
 class _StrictLoader(yaml.SafeLoader):

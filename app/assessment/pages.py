@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.assessment import services as svc
 from app.assessment.loader import FrameworkRegistry
 from app.assessment.models import Assessment
-from app.assessment.schema import Criterion, Framework
+from app.assessment.schema import Condition, Criterion, Framework
 from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn, VerifyIn
 from app.assessment.scoring import AssessmentScore
 from app.core.principal import Principal
@@ -86,34 +86,77 @@ def _value_label(lang: str) -> Any:
     return show
 
 
+def _applies_note(lang: str) -> Any:
+    """The note beside a follow-up: "gælder kun når C2.3 = Ja"."""
+    gettext = translations(lang).gettext
+    text = _condition_text(lang)
+
+    def note(fw: Framework, c: Criterion) -> str:
+        if c.applies_when is None:
+            return ""
+        return gettext("applies only when {condition}").format(condition=text(fw, c.applies_when))
+    return note
+
+
+def _condition_text(lang: str) -> Any:
+    """applies_when in words, e.g. "C2.3 = Ja" or "D1.1 = Ja eller Arbejder hen imod det"."""
+    gettext = translations(lang).gettext
+    show = _value_label(lang)
+
+    def text(fw: Framework, cond: Condition) -> str:
+        if cond.all_of is not None or cond.any_of is not None:
+            joiner = f" {gettext('and')} " if cond.all_of is not None else f" {gettext('or')} "
+            parts = [text(fw, c) for c in (cond.all_of or cond.any_of or ())]
+            return joiner.join(f"({p})" if (c.all_of or c.any_of) else p
+                               for p, c in zip(parts, cond.all_of or cond.any_of or (), strict=True))
+        crit = fw.criterion(cond.question or "")
+        if cond.one_of is not None:
+            values = f" {gettext('or')} ".join(_one_label(show, crit, v) for v in cond.one_of)
+            return f"{crit.code} = {values}"
+        if cond.contains is not None:
+            return f"{crit.code} {gettext('includes')} {_one_label(show, crit, cond.contains)}"
+        if cond.not_equals is not None:
+            return f"{crit.code} ≠ {_one_label(show, crit, cond.not_equals)}"
+        return f"{crit.code} = {_one_label(show, crit, cond.equals)}"
+    return text
+
+
+def _one_label(show: Any, crit: Criterion, value: Any) -> str:
+    """The label of one option value (also of a multi_choice criterion)."""
+    return str(show(crit, [value] if crit.answer_type == "multi_choice" else value))
+
+
 def _helpers(request: Request) -> dict[str, Any]:
     lang = language_of(request)
-    return {"t": _tr(lang), "label": _status_label(lang), "show": _value_label(lang), "dom_id": dom_id}
+    return {"t": _tr(lang), "label": _status_label(lang), "show": _value_label(lang), "dom_id": dom_id,
+            "applies_note": _applies_note(lang)}
 
 
 # ---- building the form's view model ---------------------------------------------------------
 
 
 def _item(a: Assessment, fw: Framework, c: Criterion, principal: Principal, actions: list[str],
-          suggestions: dict[str, svc.Suggestion], error: str | None = None,
+          suggestions: dict[str, svc.Suggestion], inactive: frozenset[str], error: str | None = None,
           notice: str | None = None, posted: Any = None) -> dict[str, Any]:
     ans = a.answer(c.code)
     vendor_may = "vendor_answer" in actions and c.audience == "vendor" and (
         ans is None or ans.source == "vendor")
-    editable = "edit" in actions or vendor_may
+    applies = c.code not in inactive
+    editable = ("edit" in actions or vendor_may) and applies
     value = posted if posted is not None else (ans.value if ans else None)
-    return {"c": c, "ans": ans, "sug": suggestions.get(c.code) if "edit" in actions else None,
-            "editable": editable, "can_verify": "verify" in actions and ans is not None
-            and ans.source == "vendor", "error": error, "notice": notice, "value": value,
+    return {"c": c, "ans": ans, "sug": suggestions.get(c.code) if "edit" in actions and applies else None,
+            "editable": editable, "applies": applies, "can_verify": "verify" in actions and ans is not None
+            and ans.source == "vendor" and applies, "error": error, "notice": notice, "value": value,
             "checked": value if isinstance(value, list) else ([value] if value is not None else [])}
 
 
 def _sections(a: Assessment, fw: Framework, principal: Principal, actions: list[str],
               suggestions: dict[str, svc.Suggestion], errors: dict[str, str]) -> list[dict[str, Any]]:
     vendor_only = principal.role == Role.VENDOR
+    inactive = fw.inactive_criteria(a.tier, svc.answer_values(a))
     out = []
     for section in fw.sections:
-        items = [_item(a, fw, c, principal, actions, suggestions, errors.get(c.code))
+        items = [_item(a, fw, c, principal, actions, suggestions, inactive, errors.get(c.code))
                  for c in section.criteria
                  if c.applies(a.tier) and (not vendor_only or c.audience == "vendor")]
         if items:
@@ -155,8 +198,15 @@ def _fragment(request: Request, db: Session, principal: Principal, frameworks: F
     actions = svc.allowed_actions(db, principal, a)
     suggestions = svc.prefill_suggestions(db, principal, frameworks, a.id) if "edit" in actions else {}
     crit = fw.criterion(code)
-    item = _item(a, fw, crit, principal, actions, suggestions, error, notice, posted)
+    inactive = fw.inactive_criteria(a.tier, svc.answer_values(a))
+    item = _item(a, fw, crit, principal, actions, suggestions, inactive, error, notice, posted)
+    # The follow-ups of this answer may have started or stopped applying: re-render them.
+    vendor_only = principal.role == Role.VENDOR
+    dependents = [_item(a, fw, fw.criterion(d), principal, actions, suggestions, inactive)
+                  for d in fw.dependents(code) if fw.criterion(d).applies(a.tier)
+                  and (not vendor_only or fw.criterion(d).audience == "vendor")]
     return render(request, "assessment/_save_response.html", a=a, fw=fw, item=item,
+                  dependents=dependents,
                   score=score if score is not None else svc.compute_score(fw, a),
                   problems=svc.completeness_problems(fw, a), actions=actions, **_helpers(request))
 
@@ -207,7 +257,7 @@ class AssessmentPages(Controller):
                      frameworks: FrameworkRegistry, slug: str) -> Template:
         solution, items = svc.list_for_solution(db, principal, slug)
         return render(request, "assessment/solution_assessments.html", solution=solution, items=items,
-                      frameworks=[f for f in frameworks if not f.superseded],
+                      frameworks=svc.startable_frameworks(frameworks),
                       can_start=principal.can("assessment.write"), error=None, **_helpers(request))
 
     @post("/solutions/{slug:str}/assessments")
@@ -221,7 +271,7 @@ class AssessmentPages(Controller):
             solution, items = svc.list_for_solution(db, principal, slug)
             return render(request, "assessment/solution_assessments.html", status_code=400,
                           solution=solution, items=items,
-                          frameworks=[f for f in frameworks if not f.superseded],
+                          frameworks=svc.startable_frameworks(frameworks),
                           can_start=principal.can("assessment.write"),
                           error="; ".join(translate(v, translations(language_of(request)).gettext)
                                           for v in exc.errors.values()), **_helpers(request))
@@ -239,6 +289,7 @@ class AssessmentPages(Controller):
         a = svc.get_assessment(db, principal, assessment_id)
         fw = svc.framework_of(frameworks, a)
         return render(request, "assessment/result.html", a=a, fw=fw, score=svc.compute_score(fw, a),
+                      not_applicable=fw.inactive_criteria(a.tier, svc.answer_values(a)),
                       correction_id=svc.correction_of(db, a), **_helpers(request))
 
     @post("/assessments/{assessment_id:int}/scope")

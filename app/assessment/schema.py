@@ -76,6 +76,66 @@ class Option(_Model):
     na: bool = False
 
 
+class Condition(_Model):
+    """A test on answers: a leaf names a ``question`` (a scope question in classification
+    rules, a criterion in ``applies_when``) and exactly one test; a group combines
+    conditions with ``all`` (and) or ``any`` (or).
+
+    An unanswered question makes ``equals``/``one_of``/``contains`` false and
+    ``not_equals`` true. On a multi_choice answer (a list) ``one_of`` holds when any
+    chosen option is one of the values.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    question: str | None = None
+    equals: str | float | bool | None = None
+    not_equals: str | float | bool | None = None
+    one_of: tuple[str | float, ...] | None = None
+    contains: str | None = None
+    all_of: tuple[Condition, ...] | None = Field(default=None, alias="all", min_length=1)
+    any_of: tuple[Condition, ...] | None = Field(default=None, alias="any", min_length=1)
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Condition:
+        tests = [self.equals, self.not_equals, self.one_of, self.contains]
+        groups = [self.all_of, self.any_of]
+        if sum(t is not None for t in tests + groups) != 1:
+            raise SchemaIssue("", "give exactly one of equals, not_equals, one_of, contains, all, any")
+        if any(g is not None for g in groups) and self.question is not None:
+            raise SchemaIssue("question", "a group (all / any) takes no question of its own")
+        if any(t is not None for t in tests) and self.question is None:
+            raise SchemaIssue("question", "name the question the test is about")
+        return self
+
+    def holds(self, answers: Mapping[str, Any]) -> bool:
+        if self.all_of is not None:
+            return all(c.holds(answers) for c in self.all_of)
+        if self.any_of is not None:
+            return any(c.holds(answers) for c in self.any_of)
+        if self.question is None or self.question not in answers:
+            return self.not_equals is not None
+        value = answers[self.question]
+        if self.equals is not None:
+            return value == self.equals
+        if self.not_equals is not None:
+            return value != self.not_equals
+        if self.one_of is not None:
+            if isinstance(value, list | tuple):
+                return any(v in self.one_of for v in value)
+            return value in self.one_of
+        return isinstance(value, list | tuple) and self.contains in value
+
+    def leaves(self, path: str = "") -> Iterator[tuple[str, Condition]]:
+        """Every leaf test with its path relative to this condition, e.g. ``all[1]``."""
+        for key, group in (("all", self.all_of), ("any", self.any_of)):
+            if group is not None:
+                for i, cond in enumerate(group):
+                    yield from cond.leaves(f"{path}.{key}[{i}]" if path else f"{key}[{i}]")
+                return
+        yield path, self
+
+
 class Criterion(_Model):
     code: str = Field(min_length=1)
     question_da: str = Field(min_length=1)
@@ -95,13 +155,24 @@ class Criterion(_Model):
     evidence_en: str | None = None
     concept: str | None = None
     audience: Audience = "assessor"
+    applies_when: Condition | None = None
+    awaiting_source: str | None = None
 
     @model_validator(mode="before")
     @classmethod
-    def _default_weight(cls, data: Any) -> Any:
+    def _defaults(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
         # Unscorable answer types default to weight 0; scorable ones to 1.
-        if isinstance(data, dict) and "weight" not in data:
-            return {**data, "weight": 1.0 if _looks_scored(data) else 0.0}
+        if "weight" not in data:
+            data = {**data, "weight": 1.0 if _looks_scored(data) else 0.0}
+        name = data.get("awaiting_source")
+        if isinstance(name, str) and name.strip():
+            texts = {lang: awaiting_source_text(name, lang) for lang in ("da", "en")}
+            if any(data.get(f"question_{lang}") not in (None, text) for lang, text in texts.items()):
+                raise SchemaIssue("awaiting_source", "a criterion awaiting its source takes no "
+                                  "question_da/question_en: do not write a text of our own")
+            data = {**data, "question_da": texts["da"], "question_en": texts["en"]}
         return data
 
     @model_validator(mode="after")
@@ -132,6 +203,15 @@ class Criterion(_Model):
 
     def option(self, value: str) -> Option | None:
         return next((o for o in self.options if o.value == value), None)
+
+
+AWAITING_SOURCE = {"da": "{name} – titel afventer kilde", "en": "{name} – title awaiting source"}
+
+
+def awaiting_source_text(name: str, lang: str) -> str:
+    """The one text shown for a criterion whose published wording we could not source
+    (form, PDFs and API all show it, through the criterion's question texts)."""
+    return AWAITING_SOURCE.get(lang, AWAITING_SOURCE["en"]).format(name=name.strip())
 
 
 def _looks_scored(data: dict[str, Any]) -> bool:
@@ -213,6 +293,7 @@ class Section(_Model):
     mode: SectionMode
     weight: float = Field(default=1.0, ge=0)
     pass_score: float | None = Field(default=None, ge=0, le=100)
+    weights_total: float | None = Field(default=None, gt=0)
     conclusion: str | None = None
     criteria: tuple[Criterion, ...] = Field(min_length=1)
 
@@ -229,8 +310,19 @@ class Section(_Model):
                     )
         if self.pass_score is not None and self.mode != "weighted":
             raise SchemaIssue("pass_score", "pass_score only applies to weighted sections")
+        self._check_weights_total()
         self._check_conclusion()
         return self
+
+    def _check_weights_total(self) -> None:
+        if self.weights_total is None:
+            return
+        if self.mode != "weighted":
+            raise SchemaIssue("weights_total", "weights_total only applies to weighted sections")
+        total = sum(c.weight for c in self.criteria)
+        if abs(total - self.weights_total) > 1e-9:
+            raise SchemaIssue("weights_total", f"the criteria's weights sum to {total:g}, but the "
+                              f"source gives {self.weights_total:g}")
 
     def _check_conclusion(self) -> None:
         if self.mode != "conclusion":
@@ -249,35 +341,6 @@ class Section(_Model):
 
     def criterion(self, code: str) -> Criterion | None:
         return next((c for c in self.criteria if c.code == code), None)
-
-
-class Condition(_Model):
-    """``question`` is a scope question code; exactly one test must be given."""
-
-    question: str
-    equals: str | float | bool | None = None
-    not_equals: str | float | bool | None = None
-    one_of: tuple[str | float, ...] | None = None
-    contains: str | None = None
-
-    @model_validator(mode="after")
-    def _one_test(self) -> Condition:
-        tests = [self.equals, self.not_equals, self.one_of, self.contains]
-        if sum(t is not None for t in tests) != 1:
-            raise SchemaIssue("", "give exactly one of equals, not_equals, one_of, contains")
-        return self
-
-    def holds(self, answers: Mapping[str, Any]) -> bool:
-        if self.question not in answers:
-            return self.not_equals is not None
-        value = answers[self.question]
-        if self.equals is not None:
-            return value == self.equals
-        if self.not_equals is not None:
-            return value != self.not_equals
-        if self.one_of is not None:
-            return value in self.one_of
-        return isinstance(value, list | tuple) and self.contains in value
 
 
 class Rule(_Model):
@@ -354,7 +417,8 @@ class Framework(_Model):
     source_url: str = Field(min_length=1)
     valid_from: date
     superseded: bool = False
-    superseded_note: str | None = None
+    superseded_note_da: str | None = None
+    superseded_note_en: str | None = None
     description_da: str | None = None
     description_en: str | None = None
     scope_questions: tuple[Criterion, ...] = ()
@@ -393,6 +457,40 @@ class Framework(_Model):
 
     def applicable_criteria(self, tier: str | None) -> list[Criterion]:
         return [c for _, c in self.all_criteria() if c.applies(tier)]
+
+    def inactive_criteria(self, tier: str | None, answers: Mapping[str, Any]) -> frozenset[str]:
+        """Codes of criteria that do not apply to these answers: their ``applies_when``
+        does not hold, or one criterion it names does not apply itself (then its answer
+        counts as not given). Their answers are kept but ignored."""
+        criteria = {c.code: c for _, c in self.all_criteria()}
+        active: dict[str, bool] = {}
+
+        def is_active(code: str) -> bool:
+            if code not in active:
+                crit = criteria[code]
+                cond = crit.applies_when
+                if cond is None:
+                    active[code] = crit.applies(tier)
+                else:
+                    seen = {q: answers[q] for _, leaf in cond.leaves() if (q := leaf.question)
+                            in answers and q in criteria and is_active(q)}
+                    active[code] = crit.applies(tier) and cond.holds(seen)
+            return active[code]
+
+        return frozenset(code for code, c in criteria.items()
+                         if c.applies_when is not None and not is_active(code))
+
+    def dependents(self, code: str) -> list[str]:
+        """Codes of the criteria whose ``applies_when`` depends on ``code``, directly or
+        through another such criterion, in form order."""
+        found: set[str] = set()
+        frontier = {code}
+        while frontier:
+            frontier = {c.code for _, c in self.all_criteria() if c.applies_when is not None
+                        and c.code not in found and any(leaf.question in frontier
+                                                        for _, leaf in c.applies_when.leaves())}
+            found |= frontier
+        return [c.code for _, c in self.all_criteria() if c.code in found]
 
     def classify(self, scope_answers: Mapping[str, Any]) -> str | None:
         """The tier for these (normalised) scope answers, or None (no tiers, or out of scope).

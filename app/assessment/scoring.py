@@ -11,6 +11,8 @@ Rules (see frameworks/README.md for the long form):
 * a gate answered with credit 0 fails; unanswered it is pending; na passes by exclusion.
   A failed gate always fails its section, and the assessment gets the failing outcome.
 * the overall score combines scored sections (``pooled`` or ``section_average``).
+* a criterion whose ``applies_when`` does not hold (Framework.inactive_criteria) is left
+  out entirely: not required, no weight, no gate; its stored answer is ignored.
 
 Answers are taken as stored: normalised once when given (app.assessment.answers), so
 scoring neither checks nor converts them.
@@ -44,6 +46,7 @@ class SectionScore:
     scored: bool
     weight: float
     applicable: tuple[str, ...]
+    not_applicable: tuple[str, ...]  # criteria of the tier whose applies_when does not hold
     answered: int
     missing: tuple[str, ...]
     na: tuple[str, ...]
@@ -126,8 +129,10 @@ def score_criterion(criterion: Criterion, value: Any | None) -> CriterionScore:
     return CriterionScore(criterion.code, True, na, c, criterion.weight, gate)
 
 
-def score_section(section: Section, tier: str | None, answers: Mapping[str, Any]) -> SectionScore:
-    applicable = [c for c in section.criteria if c.applies(tier)]
+def score_section(section: Section, tier: str | None, answers: Mapping[str, Any],
+                  inactive: frozenset[str] = frozenset()) -> SectionScore:
+    """Score one section; ``inactive``: codes whose applies_when does not hold."""
+    applicable = [c for c in section.criteria if c.applies(tier) and c.code not in inactive]
     results = [score_criterion(c, answers.get(c.code)) for c in applicable]
     by_code = {c.code: c for c in applicable}
     missing = tuple(r.code for r in results if not r.answered and by_code[r.code].required)
@@ -137,7 +142,7 @@ def score_section(section: Section, tier: str | None, answers: Mapping[str, Any]
     score = 100.0 * earned / possible if possible > 0 else None
     failed = tuple(r.code for r in results if r.gate_status == "failed")
     pending = tuple(r.code for r in results if r.gate_status == "pending")
-    conclusion = _conclusion(section, answers, tier)
+    conclusion = _conclusion(section, answers, tier, inactive)
     status = _section_status(section, score, missing, failed, conclusion)
     return SectionScore(
         code=section.code,
@@ -145,6 +150,7 @@ def score_section(section: Section, tier: str | None, answers: Mapping[str, Any]
         scored=section.scored,
         weight=section.weight,
         applicable=tuple(c.code for c in applicable),
+        not_applicable=tuple(c.code for c in section.criteria if c.code in inactive and c.applies(tier)),
         answered=sum(r.answered for r in results),
         missing=missing,
         na=tuple(r.code for r in results if r.na),
@@ -159,8 +165,9 @@ def score_section(section: Section, tier: str | None, answers: Mapping[str, Any]
     )
 
 
-def _conclusion(section: Section, answers: Mapping[str, Any], tier: str | None) -> str | None:
-    if section.mode != "conclusion" or section.conclusion is None:
+def _conclusion(section: Section, answers: Mapping[str, Any], tier: str | None,
+                inactive: frozenset[str]) -> str | None:
+    if section.mode != "conclusion" or section.conclusion is None or section.conclusion in inactive:
         return None
     crit = section.criterion(section.conclusion)
     value = answers.get(section.conclusion)
@@ -216,14 +223,16 @@ def score_assessment(
 ) -> AssessmentScore:
     """Score ``answers`` ({criterion code: normalised value}) for ``tier``.
 
-    Answers to criteria that do not apply to the tier, and unknown codes, are ignored.
+    Answers to criteria that do not apply (to the tier, or by their applies_when), and
+    unknown codes, are ignored.
     A framework with tiers needs a tier (ValueError).
     """
     if framework.tiers and tier not in framework.tiers:
         raise ValueError(f"tier must be one of {list(framework.tiers)}, got {tier!r}")
     if not framework.tiers and tier is not None:
         raise ValueError(f"framework {framework.id!r} has no tiers, got {tier!r}")
-    sections = tuple(score_section(s, tier, answers) for s in framework.sections)
+    inactive = framework.inactive_criteria(tier, answers)
+    sections = tuple(score_section(s, tier, answers, inactive) for s in framework.sections)
     missing = tuple(code for s in sections for code in s.missing)
     score = overall_score(framework, sections)
     complete = not missing

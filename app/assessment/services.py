@@ -75,6 +75,12 @@ def framework_of(frameworks: FrameworkRegistry, assessment: Assessment) -> Frame
                                version=assessment.framework_version, id=assessment.id)) from None
 
 
+def startable_frameworks(frameworks: FrameworkRegistry) -> list[Framework]:
+    """Every loaded version may be started: current versions first, superseded ones after
+    them (a vendor may hold a completed old form; starting one shows its superseded note)."""
+    return sorted(frameworks, key=lambda fw: fw.superseded)
+
+
 def get_framework(frameworks: FrameworkRegistry, framework_id: str, version: str) -> Framework:
     try:
         return frameworks.get(framework_id, version)
@@ -148,6 +154,7 @@ def score_summary(score: AssessmentScore | None) -> dict[str, Any] | None:
             {"code": s.code, "mode": s.mode, "scored": s.scored,
              "score": round(s.score, 2) if s.score is not None else None, "status": s.status,
              "conclusion": s.conclusion, "answered": s.answered, "applicable": len(s.applicable),
+             "not_applicable": list(s.not_applicable),
              "missing": list(s.missing), "failed_gates": list(s.failed_gates),
              "pending_gates": list(s.pending_gates)}
             for s in score.sections
@@ -476,8 +483,9 @@ def prefill_suggestions(session: Session, principal: Principal, frameworks: Fram
             continue
         source_answers = {a.criterion_code: a.value for a in other.answers
                           if a.source != "vendor" or a.verification == "accepted"}
-        sources = answered_concepts(source_fw, source_answers)
-        for code, value in prefill_from_concepts(fw, assessment.tier, source_fw, source_answers).items():
+        sources = answered_concepts(source_fw, source_answers, other.tier)
+        for code, value in prefill_from_concepts(fw, assessment.tier, source_fw, source_answers,
+                                                 other.tier).items():
             if code in answered or code in out:
                 continue
             concept = fw.criterion(code).concept
@@ -520,7 +528,8 @@ def completeness_problems(fw: Framework, assessment: Assessment) -> dict[str, st
     score = compute_score(fw, assessment)
     if score is not None and score.missing:
         problems["missing"] = Message("unanswered required criteria: {codes}", codes=", ".join(score.missing))
-    applicable = {c.code for c in fw.applicable_criteria(assessment.tier)}
+    inactive = fw.inactive_criteria(assessment.tier, answer_values(assessment))
+    applicable = {c.code for c in fw.applicable_criteria(assessment.tier)} - inactive
     unverified = [a.criterion_code for a in assessment.answers
                   if a.source == "vendor" and a.verification != "accepted" and a.criterion_code in applicable]
     if unverified:
@@ -728,7 +737,9 @@ def assessment_view(session: Session, principal: Principal, frameworks: Framewor
         "solution": {"id": assessment.solution.id, "slug": assessment.solution.slug,
                      "name": assessment.solution.name},
         "framework": {"id": fw.id, "version": fw.version, "title_da": fw.title_da,
-                      "title_en": fw.title_en},
+                      "title_en": fw.title_en, "superseded": fw.superseded,
+                      "superseded_note_da": fw.superseded_note_da,
+                      "superseded_note_en": fw.superseded_note_en},
         "tier": assessment.tier,
         "scope_answers": assessment.scope_answers or {},
         "missing_scope": fw.missing_scope_answers(assessment.scope_answers or {}),

@@ -376,6 +376,7 @@ def assessment(session: Session, req: ReportRequest, principal: Principal, frame
     by_section = {s["code"]: s for s in (summary or {}).get("sections", [])}
     crit_scores = {c.code: c for s in (score.sections if score else ()) for c in s.criteria}
     answers = {x.criterion_code: x for x in a.answers}
+    inactive = fw.inactive_criteria(a.tier, {code: x.value for code, x in answers.items()})
 
     def text(obj: Any, field: str) -> str | None:
         return getattr(obj, f"{field}_en" if lang == "en" else f"{field}_da", None)
@@ -397,6 +398,7 @@ def assessment(session: Session, req: ReportRequest, principal: Principal, frame
             ans = answers.get(crit.code)
             cs = crit_scores.get(crit.code)
             rows.append({"code": crit.code, "question": text(crit, "question"), "gate": crit.gate,
+                         "applies": crit.code not in inactive,
                          "answer": show(crit, ans.value if ans else None),
                          "comment": ans.comment if ans else None, "evidence_url": ans.evidence_url if ans else None,
                          "source": ans.source if ans else None, "provenance": ans.provenance if ans else None,

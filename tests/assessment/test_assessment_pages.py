@@ -116,3 +116,52 @@ def test_refused_answers_and_labels_follow_the_page_language(client: Any) -> Non
     english = client.get(f"/assessments/{aid}/result?lang=en").text
     assert '<span class="st st-draft" data-testid="status">draft</span>' in english
     assert "<td>Yes</td>" in english and "<td>assessor" in english
+
+
+def _criterion_form(html: str, dom: str) -> str:
+    found = re.search(rf'<form id="{dom}".*?</form>', html, re.S)
+    assert found, f"no criterion {dom}"
+    return found.group(0)
+
+
+def test_a_follow_up_is_greyed_until_its_parent_says_yes_and_htmx_rerenders_it(client: Any) -> None:
+    login(client, "assessor")
+    aid = _start(client, "nhs-dtac@1.0")
+    form = client.get(f"/assessments/{aid}").text
+    follow_up = _criterion_form(form, "c-C2_3_2")
+    assert "not-applicable" in follow_up and "<fieldset disabled" in follow_up
+    assert "gælder kun når C2.3 = Ja" in follow_up and "Gælder ikke" in follow_up
+    headers = {"HX-Request": "true", "x-csrftoken": _csrf(client)}
+    yes = client.post(f"/assessments/{aid}/answers/C2.3", data={"value": "yes", "version": ""},
+                      headers=headers).text
+    # The parent's answer re-renders its follow-ups out of band, now enabled.
+    for dom in ("c-C2_3_1", "c-C2_3_2"):
+        part = _criterion_form(yes, dom)
+        assert 'hx-swap-oob="true"' in part and "not-applicable" not in part
+        assert "<fieldset disabled" not in part
+    version = re.search(r'name="version" value="(\d+)"', _criterion_form(yes, "c-C2_3")).group(1)
+    no = client.post(f"/assessments/{aid}/answers/C2.3", data={"value": "no", "version": version},
+                     headers=headers).text
+    assert "not-applicable" in _criterion_form(no, "c-C2_3_2")
+
+
+def test_english_pages_describe_the_condition_in_english(client: Any) -> None:
+    login(client, "assessor")
+    aid = _start(client, "nhs-dtac@1.0")
+    html = client.get(f"/assessments/{aid}?lang=en").text
+    follow_up = _criterion_form(html, "c-D1_1_1")
+    assert "applies only when D1.1 = Yes or Working towards it" in follow_up
+
+
+def test_a_superseded_version_can_be_started_with_a_warning_in_danish(client: Any) -> None:
+    login(client, "assessor")
+    listing = client.get("/solutions/selfback/assessments").text
+    assert 'value="nhs-dtac@1.0"' in listing and 'value="nhs-dtac@2.0"' in listing
+    assert "(1.0) – erstattet" in listing
+    aid = _start(client, "nhs-dtac@1.0")
+    warning = re.search(r'<p class="alert alert-warning"[^>]*id="superseded-warning">(.*?)</p>',
+                        client.get(f"/assessments/{aid}").text, re.S)
+    assert warning and "Denne version af rammen er erstattet." in warning.group(1)
+    assert "Erstattet af DTAC 2.0" in warning.group(1) and "Superseded" not in warning.group(1)
+    current = _start(client, "nhs-dtac@2.0")
+    assert 'id="superseded-warning"' not in client.get(f"/assessments/{current}").text

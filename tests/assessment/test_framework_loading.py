@@ -51,7 +51,8 @@ def test_every_shipped_file_loads(path: Path):
 def test_esf_structure_matches_the_2022_tables():
     fw = load_framework(FRAMEWORKS_DIR / "nice-esf-2022.yaml")
     assert fw.tiers == ("A", "B", "C")
-    assert [len(s.criteria) for s in fw.sections] == [9, 4, 3, 2, 3]
+    # 9 design factors + ESF4.1/ESF4.2 (standard 4's follow-up for data-driven technologies)
+    assert [len(s.criteria) for s in fw.sections] == [11, 4, 3, 2, 3]
     assert [s.title_en for s in fw.sections] == [
         "Design factors",
         "Describing value",
@@ -59,7 +60,7 @@ def test_esf_structure_matches_the_2022_tables():
         "Delivering value",
         "Deployment considerations",
     ]
-    assert {t: len(fw.applicable_criteria(t)) for t in fw.tiers} == {"A": 17, "B": 20, "C": 21}
+    assert {t: len(fw.applicable_criteria(t)) for t in fw.tiers} == {"A": 19, "B": 22, "C": 23}
     assert fw.criterion("ESF14").applies_to == ("C",)
     for code in ("ESF7", "ESF8", "ESF9"):
         assert fw.criterion(code).applies_to == ("B", "C")
@@ -87,7 +88,7 @@ def test_blaastempel_classification_sizes():
 
 def test_dtac_is_marked_superseded_and_has_the_v1_sections():
     fw = load_framework(FRAMEWORKS_DIR / "nhs-dtac-1.0.yaml")
-    assert fw.superseded and fw.superseded_note
+    assert fw.superseded and fw.superseded_note_da and fw.superseded_note_en
     assert [s.code for s in fw.sections] == ["A", "B", "C1", "C2", "C3", "C4", "D1"]
     assert [s.mode for s in fw.sections] == ["none"] * 2 + ["pass_fail"] * 4 + ["weighted"]
     assert [s.code for s in fw.sections if s.scored] == ["D1"]
@@ -252,7 +253,7 @@ def test_registry_get_latest_list(tmp_path):
 def test_latest_prefers_non_superseded(tmp_path):
     write(tmp_path, minimal() | {"version": "1", "valid_from": "2020-01-01"}, "a.yaml")
     sup = minimal() | {"version": "2", "valid_from": "2023-01-01", "superseded": True,
-                       "superseded_note": "withdrawn"}
+                       "superseded_note_da": "trukket tilbage", "superseded_note_en": "withdrawn"}
     write(tmp_path, sup, "b.yaml")
     assert load_frameworks(tmp_path).latest("test").version == "1"
 

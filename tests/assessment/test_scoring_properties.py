@@ -57,6 +57,11 @@ def framework_dicts(draw) -> dict[str, Any]:
         mode = draw(st.sampled_from(["weighted", "pass_fail"]))
         n = draw(st.integers(1, 4))
         criteria = [draw(criterion_data(f"S{s}C{i}", tiers, True)) for i in range(n)]
+        for c in criteria:
+            parents = [p["code"] for sec in sections for p in sec["criteria"]
+                       if p["answer_type"] in ("yes_no", "yes_no_na")]
+            if parents and draw(st.booleans()):  # a follow-up of an earlier question
+                c["applies_when"] = {"question": draw(st.sampled_from(parents)), "equals": "yes"}
         sections.append(section(f"S{s}", criteria, mode=mode, scored=draw(st.booleans()),
                                 weight=draw(st.sampled_from([0, 1, 2]))))
     method = draw(st.sampled_from(["pooled", "section_average"]))
@@ -138,7 +143,10 @@ def test_scores_always_between_0_and_100(fw, data):
 def test_improving_one_answer_never_lowers_any_score(fw, data):
     tier = draw_tier(data, fw)
     answers = draw_answers(data, fw, tier)
-    options = [(c, p) for c in fw.applicable_criteria(tier) for p in scored_pairs(c)]
+    # A parent answer can bring follow-ups into play (applies_when), which may count 0 until
+    # answered; the property holds for answers no other criterion depends on.
+    options = [(c, p) for c in fw.applicable_criteria(tier) if not fw.dependents(c.code)
+               for p in scored_pairs(c)]
     if not options:
         return
     c, (worse, better) = data.draw(st.sampled_from(options))
@@ -161,7 +169,8 @@ def test_improving_one_answer_never_lowers_any_score(fw, data):
 def test_answering_a_missing_criterion_never_lowers_scores(fw, data):
     tier = draw_tier(data, fw)
     answers = draw_answers(data, fw, tier)
-    missing = [c for c in fw.applicable_criteria(tier) if c.code not in answers]
+    missing = [c for c in fw.applicable_criteria(tier)
+               if c.code not in answers and not fw.dependents(c.code)]
     if not missing:
         return
     c = data.draw(st.sampled_from(missing))
@@ -186,6 +195,9 @@ def test_failed_gate_fails_section_and_outcome(fw, data):
         return
     answers = draw_answers(data, fw, tier) | {gate.code: data.draw(st.sampled_from(zero))}
     result = score_assessment(fw, tier, answers)
+    if gate.code in fw.inactive_criteria(tier, answers):
+        assert gate.code not in result.failed_gates  # a follow-up that does not apply
+        return
     assert gate.code in result.failed_gates
     assert result.section(sec.code).status == "failed"
     assert result.outcome == fw.outcomes.failing
@@ -239,6 +251,22 @@ def test_missing_list_is_exactly_the_unanswered_required_criteria(fw, data):
     answers = draw_answers(data, fw, tier)
     result = score_assessment(fw, tier, answers)
     applicable = fw.applicable_criteria(tier)
-    expected = [c.code for c in applicable if c.required and c.code not in answers]
+    inactive = fw.inactive_criteria(tier, answers)
+    expected = [c.code for c in applicable
+                if c.required and c.code not in answers and c.code not in inactive]
     assert list(result.missing) == expected
     assert result.complete == (not expected)
+
+
+@SETTINGS
+@given(fw=frameworks(), data=st.data())
+def test_an_answer_to_a_criterion_that_does_not_apply_changes_nothing(fw, data):
+    tier = draw_tier(data, fw)
+    answers = draw_answers(data, fw, tier)
+    inactive = sorted(code for code in fw.inactive_criteria(tier, answers) if code in answers)
+    if not inactive:
+        return
+    code = data.draw(st.sampled_from(inactive))
+    with_answer = score_assessment(fw, tier, answers)
+    without = score_assessment(fw, tier, {k: v for k, v in answers.items() if k != code})
+    assert with_answer == without

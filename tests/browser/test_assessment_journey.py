@@ -48,6 +48,8 @@ def test_assessment_journey(live_server: str, page: Any) -> None:
     for i in range(forms.count()):
         form = page.locator("form.criterion").nth(i)
         form_id = form.get_attribute("id")
+        if "not-applicable" in (form.get_attribute("class") or ""):
+            continue  # a follow-up its parent's answer has ruled out (e.g. a price when free)
         kind = ""
         if form.locator("input[type=radio][value=yes]").count():
             form.locator("input[type=radio][value=yes]").check()
@@ -115,3 +117,39 @@ def test_workflow_box_speaks_danish_with_values(live_server: str, page: Any) -> 
     assert "Arbejdsgang" in text and "ubesvarede" in text and "unanswered" not in text
     full = screenshot(page, "assessment-workflow-da")
     box.screenshot(path=str(full.with_name("assessment-workflow-da-box.png")))
+
+
+def test_a_follow_up_greys_and_comes_back_as_its_parent_changes(live_server: str, page: Any) -> None:
+    """DTAC 1.0 C2.3 "Nej" (no personal data): C2.3.1/C2.3.2 are greyed, disabled and say
+    when they apply; "Ja" brings them back without a page reload."""
+    base = live_server
+    _login(page, base, "assessor")
+    page.goto(f"{base}/solutions/selfback/assessments")
+    page.select_option("#framework", "nhs-dtac@1.0")
+    page.click("main form[action$='/assessments'] button[type=submit]")
+    page.wait_for_url(re.compile(r"/assessments/\d+$"))
+    assert "erstattet" in page.locator("#superseded-warning").inner_text()
+    follow_up = page.locator("#c-C2_3_2")
+    assert "not-applicable" in follow_up.get_attribute("class")
+    assert follow_up.locator("input[type=radio]").first.is_disabled()
+    assert follow_up.locator(".condition").inner_text().strip() == "gælder kun når C2.3 = Ja"
+    page.locator("#c-C2_3-yes").check()
+    page.locator("#c-C2_3.answered").wait_for()
+    page.wait_for_function("() => !document.querySelector('#c-C2_3_2').classList.contains('not-applicable')")
+    assert not page.locator("#c-C2_3_2 input[type=radio]").first.is_disabled()
+    page.locator("#c-C2_3_2 input[type=radio][value=not_available]").check()
+    page.locator("#c-C2_3_2.answered").wait_for()
+    failed = page.locator("#score-panel .alert-error")
+    failed.wait_for()
+    assert "C2.3.2" in failed.inner_text()  # under a "Ja" the missing DPIA fails the gate
+    page.locator("#c-C2_3-no").check()
+    page.wait_for_function("() => document.querySelector('#c-C2_3_2').classList.contains('not-applicable')")
+    assert page.locator("#score-panel .alert-error").count() == 0  # under a "Nej" it counts no more
+    kept = page.locator("#c-C2_3_2")
+    assert kept.locator("input[value=not_available]").is_checked()  # the answer is kept, greyed
+    assert kept.locator("[data-testid=not-applicable]").inner_text().strip() == "Gælder ikke"
+    kept.scroll_into_view_if_needed()
+    screenshot(page, "assessment-follow-up-greyed")
+    page.set_viewport_size({"width": 390, "height": 844})
+    kept.scroll_into_view_if_needed()
+    screenshot(page, "assessment-follow-up-greyed-390")

@@ -88,6 +88,8 @@ def _draft(client: Any, auth: Any, db: Any) -> tuple[int, list[str]]:
             value = {"yes_no": "yes", "choice": (c.get("options") or [{}])[0].get("value"),
                      "number": 1, "evidence_link": "https://example.org/studie",
                      "text": "Beskrevet"}.get(c["answer_type"], "yes")
+            if c["code"] == "N3.1":
+                value = "subscription"  # a paid app, so its price (N3.2) applies
             response = client.put(f"/api/assessments/{aid}/answers/{c['code']}", headers=headers,
                                   json={"value": value})
             assert response.status_code == 200, response.text
