@@ -128,6 +128,7 @@ class AssessmentApi(Controller):
           exception_handlers={HTTP_413_REQUEST_ENTITY_TOO_LARGE: _file_too_large})
     def import_form(self, db: Session, principal: Principal, frameworks: FrameworkRegistry,
                     assessment_id: int, data: Multipart) -> dict[str, Any]:
+        form_import.may_import(db, principal, assessment_id)
         filename, content = _upload(data)
         return form_import.import_view(form_import.import_into(db, principal, frameworks, assessment_id,
                                                                filename, content))
@@ -162,6 +163,7 @@ def solution_assessments(db: Session, principal: Principal, key: str) -> list[di
       exception_handlers={HTTP_413_REQUEST_ENTITY_TOO_LARGE: _file_too_large})
 def import_solution_form(db: Session, principal: Principal, frameworks: FrameworkRegistry, key: str,
                          data: Multipart) -> dict[str, Any]:
+    form_import.may_import(db, principal)
     filename, content = _upload(data)
     return form_import.import_view(form_import.import_new(db, principal, frameworks, key, filename, content))
 

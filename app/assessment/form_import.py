@@ -32,11 +32,22 @@ def provenance(filename: str) -> str:
     return f"Importeret fra {filename}"
 
 
+def may_import(session: Session, principal: Principal, assessment_id: int | None = None) -> Assessment | None:
+    """Refuse (before the file is read) whoever may not import into the assessment, or start
+    one when there is none yet; the assessment when there is one."""
+    if assessment_id is None:
+        require(principal, "assessment.write")
+        return None
+    assessment = svc._answer_access(session, principal, assessment_id)
+    svc._require_editable(assessment)
+    return assessment
+
+
 def import_into(session: Session, principal: Principal, frameworks: FrameworkRegistry, assessment_id: int,
                 filename: str, content: bytes) -> AssessmentImport:
     """Import a form into an editable DTAC assessment of the same version."""
-    assessment = svc._answer_access(session, principal, assessment_id)
-    svc._require_editable(assessment)
+    assessment = may_import(session, principal, assessment_id)
+    assert assessment is not None
     reading = read_form(filename, content)
     fw = _framework(frameworks, reading)
     if (assessment.framework_id, assessment.framework_version) != (fw.id, fw.version):
@@ -50,7 +61,7 @@ def import_into(session: Session, principal: Principal, frameworks: FrameworkReg
 def import_new(session: Session, principal: Principal, frameworks: FrameworkRegistry, solution_key: int | str,
                filename: str, content: bytes) -> AssessmentImport:
     """Start a DTAC assessment of the form's version for the solution and import the form."""
-    require(principal, "assessment.write")
+    may_import(session, principal)
     reading = read_form(filename, content)
     fw = _framework(frameworks, reading)
     assessment = svc.start_assessment(session, principal, frameworks, AssessmentIn(
