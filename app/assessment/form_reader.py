@@ -239,7 +239,7 @@ def _read_docx(content: bytes) -> tuple[list[str], list[list[list[str]]]]:
 def _docx_text(element: Any) -> str:
     """Paragraphs as lines; inserted text included, deleted text (w:delText) left out."""
     lines = []
-    for paragraph in element.xpath(".//w:p"):
+    for paragraph in element.xpath("descendant-or-self::w:p"):
         lines.append("".join(_DOCX_PIECES.get(piece.tag.rsplit("}", 1)[-1], piece.text or "")
                              for piece in paragraph.xpath(".//w:t | .//w:tab | .//w:br | .//w:cr")))
     return "\n".join(lines)
