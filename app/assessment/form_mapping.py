@@ -193,8 +193,7 @@ def _one_option(crit: Criterion, text: str) -> tuple[str, bool]:
     if found is None:
         if not_applicable(text):
             raise AnswerError(crit.code, Message("the form says not applicable; the question has no such answer"))
-        raise AnswerError(crit.code, Message("{value} is not one of the options ({allowed})",
-                                             value=repr(_short(text)), allowed=_choices(crit)))
+        raise AnswerError(crit.code, Message("not one of the options ({allowed})", allowed=_choices(crit)))
     value, rest = found
     return value, rest > 0
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request
+from litestar import Controller, MediaType, Request
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
@@ -194,6 +194,19 @@ def _upload(data: dict[str, Any]) -> tuple[str, bytes]:
     return upload.filename, upload.file.read(form_reader.MAX_BYTES + 1)
 
 
+def _shown_params(fw: Framework, unmapped: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A stored reason's values for the page: the options it lists in the page's language."""
+    params = dict(unmapped["params"])
+    if "allowed" in params and unmapped["code"] in {c.code for _, c in fw.all_criteria()}:
+        crit = fw.criterion(unmapped["code"])
+        if crit.options:
+            params["allowed"] = ", ".join(getattr(o, f"label_{lang}") for o in crit.options)
+        else:
+            answers = ("yes", "no", "na") if crit.answer_type == "yes_no_na" else ("yes", "no")
+            params["allowed"] = ", ".join(label(lang, "answer", v) for v in answers)
+    return params
+
+
 def _solution_page(request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
                    slug: str, status_code: int = 200, error: str | None = None,
                    import_error: str | None = None) -> Template:
@@ -214,6 +227,13 @@ def _form_too_large(request: Request, exc: HTTPException) -> Any:
     return render(request, "assessment/import_too_large.html", status_code=exc.status_code,
                   reason=reason.in_language(translations(language_of(request)).gettext),
                   back=request.url.path.removesuffix("/import"))
+
+
+# An upload page answers HTML also when it refuses the file (400) or its size (413).
+UPLOAD_ROUTE: dict[str, Any] = {
+    "request_max_body_size": form_reader.MAX_REQUEST_BYTES, "media_type": MediaType.HTML,
+    "exception_handlers": {HTTP_413_REQUEST_ENTITY_TOO_LARGE: _form_too_large},
+}
 
 
 # ---- frameworks -----------------------------------------------------------------------------
@@ -246,8 +266,7 @@ class AssessmentPages(Controller):
                      frameworks: FrameworkRegistry, slug: str) -> Template:
         return _solution_page(request, db, principal, frameworks, slug)
 
-    @post("/solutions/{slug:str}/assessments/import", request_max_body_size=form_reader.MAX_REQUEST_BYTES,
-          exception_handlers={HTTP_413_REQUEST_ENTITY_TOO_LARGE: _form_too_large})
+    @post("/solutions/{slug:str}/assessments/import", **UPLOAD_ROUTE)
     def import_new(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
                    slug: str, data: UploadBody) -> Any:
         svc.list_for_solution(db, principal, slug)  # anonymous: log in; unseen: 404
@@ -278,8 +297,7 @@ class AssessmentPages(Controller):
         a = svc.get_assessment(db, principal, assessment_id)
         return _form_page(request, db, principal, frameworks, a)
 
-    @post("/assessments/{assessment_id:int}/import", request_max_body_size=form_reader.MAX_REQUEST_BYTES,
-          exception_handlers={HTTP_413_REQUEST_ENTITY_TOO_LARGE: _form_too_large})
+    @post("/assessments/{assessment_id:int}/import", **UPLOAD_ROUTE)
     def import_form(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
                     assessment_id: int, data: UploadBody) -> Any:
         svc.get_assessment(db, principal, assessment_id)  # anonymous: log in; unseen: 404
@@ -299,8 +317,9 @@ class AssessmentPages(Controller):
         record = form_import.get_import(db, principal, assessment_id, import_id)
         a = svc.get_assessment(db, principal, assessment_id)
         fw = svc.framework_of(frameworks, a)
-        gettext = translations(language_of(request)).gettext
-        unmapped = [{**u, "reason": Message(u["msgid"], **u["params"]).in_language(gettext)}
+        lang = language_of(request)
+        gettext = translations(lang).gettext
+        unmapped = [{**u, "reason": Message(u["msgid"], **_shown_params(fw, u, lang)).in_language(gettext)}
                     for u in record.report.get("unmapped", [])]
         return render(request, "assessment/import_result.html", a=a, fw=fw, record=record, unmapped=unmapped,
                       actions=svc.allowed_actions(db, principal, a), import_max_mb=form_reader.MAX_MB,
