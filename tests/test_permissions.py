@@ -130,6 +130,9 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/assessments/{assessment_id:int}/answers/{code:str}/confirm"): ASSESSORS,
     ("GET", "/api/assessments/{assessment_id:int}/prefill"): ASSESSMENT_READERS,
     ("POST", "/api/assessments/{assessment_id:int}/{action:str}"): ASSESSORS,
+    ("POST", "/api/assessments/{assessment_id:int}/import"): ANSWERERS,
+    ("GET", "/api/assessments/{assessment_id:int}/imports"): ASSESSMENT_READERS,
+    ("POST", "/api/solutions/{key:str}/assessments/import"): ASSESSORS,
     ("GET", "/api/solutions/{key:str}/assessments"): ASSESSMENT_READERS,
     ("GET", "/solutions/{slug:str}/assessments"): ASSESSMENT_READERS,
     ("POST", "/solutions/{slug:str}/assessments"): ASSESSORS,
@@ -141,6 +144,9 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/assessments/{assessment_id:int}/answers/{code:str}/confirm"): ASSESSORS,
     ("POST", "/assessments/{assessment_id:int}/answers/{code:str}/verify"): ASSESSORS,
     ("POST", "/assessments/{assessment_id:int}/{action:str}"): ASSESSORS,
+    ("POST", "/solutions/{slug:str}/assessments/import"): ASSESSORS,
+    ("POST", "/assessments/{assessment_id:int}/import"): ANSWERERS,
+    ("GET", "/assessments/{assessment_id:int}/imports/{import_id:int}"): ASSESSMENT_READERS,
     # approvals and the public register
     ("GET", "/api/solutions/{key:str}/approval-status"): EVERYONE,
     ("GET", "/api/approvals/dashboard"): APPROVERS,
@@ -267,7 +273,7 @@ def fill(path: str, r: dict[str, Any]) -> str:
         "{action:str}": "submit", "{framework_id:str}": "nice-esf", "{version:str}": "2022",
         "{number:str}": r["register_number"], "{ref:str}": "municipality:169", "{need_id:int}": str(r["need"].id),
         "{project_id:int}": str(r["project"].id), "{job_id:str}": "0" * 32, "{path:str}": "openapi.yaml",
-        "{file_path:path}": "app.css",
+        "{file_path:path}": "app.css", "{import_id:int}": "1",
     }
     if path.startswith(("/api/needs", "/needs")):
         values["{key:str}"] = values["{slug:str}"] = r["need"].slug

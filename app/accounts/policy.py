@@ -37,6 +37,8 @@ API_WRITE_POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("DELETE", "/api/assessments/{assessment_id:int}/answers/{code:str}"):
         ("assessment.write", "assessment.vendor_answer"),
     ("POST", "/api/assessments/{assessment_id:int}/answers/{code:str}/verify"): ("assessment.review",),
+    ("POST", "/api/assessments/{assessment_id:int}/import"): ("assessment.write", "assessment.vendor_answer"),
+    ("POST", "/api/solutions/{key:str}/assessments/import"): ("assessment.write",),
     ("POST", "/api/approvals/{key:str}/events"): ("approval.apply", "approval.decide", "approval.evidence"),
     ("POST", "/api/benchmark/adoption"): ("benchmark.report",),
     ("POST", "/api/benchmark/indicator-values"): ("benchmark.report",),

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Controller
-from litestar.datastructures import State
+from litestar import Controller, MediaType, Request, Response
+from litestar.datastructures import State, UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
+from litestar.params import Body
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
+from app.assessment import form_import, form_reader
 from app.assessment import services as svc
 from app.assessment.loader import FrameworkRegistry
 from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn, VerifyIn
 from app.core.principal import Principal
-from app.errors import NotFound
+from app.errors import NotFound, ValidationFailed
+from app.messages import Message
 from app.web.routing import delete, get, post, put
 
 
@@ -35,6 +41,30 @@ class FrameworkApi(Controller):
     @get("/{framework_id:str}/{version:str}", summary="The full definition of one framework version")
     def detail(self, frameworks: FrameworkRegistry, framework_id: str, version: str) -> dict[str, Any]:
         return svc.get_framework(frameworks, framework_id, version).model_dump(mode="json", by_alias=True)
+
+
+Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+IMPORT_LIMITS: dict[str, Any] = {
+    "description": f"Multipart field `file`: a completed DTAC form, .docx or .odt, at most {form_reader.MAX_MB} MB "
+                   f"({form_reader.MAX_BYTES:,} bytes; a larger request is refused with 413 before it is read). "
+                   "The form's version is read from the document. Answers become the vendor's declared answers "
+                   "(pending verification); every answer that could not be mapped is listed in `unmapped`. "
+                   "A refused file changes nothing.",
+    "request_max_body_size": form_reader.MAX_REQUEST_BYTES,
+}
+
+
+def _file_too_large(_request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
+    reason = Message("the file is larger than {mb} MB", mb=form_reader.MAX_MB)
+    return Response({"status_code": exc.status_code, "detail": f"file: {reason}", "errors": {"file": reason}},
+                    status_code=exc.status_code, media_type=MediaType.JSON)
+
+
+def _upload(data: dict[str, Any]) -> tuple[str, bytes]:
+    upload = data.get("file")
+    if not isinstance(upload, UploadFile):
+        raise ValidationFailed({"file": "attach the form as the multipart field 'file'"})
+    return upload.filename or "upload", upload.file.read(form_reader.MAX_BYTES + 1)
 
 
 class AssessmentApi(Controller):
@@ -93,6 +123,20 @@ class AssessmentApi(Controller):
         answer, score = svc.confirm_prefill(db, principal, frameworks, assessment_id, code)
         return {"answer": svc.answer_view(answer), "result": svc.score_summary(score)}
 
+    @post("/{assessment_id:int}/import", status_code=200, **IMPORT_LIMITS,
+          summary="Import a completed DTAC form (DOCX or ODT) into this assessment",
+          exception_handlers={HTTP_413_REQUEST_ENTITY_TOO_LARGE: _file_too_large})
+    def import_form(self, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+                    assessment_id: int, data: Multipart) -> dict[str, Any]:
+        form_import.may_import(db, principal, assessment_id)
+        filename, content = _upload(data)
+        return form_import.import_view(form_import.import_into(db, principal, frameworks, assessment_id,
+                                                               filename, content))
+
+    @get("/{assessment_id:int}/imports", summary="Forms imported into the assessment, newest first")
+    def imports(self, db: Session, principal: Principal, assessment_id: int) -> list[dict[str, Any]]:
+        return [form_import.import_view(i) for i in form_import.imports_of(db, principal, assessment_id)]
+
     @post("/{assessment_id:int}/{action:str}", status_code=200,
           summary="Workflow: submit, review, complete, return (comment required) or corrections")
     def transition(self, db: Session, principal: Principal, frameworks: FrameworkRegistry,
@@ -114,4 +158,14 @@ def solution_assessments(db: Session, principal: Principal, key: str) -> list[di
              "created_at": a.created_at.isoformat() if a.created_at else None} for a in items]
 
 
-ROUTES: list[ControllerRouterHandler] = [FrameworkApi, AssessmentApi, solution_assessments]
+@post("/api/solutions/{key:str}/assessments/import", tags=["assessment"], status_code=201, **IMPORT_LIMITS,
+      summary="Start a DTAC assessment of the solution from a completed form (DOCX or ODT)",
+      exception_handlers={HTTP_413_REQUEST_ENTITY_TOO_LARGE: _file_too_large})
+def import_solution_form(db: Session, principal: Principal, frameworks: FrameworkRegistry, key: str,
+                         data: Multipart) -> dict[str, Any]:
+    form_import.may_import(db, principal)
+    filename, content = _upload(data)
+    return form_import.import_view(form_import.import_new(db, principal, frameworks, key, filename, content))
+
+
+ROUTES: list[ControllerRouterHandler] = [FrameworkApi, AssessmentApi, solution_assessments, import_solution_form]

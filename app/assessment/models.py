@@ -97,4 +97,22 @@ class AssessmentTransition(Base):
     actor: Mapped[User | None] = relationship(lazy="select")
 
 
-__all__ = ["Answer", "AnswerWriter", "Assessment", "AssessmentTransition"]
+class AssessmentImport(Base):
+    """A completed form imported into the assessment: the file, the form's version, who
+    imported it, and the answers that could not be mapped (for the assessor to settle)."""
+
+    __tablename__ = "assessment_import"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    form_version: Mapped[str] = mapped_column(String(20))
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    imported: Mapped[int] = mapped_column(Integer, default=0)
+    # {"imported": [codes], "unmapped": [{code, text, reason, msgid, params}], "kept": [codes],
+    #  "blank": [codes], "absent": [codes]}
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    imported_by: Mapped[User | None] = relationship(lazy="select")
+
+
+__all__ = ["Answer", "AnswerWriter", "Assessment", "AssessmentImport", "AssessmentTransition"]

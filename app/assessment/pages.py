@@ -9,29 +9,35 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request
+from litestar import Controller, MediaType, Request
+from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
+from app.assessment import form_import, form_reader
 from app.assessment import services as svc
 from app.assessment.loader import FrameworkRegistry
 from app.assessment.models import Assessment
 from app.assessment.schema import Condition, Criterion, Framework
 from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn, VerifyIn
 from app.assessment.scoring import AssessmentScore
-from app.core.principal import Principal
+from app.core.principal import ANONYMOUS_PRINCIPAL, Principal
 from app.core.roles import Role
-from app.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from app.messages import Message, message_of, translate
+from app.web import errors as error_pages
 from app.web.htmx import is_htmx
 from app.web.i18n import label, translations
 from app.web.rendering import language_of, render
 from app.web.routing import get, post
 
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+UploadBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 # label(code, kind): the catalogue's msgid prefix of each kind of code.
 LABEL_KINDS = {"status": "assessment-status", "section": "section-status", "source": "answer-source",
                "verification": "verification"}
@@ -181,13 +187,14 @@ def _form_context(request: Request, db: Session, principal: Principal,
         "problems": svc.completeness_problems(fw, a) if a.status in svc.EDITABLE else {},
         "suggestion_count": len(suggestions), "workflow_error": workflow_error,
         "workflow_errors": workflow_errors or {}, "errors": errors or {},
-        "correction_id": svc.correction_of(db, a), **_helpers(request),
+        "correction_id": svc.correction_of(db, a), "imports": form_import.imports_of(db, principal, a.id),
+        "import_max_mb": form_reader.MAX_MB, **_helpers(request),
     }
 
 
 def _form_page(request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
-               a: Assessment, status_code: int = 200, **extra: Any) -> Template:
-    return render(request, "assessment/form.html", status_code=status_code,
+               a: Assessment, status_code: int = 200, import_error: str | None = None, **extra: Any) -> Template:
+    return render(request, "assessment/form.html", status_code=status_code, import_error=import_error,
                   **_form_context(request, db, principal, frameworks, a, **extra))
 
 
@@ -227,6 +234,58 @@ def _require(request: Request, principal: Principal, *permissions: str) -> None:
             + f" ({principal.role}: {' / '.join(permissions)})")
 
 
+# ---- importing a completed form -------------------------------------------------------------
+
+
+def _upload(data: dict[str, Any]) -> tuple[str, bytes]:
+    upload = data.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise ValidationFailed({"file": "choose a .docx or .odt file"})
+    return upload.filename, upload.file.read(form_reader.MAX_BYTES + 1)
+
+
+def _shown_params(fw: Framework, unmapped: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A stored reason's values for the page: the options it lists in the page's language."""
+    params = dict(unmapped["params"])
+    if "allowed" in params and unmapped["code"] in {c.code for _, c in fw.all_criteria()}:
+        crit = fw.criterion(unmapped["code"])
+        if crit.options:
+            params["allowed"] = ", ".join(getattr(o, f"label_{lang}") for o in crit.options)
+        else:
+            answers = ("yes", "no", "na") if crit.answer_type == "yes_no_na" else ("yes", "no")
+            params["allowed"] = ", ".join(label(lang, "answer", v) for v in answers)
+    return params
+
+
+def _solution_page(request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+                   slug: str, status_code: int = 200, error: str | None = None,
+                   import_error: str | None = None) -> Template:
+    solution, items = svc.list_for_solution(db, principal, slug)
+    return render(request, "assessment/solution_assessments.html", status_code=status_code, solution=solution,
+                  items=items, frameworks=svc.startable_frameworks(frameworks),
+                  can_start=principal.can("assessment.write"), error=error, import_error=import_error,
+                  import_max_mb=form_reader.MAX_MB, **_helpers(request))
+
+
+def _form_too_large(request: Request, exc: HTTPException) -> Any:
+    """The upload was refused before it was read (so before its CSRF token was checked): a
+    page says why and links back to the page the upload came from."""
+    principal = request.scope.get("user", ANONYMOUS_PRINCIPAL)
+    if not principal.is_authenticated:
+        return error_pages.domain_error_handler(request, Unauthenticated("log in to import a form"))
+    reason = Message("the file is larger than {mb} MB", mb=form_reader.MAX_MB)
+    return render(request, "assessment/import_too_large.html", status_code=exc.status_code,
+                  reason=reason.in_language(translations(language_of(request)).gettext),
+                  back=request.url.path.removesuffix("/import"))
+
+
+# An upload page answers HTML also when it refuses the file (400) or its size (413).
+UPLOAD_ROUTE: dict[str, Any] = {
+    "request_max_body_size": form_reader.MAX_REQUEST_BYTES, "media_type": MediaType.HTML,
+    "exception_handlers": {HTTP_413_REQUEST_ENTITY_TOO_LARGE: _form_too_large},
+}
+
+
 # ---- frameworks -----------------------------------------------------------------------------
 
 
@@ -255,10 +314,20 @@ class AssessmentPages(Controller):
     @get("/solutions/{slug:str}/assessments")
     def for_solution(self, request: Request, db: Session, principal: Principal,
                      frameworks: FrameworkRegistry, slug: str) -> Template:
-        solution, items = svc.list_for_solution(db, principal, slug)
-        return render(request, "assessment/solution_assessments.html", solution=solution, items=items,
-                      frameworks=svc.startable_frameworks(frameworks),
-                      can_start=principal.can("assessment.write"), error=None, **_helpers(request))
+        return _solution_page(request, db, principal, frameworks, slug)
+
+    @post("/solutions/{slug:str}/assessments/import", **UPLOAD_ROUTE)
+    def import_new(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+                   slug: str, data: UploadBody) -> Any:
+        svc.list_for_solution(db, principal, slug)  # anonymous: log in; unseen: 404
+        _require(request, principal, "assessment.write")
+        try:
+            record = form_import.import_new(db, principal, frameworks, slug, *_upload(data))
+        except (ValidationFailed, Conflict) as exc:
+            db.rollback()
+            return _solution_page(request, db, principal, frameworks, slug, exc.status_code,
+                                  import_error=_error_text(exc, language_of(request)))
+        return Redirect(f"/assessments/{record.assessment_id}/imports/{record.id}")
 
     @post("/solutions/{slug:str}/assessments")
     def start(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
@@ -268,13 +337,8 @@ class AssessmentPages(Controller):
             a = svc.start_assessment(db, principal, frameworks, AssessmentIn(
                 solution_id=slug, framework_id=framework_id or "?", framework_version=version or "?"))
         except ValidationFailed as exc:
-            solution, items = svc.list_for_solution(db, principal, slug)
-            return render(request, "assessment/solution_assessments.html", status_code=400,
-                          solution=solution, items=items,
-                          frameworks=svc.startable_frameworks(frameworks),
-                          can_start=principal.can("assessment.write"),
-                          error="; ".join(translate(v, translations(language_of(request)).gettext)
-                                          for v in exc.errors.values()), **_helpers(request))
+            return _solution_page(request, db, principal, frameworks, slug, 400, error="; ".join(
+                translate(v, translations(language_of(request)).gettext) for v in exc.errors.values()))
         return Redirect(f"/assessments/{a.id}")
 
     @get("/assessments/{assessment_id:int}")
@@ -282,6 +346,34 @@ class AssessmentPages(Controller):
              assessment_id: int) -> Template:
         a = svc.get_assessment(db, principal, assessment_id)
         return _form_page(request, db, principal, frameworks, a)
+
+    @post("/assessments/{assessment_id:int}/import", **UPLOAD_ROUTE)
+    def import_form(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+                    assessment_id: int, data: UploadBody) -> Any:
+        svc.get_assessment(db, principal, assessment_id)  # anonymous: log in; unseen: 404
+        _require(request, principal, "assessment.write", "assessment.vendor_answer")
+        try:
+            record = form_import.import_into(db, principal, frameworks, assessment_id, *_upload(data))
+        except (ValidationFailed, Conflict, Forbidden) as exc:
+            db.rollback()
+            a = svc.get_assessment(db, principal, assessment_id)
+            return _form_page(request, db, principal, frameworks, a, status_code=exc.status_code,
+                              import_error=_error_text(exc, language_of(request)))
+        return Redirect(f"/assessments/{assessment_id}/imports/{record.id}")
+
+    @get("/assessments/{assessment_id:int}/imports/{import_id:int}")
+    def import_result(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+                      assessment_id: int, import_id: int) -> Template:
+        record = form_import.get_import(db, principal, assessment_id, import_id)
+        a = svc.get_assessment(db, principal, assessment_id)
+        fw = svc.framework_of(frameworks, a)
+        lang = language_of(request)
+        gettext = translations(lang).gettext
+        unmapped = [{**u, "reason": Message(u["msgid"], **_shown_params(fw, u, lang)).in_language(gettext)}
+                    for u in record.report.get("unmapped", [])]
+        return render(request, "assessment/import_result.html", a=a, fw=fw, record=record, unmapped=unmapped,
+                      actions=svc.allowed_actions(db, principal, a), import_max_mb=form_reader.MAX_MB,
+                      import_error=None, **_helpers(request))
 
     @get("/assessments/{assessment_id:int}/result")
     def result(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
