@@ -2,7 +2,7 @@
 that could not be mapped
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-04 10:00:00
 """
 from collections.abc import Sequence
