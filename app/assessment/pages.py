@@ -7,6 +7,8 @@ the updated criterion fragment plus an out-of-band swap of the live score panel.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any
 
 from litestar import Controller, Request
@@ -14,6 +16,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.assessment import services as svc
@@ -26,9 +29,10 @@ from app.core.principal import Principal
 from app.core.roles import Role
 from app.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from app.messages import Message, message_of, translate
+from app.web.forms import NotANumber, number_text, typed_number
 from app.web.htmx import is_htmx
 from app.web.i18n import label, translations
-from app.web.rendering import language_of, render
+from app.web.rendering import field_errors, language_of, render
 from app.web.routing import get, post
 
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -88,32 +92,59 @@ def _value_label(lang: str) -> Any:
 
 def _helpers(request: Request) -> dict[str, Any]:
     lang = language_of(request)
-    return {"t": _tr(lang), "label": _status_label(lang), "show": _value_label(lang), "dom_id": dom_id}
+    return {"t": _tr(lang), "label": _status_label(lang), "show": _value_label(lang), "dom_id": dom_id,
+            "number_text": lambda value: number_text(value, lang)}
 
 
 # ---- building the form's view model ---------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Typed:
+    """What a person typed into one criterion's form, kept on screen when it was not stored."""
+
+    value: Any = None
+    comment: str | None = None
+    evidence_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Why what was typed into a criterion was not stored (per field), and what was typed."""
+
+    errors: dict[str, str]
+    typed: Typed | None  # None: show the stored answer
+
+
+def _refusal(refused: Refused | None) -> tuple[dict[str, str] | None, None, Typed | None]:
+    return (refused.errors, None, refused.typed) if refused else (None, None, None)
+
+
 def _item(a: Assessment, fw: Framework, c: Criterion, principal: Principal, actions: list[str],
-          suggestions: dict[str, svc.Suggestion], error: str | None = None,
-          notice: str | None = None, posted: Any = None) -> dict[str, Any]:
+          suggestions: dict[str, svc.Suggestion], errors: dict[str, str] | None = None,
+          notice: str | None = None, typed: Typed | None = None) -> dict[str, Any]:
+    """One criterion's view. `errors` says per field ("value", "evidence_url", "form") why
+    what was typed was not stored; `typed` is then shown instead of the stored answer."""
     ans = a.answer(c.code)
     vendor_may = "vendor_answer" in actions and c.audience == "vendor" and (
         ans is None or ans.source == "vendor")
     editable = "edit" in actions or vendor_may
-    value = posted if posted is not None else (ans.value if ans else None)
+    if typed is None:
+        typed = Typed(ans.value, ans.comment, ans.evidence_url) if ans else Typed()
+    value = typed.value
     return {"c": c, "ans": ans, "sug": suggestions.get(c.code) if "edit" in actions else None,
             "editable": editable, "can_verify": "verify" in actions and ans is not None
-            and ans.source == "vendor", "error": error, "notice": notice, "value": value,
+            and ans.source == "vendor", "errors": errors or {}, "notice": notice, "value": value,
+            "comment": typed.comment or "", "evidence_url": typed.evidence_url or "",
             "checked": value if isinstance(value, list) else ([value] if value is not None else [])}
 
 
 def _sections(a: Assessment, fw: Framework, principal: Principal, actions: list[str],
-              suggestions: dict[str, svc.Suggestion], errors: dict[str, str]) -> list[dict[str, Any]]:
+              suggestions: dict[str, svc.Suggestion], refused: dict[str, Refused]) -> list[dict[str, Any]]:
     vendor_only = principal.role == Role.VENDOR
     out = []
     for section in fw.sections:
-        items = [_item(a, fw, c, principal, actions, suggestions, errors.get(c.code))
+        items = [_item(a, fw, c, principal, actions, suggestions, *_refusal(refused.get(c.code)))
                  for c in section.criteria
                  if c.applies(a.tier) and (not vendor_only or c.audience == "vendor")]
         if items:
@@ -123,7 +154,8 @@ def _sections(a: Assessment, fw: Framework, principal: Principal, actions: list[
 
 def _form_context(request: Request, db: Session, principal: Principal,
                   frameworks: FrameworkRegistry, a: Assessment, errors: dict[str, str] | None = None,
-                  workflow_error: str | None = None, workflow_errors: dict[str, str] | None = None,
+                  refused: dict[str, Refused] | None = None, workflow_error: str | None = None,
+                  workflow_errors: dict[str, str] | None = None,
                   scope_values: dict[str, Any] | None = None) -> dict[str, Any]:
     fw = svc.framework_of(frameworks, a)
     score = svc.compute_score(fw, a)
@@ -132,7 +164,7 @@ def _form_context(request: Request, db: Session, principal: Principal,
     tier_known = not fw.tiers or a.tier in fw.tiers
     return {
         "a": a, "fw": fw, "score": score, "actions": actions, "tier_known": tier_known,
-        "sections": _sections(a, fw, principal, actions, suggestions, errors or {}) if tier_known else [],
+        "sections": _sections(a, fw, principal, actions, suggestions, refused or {}) if tier_known else [],
         "scope_values": scope_values if scope_values is not None else (a.scope_answers or {}),
         "missing_scope": fw.missing_scope_answers(a.scope_answers or {}),
         "problems": svc.completeness_problems(fw, a) if a.status in svc.EDITABLE else {},
@@ -149,16 +181,31 @@ def _form_page(request: Request, db: Session, principal: Principal, frameworks: 
 
 
 def _fragment(request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
-              a: Assessment, code: str, score: AssessmentScore | None, error: str | None = None,
-              notice: str | None = None, posted: Any = None) -> Template:
+              a: Assessment, code: str, score: AssessmentScore | None,
+              errors: dict[str, str] | None = None, notice: str | None = None,
+              typed: Typed | None = None) -> Template:
     fw = svc.framework_of(frameworks, a)
     actions = svc.allowed_actions(db, principal, a)
     suggestions = svc.prefill_suggestions(db, principal, frameworks, a.id) if "edit" in actions else {}
     crit = fw.criterion(code)
-    item = _item(a, fw, crit, principal, actions, suggestions, error, notice, posted)
+    item = _item(a, fw, crit, principal, actions, suggestions, errors, notice, typed)
     return render(request, "assessment/_save_response.html", a=a, fw=fw, item=item,
                   score=score if score is not None else svc.compute_score(fw, a),
                   problems=svc.completeness_problems(fw, a), actions=actions, **_helpers(request))
+
+
+def _field_errors(exc: DomainError, code: str, lang: str) -> dict[str, str]:
+    """A refusal as {field: why}: "value" and "evidence_url" for the criterion's own fields,
+    "form" for what concerns the whole answer (someone else changed it, no permission)."""
+    gettext = translations(lang).gettext
+    if not isinstance(exc, ValidationFailed) or isinstance(exc, Forbidden):
+        return {"form": _error_text(exc, lang)}
+    fields = {code: "value", f"{code}.evidence_url": "evidence_url", "comment": "comment"}
+    out: dict[str, str] = {}
+    for key, why in exc.errors.items():
+        field = fields.get(key, "form")
+        out[field] = "; ".join(filter(None, (out.get(field), translate(why, gettext))))
+    return out
 
 
 def _error_text(exc: DomainError, lang: str) -> str:
@@ -175,6 +222,87 @@ def _require(request: Request, principal: Principal, *permissions: str) -> None:
         raise Forbidden(translations(language_of(request)).gettext(
             "Your role may not change this assessment.")
             + f" ({principal.role}: {' / '.join(permissions)})")
+
+
+def _typed(crit: Criterion, data: dict[str, Any]) -> Typed:
+    raw = data.get("value")
+    if crit.answer_type == "multi_choice":
+        value: Any = [v for v in (raw if isinstance(raw, list) else [raw]) if v]
+    else:
+        value = _last(raw)
+    return Typed(value, _last(data.get("comment")), _last(data.get("evidence_url")))
+
+
+def _answer_value(crit: Criterion, value: Any, lang: str) -> Any:
+    """The answer to hand to the service, None for no answer. A number is read as typed in
+    the page's language ("1,5", "1.234,5", "-3"); text that is no number is refused here,
+    with the reason, rather than changed into one."""
+    if value in (None, "", []) or (isinstance(value, str) and not value.strip()):
+        return None
+    if crit.answer_type != "number" or not isinstance(value, str):
+        return value
+    try:
+        number = typed_number(value, lang)
+    except NotANumber as exc:
+        raise svc.AnswerRejected({crit.code: exc.message}) from None
+    return _plain(number)
+
+
+def _plain(number: Decimal) -> int | float:
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _you_typed(typed: Typed, lang: str) -> str:
+    parts = [", ".join(typed.value) if isinstance(typed.value, list) else str(typed.value or ""),
+             typed.comment or "", typed.evidence_url or ""]
+    return translations(lang).gettext("Not saved; you typed: {typed}").format(
+        typed=" · ".join(p.strip() for p in parts if p and p.strip()) or "–")
+
+
+def _store(db: Session, principal: Principal, frameworks: FrameworkRegistry, a: Assessment,
+           crit: Criterion, typed: Typed, version: int | None,
+           lang: str) -> tuple[AssessmentScore | None, str | None]:
+    """Save (or clear) what was typed into one criterion: the new score, and a notice when
+    nothing was stored."""
+    value = _answer_value(crit, typed.value, lang)
+    if value is None and a.answer(crit.code) is not None:
+        score = svc.clear_answer(db, principal, frameworks, a.id, crit.code, version)
+        return score, _cleared_notice(typed, lang)
+    if value is None:
+        return None, translations(lang).gettext("Choose an answer – the comment and link are saved with it.")
+    _, score = svc.save_answer(db, principal, frameworks, a.id, crit.code, AnswerIn(
+        value=value, comment=typed.comment, evidence_url=typed.evidence_url, version=version))
+    return score, None
+
+
+def _refused(request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+             a: Assessment, code: str, typed: Typed,
+             exc: ValidationFailed | Conflict | Forbidden | ValidationError) -> Template:
+    """A refused save: each field's reason beside it and what was typed still on screen; on a
+    conflict the answer as it is now, with what was typed in the message."""
+    lang = language_of(request)
+    shown: Typed | None = typed
+    if isinstance(exc, ValidationError):
+        errors, status = field_errors(exc, lang), 400
+    else:
+        errors, status = _field_errors(exc, code, lang), exc.status_code
+    if isinstance(exc, Conflict):
+        db.rollback()
+        a = svc.get_assessment(db, principal, a.id)
+        errors["form"] += " " + _you_typed(typed, lang)
+        shown = None
+    if not is_htmx(request):
+        return _form_page(request, db, principal, frameworks, a, status_code=status,
+                          refused={code: Refused(errors, shown)})
+    return _fragment(request, db, principal, frameworks, a, code, None, errors=errors, typed=shown)
+
+
+def _cleared_notice(typed: Typed, lang: str) -> str:
+    gettext = translations(lang).gettext
+    if typed.comment or typed.evidence_url:
+        return gettext("The answer is cleared. The comment and link you typed are not saved until "
+                       "you choose an answer.")
+    return gettext("The answer is cleared.")
 
 
 # ---- frameworks -----------------------------------------------------------------------------
@@ -268,43 +396,21 @@ class AssessmentPages(Controller):
         a = svc.get_assessment(db, principal, assessment_id)
         _require(request, principal, "assessment.write", "assessment.vendor_answer")
         fw = svc.framework_of(frameworks, a)
-        crit = fw.criterion(code) if code in {c.code for _, c in fw.all_criteria()} else None
-        if crit is None:
+        if code not in {c.code for _, c in fw.all_criteria()}:
             raise NotFound(Message("criterion {code} does not exist in {framework} {version}",
                                    code=code, framework=fw.id, version=fw.version))
-        raw = data.get("value")
-        if crit.answer_type == "multi_choice":
-            value: Any = [v for v in (raw if isinstance(raw, list) else [raw]) if v]
-        else:
-            value = _last(raw)
-        empty = value in (None, "", [])
-        comment, evidence = _last(data.get("comment")), _last(data.get("evidence_url"))
+        crit = fw.criterion(code)
+        typed = _typed(crit, data)
         version = _version(data.get("version"))
         lang = language_of(request)
-        error = notice = None
-        score = None
         try:
-            if empty and a.answer(code) is not None:
-                score = svc.clear_answer(db, principal, frameworks, assessment_id, code, version)
-            elif empty:
-                notice = translations(lang).gettext("Choose an answer – the comment and link are saved "
-                                                    "with it.")
-            else:
-                _, score = svc.save_answer(db, principal, frameworks, assessment_id, code, AnswerIn(
-                    value=value, comment=comment, evidence_url=evidence, version=version))
-        except (ValidationFailed, Conflict, Forbidden) as exc:
-            if isinstance(exc, Conflict):
-                db.rollback()
-                a = svc.get_assessment(db, principal, assessment_id)
-            error = _error_text(exc, lang)
-            if not is_htmx(request):
-                return _form_page(request, db, principal, frameworks, a, status_code=exc.status_code,
-                                  errors={code: error})
-            return _fragment(request, db, principal, frameworks, a, code, None, error=error,
-                             posted=None if isinstance(exc, Conflict) else value)
+            score, notice = _store(db, principal, frameworks, a, crit, typed, version, lang)
+        except (ValidationFailed, Conflict, Forbidden, ValidationError) as exc:
+            return _refused(request, db, principal, frameworks, a, code, typed, exc)
         if not is_htmx(request):
             return Redirect(f"/assessments/{assessment_id}#{dom_id(code)}")
-        return _fragment(request, db, principal, frameworks, a, code, score, notice=notice)
+        kept = typed if notice and (typed.comment or typed.evidence_url) else None
+        return _fragment(request, db, principal, frameworks, a, code, score, notice=notice, typed=kept)
 
     def _answer_action(self, request: Request, db: Session, principal: Principal,
                        frameworks: FrameworkRegistry, assessment_id: int, code: str, action: Any) -> Any:
@@ -315,11 +421,11 @@ class AssessmentPages(Controller):
             if isinstance(exc, Conflict):
                 db.rollback()
             a = svc.get_assessment(db, principal, assessment_id)
-            error = _error_text(exc, lang)
+            errors = {"form": _error_text(exc, lang)}
             if not is_htmx(request):
                 return _form_page(request, db, principal, frameworks, a, status_code=exc.status_code,
-                                  errors={code: error})
-            return _fragment(request, db, principal, frameworks, a, code, None, error=error)
+                                  refused={code: Refused(errors, None)})
+            return _fragment(request, db, principal, frameworks, a, code, None, errors=errors)
         if not is_htmx(request):
             return Redirect(f"/assessments/{assessment_id}#{dom_id(code)}")
         a = svc.get_assessment(db, principal, assessment_id)

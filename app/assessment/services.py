@@ -380,11 +380,17 @@ def save_answer(session: Session, principal: Principal, frameworks: FrameworkReg
         raise Forbidden(Message("{code} is for the assessor; a vendor may only answer criteria whose "
                                 "audience is vendor", code=code))
     _need_tier(fw, assessment)
+    errors: dict[str, str] = {}
     try:
         value = validate_answer(crit, data.value, assessment.tier)
     except AnswerError as exc:
-        raise AnswerRejected({code: exc.message}) from None
-    evidence = _evidence_url(data.evidence_url, code)
+        errors[code] = exc.message
+    try:
+        evidence = _evidence_url(data.evidence_url, code)
+    except AnswerRejected as exc:
+        errors.update(exc.errors)
+    if errors:  # every field that is refused, not only the first
+        raise AnswerRejected(errors)
     provenance = f"Udfyldt af leverandøren ({principal.name})" if vendor else None
     answer = _write_answer(session, principal, fw, assessment, crit, value, comment=data.comment,
                            evidence_url=evidence, version=data.version,
