@@ -133,6 +133,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/solutions/{slug:str}/assessments"): ASSESSORS,
     ("GET", "/assessments/{assessment_id:int}"): ASSESSMENT_READERS,
     ("GET", "/assessments/{assessment_id:int}/result"): ASSESSMENT_READERS,
+    ("GET", "/assessments/{assessment_id:int}/completion"): ASSESSMENT_READERS,
     ("POST", "/assessments/{assessment_id:int}/scope"): ASSESSORS,
     ("POST", "/assessments/{assessment_id:int}/answers/{code:str}"): ANSWERERS,
     ("POST", "/assessments/{assessment_id:int}/answers/{code:str}/clear"): ANSWERERS,

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.assessment import services as svc
+from app.assessment.display import answer_text, outcome_text, tier_text
 from app.assessment.loader import FrameworkRegistry
 from app.assessment.models import Assessment
 from app.assessment.schema import Criterion, Framework
@@ -38,7 +39,7 @@ from app.web.routing import get, post
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 # label(code, kind): the catalogue's msgid prefix of each kind of code.
 LABEL_KINDS = {"status": "assessment-status", "section": "section-status", "source": "answer-source",
-               "verification": "verification"}
+               "verification": "verification", "tier": "tier"}
 
 
 def _last(value: Any) -> Any:
@@ -74,26 +75,15 @@ def _status_label(lang: str) -> Any:
 
 
 def _value_label(lang: str) -> Any:
-    def show(c: Criterion, value: Any) -> str:
-        if value is None:
-            return "–"
-        if c.answer_type in ("yes_no", "yes_no_na"):
-            return label(lang, "answer", value)
-        if c.answer_type == "choice":
-            opt = c.option(value)
-            return getattr(opt, f"label_{lang}") if opt else str(value)
-        if c.answer_type == "multi_choice":
-            return ", ".join(getattr(c.option(v), f"label_{lang}", v) for v in value)
-        if c.answer_type == "rating":
-            return f"{value} / {int(c.max or 0)}"
-        return str(value)
-    return show
+    return lambda c, value: answer_text(c, value, lang)
 
 
 def _helpers(request: Request) -> dict[str, Any]:
     lang = language_of(request)
     return {"t": _tr(lang), "label": _status_label(lang), "show": _value_label(lang), "dom_id": dom_id,
-            "number_text": lambda value: number_text(value, lang)}
+            "number_text": lambda value: number_text(value, lang),
+            "tier_text": lambda tier: tier_text(tier, lang),
+            "outcome_text": lambda a, outcome: outcome_text(a.status, outcome, lang)}
 
 
 # ---- building the form's view model ---------------------------------------------------------
@@ -459,12 +449,24 @@ class AssessmentPages(Controller):
                               VerifyIn(decision=decision, comment=comment))  # type: ignore[arg-type]
         return self._answer_action(request, db, principal, frameworks, assessment_id, code, act)
 
+    @get("/assessments/{assessment_id:int}/completion")
+    def confirm_complete(self, request: Request, db: Session, principal: Principal,
+                         frameworks: FrameworkRegistry, assessment_id: int) -> Template:
+        """Completing is final: the reviewer sees what is being completed and confirms."""
+        a = svc.get_assessment(db, principal, assessment_id)
+        fw = svc.framework_of(frameworks, a)
+        return render(request, "assessment/confirm_complete.html", a=a, fw=fw,
+                      score=svc.compute_score(fw, a), actions=svc.allowed_actions(db, principal, a),
+                      **_helpers(request))
+
     @post("/assessments/{assessment_id:int}/{action:str}")
     def transition(self, request: Request, db: Session, principal: Principal,
                    frameworks: FrameworkRegistry, assessment_id: int, action: str, data: FormBody) -> Any:
         handler = svc.TRANSITIONS.get(action)
         if handler is None:
             raise NotFound(Message("no workflow action {action}", action=repr(action)))
+        if action == "complete" and _last(data.get("confirmed")) != "yes":
+            return Redirect(f"/assessments/{assessment_id}/completion", status_code=303)
         comment = str(_last(data.get("comment")) or "").strip() or None
         try:
             a = handler(db, principal, frameworks, assessment_id, TransitionIn(comment=comment))

@@ -722,6 +722,11 @@ def answer_view(a: Answer) -> dict[str, Any]:
             "updated_at": a.updated_at.isoformat() if a.updated_at else None}
 
 
+def _in_criterion_order(fw: Framework, answers: list[Answer]) -> list[Answer]:
+    order = {c.code: i for i, (_, c) in enumerate(fw.all_criteria())}
+    return sorted(answers, key=lambda a: (order.get(a.criterion_code, len(order)), a.criterion_code))
+
+
 def assessment_view(session: Session, principal: Principal, frameworks: FrameworkRegistry,
                     assessment: Assessment, score: AssessmentScore | None = None) -> dict[str, Any]:
     fw = framework_of(frameworks, assessment)
@@ -744,7 +749,7 @@ def assessment_view(session: Session, principal: Principal, frameworks: Framewor
         "completed_at": assessment.completed_at.isoformat() if assessment.completed_at else None,
         "created_at": assessment.created_at.isoformat() if assessment.created_at else None,
         "result": score_summary(score),
-        "answers": [answer_view(a) for a in assessment.answers],
+        "answers": [answer_view(a) for a in _in_criterion_order(fw, assessment.answers)],
         "transitions": [
             {"from_status": t.from_status, "to_status": t.to_status, "actor": _user(t.actor),
              "comment": t.comment, "at": t.created_at.isoformat() if t.created_at else None}

@@ -93,7 +93,11 @@ def test_assessment_journey(live_server: str, page: Any) -> None:
     with page.expect_navigation():  # the form posts and redirects; wait for the new page
         page.click("form[action$='/review'] button")
     screenshot(page, "assessment-04-in-review")
-    page.click("form[action$='/complete'] button")
+    with page.expect_navigation():  # completing is final: a confirmation page first
+        page.click("[data-testid=complete]")
+    assert page.locator("[data-testid=outcome-to-be]").inner_text().strip()
+    screenshot(page, "assessment-04b-confirm-complete")
+    page.click("form[action$='/complete'] button[type=submit]")
     page.wait_for_url(re.compile(r"/result$"))
     assert page.locator("[data-testid=outcome]").inner_text().strip() not in ("", "Intet resultat endnu")
     assert page.locator("[data-testid=status]").inner_text().strip() in ("Afsluttet", "completed")
