@@ -345,6 +345,14 @@ class AssessmentPages(Controller):
                                           for v in exc.errors.values()), **_helpers(request))
         return Redirect(f"/assessments/{a.id}")
 
+    @get("/assessments/mine")
+    def mine(self, request: Request, db: Session, principal: Principal) -> Template:
+        """The assessor's workplace: what waits for them, by kind."""
+        work = svc.my_work(db, principal)
+        if is_htmx(request):  # the count in the header
+            return render(request, "assessment/_work_count.html", count=sum(len(v) for v in work.values()))
+        return render(request, "assessment/mine.html", work=work, **_helpers(request))
+
     @get("/assessments/{assessment_id:int}")
     def form(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
              assessment_id: int) -> Template:

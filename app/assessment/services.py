@@ -684,6 +684,51 @@ TRANSITIONS = {
 }
 
 
+# ---- an assessor's work ------------------------------------------------------------------
+
+WORK_KINDS = ("drafts", "returned", "to_review", "in_my_review")
+
+
+def my_work(session: Session, principal: Principal) -> dict[str, list[Assessment]]:
+    """What waits for this person: their drafts and returned assessments (created or
+    answered by them), submitted ones they may review (the four-eyes rule decides) and those
+    in their review. Newest first."""
+    if not principal.is_authenticated or principal.id is None:
+        raise Unauthenticated("log in (or send a bearer token) to see your assessments")
+    if not principal.can("assessment.read") and principal.role != Role.VENDOR:
+        raise Forbidden(Message("your role ({role}) may not see assessments", role=Message(principal.role)))
+    work: dict[str, list[Assessment]] = {kind: [] for kind in WORK_KINDS}
+    if not (principal.can("assessment.write") or principal.can("assessment.review")):
+        return work
+    written = select(AnswerWriter.assessment_id).where(AnswerWriter.user_id == principal.id)
+    open_ones = session.scalars(select(Assessment).where(
+        Assessment.status.in_((DRAFT, RETURNED, SUBMITTED, IN_REVIEW))).order_by(Assessment.id.desc()))
+    for a in open_ones:
+        kind = _work_kind(session, principal, a, written)
+        if kind:
+            work[kind].append(a)
+    return work
+
+
+def _work_kind(session: Session, principal: Principal, a: Assessment, written: Any) -> str | None:
+    if a.status in EDITABLE:
+        mine = a.author_id == principal.id or session.scalar(
+            written.where(AnswerWriter.assessment_id == a.id)) is not None
+        return ("drafts" if a.status == DRAFT else "returned") if mine and principal.can("assessment.write") \
+            else None
+    if not principal.can("assessment.review"):
+        return None
+    if a.status == IN_REVIEW:
+        return "in_my_review" if a.reviewer_id == principal.id else None
+    return "to_review" if _barred_from_review(session, principal, a) is None else None
+
+
+def work_item(a: Assessment) -> dict[str, Any]:
+    return {"id": a.id, "status": a.status, "solution": {"slug": a.solution.slug, "name": a.solution.name},
+            "framework": {"id": a.framework_id, "version": a.framework_version},
+            "author": _user(a.author), "created_at": a.created_at.isoformat() if a.created_at else None}
+
+
 # ---- what a user may do now (for pages and the API) ------------------------------------
 
 
