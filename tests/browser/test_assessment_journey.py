@@ -38,7 +38,7 @@ def test_assessment_journey(live_server: str, page: Any) -> None:
     page.check("input[name=Q1][value=no]")
     page.click("section.scope button[type=submit]")
     page.wait_for_url(url)
-    assert page.locator("[data-testid=tier]").inner_text().strip() == "other"
+    assert page.locator("[data-testid=tier]").inner_text().strip() == "Øvrige"
     screenshot(page, "assessment-01-form")
     score = page.locator("[data-testid=overall-score]")
     before = score.inner_text()
@@ -63,9 +63,9 @@ def test_assessment_journey(live_server: str, page: Any) -> None:
             form.locator("input[type=url][name=value]").fill("https://example.org/evidens")
             form.locator("input[type=url][name=value]").press("Tab")
             kind = "url"
-        elif form.locator("input[type=number][name=value]").count():
-            form.locator("input[type=number][name=value]").fill("1")
-            form.locator("input[type=number][name=value]").press("Tab")
+        elif form.locator("input[inputmode=decimal][name=value]").count():
+            form.locator("input[inputmode=decimal][name=value]").fill("1")
+            form.locator("input[inputmode=decimal][name=value]").press("Tab")
             kind = "number"
         elif form.locator("textarea[name=value]").count():
             form.locator("textarea[name=value]").fill("Beskrevet i dokumentationen")

@@ -95,6 +95,8 @@ def test_an_invalid_evidence_link_keeps_the_comment_and_says_why(live_server: st
         form.locator("input[value=yes]").check()
     form.locator("summary").click()
     form.locator("[name=comment]").fill("Målt i pilotprojektet i Aarhus")
+    with page.expect_response(lambda r: "/answers/BT2.1" in r.url):  # leaving it saves it
+        form.locator("[name=comment]").press("Tab")
     _type(page, "#c-BT2_1-evidence", "www.eksempel.dk/rapport")
     assert form.locator("[name=comment]").input_value() == "Målt i pilotprojektet i Aarhus"
     assert form.locator("#c-BT2_1-evidence").input_value() == "www.eksempel.dk/rapport"
