@@ -77,6 +77,12 @@ class AssessmentApi(Controller):
         assessment = svc.start_assessment(db, principal, frameworks, data)
         return svc.assessment_view(db, principal, frameworks, assessment)
 
+    @get("/mine", summary="Your work: drafts and returned assessments, and those waiting for your review")
+    def mine(self, db: Session, principal: Principal) -> dict[str, Any]:
+        work = svc.my_work(db, principal)
+        return {"counts": {kind: len(items) for kind, items in work.items()},
+                **{kind: [svc.work_item(a) for a in items] for kind, items in work.items()}}
+
     @get("/{assessment_id:int}", summary="An assessment with answers, computed scores and history")
     def detail(self, db: Session, principal: Principal, frameworks: FrameworkRegistry,
                assessment_id: int) -> dict[str, Any]:

@@ -7,6 +7,8 @@ the updated criterion fragment plus an out-of-band swap of the live score panel.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request
@@ -17,10 +19,12 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from litestar.types import ControllerRouterHandler
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.assessment import form_import, form_reader
 from app.assessment import services as svc
+from app.assessment.display import answer_text, outcome_text, tier_text
 from app.assessment.loader import FrameworkRegistry
 from app.assessment.models import Assessment
 from app.assessment.schema import Condition, Criterion, Framework
@@ -31,16 +35,17 @@ from app.core.roles import Role
 from app.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from app.messages import Message, message_of, translate
 from app.web import errors as error_pages
+from app.web.forms import NotANumber, number_text, typed_number
 from app.web.htmx import is_htmx
 from app.web.i18n import label, translations
-from app.web.rendering import language_of, render
+from app.web.rendering import field_errors, language_of, render
 from app.web.routing import get, post
 
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 UploadBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 # label(code, kind): the catalogue's msgid prefix of each kind of code.
 LABEL_KINDS = {"status": "assessment-status", "section": "section-status", "source": "answer-source",
-               "verification": "verification"}
+               "verification": "verification", "tier": "tier"}
 
 
 def _last(value: Any) -> Any:
@@ -76,20 +81,7 @@ def _status_label(lang: str) -> Any:
 
 
 def _value_label(lang: str) -> Any:
-    def show(c: Criterion, value: Any) -> str:
-        if value is None:
-            return "–"
-        if c.answer_type in ("yes_no", "yes_no_na"):
-            return label(lang, "answer", value)
-        if c.answer_type == "choice":
-            opt = c.option(value)
-            return getattr(opt, f"label_{lang}") if opt else str(value)
-        if c.answer_type == "multi_choice":
-            return ", ".join(getattr(c.option(v), f"label_{lang}", v) for v in value)
-        if c.answer_type == "rating":
-            return f"{value} / {int(c.max or 0)}"
-        return str(value)
-    return show
+    return lambda c, value: answer_text(c, value, lang)
 
 
 def _applies_note(lang: str) -> Any:
@@ -135,34 +127,65 @@ def _one_label(show: Any, crit: Criterion, value: Any) -> str:
 def _helpers(request: Request) -> dict[str, Any]:
     lang = language_of(request)
     return {"t": _tr(lang), "label": _status_label(lang), "show": _value_label(lang), "dom_id": dom_id,
-            "applies_note": _applies_note(lang)}
+            "applies_note": _applies_note(lang),
+            "number_text": lambda value: number_text(value, lang),
+            "tier_text": lambda tier: tier_text(tier, lang),
+            "outcome_text": lambda a, outcome: outcome_text(a.status, outcome, lang)}
 
 
 # ---- building the form's view model ---------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Typed:
+    """What a person typed into one criterion's form, kept on screen when it was not stored."""
+
+    value: Any = None
+    comment: str | None = None
+    evidence_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Why what was typed into a criterion was not stored (per field), and what was typed."""
+
+    errors: dict[str, str]
+    typed: Typed | None  # None: show the stored answer
+
+
+def _refusal(refused: Refused | None) -> tuple[dict[str, str] | None, None, Typed | None]:
+    return (refused.errors, None, refused.typed) if refused else (None, None, None)
+
+
 def _item(a: Assessment, fw: Framework, c: Criterion, principal: Principal, actions: list[str],
-          suggestions: dict[str, svc.Suggestion], inactive: frozenset[str], error: str | None = None,
-          notice: str | None = None, posted: Any = None) -> dict[str, Any]:
+          suggestions: dict[str, svc.Suggestion], inactive: frozenset[str],
+          errors: dict[str, str] | None = None, notice: str | None = None,
+          typed: Typed | None = None) -> dict[str, Any]:
+    """One criterion's view. `errors` says per field ("value", "evidence_url", "form") why
+    what was typed was not stored; `typed` is then shown instead of the stored answer. A
+    criterion in `inactive` does not apply (its condition on other answers fails)."""
     ans = a.answer(c.code)
     vendor_may = "vendor_answer" in actions and c.audience == "vendor" and (
         ans is None or ans.source == "vendor")
     applies = c.code not in inactive
     editable = ("edit" in actions or vendor_may) and applies
-    value = posted if posted is not None else (ans.value if ans else None)
+    if typed is None:
+        typed = Typed(ans.value, ans.comment, ans.evidence_url) if ans else Typed()
+    value = typed.value
     return {"c": c, "ans": ans, "sug": suggestions.get(c.code) if "edit" in actions and applies else None,
             "editable": editable, "applies": applies, "can_verify": "verify" in actions and ans is not None
-            and ans.source == "vendor" and applies, "error": error, "notice": notice, "value": value,
+            and ans.source == "vendor" and applies, "errors": errors or {}, "notice": notice, "value": value,
+            "comment": typed.comment or "", "evidence_url": typed.evidence_url or "",
             "checked": value if isinstance(value, list) else ([value] if value is not None else [])}
 
 
 def _sections(a: Assessment, fw: Framework, principal: Principal, actions: list[str],
-              suggestions: dict[str, svc.Suggestion], errors: dict[str, str]) -> list[dict[str, Any]]:
+              suggestions: dict[str, svc.Suggestion], refused: dict[str, Refused]) -> list[dict[str, Any]]:
     vendor_only = principal.role == Role.VENDOR
     inactive = fw.inactive_criteria(a.tier, svc.answer_values(a))
     out = []
     for section in fw.sections:
-        items = [_item(a, fw, c, principal, actions, suggestions, inactive, errors.get(c.code))
+        items = [_item(a, fw, c, principal, actions, suggestions, inactive, *_refusal(refused.get(c.code)))
                  for c in section.criteria
                  if c.applies(a.tier) and (not vendor_only or c.audience == "vendor")]
         if items:
@@ -172,7 +195,8 @@ def _sections(a: Assessment, fw: Framework, principal: Principal, actions: list[
 
 def _form_context(request: Request, db: Session, principal: Principal,
                   frameworks: FrameworkRegistry, a: Assessment, errors: dict[str, str] | None = None,
-                  workflow_error: str | None = None, workflow_errors: dict[str, str] | None = None,
+                  refused: dict[str, Refused] | None = None, workflow_error: str | None = None,
+                  workflow_errors: dict[str, str] | None = None,
                   scope_values: dict[str, Any] | None = None) -> dict[str, Any]:
     fw = svc.framework_of(frameworks, a)
     score = svc.compute_score(fw, a)
@@ -181,7 +205,7 @@ def _form_context(request: Request, db: Session, principal: Principal,
     tier_known = not fw.tiers or a.tier in fw.tiers
     return {
         "a": a, "fw": fw, "score": score, "actions": actions, "tier_known": tier_known,
-        "sections": _sections(a, fw, principal, actions, suggestions, errors or {}) if tier_known else [],
+        "sections": _sections(a, fw, principal, actions, suggestions, refused or {}) if tier_known else [],
         "scope_values": scope_values if scope_values is not None else (a.scope_answers or {}),
         "missing_scope": fw.missing_scope_answers(a.scope_answers or {}),
         "problems": svc.completeness_problems(fw, a) if a.status in svc.EDITABLE else {},
@@ -199,14 +223,15 @@ def _form_page(request: Request, db: Session, principal: Principal, frameworks: 
 
 
 def _fragment(request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
-              a: Assessment, code: str, score: AssessmentScore | None, error: str | None = None,
-              notice: str | None = None, posted: Any = None) -> Template:
+              a: Assessment, code: str, score: AssessmentScore | None,
+              errors: dict[str, str] | None = None, notice: str | None = None,
+              typed: Typed | None = None) -> Template:
     fw = svc.framework_of(frameworks, a)
     actions = svc.allowed_actions(db, principal, a)
     suggestions = svc.prefill_suggestions(db, principal, frameworks, a.id) if "edit" in actions else {}
     crit = fw.criterion(code)
     inactive = fw.inactive_criteria(a.tier, svc.answer_values(a))
-    item = _item(a, fw, crit, principal, actions, suggestions, inactive, error, notice, posted)
+    item = _item(a, fw, crit, principal, actions, suggestions, inactive, errors, notice, typed)
     # The follow-ups of this answer may have started or stopped applying: re-render them.
     vendor_only = principal.role == Role.VENDOR
     dependents = [_item(a, fw, fw.criterion(d), principal, actions, suggestions, inactive)
@@ -216,6 +241,20 @@ def _fragment(request: Request, db: Session, principal: Principal, frameworks: F
                   dependents=dependents,
                   score=score if score is not None else svc.compute_score(fw, a),
                   problems=svc.completeness_problems(fw, a), actions=actions, **_helpers(request))
+
+
+def _field_errors(exc: DomainError, code: str, lang: str) -> dict[str, str]:
+    """A refusal as {field: why}: "value" and "evidence_url" for the criterion's own fields,
+    "form" for what concerns the whole answer (someone else changed it, no permission)."""
+    gettext = translations(lang).gettext
+    if not isinstance(exc, ValidationFailed) or isinstance(exc, Forbidden):
+        return {"form": _error_text(exc, lang)}
+    fields = {code: "value", f"{code}.evidence_url": "evidence_url", "comment": "comment"}
+    out: dict[str, str] = {}
+    for key, why in exc.errors.items():
+        field = fields.get(key, "form")
+        out[field] = "; ".join(filter(None, (out.get(field), translate(why, gettext))))
+    return out
 
 
 def _error_text(exc: DomainError, lang: str) -> str:
@@ -286,6 +325,87 @@ UPLOAD_ROUTE: dict[str, Any] = {
 }
 
 
+def _typed(crit: Criterion, data: dict[str, Any]) -> Typed:
+    raw = data.get("value")
+    if crit.answer_type == "multi_choice":
+        value: Any = [v for v in (raw if isinstance(raw, list) else [raw]) if v]
+    else:
+        value = _last(raw)
+    return Typed(value, _last(data.get("comment")), _last(data.get("evidence_url")))
+
+
+def _answer_value(crit: Criterion, value: Any, lang: str) -> Any:
+    """The answer to hand to the service, None for no answer. A number is read as typed in
+    the page's language ("1,5", "1.234,5", "-3"); text that is no number is refused here,
+    with the reason, rather than changed into one."""
+    if value in (None, "", []) or (isinstance(value, str) and not value.strip()):
+        return None
+    if crit.answer_type != "number" or not isinstance(value, str):
+        return value
+    try:
+        number = typed_number(value, lang)
+    except NotANumber as exc:
+        raise svc.AnswerRejected({crit.code: exc.message}) from None
+    return _plain(number)
+
+
+def _plain(number: Decimal) -> int | float:
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _you_typed(typed: Typed, lang: str) -> str:
+    parts = [", ".join(typed.value) if isinstance(typed.value, list) else str(typed.value or ""),
+             typed.comment or "", typed.evidence_url or ""]
+    return translations(lang).gettext("Not saved; you typed: {typed}").format(
+        typed=" · ".join(p.strip() for p in parts if p and p.strip()) or "–")
+
+
+def _store(db: Session, principal: Principal, frameworks: FrameworkRegistry, a: Assessment,
+           crit: Criterion, typed: Typed, version: int | None,
+           lang: str) -> tuple[AssessmentScore | None, str | None]:
+    """Save (or clear) what was typed into one criterion: the new score, and a notice when
+    nothing was stored."""
+    value = _answer_value(crit, typed.value, lang)
+    if value is None and a.answer(crit.code) is not None:
+        score = svc.clear_answer(db, principal, frameworks, a.id, crit.code, version)
+        return score, _cleared_notice(typed, lang)
+    if value is None:
+        return None, translations(lang).gettext("Choose an answer – the comment and link are saved with it.")
+    _, score = svc.save_answer(db, principal, frameworks, a.id, crit.code, AnswerIn(
+        value=value, comment=typed.comment, evidence_url=typed.evidence_url, version=version))
+    return score, None
+
+
+def _refused(request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+             a: Assessment, code: str, typed: Typed,
+             exc: ValidationFailed | Conflict | Forbidden | ValidationError) -> Template:
+    """A refused save: each field's reason beside it and what was typed still on screen; on a
+    conflict the answer as it is now, with what was typed in the message."""
+    lang = language_of(request)
+    shown: Typed | None = typed
+    if isinstance(exc, ValidationError):
+        errors, status = field_errors(exc, lang), 400
+    else:
+        errors, status = _field_errors(exc, code, lang), exc.status_code
+    if isinstance(exc, Conflict):
+        db.rollback()
+        a = svc.get_assessment(db, principal, a.id)
+        errors["form"] += " " + _you_typed(typed, lang)
+        shown = None
+    if not is_htmx(request):
+        return _form_page(request, db, principal, frameworks, a, status_code=status,
+                          refused={code: Refused(errors, shown)})
+    return _fragment(request, db, principal, frameworks, a, code, None, errors=errors, typed=shown)
+
+
+def _cleared_notice(typed: Typed, lang: str) -> str:
+    gettext = translations(lang).gettext
+    if typed.comment or typed.evidence_url:
+        return gettext("The answer is cleared. The comment and link you typed are not saved until "
+                       "you choose an answer.")
+    return gettext("The answer is cleared.")
+
+
 # ---- frameworks -----------------------------------------------------------------------------
 
 
@@ -340,6 +460,14 @@ class AssessmentPages(Controller):
             return _solution_page(request, db, principal, frameworks, slug, 400, error="; ".join(
                 translate(v, translations(language_of(request)).gettext) for v in exc.errors.values()))
         return Redirect(f"/assessments/{a.id}")
+
+    @get("/assessments/mine")
+    def mine(self, request: Request, db: Session, principal: Principal) -> Template:
+        """The assessor's workplace: what waits for them, by kind."""
+        work = svc.my_work(db, principal)
+        if is_htmx(request):  # the count in the header
+            return render(request, "assessment/_work_count.html", count=sum(len(v) for v in work.values()))
+        return render(request, "assessment/mine.html", work=work, **_helpers(request))
 
     @get("/assessments/{assessment_id:int}")
     def form(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
@@ -411,43 +539,21 @@ class AssessmentPages(Controller):
         a = svc.get_assessment(db, principal, assessment_id)
         _require(request, principal, "assessment.write", "assessment.vendor_answer")
         fw = svc.framework_of(frameworks, a)
-        crit = fw.criterion(code) if code in {c.code for _, c in fw.all_criteria()} else None
-        if crit is None:
+        if code not in {c.code for _, c in fw.all_criteria()}:
             raise NotFound(Message("criterion {code} does not exist in {framework} {version}",
                                    code=code, framework=fw.id, version=fw.version))
-        raw = data.get("value")
-        if crit.answer_type == "multi_choice":
-            value: Any = [v for v in (raw if isinstance(raw, list) else [raw]) if v]
-        else:
-            value = _last(raw)
-        empty = value in (None, "", [])
-        comment, evidence = _last(data.get("comment")), _last(data.get("evidence_url"))
+        crit = fw.criterion(code)
+        typed = _typed(crit, data)
         version = _version(data.get("version"))
         lang = language_of(request)
-        error = notice = None
-        score = None
         try:
-            if empty and a.answer(code) is not None:
-                score = svc.clear_answer(db, principal, frameworks, assessment_id, code, version)
-            elif empty:
-                notice = translations(lang).gettext("Choose an answer – the comment and link are saved "
-                                                    "with it.")
-            else:
-                _, score = svc.save_answer(db, principal, frameworks, assessment_id, code, AnswerIn(
-                    value=value, comment=comment, evidence_url=evidence, version=version))
-        except (ValidationFailed, Conflict, Forbidden) as exc:
-            if isinstance(exc, Conflict):
-                db.rollback()
-                a = svc.get_assessment(db, principal, assessment_id)
-            error = _error_text(exc, lang)
-            if not is_htmx(request):
-                return _form_page(request, db, principal, frameworks, a, status_code=exc.status_code,
-                                  errors={code: error})
-            return _fragment(request, db, principal, frameworks, a, code, None, error=error,
-                             posted=None if isinstance(exc, Conflict) else value)
+            score, notice = _store(db, principal, frameworks, a, crit, typed, version, lang)
+        except (ValidationFailed, Conflict, Forbidden, ValidationError) as exc:
+            return _refused(request, db, principal, frameworks, a, code, typed, exc)
         if not is_htmx(request):
             return Redirect(f"/assessments/{assessment_id}#{dom_id(code)}")
-        return _fragment(request, db, principal, frameworks, a, code, score, notice=notice)
+        kept = typed if notice and (typed.comment or typed.evidence_url) else None
+        return _fragment(request, db, principal, frameworks, a, code, score, notice=notice, typed=kept)
 
     def _answer_action(self, request: Request, db: Session, principal: Principal,
                        frameworks: FrameworkRegistry, assessment_id: int, code: str, action: Any) -> Any:
@@ -458,11 +564,11 @@ class AssessmentPages(Controller):
             if isinstance(exc, Conflict):
                 db.rollback()
             a = svc.get_assessment(db, principal, assessment_id)
-            error = _error_text(exc, lang)
+            errors = {"form": _error_text(exc, lang)}
             if not is_htmx(request):
                 return _form_page(request, db, principal, frameworks, a, status_code=exc.status_code,
-                                  errors={code: error})
-            return _fragment(request, db, principal, frameworks, a, code, None, error=error)
+                                  refused={code: Refused(errors, None)})
+            return _fragment(request, db, principal, frameworks, a, code, None, errors=errors)
         if not is_htmx(request):
             return Redirect(f"/assessments/{assessment_id}#{dom_id(code)}")
         a = svc.get_assessment(db, principal, assessment_id)
@@ -496,12 +602,24 @@ class AssessmentPages(Controller):
                               VerifyIn(decision=decision, comment=comment))  # type: ignore[arg-type]
         return self._answer_action(request, db, principal, frameworks, assessment_id, code, act)
 
+    @get("/assessments/{assessment_id:int}/completion")
+    def confirm_complete(self, request: Request, db: Session, principal: Principal,
+                         frameworks: FrameworkRegistry, assessment_id: int) -> Template:
+        """Completing is final: the reviewer sees what is being completed and confirms."""
+        a = svc.get_assessment(db, principal, assessment_id)
+        fw = svc.framework_of(frameworks, a)
+        return render(request, "assessment/confirm_complete.html", a=a, fw=fw,
+                      score=svc.compute_score(fw, a), actions=svc.allowed_actions(db, principal, a),
+                      **_helpers(request))
+
     @post("/assessments/{assessment_id:int}/{action:str}")
     def transition(self, request: Request, db: Session, principal: Principal,
                    frameworks: FrameworkRegistry, assessment_id: int, action: str, data: FormBody) -> Any:
         handler = svc.TRANSITIONS.get(action)
         if handler is None:
             raise NotFound(Message("no workflow action {action}", action=repr(action)))
+        if action == "complete" and _last(data.get("confirmed")) != "yes":
+            return Redirect(f"/assessments/{assessment_id}/completion", status_code=303)
         comment = str(_last(data.get("comment")) or "").strip() or None
         try:
             a = handler(db, principal, frameworks, assessment_id, TransitionIn(comment=comment))

@@ -387,11 +387,17 @@ def save_answer(session: Session, principal: Principal, frameworks: FrameworkReg
         raise Forbidden(Message("{code} is for the assessor; a vendor may only answer criteria whose "
                                 "audience is vendor", code=code))
     _need_tier(fw, assessment)
+    errors: dict[str, str] = {}
     try:
         value = validate_answer(crit, data.value, assessment.tier)
     except AnswerError as exc:
-        raise AnswerRejected({code: exc.message}) from None
-    evidence = _evidence_url(data.evidence_url, code)
+        errors[code] = exc.message
+    try:
+        evidence = _evidence_url(data.evidence_url, code)
+    except AnswerRejected as exc:
+        errors.update(exc.errors)
+    if errors:  # every field that is refused, not only the first
+        raise AnswerRejected(errors)
     provenance = f"Udfyldt af leverandøren ({principal.name})" if vendor else None
     answer = _write_answer(session, principal, fw, assessment, crit, value, comment=data.comment,
                            evidence_url=evidence, version=data.version,
@@ -687,6 +693,51 @@ TRANSITIONS = {
 }
 
 
+# ---- an assessor's work ------------------------------------------------------------------
+
+WORK_KINDS = ("drafts", "returned", "to_review", "in_my_review")
+
+
+def my_work(session: Session, principal: Principal) -> dict[str, list[Assessment]]:
+    """What waits for this person: their drafts and returned assessments (created or
+    answered by them), submitted ones they may review (the four-eyes rule decides) and those
+    in their review. Newest first."""
+    if not principal.is_authenticated or principal.id is None:
+        raise Unauthenticated("log in (or send a bearer token) to see your assessments")
+    if not principal.can("assessment.read") and principal.role != Role.VENDOR:
+        raise Forbidden(Message("your role ({role}) may not see assessments", role=Message(principal.role)))
+    work: dict[str, list[Assessment]] = {kind: [] for kind in WORK_KINDS}
+    if not (principal.can("assessment.write") or principal.can("assessment.review")):
+        return work
+    written = select(AnswerWriter.assessment_id).where(AnswerWriter.user_id == principal.id)
+    open_ones = session.scalars(select(Assessment).where(
+        Assessment.status.in_((DRAFT, RETURNED, SUBMITTED, IN_REVIEW))).order_by(Assessment.id.desc()))
+    for a in open_ones:
+        kind = _work_kind(session, principal, a, written)
+        if kind:
+            work[kind].append(a)
+    return work
+
+
+def _work_kind(session: Session, principal: Principal, a: Assessment, written: Any) -> str | None:
+    if a.status in EDITABLE:
+        mine = a.author_id == principal.id or session.scalar(
+            written.where(AnswerWriter.assessment_id == a.id)) is not None
+        return ("drafts" if a.status == DRAFT else "returned") if mine and principal.can("assessment.write") \
+            else None
+    if not principal.can("assessment.review"):
+        return None
+    if a.status == IN_REVIEW:
+        return "in_my_review" if a.reviewer_id == principal.id else None
+    return "to_review" if _barred_from_review(session, principal, a) is None else None
+
+
+def work_item(a: Assessment) -> dict[str, Any]:
+    return {"id": a.id, "status": a.status, "solution": {"slug": a.solution.slug, "name": a.solution.name},
+            "framework": {"id": a.framework_id, "version": a.framework_version},
+            "author": _user(a.author), "created_at": a.created_at.isoformat() if a.created_at else None}
+
+
 # ---- what a user may do now (for pages and the API) ------------------------------------
 
 
@@ -725,6 +776,11 @@ def answer_view(a: Answer) -> dict[str, Any]:
             "updated_at": a.updated_at.isoformat() if a.updated_at else None}
 
 
+def _in_criterion_order(fw: Framework, answers: list[Answer]) -> list[Answer]:
+    order = {c.code: i for i, (_, c) in enumerate(fw.all_criteria())}
+    return sorted(answers, key=lambda a: (order.get(a.criterion_code, len(order)), a.criterion_code))
+
+
 def assessment_view(session: Session, principal: Principal, frameworks: FrameworkRegistry,
                     assessment: Assessment, score: AssessmentScore | None = None) -> dict[str, Any]:
     fw = framework_of(frameworks, assessment)
@@ -749,7 +805,7 @@ def assessment_view(session: Session, principal: Principal, frameworks: Framewor
         "completed_at": assessment.completed_at.isoformat() if assessment.completed_at else None,
         "created_at": assessment.created_at.isoformat() if assessment.created_at else None,
         "result": score_summary(score),
-        "answers": [answer_view(a) for a in assessment.answers],
+        "answers": [answer_view(a) for a in _in_criterion_order(fw, assessment.answers)],
         "transitions": [
             {"from_status": t.from_status, "to_status": t.to_status, "actor": _user(t.actor),
              "comment": t.comment, "at": t.created_at.isoformat() if t.created_at else None}

@@ -49,7 +49,7 @@ from app.core.roles import Role
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.messages import translate
 from app.web import forms, htmx
-from app.web.forms import ListForm, form_values
+from app.web.forms import ListForm, form_values, number_text, typed_numbers
 from app.web.i18n import translations
 from app.web.pager import pager
 from app.web.rendering import language_of, render, validate_form
@@ -148,12 +148,15 @@ def _treatment_areas(db: Session, request: Request) -> list[TreatmentArea]:
     return areas
 
 
-def _save(request: Request, model: type[BaseModel], data: dict[str, Any],
-          action: Callable[[Any], Any]) -> tuple[Any, dict[str, str], str | None, int]:
-    """Validate and save; answer (record, field errors, conflict message, status)."""
-    parsed, errors = validate_form(model, data, language_of(request))
-    if parsed is None:
-        return None, errors, None, 400
+def _save(request: Request, model: type[BaseModel], data: dict[str, Any], action: Callable[[Any], Any],
+          numbers: tuple[str, ...] = ()) -> tuple[Any, dict[str, str], str | None, int]:
+    """Validate and save; answer (record, field errors, conflict message, status). The
+    `numbers` fields are read as typed in the page's language ("1.500.000", "1,5")."""
+    lang = language_of(request)
+    data, not_numbers = typed_numbers(data, numbers, lang)
+    parsed, errors = validate_form(model, data, lang)
+    if parsed is None or not_numbers:
+        return None, errors | not_numbers, None, 400
     try:
         return action(parsed), {}, None, 303
     except ValidationFailed as exc:
@@ -198,6 +201,7 @@ def _editable_vendor(db: Session, principal: Principal, vendor_id: int) -> Any:
 
 SOLUTION_LISTS = ("treatment_areas", "integrations")
 SOLUTION_BOOLS = ("has_dpia", "has_dpa", "published")
+SOLUTION_NUMBERS = ("trl", "capacity_fte_per_100k")
 SOLUTION_FORM = ListForm("/solutions", svc.SolutionFilter, {
     "q": forms.text, "purpose": forms.choice(Purpose), "treatment_area": forms.text,
     "target_users": forms.choice(TargetUsers), "origin": forms.choice(Origin),
@@ -205,7 +209,7 @@ SOLUTION_FORM = ListForm("/solutions", svc.SolutionFilter, {
 }, sorts=svc.SOLUTION_SORTS)
 
 
-def _solution_values(solution: Solution) -> dict[str, Any]:
+def _solution_values(solution: Solution, lang: str) -> dict[str, Any]:
     return {
         "name": solution.name, "slug": solution.slug, "vendor_id": solution.vendor_id,
         "short_description_da": solution.short_description_da,
@@ -217,8 +221,7 @@ def _solution_values(solution: Solution) -> dict[str, Any]:
         "has_dpia": solution.has_dpia, "has_dpa": solution.has_dpa,
         "integrations": list(solution.integrations or []),
         "trl": "" if solution.trl is None else solution.trl,
-        "capacity_fte_per_100k": "" if solution.capacity_fte_per_100k is None
-        else f"{solution.capacity_fte_per_100k:g}",
+        "capacity_fte_per_100k": number_text(solution.capacity_fte_per_100k, lang),
         "website": solution.website or "", "published": solution.published,
         "version": solution.version,
     }
@@ -264,10 +267,11 @@ class SolutionPages(Controller):
     @post("/new", media_type=MediaType.HTML)
     def create(self, request: Request, db: Session, principal: Principal, data: FormBody) -> Any:
         require(principal, "solution.create")
-        values = form_values(data, SOLUTION_LISTS, SOLUTION_BOOLS, ("capacity_fte_per_100k",))
+        values = form_values(data, SOLUTION_LISTS, SOLUTION_BOOLS)
         values.pop("version", None)
         saved, errors, conflict, status = _save(
-            request, SolutionIn, values, lambda parsed: svc.create_solution(db, principal, parsed))
+            request, SolutionIn, values, lambda parsed: svc.create_solution(db, principal, parsed),
+            SOLUTION_NUMBERS)
         if saved is not None:
             return Redirect(f"/solutions/{saved.slug}", status_code=303)
         return self._form_page(request, db, principal, values, errors, conflict, status_code=status)
@@ -283,16 +287,17 @@ class SolutionPages(Controller):
     @get("/{slug:str}/edit")
     def edit(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
         solution = _editable_solution(db, principal, slug)
-        return self._form_page(request, db, principal, _solution_values(solution), solution=solution)
+        return self._form_page(request, db, principal, _solution_values(solution, language_of(request)),
+                               solution=solution)
 
     @post("/{slug:str}/edit", media_type=MediaType.HTML)
     def update(self, request: Request, db: Session, principal: Principal, slug: str,
                data: FormBody) -> Any:
         solution = _editable_solution(db, principal, slug)
-        values = form_values(data, SOLUTION_LISTS, SOLUTION_BOOLS, ("capacity_fte_per_100k",))
+        values = form_values(data, SOLUTION_LISTS, SOLUTION_BOOLS)
         saved, errors, conflict, status = _save(
             request, SolutionUpdate, values,
-            lambda parsed: svc.update_solution(db, principal, solution.id, parsed))
+            lambda parsed: svc.update_solution(db, principal, solution.id, parsed), SOLUTION_NUMBERS)
         if saved is not None:
             return Redirect(f"/solutions/{saved.slug}", status_code=303)
         return self._form_page(request, db, principal, values, errors, conflict,
@@ -302,6 +307,7 @@ class SolutionPages(Controller):
 # ---- projects ----------------------------------------------------------------------
 
 PROJECT_LISTS = ("partner_ids", "solution_ids", "need_ids")
+PROJECT_NUMBERS = ("budget_dkk",)
 PROJECT_FORM = ListForm("/projects", svc.ProjectFilter, {
     "q": forms.text, "stage": forms.choice(ProjectStage), "region_id": forms.integer,
     "owner_id": forms.integer, "solution_id": forms.integer,
@@ -368,7 +374,8 @@ class ProjectPages(Controller):
         values = form_values(data, PROJECT_LISTS)
         values.pop("version", None)
         saved, errors, conflict, status = _save(
-            request, ProjectIn, values, lambda parsed: svc.create_project(db, principal, parsed))
+            request, ProjectIn, values, lambda parsed: svc.create_project(db, principal, parsed),
+            PROJECT_NUMBERS)
         if saved is not None:
             return Redirect(f"/projects/{saved.slug}", status_code=303)
         return self._form_page(request, db, principal, values, errors, conflict, status_code=status)
@@ -394,7 +401,7 @@ class ProjectPages(Controller):
         values = form_values(data, PROJECT_LISTS)
         saved, errors, conflict, status = _save(
             request, ProjectUpdate, values,
-            lambda parsed: svc.update_project(db, principal, project.id, parsed))
+            lambda parsed: svc.update_project(db, principal, project.id, parsed), PROJECT_NUMBERS)
         if saved is not None:
             return Redirect(f"/projects/{saved.slug}", status_code=303)
         return self._form_page(request, db, principal, values, errors, conflict,
@@ -402,6 +409,9 @@ class ProjectPages(Controller):
 
 
 # ---- needs -------------------------------------------------------------------------
+
+
+NEED_NUMBERS = ("affected_patients",)
 
 
 def _need_values(need: Need) -> dict[str, Any]:
@@ -464,7 +474,7 @@ class NeedPages(Controller):
         values = form_values(data)
         values.pop("version", None)
         saved, errors, conflict, status = _save(
-            request, NeedIn, values, lambda parsed: svc.create_need(db, principal, parsed))
+            request, NeedIn, values, lambda parsed: svc.create_need(db, principal, parsed), NEED_NUMBERS)
         if saved is not None:
             return Redirect(f"/needs/{saved.slug}", status_code=303)
         return self._form_page(request, db, principal, values, errors, conflict, status_code=status)
@@ -519,7 +529,8 @@ class NeedPages(Controller):
         need = _editable_need(db, principal, slug)
         values = form_values(data)
         saved, errors, conflict, status = _save(
-            request, NeedUpdate, values, lambda parsed: svc.update_need(db, principal, need.id, parsed))
+            request, NeedUpdate, values, lambda parsed: svc.update_need(db, principal, need.id, parsed),
+            NEED_NUMBERS)
         if saved is not None:
             return Redirect(f"/needs/{saved.slug}", status_code=303)
         return self._form_page(request, db, principal, values, errors, conflict,

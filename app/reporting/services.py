@@ -23,6 +23,7 @@ from app.approvals import lifecycle as lc
 from app.approvals import services as approvals_svc
 from app.approvals.models import ApprovalCase
 from app.assessment import services as assessment_svc
+from app.assessment.display import answer_text, outcome_text, tier_text
 from app.assessment.loader import FrameworkRegistry
 from app.assessment.models import Assessment
 from app.benchmark import charts
@@ -381,16 +382,6 @@ def assessment(session: Session, req: ReportRequest, principal: Principal, frame
     def text(obj: Any, field: str) -> str | None:
         return getattr(obj, f"{field}_en" if lang == "en" else f"{field}_da", None)
 
-    def show(crit: Any, value: Any) -> str:
-        if value is None:
-            return "–"
-        if crit.answer_type in ("yes_no", "yes_no_na"):
-            return label(lang, "answer", value)
-        labels = {o.value: (o.label_en if lang == "en" else o.label_da) for o in crit.options}
-        if isinstance(value, list):
-            return ", ".join(labels.get(v, str(v)) for v in value)
-        return labels.get(value, str(value))
-
     sections = []
     for sec in fw.sections:
         rows = []
@@ -399,7 +390,7 @@ def assessment(session: Session, req: ReportRequest, principal: Principal, frame
             cs = crit_scores.get(crit.code)
             rows.append({"code": crit.code, "question": text(crit, "question"), "gate": crit.gate,
                          "applies": crit.code not in inactive,
-                         "answer": show(crit, ans.value if ans else None),
+                         "answer": answer_text(crit, ans.value if ans else None, lang),
                          "comment": ans.comment if ans else None, "evidence_url": ans.evidence_url if ans else None,
                          "source": ans.source if ans else None, "provenance": ans.provenance if ans else None,
                          "verification": ans.verification if ans else None,
@@ -417,8 +408,9 @@ def assessment(session: Session, req: ReportRequest, principal: Principal, frame
     outcome = (summary or {}).get("outcome")
     ctx |= {"solution": solution, "assessment": a, "framework": fw,
             "framework_title": fw.title_en if lang == "en" else fw.title_da,
-            "summary": summary, "outcome_label": (outcome["label_en"] if lang == "en" else outcome["label_da"])
-            if outcome else None, "sections": sections, "transitions": transitions, "decision": decision,
+            "summary": summary, "outcome_label": outcome_text(a.status, outcome, lang),
+            "tier_label": tier_text(a.tier, lang), "sections": sections, "transitions": transitions,
+            "decision": decision,
             "author_name": a.author.name if a.author else None,
             "reviewer_name": a.reviewer.name if a.reviewer else None,
             "completed_day": day(a.completed_at, lang) if a.completed_at else "–",

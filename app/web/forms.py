@@ -4,16 +4,23 @@ A list page's filter form (ListForm) reads its query parameters leniently: a val
 cannot send (an unknown choice, a word where an id goes) is left out rather than refused, as
 a page should (the JSON API refuses it with a 400). The result is the service's own filter
 dataclass plus the values the page shows in its form and carries in its pager links.
-A posted form (form_values) becomes a plain dict for the pydantic input schemas.
+A posted form (form_values) becomes a plain dict for the pydantic input schemas; a typed
+number (typed_number, typed_numbers) is read as Danish or English, whichever the page is in,
+and what cannot be read is refused with the reason, never changed into something else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
+from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 from litestar.datastructures import MultiDict
+
+from app.messages import Message
+from app.web.i18n import BABEL_LOCALES, LANGUAGES
 
 F = TypeVar("F")
 Parser = Callable[[str | None], Any]
@@ -77,10 +84,67 @@ def _last(query: MultiDict[str], name: str) -> str | None:
     return values[-1] if values else None
 
 
-def form_values(raw: dict[str, Any], lists: tuple[str, ...] = (), bools: tuple[str, ...] = (),
-                decimals: tuple[str, ...] = ()) -> dict[str, Any]:
+class NotANumber(ValueError):
+    """Typed text that is not a number we can store; ``message`` says why."""
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+# Spaces a person (or a copied figure) puts between thousands: space, no-break, thin, narrow.
+_SPACES = str.maketrans("", "", " \u00a0\u2009\u202f")
+
+
+def typed_number(text: str, lang: str) -> Decimal:
+    """A number as a person types it on a page in `lang`: "1,5", "1.234,5" and "-3" on a
+    Danish page, "1.5" and "1,234.5" on an English one. The page's own convention wins; a
+    number that only makes sense in the other language ("1.5" on a Danish page: a point
+    before fewer than three digits is no thousands separator) is read in that one. Raises
+    NotANumber for anything else: letters, exponents, NaN, infinity, "1,2,3"."""
+    cleaned = text.strip().replace("\u2212", "-").translate(_SPACES)
+    if not cleaned or not all(ch.isdigit() or ch in ".,+-" for ch in cleaned) or not any(
+            ch.isdigit() for ch in cleaned):
+        raise NotANumber(Message("“{text}” is not a number", text=text.strip()))
+    for language in (lang, *(other for other in LANGUAGES if other != lang)):
+        try:
+            return parse_decimal(cleaned, locale=BABEL_LOCALES[language], strict=True)
+        except NumberFormatError:
+            continue
+    raise NotANumber(Message("“{text}” is not a number we can read: write e.g. 1,5 or 1.234,5",
+                             text=text.strip()))
+
+
+def number_text(value: Any, lang: str) -> str:
+    """A stored number as a person on a page in `lang` types it ("1.234,5"), every digit
+    kept, so that saving it again stores the same number; text is shown as it is."""
+    if value is None or isinstance(value, str | bool):
+        return "" if value is None else str(value)
+    return format_decimal(Decimal(str(value)), format="#,##0.###", locale=BABEL_LOCALES[lang],
+                          decimal_quantization=False)
+
+
+def typed_numbers(values: dict[str, Any], names: tuple[str, ...],
+                  lang: str) -> tuple[dict[str, Any], dict[str, Message]]:
+    """`values` with each named field's typed text read as a number (empty stays empty), and
+    {field: why} for those that are not numbers. `values` itself keeps the typed text, for
+    the form to show again."""
+    parsed = dict(values)
+    errors: dict[str, Message] = {}
+    for name in names:
+        raw = values.get(name)
+        if isinstance(raw, str) and raw.strip():
+            try:
+                parsed[name] = typed_number(raw, lang)
+            except NotANumber as exc:
+                errors[name] = exc.message
+    return parsed, errors
+
+
+def form_values(raw: dict[str, Any], lists: tuple[str, ...] = (),
+                bools: tuple[str, ...] = ()) -> dict[str, Any]:
     """A posted form as a plain dict: checkbox groups and multi-selects become lists,
-    unticked checkboxes become False, a decimal comma becomes a point."""
+    unticked checkboxes become False."""
     data: dict[str, Any] = {}
     for key, value in raw.items():
         if key.startswith("_"):
@@ -93,7 +157,4 @@ def form_values(raw: dict[str, Any], lists: tuple[str, ...] = (), bools: tuple[s
         data.setdefault(key, [])
     for key in bools:
         data[key] = str(data.get(key, "")).lower() in ("true", "on", "1", "yes")
-    for key in decimals:
-        if isinstance(data.get(key), str):
-            data[key] = data[key].strip().replace(",", ".")
     return data

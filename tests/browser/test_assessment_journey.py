@@ -38,7 +38,7 @@ def test_assessment_journey(live_server: str, page: Any) -> None:
     page.check("input[name=Q1][value=no]")
     page.click("section.scope button[type=submit]")
     page.wait_for_url(url)
-    assert page.locator("[data-testid=tier]").inner_text().strip() == "other"
+    assert page.locator("[data-testid=tier]").inner_text().strip() == "Øvrige"
     screenshot(page, "assessment-01-form")
     score = page.locator("[data-testid=overall-score]")
     before = score.inner_text()
@@ -65,9 +65,9 @@ def test_assessment_journey(live_server: str, page: Any) -> None:
             form.locator("input[type=url][name=value]").fill("https://example.org/evidens")
             form.locator("input[type=url][name=value]").press("Tab")
             kind = "url"
-        elif form.locator("input[type=number][name=value]").count():
-            form.locator("input[type=number][name=value]").fill("1")
-            form.locator("input[type=number][name=value]").press("Tab")
+        elif form.locator("input[inputmode=decimal][name=value]").count():
+            form.locator("input[inputmode=decimal][name=value]").fill("1")
+            form.locator("input[inputmode=decimal][name=value]").press("Tab")
             kind = "number"
         elif form.locator("textarea[name=value]").count():
             form.locator("textarea[name=value]").fill("Beskrevet i dokumentationen")
@@ -95,7 +95,11 @@ def test_assessment_journey(live_server: str, page: Any) -> None:
     with page.expect_navigation():  # the form posts and redirects; wait for the new page
         page.click("form[action$='/review'] button")
     screenshot(page, "assessment-04-in-review")
-    page.click("form[action$='/complete'] button")
+    with page.expect_navigation():  # completing is final: a confirmation page first
+        page.click("[data-testid=complete]")
+    assert page.locator("[data-testid=outcome-to-be]").inner_text().strip()
+    screenshot(page, "assessment-04b-confirm-complete")
+    page.click("form[action$='/complete'] button[type=submit]")
     page.wait_for_url(re.compile(r"/result$"))
     assert page.locator("[data-testid=outcome]").inner_text().strip() not in ("", "Intet resultat endnu")
     assert page.locator("[data-testid=status]").inner_text().strip() in ("Afsluttet", "completed")

@@ -1,0 +1,133 @@
+"""Nothing a person types is silently changed or dropped: numbers typed the Danish or the
+English way are stored as meant, what cannot be stored is refused beside its field with
+the typed text still on screen, and "Gemt" shows only for what the server stored."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.helpers import DEMO_PASSWORD, DEMO_USERS, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _login(page: Any, base: str, role: str = "assessor") -> None:
+    page.goto(f"{base}/login")
+    page.fill("#email", DEMO_USERS[role])
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def _start(page: Any, base: str) -> str:
+    page.goto(f"{base}/solutions/selfback/assessments")
+    page.select_option("#framework", "blaastempel-dk@1.0")
+    page.click("main form[action$='/assessments'] button[type=submit]")
+    page.wait_for_url(re.compile(r"/assessments/\d+$"))
+    return str(page.url)
+
+
+def _type(page: Any, selector: str, text: str) -> None:
+    """Types like a person (key by key) and leaves the field, which saves it."""
+    field = page.locator(selector)
+    field.fill("")
+    field.press_sequentially(text)
+    with page.expect_response(lambda r: "/answers/" in r.url):
+        field.press("Tab")
+
+
+def _stored(page: Any, url: str, selector: str) -> str:
+    page.goto(url)
+    return str(page.locator(selector).input_value())
+
+
+NUMBER = "#c-BT2_2-value"
+
+
+@pytest.mark.parametrize(("lang", "typed", "shown"), [
+    ("da", "1,5", "1,5"), ("da", "1.234,5", "1.234,5"), ("da", "1.5", "1,5"),
+    ("en", "1.5", "1.5"), ("en", "1,234.5", "1,234.5"), ("en", "1,5", "1.5"),
+])
+def test_a_number_is_stored_as_typed_in_either_language(live_server: str, page: Any, lang: str,
+                                                        typed: str, shown: str) -> None:
+    _login(page, live_server)
+    url = _start(page, live_server) + f"?lang={lang}"
+    page.goto(url)
+    _type(page, NUMBER, typed)
+    form = page.locator("#c-BT2_2")
+    assert form.locator(".saved").is_visible() and form.locator(".field-error").count() == 0
+    assert _stored(page, url, NUMBER) == shown
+
+
+def test_a_refused_number_stays_on_screen_with_the_reason_and_no_saved_mark(
+        live_server: str, page: Any) -> None:
+    _login(page, live_server)
+    url = _start(page, live_server)
+    _type(page, NUMBER, "2,5")
+    _type(page, NUMBER, "-3")
+    form = page.locator("#c-BT2_2")
+    error = form.locator("#c-BT2_2-value-error")
+    assert error.is_visible() and "Ikke gemt" in error.inner_text() and "-3" in error.inner_text()
+    assert page.locator(NUMBER).input_value() == "-3"
+    assert page.locator(NUMBER).get_attribute("aria-invalid") == "true"
+    assert form.locator(".saved").count() == 0  # no "✓ Gemt" for what was not stored
+    screenshot(page, "typed-refused-number-desktop")
+    page.set_viewport_size({"width": 390, "height": 844})
+    form.scroll_into_view_if_needed()
+    form.screenshot(path=str(screenshot(page, "typed-refused-number-390").with_name(
+        "typed-refused-number-390-criterion.png")))
+    for text in ("abc", "1,2,3"):
+        _type(page, NUMBER, text)
+        assert "er ikke et tal" in page.locator("#c-BT2_2-value-error").inner_text() or \
+            "kan ikke læses" in page.locator("#c-BT2_2-value-error").inner_text()
+        assert page.locator(NUMBER).input_value() == text
+    assert _stored(page, url, NUMBER) == "2,5"  # the stored answer is untouched
+
+
+def test_an_invalid_evidence_link_keeps_the_comment_and_says_why(live_server: str, page: Any) -> None:
+    _login(page, live_server)
+    url = _start(page, live_server)
+    form = page.locator("#c-BT2_1")
+    with page.expect_response(lambda r: "/answers/BT2.1" in r.url):
+        form.locator("input[value=yes]").check()
+    form.locator("summary").click()
+    form.locator("[name=comment]").fill("Målt i pilotprojektet i Aarhus")
+    with page.expect_response(lambda r: "/answers/BT2.1" in r.url):  # leaving it saves it
+        form.locator("[name=comment]").press("Tab")
+    _type(page, "#c-BT2_1-evidence", "www.eksempel.dk/rapport")
+    assert form.locator("[name=comment]").input_value() == "Målt i pilotprojektet i Aarhus"
+    assert form.locator("#c-BT2_1-evidence").input_value() == "www.eksempel.dk/rapport"
+    error = form.locator("#c-BT2_1-evidence-error")
+    assert error.is_visible() and "http(s)-link" in error.inner_text()
+    assert form.locator(".saved").count() == 0
+    screenshot(page, "typed-refused-link")
+    _type(page, "#c-BT2_1-evidence", "https://eksempel.dk/rapport")
+    assert form.locator(".saved").is_visible() and form.locator(".field-error").count() == 0
+    page.goto(url)
+    assert page.locator("#c-BT2_1-comment").input_value() == "Målt i pilotprojektet i Aarhus"
+    assert page.locator("#c-BT2_1-evidence").input_value() == "https://eksempel.dk/rapport"
+
+
+def test_catalogue_numbers_are_read_as_typed_or_refused(live_server: str, page: Any) -> None:
+    _login(page, live_server, "procurement")
+    page.goto(f"{live_server}/needs/new")
+    page.fill("#f-title", "Behov for hjemmemonitorering af KOL")
+    page.fill("#f-description", "Borgere med KOL skal kunne måle iltmætning hjemme.")
+    if not page.locator("#f-organisation_id").input_value():
+        page.select_option("#f-organisation_id", index=1)
+    page.fill("#f-affected_patients", "1.500,5")
+    page.click("main form button[type=submit]")
+    assert page.locator("#f-affected_patients").input_value() == "1.500,5"  # refused: not whole
+    assert page.locator(".has-error #f-affected_patients").count() == 1
+    assert page.locator(".has-error").count() == 1
+    page.fill("#f-affected_patients", "abc")
+    page.click("main form button[type=submit]")
+    assert "er ikke et tal" in page.locator(".has-error:has(#f-affected_patients)").inner_text()
+    screenshot(page, "typed-refused-need-number")
+    page.fill("#f-affected_patients", "1.500")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "1.500" in page.locator("main").inner_text()
