@@ -58,7 +58,8 @@ def test_a_number_is_stored_as_typed_in_either_language(live_server: str, page: 
     page.goto(url)
     _type(page, NUMBER, typed)
     form = page.locator("#c-BT2_2")
-    assert form.locator(".saved").is_visible() and form.locator(".field-error").count() == 0
+    form.locator(".saved").wait_for()  # the saved form is swapped in just after the response
+    assert form.locator(".field-error").count() == 0
     assert _stored(page, url, NUMBER) == shown
 
 
@@ -70,6 +71,7 @@ def test_a_refused_number_stays_on_screen_with_the_reason_and_no_saved_mark(
     _type(page, NUMBER, "-3")
     form = page.locator("#c-BT2_2")
     error = form.locator("#c-BT2_2-value-error")
+    error.wait_for()
     assert error.is_visible() and "Ikke gemt" in error.inner_text() and "-3" in error.inner_text()
     assert page.locator(NUMBER).input_value() == "-3"
     assert page.locator(NUMBER).get_attribute("aria-invalid") == "true"
@@ -81,6 +83,8 @@ def test_a_refused_number_stays_on_screen_with_the_reason_and_no_saved_mark(
         "typed-refused-number-390-criterion.png")))
     for text in ("abc", "1,2,3"):
         _type(page, NUMBER, text)
+        page.wait_for_function("t => (document.querySelector('#c-BT2_2-value-error') || {}).innerText"
+                               "?.includes(t)", arg=text)
         assert "er ikke et tal" in page.locator("#c-BT2_2-value-error").inner_text() or \
             "kan ikke læses" in page.locator("#c-BT2_2-value-error").inner_text()
         assert page.locator(NUMBER).input_value() == text
@@ -101,10 +105,12 @@ def test_an_invalid_evidence_link_keeps_the_comment_and_says_why(live_server: st
     assert form.locator("[name=comment]").input_value() == "Målt i pilotprojektet i Aarhus"
     assert form.locator("#c-BT2_1-evidence").input_value() == "www.eksempel.dk/rapport"
     error = form.locator("#c-BT2_1-evidence-error")
+    error.wait_for()
     assert error.is_visible() and "http(s)-link" in error.inner_text()
     assert form.locator(".saved").count() == 0
     screenshot(page, "typed-refused-link")
     _type(page, "#c-BT2_1-evidence", "https://eksempel.dk/rapport")
+    form.locator(".saved").wait_for()
     assert form.locator(".saved").is_visible() and form.locator(".field-error").count() == 0
     page.goto(url)
     assert page.locator("#c-BT2_1-comment").input_value() == "Målt i pilotprojektet i Aarhus"
