@@ -13,7 +13,6 @@ words it comes from; free-text answers are typed from the form's cell as printed
 
 from __future__ import annotations
 
-import os
 import re
 import zipfile
 from collections.abc import Iterator
@@ -31,10 +30,10 @@ from app.assessment import services as svc
 from app.assessment.schemas import AnswerIn, AssessmentIn
 from app.audit.hook import set_actor
 from app.catalogue.models import Solution
+from tests.assessment.dtac_forms import SAMPLE_NAME, SAMPLES
 from tests.helpers import DEMO_USERS
 
-SAMPLES = Path(os.environ.get("SAMPLES_DIR") or Path(__file__).resolve().parents[2].parent / "shared" / "samples")
-SAMPLE = SAMPLES / "dtac-v1.0-rcpch-digital-growth-charts.odt"
+SAMPLE = SAMPLES / SAMPLE_NAME
 pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason=f"the real DTAC sample is not at {SAMPLE} "
                                 "(set SAMPLES_DIR to the shared samples folder)")
 
