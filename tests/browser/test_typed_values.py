@@ -137,3 +137,33 @@ def test_catalogue_numbers_are_read_as_typed_or_refused(live_server: str, page: 
     with page.expect_navigation():
         page.click("main form button[type=submit]")
     assert "1.500" in page.locator("main").inner_text()
+
+
+def test_text_typed_while_a_save_is_on_its_way_is_kept_and_saved(live_server: str, page: Any) -> None:
+    _login(page, live_server)
+    url = _start(page, live_server)
+    form = page.locator("#c-BT2_1")
+    form.locator("summary").click()
+    held: list[Any] = []
+    page.route("**/answers/BT2.1", lambda route: held.append(route))  # on its way until released
+    form.locator("input[value=yes]").check()
+    for _ in range(100):  # the route handler runs while Playwright waits
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert len(held) == 1
+    comment = page.locator("#c-BT2_1-comment")
+    comment.press_sequentially("Målt i Aarhus")
+    with page.expect_response(lambda r: "/answers/BT2.1" in r.url):
+        held[0].continue_()
+    page.unroute("**/answers/BT2.1")
+    form.locator(".saved").wait_for()
+    assert comment.input_value() == "Målt i Aarhus"  # the swapped-in form kept the letters
+    assert page.evaluate("document.activeElement.id") == "c-BT2_1-comment"
+    comment.press_sequentially(" og Odense")
+    with page.expect_response(lambda r: "/answers/BT2.1" in r.url):
+        comment.press("Tab")
+    form.locator(".saved").wait_for()
+    page.goto(url)
+    assert page.locator("#c-BT2_1-comment").input_value() == "Målt i Aarhus og Odense"
+    assert page.locator("#c-BT2_1 input[value=yes]").is_checked()

@@ -4,15 +4,16 @@
  * - HTMX puts the focus back on the element with the same id, so every focusable control
  *   of a criterion carries one.
  * - The "comment and evidence link" panel stays open if it was open.
- * - A change made while the previous save is on its way (arrow keys in a radio group fire
- *   one change per key) is not lost: HTMX drops a request while one is in flight, so the
- *   values are kept, put back into the swapped form (which has the new answer version)
- *   and saved again.
+ * - Nothing typed while a save is on its way is lost: the fields that changed since the
+ *   request was sent are put back into the swapped form (which has the new answer version),
+ *   with the caret where it was, and saved again. (HTMX drops a request while one is in
+ *   flight, and arrow keys in a radio group fire one change per key; text being typed is
+ *   changed when the swap takes its field away.)
  * A file, not inline script: the content security policy allows no inline script.
  */
 (function () {
   "use strict";
-  var open = {}, inflight = {}, again = {};
+  var open = {}, sent = {}, typed = {}, caret = {};
   var FIELDS = "input[name]:not([type=hidden]), textarea[name], select[name]";
 
   function criterion(el) {
@@ -30,6 +31,13 @@
     });
     return values;
   }
+  function changedSince(before, now) {
+    var diff = {}, any = false;
+    Object.keys(now).forEach(function (name) {
+      if (JSON.stringify(now[name]) !== JSON.stringify(before[name])) { diff[name] = now[name]; any = true; }
+    });
+    return any ? diff : null;
+  }
   function restore(form, values) {
     form.querySelectorAll(FIELDS).forEach(function (el) {
       if (!(el.name in values)) return;
@@ -37,42 +45,53 @@
       else el.value = values[el.name];
     });
   }
+  function save(form) {
+    if (form.requestSubmit) form.requestSubmit();
+    else htmx.trigger(form, "submit");
+  }
+  function caretIn(form) {
+    var el = document.activeElement;
+    if (!el || !el.id || !form.contains(el) || typeof el.selectionStart !== "number") return null;
+    return {id: el.id, start: el.selectionStart, end: el.selectionEnd};
+  }
+  function putCaret(at) {
+    var el = at && document.getElementById(at.id);
+    if (!el) return;
+    el.focus();
+    try { el.setSelectionRange(at.start, at.end); } catch (e) { /* not a text field */ }
+  }
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = criterion(event.detail.elt);
-    if (form) inflight[form.id] = true;
+    if (!form) return;
+    sent[form.id] = snapshot(form);
   });
-  document.addEventListener("change", function (event) {
-    var form = event.target.closest && event.target.closest("form.criterion");
-    if (form && inflight[form.id]) again[form.id] = snapshot(form);
-  }, true);
   document.addEventListener("htmx:beforeSwap", function (event) {
     var form = criterion(event.detail.target);
     if (!form) return;
     var panel = form.querySelector("details.extra");
     if (panel && panel.open) open[form.id] = true;
+    if (sent[form.id]) typed[form.id] = changedSince(sent[form.id], snapshot(form));
+    caret[form.id] = caretIn(form);
   });
   // The swapped-in form: htmx:load fires on it once HTMX has wired it up (the old form is
   // detached by then, so events on it no longer reach the document).
   document.addEventListener("htmx:load", function (event) {
     var form = criterion(event.detail.elt);
     if (!form) return;
-    var id = form.id, values = again[id];
+    var id = form.id, values = typed[id], at = caret[id];
     if (open[id]) {
       var panel = form.querySelector("details.extra");
       if (panel) panel.open = true;
     }
-    delete open[id];
-    delete inflight[id];
-    delete again[id];
-    if (values) {
-      restore(form, values);
-      if (form.requestSubmit) form.requestSubmit();
-      else htmx.trigger(form, "submit");
-    }
+    [open, sent, typed, caret].forEach(function (map) { delete map[id]; });
+    if (!values) return;
+    restore(form, values);
+    putCaret(at);
+    save(form);
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = criterion(event.detail.elt);  // a failed request swaps nothing: still attached
-    if (form && document.body.contains(form)) delete inflight[form.id];
+    if (form && document.body.contains(form)) delete sent[form.id];
   });
 })();
