@@ -22,9 +22,9 @@ from app.catalogue.enums import Purpose, RegulatoryClass
 from app.core.pagination import PageRequest
 from app.core.principal import Principal, require
 from app.errors import Conflict, ValidationFailed
-from app.messages import message_of
+from app.messages import Message, message_of
 from app.web import htmx
-from app.web.forms import ListForm, choice, text
+from app.web.forms import ListForm, choice, text, typed_dates
 from app.web.i18n import translations
 from app.web.pager import pager
 from app.web.rendering import language_of, render, validate_form
@@ -116,6 +116,22 @@ def _form_event(raw: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _typed_event_dates(raw: dict[str, Any], lang: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The decision form with its typed dates read in the page's language ("3.12.2026"),
+    and {field: why} for those that are not whole dates."""
+    dated, errors = typed_dates(raw, DATE_FIELDS, lang)
+    milestones = []
+    for number, milestone in enumerate(raw.get("milestones", []), start=1):
+        due, not_due = typed_dates(milestone, ("due",), lang)
+        milestones.append(due)
+        if not_due:
+            errors.setdefault("milestones", Message("milestone {number}: {why}", number=number,
+                                                    why=not_due["due"]))
+    if milestones:
+        dated["milestones"] = milestones
+    return dated, errors
+
+
 class ApprovalPages(Controller):
     path = "/approvals"
     include_in_schema = False
@@ -166,9 +182,11 @@ class ApprovalPages(Controller):
             require(principal, "approval.apply")  # 401/403 before the form is validated
         raw = _form_event(data)
         kind = raw.get("event", "")
-        parsed, errors = validate_form(EventIn, raw, language_of(request))
-        if parsed is None:
-            return self._case_page(request, db, principal, slug, kind, errors, raw, 400)
+        lang = language_of(request)
+        dated, not_dates = _typed_event_dates(raw, lang)
+        parsed, errors = validate_form(EventIn, dated, lang)
+        if parsed is None or not_dates:
+            return self._case_page(request, db, principal, slug, kind, errors | not_dates, raw, 400)
         try:
             case = svc.record_event(db, principal, slug, parsed)
         except svc.ApprovalRefused as exc:

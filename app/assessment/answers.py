@@ -104,11 +104,18 @@ def _as_number(c: Criterion, value: Any) -> int | float:
 
 def _in_range(c: Criterion, number: float) -> None:
     low, high = c.min, c.max
-    if (low is not None and number < low) or (high is not None and number > high):
-        lo = _fmt(low) if low is not None else "-∞"
-        hi = _fmt(high) if high is not None else "∞"
-        raise AnswerError(c.code, Message("{number} is outside the allowed range {span}",
-                                          number=_fmt(number), span=f"{lo}..{hi}"))
+    if (low is None or number >= low) and (high is None or number <= high):
+        return
+    if low is not None and high is not None:
+        why = Message("{number} is not between {low} and {high}", number=_fmt(number), low=_fmt(low),
+                      high=_fmt(high))
+    elif low is not None:
+        why = Message("{number} is less than {low}, the smallest allowed", number=_fmt(number),
+                      low=_fmt(low))
+    else:
+        why = Message("{number} is more than {high}, the largest allowed", number=_fmt(number),
+                      high=_fmt(high or 0))
+    raise AnswerError(c.code, why)
 
 
 def _fmt(x: float) -> str:

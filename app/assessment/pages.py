@@ -35,7 +35,7 @@ from app.core.roles import Role
 from app.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from app.messages import Message, message_of, translate
 from app.web import errors as error_pages
-from app.web.forms import NotANumber, number_text, typed_number
+from app.web.forms import NotADate, NotANumber, number_text, typed_date, typed_number
 from app.web.htmx import is_htmx
 from app.web.i18n import label, translations
 from app.web.rendering import field_errors, language_of, render
@@ -335,18 +335,22 @@ def _typed(crit: Criterion, data: dict[str, Any]) -> Typed:
 
 
 def _answer_value(crit: Criterion, value: Any, lang: str) -> Any:
-    """The answer to hand to the service, None for no answer. A number is read as typed in
-    the page's language ("1,5", "1.234,5", "-3"); text that is no number is refused here,
-    with the reason, rather than changed into one."""
+    """The answer to hand to the service, None for no answer. A number or a date is read as
+    typed in the page's language ("1,5", "1.234,5", "-3"; "3.12.2026"); text that is neither
+    is refused here, with the reason, rather than changed into one (a half-typed date is no
+    empty answer)."""
     if value in (None, "", []) or (isinstance(value, str) and not value.strip()):
         return None
-    if crit.answer_type != "number" or not isinstance(value, str):
+    if not isinstance(value, str):
         return value
     try:
-        number = typed_number(value, lang)
-    except NotANumber as exc:
+        if crit.answer_type == "number":
+            return _plain(typed_number(value, lang))
+        if crit.answer_type == "date":
+            return typed_date(value, lang).isoformat()
+    except (NotANumber, NotADate) as exc:
         raise svc.AnswerRejected({crit.code: exc.message}) from None
-    return _plain(number)
+    return value
 
 
 def _plain(number: Decimal) -> int | float:

@@ -49,7 +49,7 @@ from app.core.roles import Role
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.messages import translate
 from app.web import forms, htmx
-from app.web.forms import ListForm, form_values, number_text, typed_numbers
+from app.web.forms import ListForm, date_text, form_values, number_text, typed_dates, typed_numbers
 from app.web.i18n import translations
 from app.web.pager import pager
 from app.web.rendering import language_of, render, validate_form
@@ -149,14 +149,17 @@ def _treatment_areas(db: Session, request: Request) -> list[TreatmentArea]:
 
 
 def _save(request: Request, model: type[BaseModel], data: dict[str, Any], action: Callable[[Any], Any],
-          numbers: tuple[str, ...] = ()) -> tuple[Any, dict[str, str], str | None, int]:
+          numbers: tuple[str, ...] = (),
+          dates: tuple[str, ...] = ()) -> tuple[Any, dict[str, str], str | None, int]:
     """Validate and save; answer (record, field errors, conflict message, status). The
-    `numbers` fields are read as typed in the page's language ("1.500.000", "1,5")."""
+    `numbers` and `dates` fields are read as typed in the page's language ("1.500.000",
+    "1,5"; "3.12.2026")."""
     lang = language_of(request)
     data, not_numbers = typed_numbers(data, numbers, lang)
+    data, not_dates = typed_dates(data, dates, lang)
     parsed, errors = validate_form(model, data, lang)
-    if parsed is None or not_numbers:
-        return None, errors | not_numbers, None, 400
+    if parsed is None or not_numbers or not_dates:
+        return None, errors | not_numbers | not_dates, None, 400
     try:
         return action(parsed), {}, None, 303
     except ValidationFailed as exc:
@@ -308,19 +311,20 @@ class SolutionPages(Controller):
 
 PROJECT_LISTS = ("partner_ids", "solution_ids", "need_ids")
 PROJECT_NUMBERS = ("budget_dkk",)
+PROJECT_DATES = ("start_date", "end_date")
 PROJECT_FORM = ListForm("/projects", svc.ProjectFilter, {
     "q": forms.text, "stage": forms.choice(ProjectStage), "region_id": forms.integer,
     "owner_id": forms.integer, "solution_id": forms.integer,
 })
 
 
-def _project_values(project: Project, solutions: list[Solution]) -> dict[str, Any]:
+def _project_values(project: Project, solutions: list[Solution], lang: str) -> dict[str, Any]:
     return {
         "name": project.name, "slug": project.slug, "description": project.description,
         "owner_id": project.owner_id, "partner_ids": [o.id for o in project.partners],
         "stage": project.stage, "origin": project.origin,
-        "start_date": project.start_date.isoformat() if project.start_date else "",
-        "end_date": project.end_date.isoformat() if project.end_date else "",
+        "start_date": date_text(project.start_date, lang),
+        "end_date": date_text(project.end_date, lang),
         "budget_dkk": "" if project.budget_dkk is None else project.budget_dkk,
         "funding_source": project.funding_source or "",
         "solution_ids": [s.id for s in solutions], "need_ids": [n.id for n in project.needs],
@@ -375,7 +379,7 @@ class ProjectPages(Controller):
         values.pop("version", None)
         saved, errors, conflict, status = _save(
             request, ProjectIn, values, lambda parsed: svc.create_project(db, principal, parsed),
-            PROJECT_NUMBERS)
+            PROJECT_NUMBERS, PROJECT_DATES)
         if saved is not None:
             return Redirect(f"/projects/{saved.slug}", status_code=303)
         return self._form_page(request, db, principal, values, errors, conflict, status_code=status)
@@ -392,7 +396,8 @@ class ProjectPages(Controller):
     def edit(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
         project = _editable_project(db, principal, slug)
         solutions = svc.linked_solutions(db, principal, [project])[project.id]
-        return self._form_page(request, db, principal, _project_values(project, solutions), project=project)
+        values = _project_values(project, solutions, language_of(request))
+        return self._form_page(request, db, principal, values, project=project)
 
     @post("/{slug:str}/edit", media_type=MediaType.HTML)
     def update(self, request: Request, db: Session, principal: Principal, slug: str,
@@ -401,7 +406,8 @@ class ProjectPages(Controller):
         values = form_values(data, PROJECT_LISTS)
         saved, errors, conflict, status = _save(
             request, ProjectUpdate, values,
-            lambda parsed: svc.update_project(db, principal, project.id, parsed), PROJECT_NUMBERS)
+            lambda parsed: svc.update_project(db, principal, project.id, parsed),
+            PROJECT_NUMBERS, PROJECT_DATES)
         if saved is not None:
             return Redirect(f"/projects/{saved.slug}", status_code=303)
         return self._form_page(request, db, principal, values, errors, conflict,

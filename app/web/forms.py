@@ -6,16 +6,20 @@ a page should (the JSON API refuses it with a 400). The result is the service's 
 dataclass plus the values the page shows in its form and carries in its pager links.
 A posted form (form_values) becomes a plain dict for the pydantic input schemas; a typed
 number (typed_number, typed_numbers) is read as Danish or English, whichever the page is in,
-and what cannot be read is refused with the reason, never changed into something else.
+and so is a typed date (typed_date, typed_dates: "3.12.2026", "3. dec. 2026", "2026-12-03");
+what cannot be read is refused with the reason, never changed into something else.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
+from babel.dates import format_date, get_month_names
 from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 from litestar.datastructures import MultiDict
 
@@ -137,6 +141,89 @@ def typed_numbers(values: dict[str, Any], names: tuple[str, ...],
             try:
                 parsed[name] = typed_number(raw, lang)
             except NotANumber as exc:
+                errors[name] = exc.message
+    return parsed, errors
+
+
+class NotADate(ValueError):
+    """Typed text that is not a whole calendar date; ``message`` says why."""
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+_NUMERIC_DATE = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_NAMED_DATE = re.compile(r"(\d{1,2})\.?\s+([^\W\d_]+)\.?\s+(\d{4})")
+# How a stored date is written back into a field: day first, four-digit year, as typed.
+_FIELD_PATTERNS = {"da": "dd.MM.yyyy", "en": "dd/MM/yyyy"}
+
+
+def typed_date(text: str, lang: str) -> date:
+    """A date as a person types it: day first ("3.12.2026", "03-12-2026", "3/12/2026"),
+    with the month's name or its short form in Danish or English ("3. dec. 2026",
+    "3 December 2026") or as ISO ("2026-12-03"). Raises NotADate for a half-typed date
+    ("3.12"), a two-digit year and a day that is not in the calendar ("31.2.2026")."""
+    cleaned = " ".join(text.split())
+    day_month_year = _date_parts(cleaned)
+    if day_month_year is None:
+        raise NotADate(Message("“{text}” is not a whole date: write day, month and year, e.g. 3.12.2026",
+                               text=cleaned))
+    day, month, year = day_month_year
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise NotADate(Message("“{text}” is not a date in the calendar", text=cleaned)) from None
+
+
+def _date_parts(text: str) -> tuple[int, int, int] | None:
+    if match := _ISO_DATE.fullmatch(text):
+        year, month, day = map(int, match.groups())
+        return day, month, year
+    if match := _NUMERIC_DATE.fullmatch(text):
+        day, month, year = map(int, match.groups())
+        return day, month, year
+    if (match := _NAMED_DATE.fullmatch(text)) and (month := _month_number(match[2])):
+        return int(match[1]), month, int(match[3])
+    return None
+
+
+def _month_number(name: str) -> int | None:
+    wanted = name.lower().rstrip(".")
+    for language in LANGUAGES:
+        for width in ("wide", "abbreviated"):
+            for number, month in get_month_names(width, locale=BABEL_LOCALES[language]).items():
+                if month.lower().rstrip(".") == wanted:
+                    return int(number)
+    return None
+
+
+def date_text(value: Any, lang: str) -> str:
+    """A stored date as the page's date field shows it ("03.12.2026" on a Danish page),
+    so that saving it again stores the same day; other text (a refused entry) as it is."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, date):
+        return format_date(value, _FIELD_PATTERNS[lang], locale=BABEL_LOCALES[lang])
+    return "" if value is None else str(value)
+
+
+def typed_dates(values: dict[str, Any], names: tuple[str, ...],
+                lang: str) -> tuple[dict[str, Any], dict[str, Message]]:
+    """`values` with each named field's typed text read as a date (ISO, for the input
+    schemas; empty stays empty), and {field: why} for those that are not dates."""
+    parsed = dict(values)
+    errors: dict[str, Message] = {}
+    for name in names:
+        raw = values.get(name)
+        if isinstance(raw, str) and raw.strip():
+            try:
+                parsed[name] = typed_date(raw, lang).isoformat()
+            except NotADate as exc:
                 errors[name] = exc.message
     return parsed, errors
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.core.principal import ANONYMOUS_PRINCIPAL
 from app.messages import translate
+from app.web.forms import date_text
 from app.web.i18n import day, number, pick_language, translations
 
 LANG_COOKIE = "lang"
@@ -31,6 +32,8 @@ def page_context(request: Request) -> dict[str, Any]:
         "ngettext": tr.ngettext,
         "fmt_number": lambda v, digits=1: number(v, lang, digits),
         "fmt_date": lambda v: day(v, lang),
+        # A date as its form field shows it, ready to be saved again ("03.12.2026").
+        "date_text": lambda v: date_text(v, lang),
         # Requests that match no route never pass the auth middleware.
         "principal": request.scope.get("user", ANONYMOUS_PRINCIPAL),
         "current_path": request.url.path,

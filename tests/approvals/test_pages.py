@@ -62,3 +62,27 @@ def test_refusal_is_shown_next_to_the_form(client: Any, db: Any) -> None:
             f"(at the latest {latest.group(1)})") in english.text
     badge = client.get(f"/approvals/solutions/{solution.slug}/badge")
     assert badge.status_code == 200 and "approval-status" in badge.text
+
+
+def test_dates_are_typed_the_danish_way_and_half_typed_ones_are_refused(client: Any, db: Any) -> None:
+    solution = make_solution(db)
+    login(client, "approver")
+    client.get(f"/approvals/solutions/{solution.slug}")
+    token = client.cookies.get("csrftoken", "")
+    url = f"/approvals/solutions/{solution.slug}"
+    half = client.post(url, data={"event": "apply", "on": "3.12", "_csrf_token": token})
+    assert half.status_code == 400 and 'id="apply-on-error"' in half.text
+    assert "“3.12” er ikke en hel dato" in half.text and 'value="3.12"' in half.text
+    db.expire_all()
+    assert svc.case_for(db, solution) is None  # nothing recorded
+    today = svc.today()
+    typed = f"{today.day}.{today.month}.{today.year}"
+    r = client.post(url, data={"event": "apply", "on": typed, "_csrf_token": token},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    aid = completed_assessment(db, solution, author="assessor", reviewer="assessor2")
+    milestone = client.post(url, data={
+        "event": "approve_temporarily", "on": typed, "milestone_title_1": "Data", "milestone_due_1": "1.3",
+        "treatment_areas": "kol", "assessment_ids": str(aid), "reason": "lovende", "_csrf_token": token})
+    assert milestone.status_code == 400 and "milepæl 1: “1.3” er ikke en hel dato" in milestone.text
+    assert 'value="1.3"' in milestone.text

@@ -36,7 +36,7 @@ def test_form_is_generated_and_htmx_save_returns_fragment_and_score(client: Any)
     html = form.text
     assert 'id="score-panel"' in html and "<legend>" in html.replace("<legend><span", "<legend>")
     assert f'hx-post="/assessments/{aid}/answers/BT1.3"' in html and "x-csrftoken" in html
-    assert 'type="radio"' in html and 'type="checkbox"' in html and 'type="date"' in html
+    assert 'type="radio"' in html and 'type="checkbox"' in html and "(f.eks. 3.12.2026)" in html
     headers = {"HX-Request": "true", "x-csrftoken": _csrf(client)}
     saved = client.post(f"/assessments/{aid}/answers/BT1.3", data={"value": "yes", "version": ""},
                         headers=headers)

@@ -167,3 +167,49 @@ def test_text_typed_while_a_save_is_on_its_way_is_kept_and_saved(live_server: st
     page.goto(url)
     assert page.locator("#c-BT2_1-comment").input_value() == "Målt i Aarhus og Odense"
     assert page.locator("#c-BT2_1 input[value=yes]").is_checked()
+
+
+DATE = "#c-BT5_3-value"
+
+
+def test_a_date_is_read_the_danish_way_and_a_half_typed_one_keeps_the_stored_answer(
+        live_server: str, page: Any) -> None:
+    _login(page, live_server)
+    url = _start(page, live_server)
+    with page.expect_response(lambda r: "/answers/BT5.1" in r.url):  # the date follows up on it
+        page.locator("#c-BT5_1 input[value=nhs_dtac]").check()
+    page.wait_for_function("() => !document.querySelector('#c-BT5_3-value').closest('fieldset').disabled")
+    _type(page, DATE, "3.12.2026")
+    page.locator("#c-BT5_3 .saved").wait_for()
+    assert _stored(page, url, DATE) == "03.12.2026"
+    _type(page, DATE, "17.5")  # half-typed: refused, not taken for "no date"
+    error = page.locator("#c-BT5_3-value-error")
+    error.wait_for()
+    assert "ikke en hel dato" in error.inner_text() and "17.5" in error.inner_text()
+    assert page.locator(DATE).input_value() == "17.5"
+    assert page.locator("#c-BT5_3 .saved").count() == 0
+    page.locator("#c-BT5_3").screenshot(path=str(screenshot(page, "typed-refused-date")))
+    assert _stored(page, url, DATE) == "03.12.2026"
+    _type(page, DATE, "17. maj 2027")
+    page.locator("#c-BT5_3 .saved").wait_for()
+    assert _stored(page, url, DATE) == "17.05.2027"
+
+
+def test_a_project_date_is_typed_the_danish_way(live_server: str, page: Any) -> None:
+    _login(page, live_server, "procurement")
+    page.goto(f"{live_server}/projects/new")
+    page.fill("#f-name", "Hjemmemonitorering af KOL i Vejle")
+    if not page.locator("#f-owner_id").input_value():
+        page.select_option("#f-owner_id", index=1)
+    page.select_option("#f-stage", index=1)
+    page.fill("#f-start_date", "1.2")
+    page.click("main form button[type=submit]")
+    assert "ikke en hel dato" in page.locator(".has-error:has(#f-start_date)").inner_text()
+    assert page.locator("#f-start_date").input_value() == "1.2"
+    page.fill("#f-start_date", "1.2.2027")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert page.locator(".has-error").count() == 0, page.locator(".has-error").all_inner_texts()
+    assert "1. feb. 2027" in page.locator("main").inner_text()
+    page.goto(page.url + "/edit")
+    assert page.locator("#f-start_date").input_value() == "01.02.2027"
