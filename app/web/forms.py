@@ -184,8 +184,8 @@ def _date_parts(text: str) -> tuple[int, int, int] | None:
     if match := _NUMERIC_DATE.fullmatch(text):
         day, month, year = map(int, match.groups())
         return day, month, year
-    if (match := _NAMED_DATE.fullmatch(text)) and (month := _month_number(match[2])):
-        return int(match[1]), month, int(match[3])
+    if (match := _NAMED_DATE.fullmatch(text)) and (named := _month_number(match[2])):
+        return int(match[1]), named, int(match[3])
     return None
 
 
