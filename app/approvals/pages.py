@@ -18,6 +18,8 @@ from app.approvals import lifecycle as lc
 from app.approvals import services as svc
 from app.approvals.ical import build_calendar
 from app.approvals.schemas import EventIn
+from app.assessment.display import framework_title
+from app.assessment.loader import FrameworkRegistry
 from app.catalogue.enums import Purpose, RegulatoryClass
 from app.core.pagination import PageRequest
 from app.core.principal import Principal, require
@@ -146,7 +148,8 @@ class ApprovalPages(Controller):
         return _page(request, "approvals/dashboard.html", d=data, feed_url=feed,
                      windows=svc.WINDOWS)
 
-    def _case_page(self, request: Request, db: Session, principal: Principal, slug: str,
+    def _case_page(self, request: Request, db: Session, principal: Principal,
+                   frameworks: FrameworkRegistry, slug: str,
                    error_event: str | None = None, errors: dict[str, str] | None = None,
                    values: dict[str, Any] | None = None, status_code: int = 200) -> Template:
         solution, case = svc.get_solution_and_case(db, principal, slug)
@@ -165,19 +168,22 @@ class ApprovalPages(Controller):
                      case=case, view=view, forms=forms, areas=areas,
                      areas_by_code={a.code: a for a in areas},
                      assessments=svc.completed_assessments(db, solution) if may_decide else [],
+                     framework_title=lambda a: framework_title(frameworks, a.framework_id,
+                                                               a.framework_version, language_of(request)),
                      history=svc.events_of(db, case), error_event=error_event, errors=errors or {},
                      values=values or default_values, today=now, milestone_rows=MILESTONE_ROWS,
                      staff=principal.can("approval.dashboard"))
 
     @get("/solutions/{slug:str}")
-    def case(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:
+    def case(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+             slug: str) -> Template:
         if not principal.is_authenticated:
             require(principal, "approval.apply")
-        return self._case_page(request, db, principal, slug)
+        return self._case_page(request, db, principal, frameworks, slug)
 
     @post("/solutions/{slug:str}", media_type=MediaType.HTML)
-    def record(self, request: Request, db: Session, principal: Principal, slug: str,
-               data: FormBody) -> Any:
+    def record(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+               slug: str, data: FormBody) -> Any:
         if not any(principal.can(p) for p in ("approval.apply", "approval.decide", "approval.evidence")):
             require(principal, "approval.apply")  # 401/403 before the form is validated
         raw = _form_event(data)
@@ -186,15 +192,15 @@ class ApprovalPages(Controller):
         dated, not_dates = _typed_event_dates(raw, lang)
         parsed, errors = validate_form(EventIn, dated, lang)
         if parsed is None or not_dates:
-            return self._case_page(request, db, principal, slug, kind, errors | not_dates, raw, 400)
+            return self._case_page(request, db, principal, frameworks, slug, kind, errors | not_dates, raw, 400)
         try:
             case = svc.record_event(db, principal, slug, parsed)
         except svc.ApprovalRefused as exc:
-            return self._case_page(request, db, principal, slug, kind, exc.errors, raw, exc.status_code)
+            return self._case_page(request, db, principal, frameworks, slug, kind, exc.errors, raw, exc.status_code)
         except ValidationFailed as exc:
-            return self._case_page(request, db, principal, slug, kind, exc.errors, raw, 400)
+            return self._case_page(request, db, principal, frameworks, slug, kind, exc.errors, raw, 400)
         except Conflict as exc:
-            return self._case_page(request, db, principal, slug, kind, {"event": message_of(exc)}, raw, 409)
+            return self._case_page(request, db, principal, frameworks, slug, kind, {"event": message_of(exc)}, raw, 409)
         return Redirect(f"/approvals/solutions/{case.solution.slug}?saved={kind}", status_code=303)
 
     @get("/solutions/{slug:str}/badge")

@@ -7,6 +7,7 @@ the updated criterion fragment plus an out-of-band swap of the live score panel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.assessment import form_import, form_reader
 from app.assessment import services as svc
-from app.assessment.display import answer_text, outcome_text, tier_text
+from app.assessment.display import answer_text, framework_title, outcome_text, tier_text
 from app.assessment.loader import FrameworkRegistry
 from app.assessment.models import Assessment
 from app.assessment.schema import Condition, Criterion, Framework
@@ -131,6 +132,11 @@ def _helpers(request: Request) -> dict[str, Any]:
             "number_text": lambda value: number_text(value, lang),
             "tier_text": lambda tier: tier_text(tier, lang),
             "outcome_text": lambda a, outcome: outcome_text(a.status, outcome, lang)}
+
+
+def _framework_title(request: Request, frameworks: FrameworkRegistry) -> Callable[[Assessment], str]:
+    lang = language_of(request)
+    return lambda a: framework_title(frameworks, a.framework_id, a.framework_version, lang)
 
 
 # ---- building the form's view model ---------------------------------------------------------
@@ -302,6 +308,7 @@ def _solution_page(request: Request, db: Session, principal: Principal, framewor
     solution, items = svc.list_for_solution(db, principal, slug)
     return render(request, "assessment/solution_assessments.html", status_code=status_code, solution=solution,
                   items=items, frameworks=svc.startable_frameworks(frameworks),
+                  framework_title=_framework_title(request, frameworks),
                   can_start=principal.can("assessment.write"), error=error, import_error=import_error,
                   import_max_mb=form_reader.MAX_MB, **_helpers(request))
 
@@ -466,12 +473,14 @@ class AssessmentPages(Controller):
         return Redirect(f"/assessments/{a.id}")
 
     @get("/assessments/mine")
-    def mine(self, request: Request, db: Session, principal: Principal) -> Template:
+    def mine(self, request: Request, db: Session, principal: Principal,
+             frameworks: FrameworkRegistry) -> Template:
         """The assessor's workplace: what waits for them, by kind."""
         work = svc.my_work(db, principal)
         if is_htmx(request):  # the count in the header
             return render(request, "assessment/_work_count.html", count=sum(len(v) for v in work.values()))
-        return render(request, "assessment/mine.html", work=work, **_helpers(request))
+        return render(request, "assessment/mine.html", work=work,
+                      framework_title=_framework_title(request, frameworks), **_helpers(request))
 
     @get("/assessments/{assessment_id:int}")
     def form(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,

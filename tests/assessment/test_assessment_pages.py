@@ -65,6 +65,9 @@ def test_solution_assessment_list_and_result(client: Any) -> None:
     aid = _start(client, "mast@2010")
     listing = client.get("/solutions/selfback/assessments")
     assert f"/assessments/{aid}" in listing.text
+    assert "MAST - Model for vurdering af telemedicin" in listing.text and "mast 2010" not in listing.text
+    mine = client.get("/assessments/mine?lang=en").text
+    assert "MAST - Model for ASsessment of Telemedicine applications" in mine and "mast 2010" not in mine
     result = client.get(f"/assessments/{aid}/result")
     assert result.status_code == 200 and "MAST" in result.text
 
