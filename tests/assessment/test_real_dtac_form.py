@@ -13,13 +13,10 @@ words it comes from; free-text answers are typed from the form's cell as printed
 
 from __future__ import annotations
 
-import re
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 import pytest
 from sqlalchemy import select
@@ -27,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.services import principal_of, user_by_email
 from app.assessment import services as svc
+from app.assessment.form_reader import read_form
 from app.assessment.schemas import AnswerIn, AssessmentIn
 from app.audit.hook import set_actor
 from app.catalogue.models import Solution
@@ -37,46 +35,12 @@ SAMPLE = SAMPLES / SAMPLE_NAME
 pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason=f"the real DTAC sample is not at {SAMPLE} "
                                 "(set SAMPLES_DIR to the shared samples folder)")
 
-_NS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
-       "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
-       "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0"}
-_CODE = re.compile(r"^[A-D]\d+(\.\d+)*$")
 CELL = object()  # "type the printed answer cell as it is"
 
 
-def _paragraphs(element: ElementTree.Element) -> Iterator[str]:
-    """The text of each paragraph, leaving out review comments (office:annotation)."""
-    for child in element:
-        if child.tag == f"{{{_NS['office']}}}annotation":
-            continue
-        if child.tag == f"{{{_NS['text']}}}p":
-            text = "".join(t for t in _own_text(child)).strip()
-            if text:
-                yield text
-        else:
-            yield from _paragraphs(child)
-
-
-def _own_text(element: ElementTree.Element) -> Iterator[str]:
-    yield element.text or ""
-    for child in element:
-        if child.tag != f"{{{_NS['office']}}}annotation":
-            yield from _own_text(child)
-        yield child.tail or ""
-
-
 def printed_answers(path: Path) -> dict[str, str]:
-    """Question code -> the text of the row's last cell (the vendor's answer). Deliberately
-    minimal: the general DTAC import reads forms properly."""
-    with zipfile.ZipFile(path) as odt:
-        root = ElementTree.fromstring(odt.read("content.xml"))
-    out: dict[str, str] = {}
-    for row in root.iter(f"{{{_NS['table']}}}table-row"):
-        cells = [c for c in row if c.tag == f"{{{_NS['table']}}}table-cell"]
-        code = " ".join(_paragraphs(cells[0])) if cells else ""
-        if _CODE.match(code):
-            out[code] = "\n".join(_paragraphs(cells[-1]))
-    return out
+    """Question code -> the text of the row's answer cell, as printed (comments left out)."""
+    return {row.code: row.text for row in read_form(path.name, path.read_bytes()).rows}
 
 
 @dataclass(frozen=True)
@@ -131,12 +95,12 @@ ANSWERS: tuple[Typed, ...] = (
     Typed("D1.5", "yes", "Yes."), Typed("D1.6", "yes", "Yes."), Typed("D1.7", "yes", "Yes."),
     Typed("D1.8", "yes", "Yes."),
     # D1.9's cell prints "Yes." twice: D1.9 and D1.9.1 share it (merged rows).
-    Typed("D1.9", "yes", "Yes."), Typed("D1.9.1", "yes", "Yes.\nYes.", cell="D1.9"),
+    Typed("D1.9", "yes", "Yes."), Typed("D1.9.1", "yes", "Yes.\n\nYes.", cell="D1.9"),
     Typed("D1.10", "yes", "Yes."),
     Typed("D1.10.1", CELL, cell="D1.10"),
     # D1.11's cell holds D1.11-D1.12.2 (merged rows): "Yes.", "Yes.", ... "Provided (SLA)".
     Typed("D1.11", "yes", "Yes."),
-    Typed("D1.12", "yes", "Yes.\nYes.", cell="D1.11"),
+    Typed("D1.12", "yes", "Yes.\n\nYes.", cell="D1.11"),
     Typed("D1.12.1", "provided", "Provided (SLA)", cell="D1.11"),
 )
 
