@@ -38,8 +38,8 @@ def may_import(session: Session, principal: Principal, assessment_id: int | None
     if assessment_id is None:
         require(principal, "assessment.write")
         return None
-    assessment = svc._answer_access(session, principal, assessment_id)
-    svc._require_editable(assessment)
+    assessment = svc.answer_access(session, principal, assessment_id)
+    svc.require_editable(assessment)
     return assessment
 
 
@@ -102,7 +102,7 @@ def _framework(frameworks: FrameworkRegistry, reading: FormReading) -> Framework
 
 def _import(session: Session, principal: Principal, fw: Framework, assessment: Assessment,
             reading: FormReading) -> AssessmentImport:
-    svc._need_tier(fw, assessment)
+    svc.need_tier(fw, assessment)
     mapping = map_form(fw, assessment.tier, reading.rows)
     vendor = principal.role == Role.VENDOR
     imported, kept = [], []
@@ -112,7 +112,7 @@ def _import(session: Session, principal: Principal, fw: Framework, assessment: A
         if (existing is not None and existing.source != "vendor") or (vendor and crit.audience != "vendor"):
             kept.append(item.code)
             continue
-        svc._write_answer(session, principal, fw, assessment, crit, item.value, comment=item.comment,
+        svc.write_answer(session, principal, fw, assessment, crit, item.value, comment=item.comment,
                           evidence_url=item.evidence_url, version=existing.version if existing else None,
                           source="vendor", provenance=provenance(reading.filename))
         imported.append(item.code)
@@ -120,7 +120,7 @@ def _import(session: Session, principal: Principal, fw: Framework, assessment: A
                               form_version=reading.version, imported_by_id=principal.id,
                               imported=len(imported), report=_report(mapping, imported, kept))
     session.add(record)
-    svc._flush(session)
+    svc.flush_answers(session)
     svc.recompute(session, fw, assessment)
     return record
 

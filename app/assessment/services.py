@@ -183,14 +183,14 @@ def recompute(session: Session, fw: Framework, assessment: Assessment) -> Assess
 # ---- helpers -------------------------------------------------------------------------
 
 
-def _flush(session: Session) -> None:
+def flush_answers(session: Session) -> None:
     flush(session, "this answer was changed by someone else at the same time; reload it and make your change again")
 
 
 def _note_writer(session: Session, assessment_id: int, user_id: int | None) -> None:
     """Remember that `user_id` wrote an answer of the assessment (once; concurrent saves
     by the same person neither fail nor duplicate). No autoflush here: the caller's
-    `_flush` is the one that turns a stale answer into a 409."""
+    `flush_answers` is the one that turns a stale answer into a 409."""
     if user_id is None:
         return
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
@@ -199,7 +199,7 @@ def _note_writer(session: Session, assessment_id: int, user_id: int | None) -> N
                         .values(assessment_id=assessment_id, user_id=user_id).on_conflict_do_nothing())
 
 
-def _require_editable(assessment: Assessment) -> None:
+def require_editable(assessment: Assessment) -> None:
     if assessment.status == COMPLETED:
         raise Conflict(Message("assessment #{id} is completed and read-only; start a correction "
                                "version to change it", id=assessment.id))
@@ -243,7 +243,7 @@ def _evidence_url(value: str | None, code: str) -> str | None:
     return text
 
 
-def _need_tier(fw: Framework, assessment: Assessment) -> None:
+def need_tier(fw: Framework, assessment: Assessment) -> None:
     if fw.tiers and assessment.tier not in fw.tiers:
         missing = fw.missing_scope_answers(assessment.scope_answers or {})
         if missing:
@@ -281,7 +281,7 @@ def start_assessment(session: Session, principal: Principal, frameworks: Framewo
         from_status=None, to_status=DRAFT, actor_id=principal.id,
         comment=f"{fw.id} {fw.version}"))
     session.add(assessment)
-    _flush(session)
+    flush_answers(session)
     recompute(session, fw, assessment)
     return assessment
 
@@ -291,7 +291,7 @@ def set_scope(session: Session, principal: Principal, frameworks: FrameworkRegis
     """Answer scope questions (null clears one) and re-classify the tier."""
     require(principal, "assessment.write")
     assessment = get_assessment(session, principal, assessment_id)
-    _require_editable(assessment)
+    require_editable(assessment)
     _check_version(assessment, data.version)
     fw = framework_of(frameworks, assessment)
     questions = {q.code: q for q in fw.scope_questions}
@@ -319,7 +319,7 @@ def set_scope(session: Session, principal: Principal, frameworks: FrameworkRegis
     _note_writer(session, assessment.id, principal.id)
     if fw.classification is not None:
         assessment.tier = fw.classify(answers)
-    _flush(session)
+    flush_answers(session)
     recompute(session, fw, assessment)
     return assessment
 
@@ -327,7 +327,7 @@ def set_scope(session: Session, principal: Principal, frameworks: FrameworkRegis
 # ---- answers ---------------------------------------------------------------------------
 
 
-def _answer_access(session: Session, principal: Principal, assessment_id: int) -> Assessment:
+def answer_access(session: Session, principal: Principal, assessment_id: int) -> Assessment:
     if principal.role == Role.VENDOR:
         require(principal, "assessment.vendor_answer")
         assessment = get_assessment(session, principal, assessment_id)
@@ -338,7 +338,7 @@ def _answer_access(session: Session, principal: Principal, assessment_id: int) -
     return get_assessment(session, principal, assessment_id)
 
 
-def _write_answer(session: Session, principal: Principal, fw: Framework, assessment: Assessment,
+def write_answer(session: Session, principal: Principal, fw: Framework, assessment: Assessment,
                   crit: Criterion, value: Any, *, comment: str | None, evidence_url: str | None,
                   version: int | None, source: str, provenance: str | None = None) -> Answer:
     existing = assessment.answer(crit.code)
@@ -378,15 +378,15 @@ def _write_answer(session: Session, principal: Principal, fw: Framework, assessm
 def save_answer(session: Session, principal: Principal, frameworks: FrameworkRegistry,
                 assessment_id: int, code: str, data: AnswerIn) -> tuple[Answer, AssessmentScore | None]:
     """Validate and save one answer; returns it with the recomputed score."""
-    assessment = _answer_access(session, principal, assessment_id)
-    _require_editable(assessment)
+    assessment = answer_access(session, principal, assessment_id)
+    require_editable(assessment)
     fw = framework_of(frameworks, assessment)
     crit = _criterion(fw, code)
     vendor = principal.role == Role.VENDOR
     if vendor and crit.audience != "vendor":
         raise Forbidden(Message("{code} is for the assessor; a vendor may only answer criteria whose "
                                 "audience is vendor", code=code))
-    _need_tier(fw, assessment)
+    need_tier(fw, assessment)
     errors: dict[str, str] = {}
     try:
         value = validate_answer(crit, data.value, assessment.tier)
@@ -399,17 +399,17 @@ def save_answer(session: Session, principal: Principal, frameworks: FrameworkReg
     if errors:  # every field that is refused, not only the first
         raise AnswerRejected(errors)
     provenance = f"Udfyldt af leverandøren ({principal.name})" if vendor else None
-    answer = _write_answer(session, principal, fw, assessment, crit, value, comment=data.comment,
+    answer = write_answer(session, principal, fw, assessment, crit, value, comment=data.comment,
                            evidence_url=evidence, version=data.version,
                            source="vendor" if vendor else "assessor", provenance=provenance)
-    _flush(session)
+    flush_answers(session)
     return answer, recompute(session, fw, assessment)
 
 
 def clear_answer(session: Session, principal: Principal, frameworks: FrameworkRegistry,
                  assessment_id: int, code: str, version: int | None = None) -> AssessmentScore | None:
-    assessment = _answer_access(session, principal, assessment_id)
-    _require_editable(assessment)
+    assessment = answer_access(session, principal, assessment_id)
+    require_editable(assessment)
     fw = framework_of(frameworks, assessment)
     _criterion(fw, code)
     answer = assessment.answer(code)
@@ -425,7 +425,7 @@ def clear_answer(session: Session, principal: Principal, frameworks: FrameworkRe
     assessment.answers.remove(answer)
     session.delete(answer)  # explicitly, so the audit hook sees it (an orphan is found only in the flush)
     _note_writer(session, assessment.id, principal.id)
-    _flush(session)
+    flush_answers(session)
     return recompute(session, fw, assessment)
 
 
@@ -434,7 +434,7 @@ def verify_answer(session: Session, principal: Principal, frameworks: FrameworkR
     """An assessor accepts or queries a vendor answer."""
     require(principal, "assessment.write")
     assessment = get_assessment(session, principal, assessment_id)
-    _require_editable(assessment)
+    require_editable(assessment)
     fw = framework_of(frameworks, assessment)
     _criterion(fw, code)
     answer = assessment.answer(code)
@@ -446,7 +446,7 @@ def verify_answer(session: Session, principal: Principal, frameworks: FrameworkR
     answer.verification = data.decision
     answer.verification_comment = comment
     _note_writer(session, assessment.id, principal.id)
-    _flush(session)
+    flush_answers(session)
     recompute(session, fw, assessment)
     return answer
 
@@ -505,17 +505,17 @@ def confirm_prefill(session: Session, principal: Principal, frameworks: Framewor
     """The assessor confirms a suggested answer; it is saved with its provenance."""
     require(principal, "assessment.write")
     assessment = get_assessment(session, principal, assessment_id)
-    _require_editable(assessment)
+    require_editable(assessment)
     fw = framework_of(frameworks, assessment)
     crit = _criterion(fw, code)
     suggestion = prefill_suggestions(session, principal, frameworks, assessment_id).get(code)
     if suggestion is None:
         raise NotFound(Message("there is no suggested answer for {code} (it may be answered already)",
                                code=code))
-    answer = _write_answer(session, principal, fw, assessment, crit, suggestion.value, comment=None,
+    answer = write_answer(session, principal, fw, assessment, crit, suggestion.value, comment=None,
                            evidence_url=None, version=None, source="prefill",
                            provenance=suggestion.provenance)
-    _flush(session)
+    flush_answers(session)
     return answer, recompute(session, fw, assessment)
 
 
@@ -556,7 +556,7 @@ def submit(session: Session, principal: Principal, frameworks: FrameworkRegistry
     if problems:
         raise ValidationFailed(problems)
     _transition(assessment, principal, SUBMITTED, data.comment if data else None)
-    _flush(session)
+    flush_answers(session)
     recompute(session, fw, assessment)
     return assessment
 
@@ -603,7 +603,7 @@ def start_review(session: Session, principal: Principal, frameworks: FrameworkRe
     _four_eyes(session, principal, assessment)
     assessment.reviewer_id = principal.id
     _transition(assessment, principal, IN_REVIEW, data.comment if data else None)
-    _flush(session)
+    flush_answers(session)
     return assessment
 
 
@@ -629,7 +629,7 @@ def complete(session: Session, principal: Principal, frameworks: FrameworkRegist
         raise ValidationFailed(problems)
     assessment.completed_at = datetime.now(UTC)
     _transition(assessment, principal, COMPLETED, data.comment if data else None)
-    _flush(session)
+    flush_answers(session)
     recompute(session, fw, assessment)
     return assessment
 
@@ -642,7 +642,7 @@ def return_assessment(session: Session, principal: Principal, frameworks: Framew
     if not comment:
         raise ValidationFailed({"comment": "say why the assessment is returned to the assessor"})
     _transition(assessment, principal, RETURNED, comment)
-    _flush(session)
+    flush_answers(session)
     return assessment
 
 
@@ -674,7 +674,7 @@ def new_correction(session: Session, principal: Principal, frameworks: Framework
     copy.transitions.append(AssessmentTransition(from_status=None, to_status=DRAFT,
                                                  actor_id=principal.id, comment=comment))
     session.add(copy)
-    _flush(session)
+    flush_answers(session)
     writers = answer_writer_ids(session, original)
     if principal.id is not None:
         writers.add(principal.id)
