@@ -18,6 +18,7 @@ uploads are published, and the newest time) and rebuilds its registry when that 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -166,6 +167,7 @@ def diff_frameworks(old: Framework | None, new: Framework) -> dict[str, Any]:
         _compare_sections(diff, old, new)
         if [c for c in old_items if c in new_items] != [c for c in new_items if c in old_items]:
             diff["structure"].append({"kind": "framework", "code": "", "fields": ["criteria order"]})
+    diff["title_da"], diff["title_en"] = new.title_da, new.title_en
     diff["wording_only"] = not any(diff[kind] for kind in CHANGE_KINDS if kind != "reworded")
     diff["empty"] = diff["wording_only"] and not diff["reworded"]
     return diff
@@ -201,7 +203,7 @@ def _compare_criterion(diff: dict[str, Any], code: str, old: tuple[str, dict[str
 
 
 def _compare_framework(diff: dict[str, Any], old: Framework, new: Framework) -> None:
-    skip = {"sections", "scope_questions"}
+    skip = {"id", "version", "sections", "scope_questions"}  # a new version differs in its number
     before = {k: v for k, v in old.model_dump(mode="json", by_alias=True).items() if k not in skip}
     after = {k: v for k, v in new.model_dump(mode="json", by_alias=True).items() if k not in skip}
     if changes := _wording_changes(before, after):
@@ -273,7 +275,7 @@ def _placement(registry: FrameworkRegistry, fw: Framework, filename: str) -> tup
     with the framework's latest version; "rewording" for new texts of an existing version.
     UploadRefused when the upload would change an existing version's structure."""
     if fw.key not in registry:
-        base = registry.latest(fw.id) if fw.id in registry.ids() else None
+        base = _previous(registry, fw)
         return "new", base.version if base else None, diff_frameworks(base, fw)
     diff = diff_frameworks(registry.get(*fw.key), fw)
     if diff["empty"]:
@@ -285,6 +287,20 @@ def _placement(registry: FrameworkRegistry, fw: Framework, filename: str) -> tup
             "changes more than its wording ({changes}). Give it a new version number.",
             file=filename, framework=fw.id, version=fw.version, changes=change_summary(diff)))
     return "rewording", fw.version, diff
+
+
+def _previous(registry: FrameworkRegistry, fw: Framework) -> Framework | None:
+    """The version before the new one (by version number), else the framework's latest."""
+    versions = [other for other in registry if other.id == fw.id]
+    before = [other for other in versions if _version_key(other.version) < _version_key(fw.version)]
+    if before:
+        return max(before, key=lambda other: _version_key(other.version))
+    return registry.latest(fw.id) if versions else None
+
+
+def _version_key(version: str) -> tuple[tuple[int, int, str], ...]:
+    """"1.10" after "1.9": numbers compare as numbers, the rest as text."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.findall(r"\d+|\D+", version))
 
 
 def change_summary(diff: dict[str, Any]) -> str:

@@ -223,7 +223,7 @@ def test_publish_makes_a_new_version_startable_in_every_process(api: Any, lib_ap
         r = send(api, "nhs-dtac-1.1.yaml", as_yaml(variant(DTAC, edit, version="1.1", superseded=False)))
         assert r.status_code == 201, r.text
         draft = r.json()
-        assert draft["status"] == "draft" and draft["kind"] == "new" and draft["base_version"] == "2.0"
+        assert draft["status"] == "draft" and draft["kind"] == "new" and draft["base_version"] == "1.0"
         assert _start(api, "nhs-dtac", "1.1").status_code == 400  # a draft cannot be used
         assert api("GET", f"{API}/uploads/{draft['id']}").json()["diff"]["reweighted"]
 
@@ -281,6 +281,8 @@ def test_new_wording_of_an_existing_version_replaces_it_in_place(api: Any, lib_a
         "Standard 5: official title"
     view = api("GET", f"/api/assessments/{running.json()['id']}", "assessor")
     assert view.status_code == 200 and view.json()["framework"]["version"] == "2022"
+    with TestClient(lib_app) as client:
+        assert "Standard 5: officiel titel" in client.get("/frameworks/nice-esf/2022").text
 
     # Once more, with better wording: the later upload wins, the earlier one is marked replaced.
     better = variant(ESF, official)
@@ -351,6 +353,7 @@ def test_the_pages_upload_show_the_diff_and_publish(lib_app: Litestar, tmp_path:
         login(client, "admin")
         page = client.get("/admin/frameworks")
         assert page.status_code == 200 and "Rammeværksbibliotek" in page.text and "Grundfil" in page.text
+        assert 'id="framework-library-link"' in client.get("/frameworks").text
         csrf = {"_csrf_token": client.cookies.get("csrftoken", "")}
 
         def negative(data: dict[str, Any]) -> None:
