@@ -18,6 +18,7 @@ import yaml
 from app.main import create_app
 from app.settings import Settings
 from tests.assessment.helpers import FRAMEWORKS_DIR
+from tests.browser.test_accessibility import audit
 from tests.conftest import _free_port
 from tests.helpers import DEMO_PASSWORD, DEMO_USERS, screenshot
 from tests.scratch import drop_postgres, scratch_database
@@ -92,6 +93,7 @@ def test_upload_see_the_differences_and_publish(library_server: str, page: Any, 
     assert "CSO" in page.locator("#diff-reworded").inner_text()
     reweighted = page.locator("#diff-reweighted").inner_text()
     assert "D1.1" in reweighted and "Vægt" in reweighted
+    audit(page, "framework upload diff")
     Path("/tmp/library").mkdir(exist_ok=True)
     page.screenshot(path="/tmp/library/diff-1280.png", full_page=True)
     screenshot(page, "framework-library-01-diff")
@@ -110,6 +112,11 @@ def test_upload_see_the_differences_and_publish(library_server: str, page: Any, 
     assert page.locator("#publish").count() == 0
     page.goto(f"{base}/admin/frameworks")
     page.screenshot(path="/tmp/library/list-1280.png", full_page=True)
+    audit(page, "framework library")
+    page.goto(f"{base}/admin/frameworks?lang=en")
+    assert page.locator("h1").inner_text() == "Framework library"
+    assert "Published upload" in page.locator("main").inner_text()
+    audit(page, "framework library (English)", lang="en")
     assert "nhs-dtac-1.1.yaml" in page.locator("main").inner_text()
 
     page.context.clear_cookies()
