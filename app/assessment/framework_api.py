@@ -63,7 +63,7 @@ class FrameworkLibraryApi(Controller):
               framework_library: library.FrameworkLibrary) -> dict[str, Any]:
         versions = library.versions(db, principal, framework_library)
         rows = library.uploads(db, principal)
-        replaced = library.replaced(rows, framework_library.sources(db))
+        replaced = library.replaced(rows, framework_library.current(db)[1])
         return {"versions": [{**v, "valid_from": v["valid_from"].isoformat()} for v in versions],
                 "uploads": [library.upload_view(row, replaced) for row in rows]}
 

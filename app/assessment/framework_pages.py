@@ -73,7 +73,7 @@ def _index(request: Request, db: Session, principal: Principal, framework_librar
     headline, issues = _messages(error, lang) if error else ("", [])
     return render(request, "assessment/library.html", status_code=status_code,
                   versions=library.versions(db, principal, framework_library), uploads=rows,
-                  replaced=library.replaced(rows, framework_library.sources(db)), t=_t(lang),
+                  replaced=library.replaced(rows, framework_library.current(db)[1]), t=_t(lang),
                   error=headline, issues=issues, max_kb=library.MAX_KB)
 
 

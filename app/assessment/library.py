@@ -77,18 +77,17 @@ class FrameworkLibrary:
 
     def registry(self, session: Session) -> FrameworkRegistry:
         """The frameworks now: one aggregate query, a rebuild only after a publication."""
+        return self.current(session)[0]
+
+    def current(self, session: Session) -> tuple[FrameworkRegistry, dict[tuple[str, str], int]]:
+        """The frameworks now, and the upload that gives each published (id, version) its content."""
         marker = _marker(session)
         if marker != self._state[0]:
             with self._lock:
                 if marker != self._state[0]:
                     registry, sources = self.build(session)
                     self._state = (marker, registry, sources)
-        return self._state[1]
-
-    def sources(self, session: Session) -> dict[tuple[str, str], int]:
-        """The upload that gives each published (id, version) its current content."""
-        self.registry(session)
-        return self._state[2]
+        return self._state[1], self._state[2]
 
     def build(self, session: Session) -> tuple[FrameworkRegistry, dict[tuple[str, str], int]]:
         """Seed plus published uploads as this session sees them, later ones replacing earlier."""
@@ -108,9 +107,13 @@ class FrameworkLibrary:
         return FrameworkRegistry(entries), sources
 
 
+# Published uploads never leave that state, so a publication always changes the count.
+_MARKER = (select(func.count(FrameworkUpload.id), func.max(FrameworkUpload.published_at))
+           .where(FrameworkUpload.status == "published"))
+
+
 def _marker(session: Session) -> tuple[int, Any]:
-    row = session.execute(select(func.count(FrameworkUpload.id), func.max(FrameworkUpload.published_at))
-                          .where(FrameworkUpload.status == "published")).one()
+    row = session.connection().execute(_MARKER).one()  # Core: no ORM events on the hot path
     return int(row[0]), row[1]
 
 
@@ -389,8 +392,7 @@ def upload_for(session: Session, principal: Principal, upload_id: int) -> Framew
 def versions(session: Session, principal: Principal, library: FrameworkLibrary) -> list[dict[str, Any]]:
     """Every framework version in use: from the seed or a published upload, superseded or not."""
     require(principal, "framework.manage")
-    registry = library.registry(session)
-    sources = library.sources(session)
+    registry, sources = library.current(session)
     return [{"framework_id": fw.id, "version": fw.version, "title_da": fw.title_da, "title_en": fw.title_en,
              "valid_from": fw.valid_from, "superseded": fw.superseded,
              "status": "published" if fw.key in sources else "seed", "upload_id": sources.get(fw.key)}
