@@ -82,6 +82,8 @@ def test_upload_see_the_differences_and_publish(library_server: str, page: Any, 
     page.click("section.import-form button[type=submit]")
     page.wait_for_load_state("networkidle")
     assert "ødelagt.yaml: filen er ikke UTF-8-tekst" in page.locator("#upload-error").inner_text()
+    Path("/tmp/library").mkdir(exist_ok=True)
+    page.screenshot(path="/tmp/library/refused-1280.png", full_page=True)
 
     page.set_input_files("#upload-file", str(_dtac_1_1(tmp_path)))
     page.click("section.import-form button[type=submit]")
@@ -94,7 +96,6 @@ def test_upload_see_the_differences_and_publish(library_server: str, page: Any, 
     reweighted = page.locator("#diff-reweighted").inner_text()
     assert "D1.1" in reweighted and "Vægt" in reweighted
     audit(page, "framework upload diff")
-    Path("/tmp/library").mkdir(exist_ok=True)
     page.screenshot(path="/tmp/library/diff-1280.png", full_page=True)
     screenshot(page, "framework-library-01-diff")
     page.set_viewport_size({"width": 390, "height": 844})
