@@ -29,8 +29,9 @@ from app.accounts.services import LOCKOUT, MAX_FAILED_LOGINS
 from app.approvals import api as approvals_api
 from app.approvals import pages as approvals_pages
 from app.assessment import api as assessment_api
+from app.assessment import framework_api, framework_pages
 from app.assessment import pages as assessment_pages
-from app.assessment.loader import load_frameworks
+from app.assessment.library import FrameworkLibrary
 from app.audit.api import list_audit
 from app.benchmark import api as benchmark_api
 from app.benchmark import pages as benchmark_pages
@@ -63,7 +64,7 @@ TEMPLATE_DIRS = [APP_DIR / "web" / "templates", APP_DIR / "catalogue" / "templat
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     # A broken framework file stops start-up with the file and the place in it (FrameworkError).
-    frameworks = load_frameworks(settings.frameworks_dir)
+    library = FrameworkLibrary(settings.frameworks_dir)
     engine = make_engine(settings.sqlalchemy_url, ConnectionLimits(
         pool_size=settings.connection_pool_size, pool_timeout=settings.pool_timeout,
         lock_timeout_ms=settings.lock_timeout_ms, statement_timeout_ms=settings.statement_timeout_ms))
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             SiteController, health, LoginController, MeController, list_audit,
             *catalogue_api.ROUTES, *catalogue_pages.ROUTES,
             *assessment_api.ROUTES, *assessment_pages.ROUTES,
+            *framework_api.ROUTES, *framework_pages.ROUTES,
             *approvals_api.ROUTES, *approvals_pages.ROUTES,
             *search_api.ROUTES, *search_pages.ROUTES,
             *benchmark_api.ROUTES, *benchmark_pages.ROUTES,
@@ -99,7 +101,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "principal": Provide(provide_principal, sync_to_thread=False),
             "page": Provide(provide_page, sync_to_thread=False),
             "search": Provide(provide_search, sync_to_thread=False),
-            "frameworks": Provide(assessment_api.provide_frameworks, sync_to_thread=False),
+            # Asks the database whether a framework was published since (one small query).
+            "frameworks": Provide(framework_api.provide_frameworks, sync_to_thread=True),
+            "framework_library": Provide(framework_api.provide_library, sync_to_thread=False),
         },
         template_config=TemplateConfig(directory=[*TEMPLATE_DIRS], engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(title="Blåstempel API", version="0.1.0", path="/schema",
@@ -121,14 +125,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.login_limiter = LoginRateLimiter(settings.login_rate_limit, settings.login_rate_window)
     app.state.known_browser_limiter = LoginRateLimiter(MAX_FAILED_LOGINS, LOCKOUT.total_seconds())
     app.on_startup.append(dummy_hash)  # made before the first login, not during it
-    app.state.frameworks = frameworks
+    app.state.framework_library = library
+    app.state.frameworks = library.seed  # the files read at start-up (published uploads: the library)
     app.state.engine = engine
     app.state.health_engine = make_engine(settings.sqlalchemy_url, capacity.HEALTH_LIMITS)
     app.on_startup.append(capacity.start)
     app.state.session_factory = session_factory
     search_backend = make_backend(settings)
     app.state.search_backend = search_backend
-    app.state.report_jobs = ReportJobs(session_factory, settings.report_limits, frameworks, search_backend)
+    app.state.report_jobs = ReportJobs(session_factory, settings.report_limits, library, search_backend)
     # The indexer applies the outbox after each commit; the background loop catches up
     # (engine down, other workers, bulk loads). Started and stopped with the app.
     indexer = Indexer(session_factory, search_backend)

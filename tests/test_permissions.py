@@ -150,6 +150,16 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/solutions/{slug:str}/assessments/import"): ASSESSORS,
     ("POST", "/assessments/{assessment_id:int}/import"): ANSWERERS,
     ("GET", "/assessments/{assessment_id:int}/imports/{import_id:int}"): ASSESSMENT_READERS,
+    ("GET", "/api/framework-library"): ADMIN,
+    ("POST", "/api/framework-library/uploads"): ADMIN,
+    ("GET", "/api/framework-library/uploads/{upload_id:int}"): ADMIN,
+    ("POST", "/api/framework-library/uploads/{upload_id:int}/publish"): ADMIN,
+    ("POST", "/api/framework-library/uploads/{upload_id:int}/discard"): ADMIN,
+    ("GET", "/admin/frameworks"): ADMIN,
+    ("POST", "/admin/frameworks/uploads"): ADMIN,
+    ("GET", "/admin/frameworks/uploads/{upload_id:int}"): ADMIN,
+    ("POST", "/admin/frameworks/uploads/{upload_id:int}/publish"): ADMIN,
+    ("POST", "/admin/frameworks/uploads/{upload_id:int}/discard"): ADMIN,
     # approvals and the public register
     ("GET", "/api/solutions/{key:str}/approval-status"): EVERYONE,
     ("GET", "/api/approvals/dashboard"): APPROVERS,
@@ -277,6 +287,7 @@ def fill(path: str, r: dict[str, Any]) -> str:
         "{number:str}": r["register_number"], "{ref:str}": "municipality:169", "{need_id:int}": str(r["need"].id),
         "{project_id:int}": str(r["project"].id), "{job_id:str}": "0" * 32, "{path:str}": "openapi.yaml",
         "{file_path:path}": "app.css", "{import_id:int}": "1",
+        "{upload_id:int}": "1",
     }
     if path.startswith(("/api/needs", "/needs")):
         values["{key:str}"] = values["{slug:str}"] = r["need"].slug

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request, Response
-from litestar.datastructures import State, UploadFile
+from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
 from litestar.params import Body
@@ -21,11 +21,6 @@ from app.core.principal import Principal
 from app.errors import NotFound, ValidationFailed
 from app.messages import Message
 from app.web.routing import delete, get, post, put
-
-
-def provide_frameworks(state: State) -> FrameworkRegistry:
-    """The framework registry loaded at start-up (app.state.frameworks)."""
-    return state.frameworks
 
 
 class FrameworkApi(Controller):

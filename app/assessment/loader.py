@@ -287,14 +287,19 @@ def load_framework(path: str | Path) -> Framework:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise FrameworkError(path, "", f"cannot read file: {exc}") from None
+    return read_framework(text, path)
+
+
+def read_framework(text: str, file: str | Path) -> Framework:
+    """Parse and validate a framework's YAML text; ``file`` names it in errors."""
     try:
         data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise FrameworkError(path, where, f"invalid YAML: {problem}") from None
-    return parse_framework(data, path)
+        raise FrameworkError(file, where, f"invalid YAML: {problem}") from None
+    return parse_framework(data, file)
 
 
 class FrameworkRegistry:

@@ -115,4 +115,29 @@ class AssessmentImport(Base):
     imported_by: Mapped[User | None] = relationship(lazy="select")
 
 
-__all__ = ["Answer", "AnswerWriter", "Assessment", "AssessmentImport", "AssessmentTransition"]
+class FrameworkUpload(Versioned, Base):
+    """A framework version uploaded by an admin (app.assessment.library): the YAML as
+    uploaded, a draft until published or discarded. The files in frameworks/ are the seed;
+    the app's frameworks are the seed plus the published uploads (a later published upload
+    of the same version replaces only its wording)."""
+
+    __tablename__ = "framework_upload"
+    __table_args__ = (Index("ix_framework_upload_status", "status", "published_at"),)
+
+    framework_id: Mapped[str] = mapped_column(String(60))
+    framework_version: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(255))
+    yaml_text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="draft")  # draft | published | discarded
+    kind: Mapped[str] = mapped_column(String(12))  # new | rewording (of an existing version)
+    base_version: Mapped[str | None] = mapped_column(String(20))  # the version it was compared with
+    diff: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    published_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id], lazy="select")
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id], lazy="select")
+
+
+__all__ = ["Answer", "AnswerWriter", "Assessment", "AssessmentImport", "AssessmentTransition", "FrameworkUpload"]

@@ -47,6 +47,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "approval.evidence": frozenset({Role.ADMIN, Role.APPROVER, Role.VENDOR}),
     "approval.dashboard": frozenset({Role.ADMIN, Role.APPROVER}),
     "users.manage": frozenset({Role.ADMIN}),
+    "framework.manage": frozenset({Role.ADMIN}),
 }
 
 

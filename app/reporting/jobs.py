@@ -189,7 +189,8 @@ class ReportJobs:
         try:
             _update(job_id, status, status="running", step="data")
             with self.session_factory() as session:
-                context = svc.build(session, req, principal=principal, frameworks=self.frameworks,
+                frameworks = self.frameworks.registry(session) if self.frameworks else None
+                context = svc.build(session, req, principal=principal, frameworks=frameworks,
                                     search_backend=self.search_backend, progress=lambda step: None)
                 html = render.render_html(context)
                 session.rollback()  # read only
