@@ -71,6 +71,12 @@ def _yes_no(value: bool | None, lang: str) -> str | None:
     return gettext("Yes") if value else gettext("No")
 
 
+def _price(solution: Solution, lang: str) -> str | None:
+    if solution.price_dkk is not None:
+        return money(solution.price_dkk, lang)
+    return label(lang, "licence_model", solution.licence_model) if solution.licence_model == "free" else None
+
+
 def buyer_facts(solution: Solution, lang: str) -> dict[str, Any]:
     """What the "Facts for buyers" section shows; None where nothing is recorded."""
     def named(kind: str, code: str | None) -> str | None:
@@ -82,7 +88,7 @@ def buyer_facts(solution: Solution, lang: str) -> dict[str, Any]:
         "platforms": [label(lang, "platform", p) for p in solution.platforms or []],
         "languages": [language_name(code, lang) for code in solution.languages or []],
         "licence_model": named("licence_model", solution.licence_model),
-        "price": money(solution.price_dkk, lang) if solution.price_dkk is not None else None,
+        "price": _price(solution, lang),
         "price_unit": named("price_unit", solution.price_unit),
         "payer": named("payer", solution.payer),
         "free_for_municipalities": _yes_no(solution.free_for_municipalities, lang),

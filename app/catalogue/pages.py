@@ -317,7 +317,7 @@ def _buyer_form_context(lang: str, values: dict[str, Any]) -> dict[str, Any]:
     gettext = translations(lang).gettext
     languages = list(dict.fromkeys([*FORM_LANGUAGES, *values.get("languages", [])]))
     study_labels = {"design": gettext("Design"), "participants": gettext("Participants"),
-                    "population": gettext("Population"), "outcome_measures": gettext("Outcome measures"),
+                    "population": gettext("Study population"), "outcome_measures": gettext("Outcome measures"),
                     "main_result": gettext("Main result"), "country": gettext("Country"),
                     "year": gettext("Year"), "doi": gettext("DOI"), "url": gettext("Link"),
                     "registry_id": gettext("Trial registration")}
