@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 import yaml
+from babel.messages.pofile import read_po
 from sqlalchemy import func, select
 
 from app.archive import export_archive
+from app.catalogue import enums
 from app.catalogue import services as svc
 from app.catalogue.codes import icd10, icd10_code, valid_cvr
 from app.catalogue.models import Solution, SolutionStudy, Vendor
@@ -269,3 +271,14 @@ def test_archive_exports_buyer_facts_and_studies(app: Any, tmp_path: Path) -> No
     liva = next(s for s in solutions if s["slug"] == "liva")
     assert liva["price_dkk"] == "4500.00" and liva["indications"] == ["E11", "E66"]
     assert any(s["doi"] == "10.3390/nu14163424" and s["solution_id"] == liva["id"] for s in studies)
+
+
+def test_every_buyer_fact_code_has_a_danish_and_an_english_label() -> None:
+    kinds = {"study_design": enums.StudyDesign, "platform": enums.Platform, "licence_model": enums.LicenceModel,
+             "price_unit": enums.PriceUnit, "payer": enums.Payer, "data_location": enums.DataLocation}
+    for language in ("da", "en"):
+        with (PROJECT_ROOT / "app/web/locale" / f"{language}.po").open("rb") as fh:
+            labels = {m.id: m.string for m in read_po(fh, locale=language) if isinstance(m.id, str)}
+        missing = [f"{kind}:{e.value}" for kind, enum in kinds.items() for e in enum
+                   if not labels.get(f"{kind}:{e.value}")]
+        assert not missing, f"{language}.po lacks {missing}"
