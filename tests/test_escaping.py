@@ -66,7 +66,10 @@ def world(app: Litestar, api_tokens: dict[str, str]) -> World:
             "short_description_da": text("Kort"), "description_da": text("Lang beskrivelse"),
             "short_description_en": text("Short"), "description_en": text("Long description"),
             "purpose": "treatment", "treatment_areas": ["kol"], "target_users": "citizen", "origin": "private",
-            "country": "DK", "regulatory_class": "ce_i", "regulation": "mdr", "published": True}))
+            "country": "DK", "regulatory_class": "ce_i", "regulation": "mdr", "published": True,
+            "contact_name": text("Kontakt"), "studies": [{
+                "design": "rct", "population": text("Population"), "outcome_measures": text("Effektmål"),
+                "main_result": text("Resultat")}]}))
         w.solution, w.solution_id = sol["slug"], sol["id"]
         need = _ok(c.post("/api/needs", headers=admin, json={
             "title": text("Behov"), "slug": f"xss-need-{suffix}", "description": text("Beskrivelse"),

@@ -72,3 +72,53 @@ class Priority(StrEnum):
     HIGH = "high"
     MEDIUM = "medium"
     LOW = "low"
+
+
+class StudyDesign(StrEnum):
+    RCT = "rct"
+    COHORT = "cohort"
+    CASE_CONTROL = "case_control"
+    HEALTH_ECONOMIC = "health_economic"
+    QUALITATIVE = "qualitative"
+    PILOT = "pilot"
+    SYSTEMATIC_REVIEW = "systematic_review"
+    OTHER = "other"
+
+
+class Platform(StrEnum):
+    IOS = "ios"
+    ANDROID = "android"
+    WEB = "web"
+    WINDOWS = "windows"
+    MACOS = "macos"
+    DEVICE = "device"
+
+
+class LicenceModel(StrEnum):
+    PER_CITIZEN = "per_citizen"
+    SUBSCRIPTION = "subscription"
+    PER_USER = "per_user"
+    ONE_OFF = "one_off"
+    FREE = "free"
+
+
+class PriceUnit(StrEnum):
+    PER_CITIZEN = "per_citizen"
+    PER_CITIZEN_PER_YEAR = "per_citizen_per_year"
+    PER_USER_PER_MONTH = "per_user_per_month"
+    PER_YEAR = "per_year"
+    ONE_OFF = "one_off"
+
+
+class Payer(StrEnum):
+    MUNICIPALITY = "municipality"
+    REGION = "region"
+    CITIZEN = "citizen"
+    STATE = "state"
+    OTHER = "other"
+
+
+class DataLocation(StrEnum):
+    DENMARK = "dk"
+    EU_EEA = "eu_eea"
+    OUTSIDE_EU = "outside_eu"

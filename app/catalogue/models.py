@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Table,
     Text,
@@ -118,11 +120,47 @@ class Solution(Versioned, Base):
     capacity_fte_per_100k: Mapped[float | None] = mapped_column(Float)
     website: Mapped[str | None] = mapped_column(String(300))
     published: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Facts for buyers: coded indications, platforms, price and business model, contact.
+    indications: Mapped[list[str]] = mapped_column(JSON, default=list)  # ICD-10 codes
+    contraindications: Mapped[list[str]] = mapped_column(JSON, default=list)
+    platforms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO 639-1 codes
+    licence_model: Mapped[str | None] = mapped_column(String(20))
+    price_dkk: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    price_unit: Mapped[str | None] = mapped_column(String(30))
+    payer: Mapped[str | None] = mapped_column(String(20))
+    free_for_municipalities: Mapped[bool | None] = mapped_column(Boolean)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    data_location: Mapped[str | None] = mapped_column(String(20))
 
     vendor: Mapped[Vendor] = relationship(lazy="joined")
     treatment_areas: Mapped[list[TreatmentArea]] = relationship(
         secondary=solution_treatment_area, lazy="selectin", order_by=TreatmentArea.code
     )
+    studies: Mapped[list[SolutionStudy]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="SolutionStudy.position"
+    )
+
+
+class SolutionStudy(Base):
+    """A published or registered study of a solution's effect (structured evidence)."""
+
+    __tablename__ = "solution_study"
+
+    solution_id: Mapped[int] = mapped_column(ForeignKey("solution.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    design: Mapped[str] = mapped_column(String(30))
+    participants: Mapped[int | None] = mapped_column(Integer)
+    population: Mapped[str | None] = mapped_column(Text)
+    outcome_measures: Mapped[str | None] = mapped_column(Text)
+    main_result: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(String(2))
+    year: Mapped[int | None] = mapped_column(Integer)
+    doi: Mapped[str | None] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(500))
+    registry_id: Mapped[str | None] = mapped_column(String(40))
 
 
 class Need(Versioned, Base):
@@ -184,6 +222,7 @@ __all__ = [
     "Organisation",
     "Project",
     "Solution",
+    "SolutionStudy",
     "TreatmentArea",
     "Vendor",
 ]

@@ -19,7 +19,9 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from app.audit.services import history
+from app.catalogue import buyer_form
 from app.catalogue import services as svc
+from app.catalogue.buyer_facts import buyer_facts
 from app.catalogue.enums import (
     Integration,
     OrganisationKind,
@@ -202,9 +204,9 @@ def _editable_vendor(db: Session, principal: Principal, vendor_id: int) -> Any:
 
 # ---- solutions ---------------------------------------------------------------------
 
-SOLUTION_LISTS = ("treatment_areas", "integrations")
+SOLUTION_LISTS = ("treatment_areas", "integrations", "platforms", "languages")
 SOLUTION_BOOLS = ("has_dpia", "has_dpa", "published")
-SOLUTION_NUMBERS = ("trl", "capacity_fte_per_100k")
+SOLUTION_NUMBERS = ("trl", "capacity_fte_per_100k", "price_dkk")
 SOLUTION_FORM = ListForm("/solutions", svc.SolutionFilter, {
     "q": forms.text, "purpose": forms.choice(Purpose), "treatment_area": forms.text,
     "target_users": forms.choice(TargetUsers), "origin": forms.choice(Origin),
@@ -226,8 +228,26 @@ def _solution_values(solution: Solution, lang: str) -> dict[str, Any]:
         "trl": "" if solution.trl is None else solution.trl,
         "capacity_fte_per_100k": number_text(solution.capacity_fte_per_100k, lang),
         "website": solution.website or "", "published": solution.published,
-        "version": solution.version,
+        "version": solution.version, **buyer_form.buyer_values(solution, lang),
     }
+
+
+def _save_solution(request: Request, model: type[BaseModel], values: dict[str, Any],
+                   action: Callable[[Any], Any]) -> tuple[Any, dict[str, str], str | None, int]:
+    """_save for the solution form, whose study rows are checked field by field."""
+    lang = language_of(request)
+    data, study_errors = buyer_form.solution_input(values, lang)
+    if not study_errors:
+        return _save(request, model, data, action, SOLUTION_NUMBERS)
+    typed, not_numbers = typed_numbers(data | {"studies": []}, SOLUTION_NUMBERS, lang)
+    _parsed, errors = validate_form(model, typed, lang)
+    return None, errors | not_numbers | study_errors, None, 400
+
+
+def _posted_solution(data: dict[str, Any]) -> dict[str, Any]:
+    values = form_values(data, SOLUTION_LISTS, SOLUTION_BOOLS)
+    values["studies"] = buyer_form.study_rows(values)
+    return values
 
 
 class SolutionPages(Controller):
@@ -256,7 +276,7 @@ class SolutionPages(Controller):
                      vendors=vendors, areas=_treatment_areas(db, request), purposes=_values(Purpose),
                      target_users_all=_values(TargetUsers), origins=_values(Origin),
                      regulatory_classes=_values(RegulatoryClass), regulations=_values(Regulation),
-                     integrations_all=_values(Integration))
+                     integrations_all=_values(Integration), **buyer_form.form_context(language_of(request), values))
 
     @get("/new")
     def new(self, request: Request, db: Session, principal: Principal,
@@ -264,17 +284,17 @@ class SolutionPages(Controller):
         require(principal, "solution.create")
         chosen = principal.vendor_id if principal.role == Role.VENDOR else forms.integer(vendor_id)
         values: dict[str, Any] = {"vendor_id": chosen or "", "country": "DK", "regulatory_class": "none",
-                  "published": True, "treatment_areas": [], "integrations": []}
+                  "published": True, "treatment_areas": [], "integrations": [], "platforms": [],
+                  "languages": [], "studies": []}
         return self._form_page(request, db, principal, values)
 
     @post("/new", media_type=MediaType.HTML)
     def create(self, request: Request, db: Session, principal: Principal, data: FormBody) -> Any:
         require(principal, "solution.create")
-        values = form_values(data, SOLUTION_LISTS, SOLUTION_BOOLS)
+        values = _posted_solution(data)
         values.pop("version", None)
-        saved, errors, conflict, status = _save(
-            request, SolutionIn, values, lambda parsed: svc.create_solution(db, principal, parsed),
-            SOLUTION_NUMBERS)
+        saved, errors, conflict, status = _save_solution(
+            request, SolutionIn, values, lambda parsed: svc.create_solution(db, principal, parsed))
         if saved is not None:
             return Redirect(f"/solutions/{saved.slug}", status_code=303)
         return self._form_page(request, db, principal, values, errors, conflict, status_code=status)
@@ -284,6 +304,7 @@ class SolutionPages(Controller):
         solution = svc.get_solution(db, principal, slug)
         projects, _total = svc.list_projects(db, principal, svc.ProjectFilter(solution_id=solution.id), ALL)
         return _page(request, "catalogue/solutions/detail.html", solution=solution, projects=projects,
+                     buyer=buyer_facts(solution, language_of(request)),
                      can_edit=svc.may_for_vendor(principal, "solution.update", solution.vendor_id),
                      audit=_audit(db, principal, "solution", solution.id))
 
@@ -297,10 +318,10 @@ class SolutionPages(Controller):
     def update(self, request: Request, db: Session, principal: Principal, slug: str,
                data: FormBody) -> Any:
         solution = _editable_solution(db, principal, slug)
-        values = form_values(data, SOLUTION_LISTS, SOLUTION_BOOLS)
-        saved, errors, conflict, status = _save(
+        values = _posted_solution(data)
+        saved, errors, conflict, status = _save_solution(
             request, SolutionUpdate, values,
-            lambda parsed: svc.update_solution(db, principal, solution.id, parsed), SOLUTION_NUMBERS)
+            lambda parsed: svc.update_solution(db, principal, solution.id, parsed))
         if saved is not None:
             return Redirect(f"/solutions/{saved.slug}", status_code=303)
         return self._form_page(request, db, principal, values, errors, conflict,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
@@ -16,14 +18,21 @@ from pydantic import (
     field_validator,
 )
 
+from app.catalogue.codes import valid_cvr
 from app.catalogue.enums import (
+    DataLocation,
     Integration,
+    LicenceModel,
     Origin,
+    Payer,
+    Platform,
+    PriceUnit,
     Priority,
     ProjectStage,
     Purpose,
     Regulation,
     RegulatoryClass,
+    StudyDesign,
     TargetUsers,
 )
 
@@ -44,6 +53,17 @@ def _empty_to_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
+# A DOI as printed or as a link: "10.1001/jamainternmed.2021.4097", "https://doi.org/10.…".
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_DOI_PREFIX = re.compile(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+# Trial registers: ClinicalTrials.gov, ISRCTN, DRKS, ANZCTR and EudraCT/CTIS numbers.
+_REGISTRY_ID = re.compile(
+    r"^(NCT\d{8}|ISRCTN\d{8}|DRKS\d{8}|ACTRN\d{14}|(EUCTR)?\d{4}-\d{6}-\d{2}(-\d{2})?)$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,24}$")
+FIRST_STUDY_YEAR = 1950
+
+
 class InputModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -61,7 +81,59 @@ class VendorIn(InputModel):
     def _cvr_only_for_danish(cls, cvr: str | None, info: ValidationInfo) -> str | None:
         if cvr and info.data.get("country") != "DK":
             raise ValueError("a CVR number is only given for Danish vendors (country DK)")
+        if cvr and not valid_cvr(cvr):
+            raise ValueError("not a valid CVR number (the modulus 11 check fails)")
         return cvr
+
+
+OptionalText = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class StudyIn(InputModel):
+    """One study of the solution's effect, as published or registered."""
+
+    design: StudyDesign
+    participants: int | None = Field(None, ge=1, le=100_000_000, description="number of participants")
+    population: OptionalText = None
+    outcome_measures: OptionalText = None
+    main_result: OptionalText = None
+    country: CountryCode | None = None
+    year: int | None = Field(None, description=f"year of publication, {FIRST_STUDY_YEAR} or later")
+    doi: Annotated[str | None, StringConstraints(max_length=200)] = Field(
+        None, description="e.g. 10.1001/jamainternmed.2021.4097 (a doi.org link is accepted)")
+    url: AnyHttpUrl | None = None
+    registry_id: Annotated[str | None, StringConstraints(max_length=40)] = Field(
+        None, description="trial registration, e.g. NCT01234567 or ISRCTN12345678")
+
+    _blank = field_validator("participants", "population", "outcome_measures", "main_result",
+                             "country", "year", "doi", "url", "registry_id", mode="before")(_empty_to_none)
+
+    @field_validator("year")
+    @classmethod
+    def _year_in_range(cls, year: int | None) -> int | None:
+        if year is not None and not FIRST_STUDY_YEAR <= year <= date.today().year + 1:
+            raise ValueError("the year must be from 1950 to next year")
+        return year
+
+    @field_validator("doi")
+    @classmethod
+    def _doi_format(cls, doi: str | None) -> str | None:
+        if doi is None:
+            return None
+        doi = _DOI_PREFIX.sub("", doi.strip())
+        if not _DOI.match(doi):
+            raise ValueError("not a DOI: it starts with 10. and a slash follows the prefix, e.g. 10.1000/xyz123")
+        return doi
+
+    @field_validator("registry_id")
+    @classmethod
+    def _registry_format(cls, registry_id: str | None) -> str | None:
+        if registry_id is None:
+            return None
+        registry_id = registry_id.strip().upper().replace(" ", "")
+        if not _REGISTRY_ID.match(registry_id):
+            raise ValueError("not a trial registration number, e.g. NCT01234567 or ISRCTN12345678")
+        return registry_id
 
 
 class SolutionIn(InputModel):
@@ -87,9 +159,41 @@ class SolutionIn(InputModel):
         None, ge=0, le=10_000, description="estimated full-time equivalents freed per 100,000 citizens")
     website: AnyHttpUrl | None = None
     published: bool = True
+    studies: list[StudyIn] = Field(default_factory=list, max_length=50)
+    indications: list[str] = Field(default_factory=list, max_length=50,
+                                   description="ICD-10 codes (or SKS D codes), e.g. M54.5")
+    contraindications: list[str] = Field(default_factory=list, max_length=50, description="ICD-10 codes")
+    platforms: list[Platform] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list, max_length=50, description="ISO 639-1 codes, e.g. da")
+    licence_model: LicenceModel | None = None
+    price_dkk: Decimal | None = Field(None, ge=0, le=1_000_000_000, decimal_places=2,
+                                      description="price in DKK, at most two decimals")
+    price_unit: PriceUnit | None = None
+    payer: Payer | None = None
+    free_for_municipalities: bool | None = None
+    contact_name: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=200)] = None
+    contact_email: Annotated[str | None, StringConstraints(max_length=254)] = None
+    contact_phone: Annotated[str | None, StringConstraints(max_length=40)] = None
+    data_location: DataLocation | None = None
 
     _blank = field_validator("slug", "short_description_en", "description_en", "regulation",
-                             "trl", "capacity_fte_per_100k", "website", mode="before")(_empty_to_none)
+                             "trl", "capacity_fte_per_100k", "website", "licence_model", "price_dkk",
+                             "price_unit", "payer", "free_for_municipalities", "contact_name",
+                             "contact_email", "contact_phone", "data_location", mode="before")(_empty_to_none)
+
+    @field_validator("contact_email")
+    @classmethod
+    def _email_format(cls, email: str | None) -> str | None:
+        if email is not None and not _EMAIL.match(email.strip()):
+            raise ValueError("not an e-mail address")
+        return email.strip() if email else None
+
+    @field_validator("contact_phone")
+    @classmethod
+    def _phone_format(cls, phone: str | None) -> str | None:
+        if phone is not None and not _PHONE.match(phone.strip()):
+            raise ValueError("not a phone number: digits, spaces and a leading +")
+        return phone.strip() if phone else None
 
     @field_validator("regulation", mode="after")
     @classmethod
@@ -215,6 +319,20 @@ class VendorRef(OutputModel):
     id: int
     name: str
     country: str
+    cvr: str | None
+
+
+class StudyOut(OutputModel):
+    design: str
+    participants: int | None
+    population: str | None
+    outcome_measures: str | None
+    main_result: str | None
+    country: str | None
+    year: int | None
+    doi: str | None
+    url: str | None
+    registry_id: str | None
 
 
 class SolutionOut(OutputModel):
@@ -240,6 +358,20 @@ class SolutionOut(OutputModel):
     capacity_fte_per_100k: float | None
     website: str | None
     published: bool
+    studies: list[StudyOut]
+    indications: list[str]
+    contraindications: list[str]
+    platforms: list[str]
+    languages: list[str]
+    licence_model: str | None
+    price_dkk: Decimal | None
+    price_unit: str | None
+    payer: str | None
+    free_for_municipalities: bool | None
+    contact_name: str | None
+    contact_email: str | None
+    contact_phone: str | None
+    data_location: str | None
     version: int
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.catalogue.enums import OrganisationKind
 from app.catalogue.models import Need, NeedEndorsement, Organisation, Project, Solution, TreatmentArea, Vendor
+from app.catalogue.services import STUDY_FIELDS, set_studies
 
 REFERENCE_SOURCE = "data/reference (see SOURCES.md)"
 
@@ -113,12 +115,16 @@ def _seed_solutions(session: Session, demo: Path, vendors: dict[str, Vendor]) ->
     fields = ("name", "short_description_da", "short_description_en", "description_da",
               "description_en", "purpose", "target_users", "origin", "country", "regulatory_class",
               "regulation", "has_dpia", "has_dpa", "integrations", "trl", "capacity_fte_per_100k",
-              "website", "published")
+              "website", "published", "licence_model", "price_unit", "payer", "free_for_municipalities",
+              "contact_name", "contact_email", "contact_phone", "data_location")
+    lists = ("indications", "contraindications", "platforms", "languages")
     for row in _yaml(demo / "solutions.yaml"):
-        values = {f: row.get(f) for f in fields}
+        values = {f: row.get(f) for f in fields} | {f: row.get(f) or [] for f in lists}
         values["vendor_id"] = vendors[row["vendor"]].id
         values["description_en"] = values["description_en"] or None
+        values["price_dkk"] = Decimal(row["price_dkk"]) if row.get("price_dkk") else None
         solution = _upsert(session, Solution, {"slug": row["slug"]}, values)
+        set_studies(solution, [{f: study.get(f) for f in STUDY_FIELDS} for study in row.get("studies") or []])
         wanted = sorted((areas[c] for c in row.get("treatment_areas", [])), key=lambda t: t.code)
         if [t.code for t in solution.treatment_areas] != [t.code for t in wanted]:
             solution.treatment_areas = wanted

@@ -14,12 +14,14 @@ from sqlalchemy import ColumnElement, and_, func, not_, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.catalogue.codes import icd10_code, is_language
 from app.catalogue.models import (
     Need,
     NeedEndorsement,
     Organisation,
     Project,
     Solution,
+    SolutionStudy,
     TreatmentArea,
     Vendor,
     project_solution,
@@ -310,19 +312,61 @@ def linked_solutions(session: Session, principal: Principal,
     return links
 
 
+def _icd10_codes(codes: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The codes in ICD-10 form (SKS "DM545" becomes "M54.5"), once each; and those the
+    register's ICD-10 list (data/reference/icd10.csv) does not know."""
+    known = {code: icd10_code(code) for code in codes}
+    return (list(dict.fromkeys(c for c in known.values() if c)),
+            [code for code, found in known.items() if found is None])
+
+
+def _buyer_fact_values(data: SolutionIn) -> dict[str, Any]:
+    """The coded buyer facts, checked against their reference lists: every bad field is named."""
+    values: dict[str, Any] = {}
+    errors: dict[str, Any] = {}
+    for field in ("indications", "contraindications"):
+        values[field], unknown = _icd10_codes(getattr(data, field))
+        if unknown:
+            errors[field] = Message("unknown ICD-10 code: {codes}", codes=", ".join(unknown))
+    languages = [code.strip().lower() for code in data.languages]
+    if unknown_languages := [code for code in languages if not is_language(code)]:
+        errors["languages"] = Message("not an ISO 639-1 language code: {codes}",
+                                      codes=", ".join(unknown_languages))
+    if errors:
+        raise ValidationFailed(errors)
+    values["languages"] = list(dict.fromkeys(languages))
+    values["platforms"] = list(dict.fromkeys(p.value for p in data.platforms))
+    values["price_dkk"] = data.price_dkk
+    values["studies"] = [study.model_dump(mode="json") for study in data.studies]
+    return values
+
+
+STUDY_FIELDS = ("design", "participants", "population", "outcome_measures", "main_result", "country",
+                "year", "doi", "url", "registry_id")
+
+
+def set_studies(solution: Solution, studies: list[dict[str, Any]]) -> None:
+    """Replace the solution's studies, unless they are the same (then nothing is written)."""
+    current = [{f: getattr(s, f) for f in STUDY_FIELDS} for s in solution.studies]
+    if current != studies:
+        solution.studies = [SolutionStudy(position=i, **study) for i, study in enumerate(studies)]
+
+
 def _solution_values(session: Session, principal: Principal, data: SolutionIn) -> dict[str, Any]:
     _check_vendor_owner(principal, data.vendor_id)
     if session.get(Vendor, data.vendor_id) is None:
         raise ValidationFailed({"vendor_id": Message("no vendor with id {id}", id=data.vendor_id)})
     values = data.model_dump(mode="json", exclude={"slug", "treatment_areas", "version"})
     values["treatment_areas"] = _treatment_areas_by_code(session, data.treatment_areas, "treatment_areas")
-    return values
+    return values | _buyer_fact_values(data)
 
 
 def create_solution(session: Session, principal: Principal, data: SolutionIn) -> Solution:
     require(principal, "solution.create")
     values = _solution_values(session, principal, data)
+    studies = values.pop("studies")
     solution = Solution(slug=unique_slug(session, Solution, data.slug, data.name), **values)
+    set_studies(solution, studies)
     session.add(solution)
     flush(session)
     return solution
@@ -336,6 +380,7 @@ def update_solution(session: Session, principal: Principal, key: int | str,
     check_version(solution, data.version)
     values = _solution_values(session, principal, data)
     values["slug"] = unique_slug(session, Solution, data.slug or solution.slug, data.name, solution.id)
+    set_studies(solution, values.pop("studies"))
     assign(solution, values)
     flush(session)
     return solution

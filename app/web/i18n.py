@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gettext
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -71,3 +72,11 @@ def day(value: date | datetime | None, language: str) -> str:
     if isinstance(value, datetime):
         return format_datetime(value, format="medium", locale=BABEL_LOCALES[language])
     return format_date(value, format="medium", locale=BABEL_LOCALES[language])
+
+
+def money(value: Decimal | float | int | None, language: str) -> str:
+    """An amount in Danish kroner as a reader of `language` writes it: "1.250,50 kr.", "DKK 1,250.50"."""
+    if value is None:
+        return "–"
+    amount = format_decimal(value, format="#,##0.00", locale=BABEL_LOCALES[language])
+    return f"{amount} kr." if language == "da" else f"DKK {amount}"

@@ -63,8 +63,8 @@ def test_procurement_creates_a_solution_and_finds_it(page: Any, live_server: str
 
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
     assert re.search(r"/solutions/rygrobot-[0-9a-f]+$", page.url), page.url
-    expect(page.locator("dl.facts")).to_contain_text("Lænderygsmerter")
-    expect(page.locator("dl.facts")).to_contain_text("CE klasse I")
+    expect(page.locator("section[aria-labelledby=facts-heading] dl.facts")).to_contain_text("Lænderygsmerter")
+    expect(page.locator("section[aria-labelledby=facts-heading] dl.facts")).to_contain_text("CE klasse I")
     expect(page.get_by_role("heading", name="Ændringshistorik")).to_be_visible()
     screenshot(page, "catalogue-solution-detail")
 
@@ -113,7 +113,7 @@ def test_need_endorsement_and_english(page: Any, live_server: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name="Endorsements")).to_be_visible()
     page.goto(f"{live_server}/solutions/selfback")
-    expect(page.locator("dl.facts")).to_contain_text("Low back pain")
+    expect(page.locator("section[aria-labelledby=facts-heading] dl.facts")).to_contain_text("Low back pain")
     screenshot(page, "catalogue-solution-detail-en")
     page.get_by_role("link", name="Dansk").click()
     expect(page.locator("html")).to_have_attribute("lang", "da")
