@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from babel import Locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,7 @@ from app.core.principal import Principal
 from app.core.records import is_id
 from app.errors import ValidationFailed
 from app.messages import Message
-from app.web.i18n import translations
+from app.web.i18n import BABEL_LOCALES, translations
 
 MIN_COMPARED, MAX_COMPARED = 2, 4
 Gettext = Callable[[str], str]
@@ -42,6 +43,10 @@ def _areas(s: Solution, _gettext: Gettext, lang: str) -> str:
     return ", ".join((a.name_en if lang == "en" else a.name_da) for a in s.treatment_areas) or "–"
 
 
+def _country(s: Solution, _gettext: Gettext, lang: str) -> str:
+    return Locale.parse(BABEL_LOCALES[lang]).territories.get(s.country, s.country)
+
+
 def _yes_no(flag: bool | None, gettext: Gettext) -> str:
     return "–" if flag is None else gettext("Yes" if flag else "No")
 
@@ -52,7 +57,7 @@ FACT_ROWS: tuple[FactRow, ...] = (
     FactRow("treatment_areas", "Treatment areas", _areas),
     FactRow("target_users", "Target users", lambda s, g, _l: g(s.target_users)),
     FactRow("regulatory_class", "CE class", lambda s, g, _l: g(s.regulatory_class)),
-    FactRow("country", "Country", lambda s, _g, _l: s.country),
+    FactRow("country", "Country", _country),
     FactRow("trl", "Technology readiness level (TRL)", lambda s, _g, _l: str(s.trl) if s.trl else "–"),
     FactRow("has_dpia", "DPIA carried out", lambda s, g, _l: _yes_no(s.has_dpia, g)),
     FactRow("has_dpa", "Data processing agreement", lambda s, g, _l: _yes_no(s.has_dpa, g)),
