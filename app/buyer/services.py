@@ -26,6 +26,7 @@ from app.messages import Message
 from app.web.i18n import BABEL_LOCALES, translations
 
 MIN_COMPARED, MAX_COMPARED = 2, 4
+MAX_ID = 2**63  # a larger number is no id (and no database integer)
 Gettext = Callable[[str], str]
 
 
@@ -103,7 +104,7 @@ def comparison(session: Session, principal: Principal, frameworks: FrameworkRegi
 
 
 def _visible(session: Session, principal: Principal, keys: list[str]) -> list[Solution]:
-    ids = [int(k) for k in keys if is_id(k)]
+    ids = [int(k) for k in keys if is_id(k) and int(k) < MAX_ID]
     slugs = [k for k in keys if not is_id(k)]
     found = session.scalars(select(Solution).where(
         (Solution.id.in_(ids)) | (Solution.slug.in_(slugs)), catalogue.solution_visible(principal)))
