@@ -49,7 +49,7 @@ def test_api_compare_answers_the_same_as_json(client: Any) -> None:
     selfback = data["items"][0]
     assert {f["key"] for f in selfback["facts"]} >= {"vendor", "purpose", "treatment_areas"}
     assert selfback["approval"]["status"] == "temporarily_approved"
-    assert selfback["adoption"]["in_use"] == 1
+    assert selfback["adoption"]["in_use"] == client.get("/api/solutions/selfback/adoption").json()["in_use"] >= 1
     assert data["in_use_definition"].startswith("I brug = ")
     assert client.get("/api/compare", params={"solutions": "selfback", "lang": "en"}).json()["errors"] == {
         "solutions": "choose at least 2 solutions to compare (1 chosen)"}
