@@ -35,6 +35,8 @@ from app.assessment.library import FrameworkLibrary
 from app.audit.api import list_audit
 from app.benchmark import api as benchmark_api
 from app.benchmark import pages as benchmark_pages
+from app.buyer import api as buyer_api
+from app.buyer import pages as buyer_pages
 from app.catalogue import api as catalogue_api
 from app.catalogue import pages as catalogue_pages
 from app.db.engine import ConnectionLimits, make_engine
@@ -58,7 +60,8 @@ APP_DIR = Path(__file__).parent
 TEMPLATE_DIRS = [APP_DIR / "web" / "templates", APP_DIR / "catalogue" / "templates",
                  APP_DIR / "accounts" / "templates", APP_DIR / "assessment" / "templates",
                  APP_DIR / "approvals" / "templates", APP_DIR / "search" / "templates",
-                 APP_DIR / "benchmark" / "templates", APP_DIR / "reporting" / "templates"]
+                 APP_DIR / "benchmark" / "templates", APP_DIR / "reporting" / "templates",
+                 APP_DIR / "buyer" / "templates"]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -81,9 +84,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *search_api.ROUTES, *search_pages.ROUTES,
             *benchmark_api.ROUTES, *benchmark_pages.ROUTES,
             *reporting_api.ROUTES, *reporting_pages.ROUTES,
+            *buyer_api.ROUTES, *buyer_pages.ROUTES,
             create_static_files_router(path="/static/benchmark", directories=[APP_DIR / "benchmark" / "static"],
                                        include_in_schema=False),
             create_static_files_router(path="/static/search", directories=[APP_DIR / "search" / "static"],
+                                       include_in_schema=False),
+            create_static_files_router(path="/static/buyer", directories=[APP_DIR / "buyer" / "static"],
                                        include_in_schema=False),
             create_static_files_router(path="/static/approvals", directories=[APP_DIR / "approvals" / "static"],
                                        include_in_schema=False),

@@ -17,7 +17,7 @@ from pathlib import Path
 from app.settings import PROJECT_ROOT
 
 APP = PROJECT_ROOT / "app"
-DOMAINS = frozenset({"accounts", "approvals", "assessment", "audit", "benchmark", "catalogue",
+DOMAINS = frozenset({"accounts", "approvals", "assessment", "audit", "benchmark", "buyer", "catalogue",
                      "reporting", "search"})
 
 

@@ -63,6 +63,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/static/approvals/{file_path:path}"): EVERYONE,
     ("GET", "/static/benchmark/{file_path:path}"): EVERYONE,
     ("GET", "/static/search/{file_path:path}"): EVERYONE,
+    ("GET", "/static/buyer/{file_path:path}"): EVERYONE,
     # catalogue API
     ("GET", "/api/organisations"): EVERYONE,
     ("GET", "/api/organisations/{key:str}"): EVERYONE,
@@ -200,6 +201,11 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/reports"): USERS,
     ("POST", "/reports/jobs"): EVERYONE,
     ("GET", "/api/reports/{job_id:str}"): EVERYONE,
+    # buyers: a solution's overview, the comparison, where a solution is in use
+    ("GET", "/solutions/{slug:str}/overview"): EVERYONE,
+    ("GET", "/compare"): EVERYONE,
+    ("GET", "/api/compare"): EVERYONE,
+    ("GET", "/api/solutions/{key:str}/adoption"): EVERYONE,
 }
 
 
@@ -305,6 +311,8 @@ def fill(path: str, r: dict[str, Any]) -> str:
         values["{file_path:path}"] = "benchmark.css"
     if path.startswith("/static/search"):
         values["{file_path:path}"] = "search.css"
+    if path.startswith("/static/buyer"):
+        values["{file_path:path}"] = "buyer.css"
     for placeholder, value in values.items():
         path = path.replace(placeholder, value)
     return path

@@ -258,6 +258,8 @@ def naming(w: World) -> dict[str, list[str]]:
         "priority": ["high"],
         "status": ["temporarily_approved", "approved"],
         "sort": ["newest", "title"],
+        # the comparison: each unpublished solution beside the published control
+        "solutions": [f"{s['own'].slug},{s['shown'].slug}", f"{s['other'].id},{s['shown'].id}"],
     }
 
 

@@ -55,6 +55,12 @@ NEEDS_REASON = (APPROVE, APPROVE_TEMPORARILY, REJECT, EXTEND, REVOKE)
 
 PENDING, MET, MISSED = "pending", "met", "missed"
 MILESTONE_STATUSES = (PENDING, MET, MISSED)
+OVERDUE = "overdue"  # shown, never stored: a pending milestone past its due date
+
+
+def milestone_shown(status: str, due: date, on: date) -> str:
+    """A milestone's status as a reader sees it on a day: pending past its due date is overdue."""
+    return OVERDUE if status == PENDING and due < on else status
 
 TEMPORARY_MONTHS = 12
 MAX_EXTENSION_MONTHS = 12

@@ -20,6 +20,7 @@ from app.approvals.ical import build_calendar
 from app.approvals.schemas import EventIn
 from app.assessment.display import framework_title
 from app.assessment.loader import FrameworkRegistry
+from app.benchmark.services import IN_USE_DEFINITION
 from app.catalogue.enums import Purpose, RegulatoryClass
 from app.core.pagination import PageRequest
 from app.core.principal import Principal, require
@@ -50,7 +51,7 @@ def _page(request: Request, template: str, status_code: int = 200, **context: An
         return date.fromisoformat(value) if value else None
 
     return htmx.vary(render(request, template, status_code=status_code, area_label=area_label,
-                            parse_day=parse_day, **context))
+                            parse_day=parse_day, in_use_definition=IN_USE_DEFINITION, **context))
 
 
 # ---- the public register -------------------------------------------------------------------

@@ -25,8 +25,9 @@ from app.approvals.models import ApprovalCase, ApprovalEvent, ApprovalMilestone
 from app.approvals.schemas import EventIn
 from app.assessment import services as assessments
 from app.assessment.models import Assessment
+from app.benchmark import services as benchmark
 from app.catalogue import services as catalogue
-from app.catalogue.models import Project, Solution, TreatmentArea
+from app.catalogue.models import Organisation, Solution, TreatmentArea
 from app.core.pagination import PageRequest
 from app.core.principal import Principal, require
 from app.core.records import assign, flush
@@ -269,15 +270,25 @@ def status_at(session: Session, principal: Principal, key: int | str,
     }
 
 
-def evidence_summary(case: ApprovalCase) -> dict[str, Any]:
+def evidence_summary(case: ApprovalCase, on: date | None = None) -> dict[str, Any]:
     milestones = case.milestones
+    shown = [lc.milestone_shown(m.status, m.due_date, on or today()) for m in milestones]
     return {
         "milestones": len(milestones),
         "met": sum(1 for m in milestones if m.status == lc.MET),
         "missed": sum(1 for m in milestones if m.status == lc.MISSED),
         "pending": sum(1 for m in milestones if m.status == lc.PENDING),
+        "overdue": shown.count(lc.OVERDUE),
         "evidence_due": case.evidence_due.isoformat() if case.evidence_due else None,
     }
+
+
+def milestone_views(case: ApprovalCase | None, on: date) -> list[dict[str, Any]]:
+    """The evidence plan as the public reads it: each milestone with its status on the day
+    ("overdue" for a pending one past its due date)."""
+    return [{"number": m.position, "title": m.title, "due": m.due_date.isoformat(),
+             "status": lc.milestone_shown(m.status, m.due_date, on), "done_on": _iso(m.done_on)}
+            for m in (case.milestones if case else [])]
 
 
 def _iso(value: date | None) -> str | None:
@@ -318,13 +329,34 @@ def case_view(session: Session, principal: Principal, solution: Solution, case: 
         "treatment_areas": list(state.treatment_areas), "indications": state.indications,
         "conditions": state.conditions,
         "milestones": [{"id": m.id, "number": m.position, "title": m.title, "due": m.due_date.isoformat(),
-                        "status": m.status, "overdue": m.status == lc.PENDING and m.due_date < when,
+                        "status": m.status, "overdue": lc.milestone_shown(m.status, m.due_date, when) == lc.OVERDUE,
                         "evidence_url": m.evidence_url, "done_on": _iso(m.done_on)}
                        for m in (case.milestones if case else [])],
         "history": [event_view(e, public=not staff) for e in events_of(session, case)],
         "allowed_events": lc.allowed_events(state, when),
         "version": case.version if case else None,
     }
+
+
+def public_statuses(session: Session, solution_ids: list[int], now: date | None = None) -> dict[int, dict[str, Any]]:
+    """Each solution's approval as the public reads it today: the status, the register
+    number (once approved), the period, and the evidence plan with each milestone's status
+    ("overdue" for a pending one past its due date)."""
+    when = now or today()
+    cases = {c.solution_id: c for c in session.scalars(select(ApprovalCase).where(
+        ApprovalCase.solution_id.in_(solution_ids)))} if solution_ids else {}
+    out = {}
+    for sid in solution_ids:
+        case = cases.get(sid)
+        state = state_of(case)
+        out[sid] = {
+            "status": lc.effective_status(state, when), "valid": lc.is_valid(state, when),
+            "register_number": case.register_number if case and case.first_approved_on else None,
+            "valid_from": _iso(state.valid_from), "valid_until": _iso(state.valid_until),
+            "evidence_due": _iso(state.evidence_due), "extended": state.extension_count > 0,
+            "milestones": milestone_views(case, when),
+        }
+    return out
 
 
 def completed_assessments(session: Session, solution: Solution) -> list[Assessment]:
@@ -396,21 +428,17 @@ def register_cases(session: Session, principal: Principal, flt: RegisterFilter, 
     return cases[page.offset:page.offset + page.limit], len(cases)
 
 
-def organisations_using(session: Session, solution_ids: list[int]) -> dict[int, list[Any]]:
-    """Where each solution is in use: the owners and partners of its projects."""
-    out: dict[int, dict[int, Any]] = {sid: {} for sid in solution_ids}
-    if not solution_ids:
-        return {}
-    projects = session.scalars(select(Project).where(Project.solutions.any(Solution.id.in_(solution_ids))))
-    for project in projects:
-        for solution in project.solutions:
-            if solution.id in out:
-                for org in [project.owner, *project.partners]:
-                    out[solution.id][org.id] = org
-    return {sid: sorted(orgs.values(), key=lambda o: o.name) for sid, orgs in out.items()}
+def organisations_using(session: Session, solution_ids: list[int]) -> dict[int, list[Organisation]]:
+    """Where each solution is in use, by the benchmark's one definition of "in use"
+    (benchmark.services.adoption_of): the organisations, by name."""
+    adoption = benchmark.adoption_of(session, solution_ids)
+    ids = {o["id"] for a in adoption.values() for o in a["organisations"] if o["in_use"]}
+    orgs = {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(ids)))} if ids else {}
+    return {sid: sorted((orgs[o["id"]] for o in a["organisations"] if o["in_use"]), key=lambda o: o.name)
+            for sid, a in adoption.items()}
 
 
-def register_entry(case: ApprovalCase, areas: dict[str, TreatmentArea], orgs: list[Any],
+def register_entry(case: ApprovalCase, areas: dict[str, TreatmentArea], orgs: list[Organisation],
                    now: date) -> dict[str, Any]:
     state = state_of(case)
     solution = case.solution
@@ -431,7 +459,8 @@ def register_entry(case: ApprovalCase, areas: dict[str, TreatmentArea], orgs: li
                             for c in case.treatment_areas or []],
         "indications": case.indications,
         "conditions": case.conditions,
-        "evidence": evidence_summary(case) if case.temporary_count else None,
+        "evidence": evidence_summary(case, now) if case.temporary_count else None,
+        "milestones": milestone_views(case, now),
         "in_use_by": [{"id": o.id, "kind": o.kind, "name": o.name} for o in orgs],
     }
 

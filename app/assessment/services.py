@@ -8,9 +8,11 @@ commit. Every assessment is scored against the framework version it was started 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.assessment import four_eyes
 from app.assessment.answers import AnswerError, is_http_link, validate_answer
 from app.assessment.concepts import answered_concepts, prefill_from_concepts
+from app.assessment.display import outcome_text
 from app.assessment.loader import FrameworkRegistry
 from app.assessment.models import Answer, AnswerWriter, Assessment, AssessmentTransition
 from app.assessment.schema import Criterion, Framework
@@ -33,9 +36,11 @@ from app.core.roles import Role
 from app.db.base import table_of
 from app.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from app.messages import Message, Term
+from app.web.i18n import translations
 
 DRAFT, SUBMITTED, IN_REVIEW, COMPLETED, RETURNED = "draft", "submitted", "in_review", "completed", "returned"
 STATUSES = (DRAFT, SUBMITTED, IN_REVIEW, COMPLETED, RETURNED)
+DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 EDITABLE = (DRAFT, RETURNED)
 
 
@@ -814,3 +819,63 @@ def assessment_view(session: Session, principal: Principal, frameworks: Framewor
         "problems": completeness_problems(fw, assessment) if assessment.status in EDITABLE else {},
         "allowed_actions": allowed_actions(session, principal, assessment),
     }
+
+
+# ---- results for buyers ---------------------------------------------------------------
+
+
+def framework_name(fw: Framework, lang: str) -> str:
+    """The framework's name and version in words, in the reader's language."""
+    title = fw.title_en if lang == "en" else fw.title_da
+    return title if fw.version in title else f"{title} ({translations(lang).gettext('version')} {fw.version})"
+
+
+def completed_results(session: Session, frameworks: FrameworkRegistry, solution_ids: Iterable[int],
+                      lang: str = "da") -> dict[int, list[dict[str, Any]]]:
+    """Per solution, the latest COMPLETED assessment of each framework, as a buyer reads it:
+    framework and version in words, outcome, overall and section scores, completion date and
+    the assessor's organisation. Drafts, submitted assessments, those in review and returned
+    ones are never results, so they are not read at all."""
+    ids = [int(i) for i in solution_ids]
+    latest: dict[tuple[int, str], Assessment] = {}
+    rows = session.scalars(select(Assessment).where(Assessment.solution_id.in_(ids), Assessment.status == COMPLETED)
+                           .order_by(Assessment.completed_at, Assessment.id))
+    for a in rows:
+        latest[(a.solution_id, a.framework_id)] = a  # the last one of each framework wins
+    out: dict[int, list[dict[str, Any]]] = {sid: [] for sid in ids}
+    for (sid, _framework), a in latest.items():
+        out[sid].append(_completed_result(frameworks, a, lang))
+    for results in out.values():
+        results.sort(key=lambda r: r["framework"])
+    return out
+
+
+def _completed_result(frameworks: FrameworkRegistry, a: Assessment, lang: str) -> dict[str, Any]:
+    pinned = (a.framework_id, a.framework_version)
+    fw = frameworks.get(*pinned) if pinned in frameworks else None
+    result = a.result or {}
+    outcome = result.get("outcome")
+    assessor = a.author.organisation or (a.reviewer.organisation if a.reviewer else None)
+    sections = [{"code": s["code"], "title": _section_title(fw, s["code"], lang), "score": s["score"],
+                 "status": s["status"], "scored": s["scored"]} for s in result.get("sections", [])]
+    return {
+        "assessment_id": a.id, "framework_id": a.framework_id, "framework_version": a.framework_version,
+        "framework": framework_name(fw, lang) if fw else f"{a.framework_id} {a.framework_version}",
+        "outcome": outcome_text(COMPLETED, outcome, lang) if outcome else None,
+        "outcome_code": outcome["code"] if outcome else None,
+        "score": result.get("score"), "sections": sections,
+        "answered": any(s["answered"] for s in result.get("sections", [])),
+        "completed_on": _danish_day(a.completed_at),
+        "assessor_organisation": assessor.name if assessor else None,
+    }
+
+
+def _section_title(fw: Framework | None, code: str, lang: str) -> str:
+    if fw is None:
+        return code
+    section = fw.section(code)
+    return section.title_en if lang == "en" else section.title_da
+
+
+def _danish_day(moment: datetime | None) -> str | None:
+    return moment.astimezone(DANISH_TIME).date().isoformat() if moment else None

@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 from app.benchmark import importer
 from app.benchmark import services as svc
 from app.benchmark.schemas import AdoptionIn, IndicatorValueIn
+from app.catalogue import services as catalogue
 from app.core.principal import Principal, require
 from app.errors import ValidationFailed
 from app.messages import Message
+from app.web.i18n import translations
 from app.web.routing import get, post
 
 TAGS = ["benchmark"]
@@ -60,6 +62,17 @@ def indicators(request: Request, db: Session, principal: Principal) -> list[dict
     return svc.indicator_list(db, _lang(request))
 
 
+@get("/api/solutions/{key:str}/adoption", tags=TAGS,
+     summary="Where a solution is in use today: count, per region, organisations with status and since when")
+def solution_adoption(request: Request, db: Session, principal: Principal, key: str) -> dict[str, Any]:
+    require(principal, "benchmark.read")
+    solution = catalogue.get_solution(db, principal, key)
+    lang = _lang(request)
+    adoption = svc.adoption_of(db, [solution.id], lang)[solution.id]
+    return {"solution": {"id": solution.id, "slug": solution.slug, "name": solution.name},
+            "definition": translations(lang).gettext(svc.IN_USE_DEFINITION)} | adoption
+
+
 @post("/api/benchmark/adoption", tags=TAGS, status_code=201,
       summary="Report one adoption status (org_reporter: own organisation only)")
 def report_adoption(db: Session, principal: Principal, data: AdoptionIn) -> dict[str, Any]:
@@ -98,6 +111,6 @@ def import_file(db: Session, principal: Principal,
 
 
 ROUTES: list[ControllerRouterHandler] = [
-    national, organisation, region, solutions, indicators, report_adoption, report_indicator_value,
+    national, organisation, region, solutions, indicators, solution_adoption, report_adoption, report_indicator_value,
     import_file,
 ]

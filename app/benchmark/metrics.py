@@ -16,6 +16,10 @@ Inputs (column names are the contract; services.py and the benchmark load them):
 
 Definitions (the figures shown everywhere):
 
+- in use (:func:`in_use`, the one definition the register, the solution pages, the
+  comparison, the reports and the API show too): a region, municipality or hospital has
+  the solution with status ``in_operation`` on the day; planned, pilot and discontinued
+  (or ended) do not count.
 - active: status ``pilot`` or ``in_operation`` on the day.
 - adoption_rate = relevant solutions in operation / relevant solutions for the
   organisation's kind (0..1; NaN when nothing is relevant to that kind).
@@ -268,8 +272,7 @@ def with_ranks(metrics: pd.DataFrame, peers: pd.DataFrame, metric: str = "adopti
 def region_rollup(orgs: pd.DataFrame, metrics: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     """One row per region (index = region id)."""
     o = orgs.set_index("id")
-    region_of = o["region_id"].where(o["kind"] != "region", o.index.to_series())
-    m = metrics.join(region_of.rename("region"))
+    m = metrics.join(region_of(orgs).rename("region"))
     regions = o.index[o["kind"] == "region"]
     muni = m[(m["kind"] == "municipality") & m["region"].notna()]
     rated = muni[muni["adoption_rate"].notna() & (muni["population"] > 0)]
@@ -284,8 +287,7 @@ def region_rollup(orgs: pd.DataFrame, metrics: pd.DataFrame, current: pd.DataFra
     members = m[m["kind"].isin(["region", "municipality", "hospital"])]
     out["active_users"] = members.groupby("region")["active_users"].sum()
     out["capacity_fte"] = members.groupby("region")["capacity_fte"].sum()
-    in_op = current[status_codes(current) == IN_OPERATION]
-    in_op = in_op.assign(region=in_op["organisation_id"].map(region_of))
+    in_op = in_use(current, orgs)
     out["solutions_in_operation"] = in_op.groupby("region")["solution_id"].nunique()
     for col in ("municipalities", "hospitals", "solutions_in_operation"):
         out[col] = out[col].fillna(0).astype("int64")
@@ -322,14 +324,28 @@ def national_overview(metrics: pd.DataFrame, regions: pd.DataFrame, current: pd.
     }
 
 
+def region_of(orgs: pd.DataFrame) -> pd.Series:
+    """Organisation id -> its current region's id (a region is its own region)."""
+    o = orgs.set_index("id")
+    return o["region_id"].where(o["kind"] != "region", o.index.to_series())
+
+
+def in_use(current: pd.DataFrame, orgs: pd.DataFrame) -> pd.DataFrame:
+    """THE definition of "in use": the rows of `current` (the status in force per
+    organisation × solution) with status in_operation at an organisation of `orgs` (the
+    benchmarked regions, municipalities and hospitals), with the organisation's kind and
+    current region. Every count of "in use" is a count of these rows."""
+    o = orgs.set_index("id")
+    ids = current["organisation_id"]
+    rows = current[(status_codes(current) == IN_OPERATION) & ids.isin(o.index).to_numpy()]
+    return rows.assign(kind=rows["organisation_id"].map(o["kind"]),
+                       region=rows["organisation_id"].map(region_of(orgs)))
+
+
 def solution_spread(current: pd.DataFrame, orgs: pd.DataFrame) -> pd.DataFrame:
     """Per solution (index = solution_id): municipalities, hospitals, regions, pilots."""
-    o = orgs.set_index("id")
-    region_of = o["region_id"].where(o["kind"] != "region", o.index.to_series())
     status = status_codes(current)
-    in_op = current[status == IN_OPERATION][["organisation_id", "solution_id"]]
-    in_op = in_op.assign(kind=in_op["organisation_id"].map(o["kind"]),
-                         region=in_op["organisation_id"].map(region_of))
+    in_op = in_use(current, orgs)
     out = pd.DataFrame(index=pd.Index(current["solution_id"].unique(), name="solution_id"))
     for kind, col in (("municipality", "municipalities"), ("hospital", "hospitals")):
         out[col] = in_op[in_op["kind"] == kind].groupby("solution_id")["organisation_id"].nunique()
@@ -343,13 +359,10 @@ def solution_spread(current: pd.DataFrame, orgs: pd.DataFrame) -> pd.DataFrame:
 def heat_table(current: pd.DataFrame, orgs: pd.DataFrame, solution_ids: Iterable[int]) -> pd.DataFrame:
     """Long table solution_id × region_id: using (in operation), total (the region, its
     municipalities and hospitals) and share = using / total."""
-    o = orgs[orgs["kind"].isin(["region", "municipality", "hospital"])].set_index("id")
-    region_of = o["region_id"].where(o["kind"] != "region", o.index.to_series())
-    totals = region_of.value_counts()
+    benchmarked = orgs[orgs["kind"].isin(["region", "municipality", "hospital"])]
+    totals = region_of(benchmarked).value_counts()
     wanted = list(solution_ids)
-    status = status_codes(current)
-    in_op = current[(status == IN_OPERATION) & current["solution_id"].isin(wanted).to_numpy()]
-    in_op = in_op.assign(region=in_op["organisation_id"].map(region_of)).dropna(subset=["region"])
+    in_op = in_use(current[current["solution_id"].isin(wanted).to_numpy()], benchmarked).dropna(subset=["region"])
     using = in_op.groupby(["solution_id", "region"])["organisation_id"].nunique()
     grid = pd.MultiIndex.from_product([wanted, sorted(totals.index)], names=["solution_id", "region_id"])
     out = pd.DataFrame(index=grid).reset_index()

@@ -8,7 +8,7 @@ version: cache.py) and shapes them for the reader (views.py).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from datetime import date
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.benchmark import cache, loader, views
 from app.benchmark import metrics as m
-from app.benchmark.models import Indicator, IndicatorTarget
+from app.benchmark.models import AdoptionRecord, Indicator, IndicatorTarget
 from app.catalogue import services as catalogue
 from app.catalogue.models import Organisation
 from app.errors import NotFound
@@ -143,3 +143,74 @@ def indicator_list(session: Session, lang: str = "da") -> list[dict[str, Any]]:
              "treatment_area": i.treatment_area.code if i.treatment_area else None,
              "targets": targets.get(i.id, [])}
             for i in session.scalars(select(Indicator).order_by(Indicator.code))]
+
+
+# ---- where a solution is in use -------------------------------------------------------
+
+# The one definition of "in use" (metrics.in_use), in words, shown next to every count of it.
+IN_USE_DEFINITION = ("In use = in operation today at a region, municipality or hospital, as reported "
+                     "to the national benchmark (planned, pilot and ended use do not count).")
+LISTED_STATUSES = ("in_operation", "pilot", "planned")
+
+
+def _status_since(session: Session, solution_ids: list[int]) -> dict[tuple[int, int, str], date]:
+    """(organisation, solution, status) -> the first day of the status's latest unbroken run."""
+    since: dict[tuple[int, int, str], date] = {}
+    previous: tuple[int, int, str] | None = None
+    rows = session.execute(select(AdoptionRecord.organisation_id, AdoptionRecord.solution_id,
+                                  AdoptionRecord.status, AdoptionRecord.effective_from)
+                           .where(AdoptionRecord.solution_id.in_(solution_ids))
+                           .order_by(AdoptionRecord.organisation_id, AdoptionRecord.solution_id,
+                                     AdoptionRecord.effective_from))
+    for org, sol, status, effective in rows:
+        key = (org, sol, status)
+        if key != previous:
+            since[key] = effective
+        previous = key
+    return since
+
+
+def adoption_of(session: Session, solution_ids: Iterable[int], lang: str = "da",
+                as_of: date | None = None) -> dict[int, dict[str, Any]]:
+    """Where each solution is in use, from the same computed figures as the benchmark's
+    pages (so the counts agree with its heat table and spread): the count in use, the
+    count per region (every region, by code), and the organisations that plan, pilot or
+    operate it with the status and since when. Unpublished solutions are not in the
+    benchmark, so they have none."""
+    ids = [int(i) for i in solution_ids]
+    bench, orgs, _relevant = compute(session, as_of)
+    current = bench.current[bench.current["solution_id"].isin(ids).to_numpy()]
+    using = m.in_use(current, orgs)
+    regions = orgs[orgs["kind"] == "region"].sort_values("code")
+    info = orgs.set_index("id")
+    since = _status_since(session, ids) if len(current) else {}
+    out = {}
+    for sid in ids:
+        mine = using[using["solution_id"] == sid]
+        per_region = mine.groupby("region")["organisation_id"].nunique()
+        listed = current[(current["solution_id"] == sid).to_numpy()
+                         & current["organisation_id"].isin(info.index).to_numpy()]
+        organisations = [_adoption_row(info, row, since, lang) for row in listed.to_dict("records")
+                         if row["status"] in LISTED_STATUSES]
+        organisations.sort(key=lambda r: (LISTED_STATUSES.index(r["status"]), r["name"]))
+        out[sid] = {
+            "as_of": bench.as_of.isoformat(),
+            "in_use": int(mine["organisation_id"].nunique()),
+            "pilots": sum(1 for r in organisations if r["status"] == "pilot"),
+            "regions": [{"code": r["code"], "name": views.org_name(r, lang),
+                         "in_use": int(per_region.get(r["id"], 0))} for _, r in regions.iterrows()],
+            "organisations": organisations,
+        }
+    return out
+
+
+def _adoption_row(info: pd.DataFrame, row: dict[Hashable, Any], since: dict[tuple[int, int, str], date],
+                  lang: str) -> dict[str, Any]:
+    oid = int(row["organisation_id"])
+    org = info.loc[oid]
+    started = since.get((oid, int(row["solution_id"]), row["status"]))
+    region = info.loc[org["region_id"]] if org["kind"] != "region" and org["region_id"] in info.index else org
+    return {"id": oid, "ref": f"{org['kind']}:{org['code']}", "kind": org["kind"],
+            "name": views.org_name(org, lang), "region": views.org_name(region, lang),
+            "status": row["status"], "in_use": row["status"] == "in_operation",
+            "since": (started or pd.Timestamp(row["effective_from"]).date()).isoformat()}

@@ -96,6 +96,7 @@ PUBLIC_PAGES = [
     ("benchmark-hospital", "/benchmark/organisations/hospital:rigshospitalet"),
     ("benchmark-region", "/benchmark/regions/1084"),
     ("register", "/register"),
+    ("compare", "/compare?solutions=selfback,liva"),
 ]
 
 
@@ -120,7 +121,7 @@ def test_register_detail(page: Any, live_server: str, errors: list[str]) -> None
 def test_english_pages(page: Any, live_server: str, errors: list[str]) -> None:
     page.goto(f"{live_server}/lang/en?next=/")
     for name, path in (("home-en", "/"), ("solution-detail-en", "/solutions/selfback"),
-                       ("benchmark-en", "/benchmark")):
+                       ("benchmark-en", "/benchmark"), ("compare-en", "/compare?solutions=selfback,liva")):
         page.goto(f"{live_server}{path}")
         audit(page, name, lang="en")
 
