@@ -124,14 +124,14 @@ def as_of_for(period: int | None) -> date:
 def _region(session: Session, code: str) -> Organisation:
     region = session.scalar(select(Organisation).where(Organisation.kind == "region", Organisation.code == code))
     if region is None:
-        raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "region"), key=code))
+        raise NotFound(Message("{kind} {key} does not exist", kind=Term("missing", "region"), key=code))
     return region
 
 
 def _treatment_area(session: Session, code: str) -> TreatmentArea:
     area = session.scalar(select(TreatmentArea).where(TreatmentArea.code == code))
     if area is None:
-        raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "treatment area"), key=code))
+        raise NotFound(Message("{kind} {key} does not exist", kind=Term("missing", "treatment area"), key=code))
     return area
 
 

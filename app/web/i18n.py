@@ -15,6 +15,7 @@ from functools import cache
 from io import BytesIO
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -47,6 +48,20 @@ def label(language: str, kind: str, code: str) -> str:
     return code.replace("_", " ") if text == msgid else text
 
 
+def field_label(name: str, language: str) -> str:
+    """A field's (or query parameter's) name as a reader knows it: msgid "field:name", else the name."""
+    msgid = f"field:{name}"
+    text = translations(language).gettext(msgid)
+    return name if text == msgid else text
+
+
+def country_name(code: str | None, language: str) -> str:
+    """A two-letter country code by its name in the language ("NO" -> "Norge"); else the code."""
+    if not code:
+        return "–"
+    return Locale.parse(BABEL_LOCALES[language]).territories.get(code.upper(), code)
+
+
 def pick_language(requested: str | None, default: str = "da") -> str:
     return requested if requested in LANGUAGES else default
 
@@ -65,9 +80,12 @@ def _group_symbol(language: str) -> str:
     return get_group_symbol(BABEL_LOCALES[language])
 
 
-def day(value: date | datetime | None, language: str) -> str:
-    if value is None:
+def day(value: date | datetime | str | None, language: str) -> str:
+    """A date (or an ISO date text, as the JSON views carry them) as a reader writes it: "3. dec. 2026"."""
+    if value is None or value == "":
         return "–"
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     if isinstance(value, datetime):
         return format_datetime(value, format="medium", locale=BABEL_LOCALES[language])
     return format_date(value, format="medium", locale=BABEL_LOCALES[language])

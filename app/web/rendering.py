@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.core.principal import ANONYMOUS_PRINCIPAL
 from app.messages import translate
-from app.web.i18n import day, number, pick_language, translations
+from app.web.i18n import country_name, day, field_label, number, pick_language, translations
 
 LANG_COOKIE = "lang"
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -31,6 +31,8 @@ def page_context(request: Request) -> dict[str, Any]:
         "ngettext": tr.ngettext,
         "fmt_number": lambda v, digits=1: number(v, lang, digits),
         "fmt_date": lambda v: day(v, lang),
+        "field_label": lambda name: field_label(name, lang),
+        "country_name": lambda code: country_name(code, lang),
         # Requests that match no route never pass the auth middleware.
         "principal": request.scope.get("user", ANONYMOUS_PRINCIPAL),
         "current_path": request.url.path,
