@@ -190,7 +190,7 @@ def test_api_problems_are_english(client: Any, auth: Any) -> None:
 def test_error_page_of_invalid_fields_is_translated(client: Any) -> None:
     danish = client.get("/benchmark?format=csv&table=nope")
     assert danish.status_code == 400 and danish.headers["content-type"].startswith("text/html")
-    assert "table: skal være en af: " in danish.text and "must be one of" not in danish.text
+    assert "tabel: skal være en af: " in danish.text and "must be one of" not in danish.text  # the field's label
     english = client.get("/benchmark?format=csv&table=nope&lang=en")
     assert english.status_code == 400 and "table: must be one of " in english.text
     api = client.get("/benchmark?format=csv&table=nope", headers={"accept": "application/json"})
@@ -221,3 +221,27 @@ def test_every_fixed_error_text_has_danish() -> None:
     assert "the database is unavailable; try again shortly" in literals
     gettext = translations("da").gettext
     assert sorted(text for text in literals if gettext(text) == text) == []
+
+
+def test_a_missing_record_is_named_with_the_right_danish_gender() -> None:
+    """"intet projekt", "ingen løsning": every "{kind} {key} does not exist" names its kind as a
+    Term("missing", ...), whose Danish label carries the article of the noun's gender."""
+    kinds = []
+    for path in sorted((PROJECT_ROOT / "app").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Message" and node.args
+                    and getattr(node.args[0], "value", None) == "{kind} {key} does not exist"):
+                kind = next(k.value for k in node.keywords if k.arg == "kind")
+                assert isinstance(kind, ast.Call) and getattr(kind.args[0], "value", None) == "missing", path
+                kinds.append(kind)
+    assert len(kinds) >= 5
+    gettext = translations("da").gettext
+    missing = Message("{kind} {key} does not exist", kind=Term("missing", "project"), key="x")
+    assert translate(missing, gettext) == "der findes intet projekt x"
+    assert translate(Message("{kind} {key} does not exist", kind=Term("missing", "solution"), key="y"),
+                     gettext) == "der findes ingen løsning y"
+    danish = _po("da")
+    for code, article in [("project", "intet"), ("need", "intet"), ("treatment area", "intet"), ("hospital", "intet"),
+                          ("solution", "ingen"), ("vendor", "ingen"), ("organisation", "ingen"), ("region", "ingen"),
+                          ("municipality", "ingen")]:
+        assert danish[f"missing:{code}"].startswith(article + " "), code

@@ -10,10 +10,12 @@ their values. tests/test_messages.py checks that every one has a Danish translat
 from __future__ import annotations
 
 import gettext
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
@@ -46,6 +48,11 @@ def label(language: str, kind: str, code: str) -> str:
     msgid = f"{kind}:{code}"
     text = translations(language).gettext(msgid)
     return code.replace("_", " ") if text == msgid else text
+
+
+def written(language: str) -> Callable[[Any], Any]:
+    """How a value inside a translated Message is written: a date as the language writes it."""
+    return lambda value: day(value, language) if isinstance(value, date) else value
 
 
 def field_label(name: str, language: str) -> str:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.core.principal import ANONYMOUS_PRINCIPAL
 from app.messages import translate
-from app.web.i18n import country_name, day, field_label, number, pick_language, translations
+from app.web.i18n import country_name, day, field_label, number, pick_language, translations, written
 
 LANG_COOKIE = "lang"
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -27,7 +27,7 @@ def page_context(request: Request) -> dict[str, Any]:
     return {
         "lang": lang,
         # Translates plain msgids and Messages (msgid + values) alike.
-        "_": lambda text: translate(text, tr.gettext),
+        "_": lambda text: translate(text, tr.gettext, written(lang)),
         "ngettext": tr.ngettext,
         "fmt_number": lambda v, digits=1: number(v, lang, digits),
         "fmt_date": lambda v: day(v, lang),
