@@ -18,6 +18,7 @@ from app.approvals import lifecycle as lc
 from app.approvals import services as svc
 from app.approvals.ical import build_calendar
 from app.approvals.schemas import EventIn
+from app.assessment.display import framework_title
 from app.catalogue.enums import Purpose, RegulatoryClass
 from app.core.pagination import PageRequest
 from app.core.principal import Principal, require
@@ -47,8 +48,11 @@ def _page(request: Request, template: str, status_code: int = 200, **context: An
     def parse_day(value: str | None) -> date | None:
         return date.fromisoformat(value) if value else None
 
+    def assessment_framework(a: Any) -> str:
+        return framework_title(request.app.state.frameworks, a.framework_id, a.framework_version, lang)
+
     return htmx.vary(render(request, template, status_code=status_code, area_label=area_label,
-                            parse_day=parse_day, **context))
+                            parse_day=parse_day, framework_title=assessment_framework, **context))
 
 
 # ---- the public register -------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """An assessment's stored codes in words, in one language, for pages and reports alike:
-answers ("yes" -> "Ja", 0.5 -> "0,5", an option's label), tiers ("full" -> "Fuld") and
-the outcome, which is final only once the assessment is completed."""
+answers ("yes" -> "Ja", 0.5 -> "0,5", an option's label), tiers ("full" -> "Fuld"), the
+framework by its title and the outcome, which is final only once the assessment is completed."""
 
 from __future__ import annotations
 
@@ -11,6 +11,16 @@ from app.web.forms import number_text
 from app.web.i18n import label, translations
 
 COMPLETED = "completed"
+
+
+def framework_title(frameworks: Any, framework_id: str, version: str, lang: str) -> str:
+    """The framework an assessment used, by its title in the language (not its id)."""
+    try:
+        fw = frameworks.get(framework_id, version)
+    except KeyError:
+        return f"{framework_id} {version}"
+    title = str(getattr(fw, f"title_{lang}") or fw.title_da)
+    return title if version in title else f"{title} ({version})"
 
 
 def answer_text(c: Criterion, value: Any, lang: str) -> str:

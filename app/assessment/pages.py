@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.assessment import form_import, form_reader
 from app.assessment import services as svc
-from app.assessment.display import answer_text, outcome_text, tier_text
+from app.assessment.display import answer_text, framework_title, outcome_text, tier_text
 from app.assessment.loader import FrameworkRegistry
 from app.assessment.models import Assessment
 from app.assessment.schema import Condition, Criterion, Framework
@@ -132,6 +132,8 @@ def _helpers(request: Request) -> dict[str, Any]:
             "number_text": lambda value: number_text(value, lang),
             "tier_text": lambda tier: tier_text(tier, lang),
             "tiers_text": lambda tiers: ", ".join(tier_text(tier, lang) for tier in tiers),
+            "framework_title": lambda a: framework_title(request.app.state.frameworks, a.framework_id,
+                                                         a.framework_version, lang),
             "outcome_text": lambda a, outcome: outcome_text(a.status, outcome, lang)}
 
 

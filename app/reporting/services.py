@@ -392,7 +392,8 @@ def assessment(session: Session, req: ReportRequest, principal: Principal, frame
                          "applies": crit.code not in inactive,
                          "answer": answer_text(crit, ans.value if ans else None, lang),
                          "comment": ans.comment if ans else None, "evidence_url": ans.evidence_url if ans else None,
-                         "source": ans.source if ans else None, "provenance": ans.provenance if ans else None,
+                         "source": label(lang, "answer-source", ans.source) if ans and ans.source else None,
+                         "provenance": ans.provenance if ans else None,
                          "verification": ans.verification if ans else None,
                          "answered_by": ans.answered_by.name if ans and ans.answered_by else None,
                          "credit": getattr(cs, "credit", None)})

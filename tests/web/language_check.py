@@ -30,7 +30,8 @@ _ISO_DAY = re.compile(r"(?<![\w.-])(\d{4}-\d{2}-\d{2})(?![\w-])")
 # 0.5, 12.75 (a Danish thousands group has exactly three digits: 1.234)
 _ENGLISH_DECIMAL = re.compile(r"(?<![\w.,-])(\d+\.(?:\d{1,2}|\d{4,}))(?![\w.,])")
 # Not prose of the page's language: code a reader types (column names of an import file),
-# a form field's own value, and whatever is marked as another language (lang="en").
+# a form field's own value, whatever is marked as another language (lang="en") and proper
+# names marked translate="no".
 _HIDDEN_TAGS = frozenset({"script", "style", "template", "title", "head", "code", "kbd", "textarea"})
 
 
@@ -54,7 +55,8 @@ class _Text(HTMLParser):
         if tag in _VOID_TAGS:
             return
         other_language = bool(values.get("lang")) and values.get("lang") != self._lang and tag != "html"
-        self._open.append((tag, tag in _HIDDEN_TAGS or other_language or self._hidden))
+        a_name = values.get("translate") == "no"  # a proper name, e.g. an English publisher's
+        self._open.append((tag, tag in _HIDDEN_TAGS or other_language or a_name or self._hidden))
 
     def handle_endtag(self, tag: str) -> None:
         if any(open_tag == tag for open_tag, _ in self._open):  # also closes what HTML left open (<p>, <li>)
@@ -93,9 +95,15 @@ def _untranslated_msgids() -> frozenset[str]:
                      and " " in mid)
 
 
+# A version number is no decimal: "version 1.0", "DTAC 2.0", "WCAG 2.1", a version cell, "1.0-skema".
+_VERSION = re.compile(r"(?:(?:\b(?:[Vv]ersion|DTAC|DK|WCAG|[a-z]+-[a-z-]+)|\(DTAC\))\s+\d+(?:\.\d+)+\b"
+                      r"|^\s*\d+\.\d+\s*$|\b\d+\.\d+-skema\b)", re.MULTILINE)
+
+
 def problems(text: str, language: str, allowed: frozenset[str] = frozenset()) -> list[str]:
     """What is wrong with `text` (visible text) in `language`: each finding with its context."""
     found: list[str] = []
+    text = _VERSION.sub(" ", text)
 
     def add(kind: str, match: re.Match[str]) -> None:
         if match.group(1) not in allowed:

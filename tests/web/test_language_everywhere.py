@@ -11,6 +11,7 @@ words (tests/web/language_check.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from collections.abc import Iterator
 from typing import Any
@@ -135,11 +136,12 @@ def pdf_texts(app: Litestar) -> Iterator[dict[tuple[str, str], str]]:
     with app.state.session_factory() as session:
         admin = principal_of(user_by_email(session, DEMO_USERS["admin"]))
     texts = {}
-    requests = [reports.ReportRequest("national-benchmark"), reports.ReportRequest("needs"),
-                reports.ReportRequest("temporary-approvals"), reports.ReportRequest("assessment", solution="selfback")]
+    requests = [reports.ReportRequest("national-benchmark", region="1084", period=2025), reports.ReportRequest("needs"),
+                reports.ReportRequest("temporary-approvals", treatment_area="laenderygsmerter"),
+                reports.ReportRequest("assessment", solution="selfback")]
     for req in requests:
         for lang in ("da", "en"):
-            req_lang = reports.ReportRequest(req.kind, lang=lang, solution=req.solution)
+            req_lang = dataclasses.replace(req, lang=lang)
             with app.state.session_factory() as session:
                 context = reports.build(session, req_lang, principal=admin, frameworks=app.state.frameworks,
                                         search_backend=app.state.search_backend)
