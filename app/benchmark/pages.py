@@ -277,7 +277,7 @@ class ImportPage(Controller):
         if kind not in (None, *importer.KINDS):
             kind = None
         if not isinstance(upload, UploadFile) or not upload.filename:
-            return _import_page(request, 400, errors={"file": "choose a CSV or Excel file"}, kind=kind)
+            return _import_page(request, 400, errors={"file": Message("choose a CSV or Excel file")}, kind=kind)
         content = upload.file.read(importer.MAX_BYTES + 1)
         try:
             report = importer.import_file(db, principal, upload.filename, content, kind)

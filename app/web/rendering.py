@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from litestar import Request
 from litestar.response import Template
+from markupsafe import Markup, escape
 from pydantic import BaseModel, ValidationError
 
 from app.core.principal import ANONYMOUS_PRINCIPAL
-from app.messages import translate
+from app.messages import Message, translate
 from app.web.i18n import country_name, day, field_label, number, pick_language, translations, written
 
 LANG_COOKIE = "lang"
@@ -28,6 +30,7 @@ def page_context(request: Request) -> dict[str, Any]:
         "lang": lang,
         # Translates plain msgids and Messages (msgid + values) alike.
         "_": lambda text: translate(text, tr.gettext, written(lang)),
+        "_coded": lambda text: coded(text, tr.gettext, written(lang)),
         "ngettext": tr.ngettext,
         "fmt_number": lambda v, digits=1: number(v, lang, digits),
         "fmt_date": lambda v: day(v, lang),
@@ -38,6 +41,19 @@ def page_context(request: Request) -> dict[str, Any]:
         "current_path": request.url.path,
         "current_query": request.url.query,
     }
+
+
+def coded(text: Any, gettext: Callable[[str], str], shown: Callable[[Any], Any]) -> Markup:
+    """A Message translated with the values it quotes (what a file or a form said: codes,
+    names, numbers) marked as <code>; any other text translated as `_` does."""
+    if not isinstance(text, Message) or type(text) is not Message:
+        return escape(translate(text, gettext, shown))
+    params = {key: escape(value.in_language(gettext, shown)) if isinstance(value, Message)
+              else Markup("<code>{}</code>").format(shown(value)) for key, value in text.params.items()}
+    try:
+        return escape(gettext(text.msgid)).format(**params)
+    except (KeyError, IndexError, ValueError):
+        return escape(text.msgid).format(**params)
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from app.approvals.models import ApprovalCase
 from app.catalogue.models import Need, Project, Solution, Vendor
 from app.reporting import render
 from app.reporting import services as reports
+from tests.assessment.test_four_eyes_api import Person, done, made
 from tests.helpers import DEMO_USERS, login
 from tests.test_visibility import get_routes, list_forms
 from tests.web.language_check import problems, visible_text
@@ -37,14 +39,21 @@ ROLES = (ANON, "admin", "approver", "assessor", "org_reporter", "vendor")
 NOT_WALKED = ("/lang/", "/login", "/health", "/approvals/calendar.ics", "/reports/jobs/")
 
 
-def _draft_assessment(client: TestClient[Any], auth: Any) -> int:
-    made = client.post("/api/assessments", json={"solution_id": "knaeklar", "framework_id": "blaastempel-dk",
-                                                 "framework_version": "1.0"}, headers=auth("assessor"))
-    assert made.status_code in (200, 201), made.text
-    return int(made.json()["id"])
+def _assessments(client: TestClient[Any], tokens: dict[str, str]) -> list[str]:
+    """A draft, one in review and one returned to its author (ids)."""
+    assessor, reviewer = (Person(0, {"Authorization": f"Bearer {tokens[role]}"}) for role in ("assessor", "assessor2"))
+    draft = client.post("/api/assessments", json={"solution_id": "knaeklar", "framework_id": "blaastempel-dk",
+                                                  "framework_version": "1.0"}, headers=assessor.headers)
+    assert draft.status_code in (200, 201), draft.text
+    in_review = made(client, creator=assessor, scope=assessor, first=assessor, rest=assessor, submitter=assessor,
+                     solution="knaeklar")
+    returned = made(client, creator=assessor, scope=assessor, first=assessor, rest=assessor, submitter=assessor,
+                    solution="knaeklar")
+    done(client, returned, "return", reviewer)
+    return [str(draft.json()["id"]), str(in_review), str(returned)]
 
 
-def _values(app: Litestar, draft_id: int) -> dict[str, list[str]]:
+def _values(app: Litestar, assessment_ids: list[str]) -> dict[str, list[str]]:
     with app.state.session_factory() as session:
         approved = session.scalars(select(Solution.slug).join(ApprovalCase, ApprovalCase.solution_id == Solution.id)
                                    .order_by(Solution.slug)).all()
@@ -58,7 +67,7 @@ def _values(app: Litestar, draft_id: int) -> dict[str, list[str]]:
         return {"{slug:str}": ["selfback", "sindro", "knaeklar", *others],
                 "{project:str}": [project.slug], "{need:str}": [need.slug], "{ref:str}": ["municipality:169"],
                 "{key:str}": ["municipality:169"], "{code:str}": ["1084"], "{vendor_id:int}": [str(vendor)],
-                "{number:str}": [number], "{assessment_id:int}": ["3", str(draft_id)],
+                "{number:str}": [number], "{assessment_id:int}": ["3", *assessment_ids],
                 "{need_id:int}": [str(need.id)], "{project_id:int}": [str(project.id)],
                 "{framework_id:str}/{version:str}": ["blaastempel-dk/1.0", "nice-esf/2022"],
                 "{import_id:int}": ["1"]}
@@ -76,8 +85,8 @@ def _paths(template: str, values: dict[str, list[str]]) -> list[str]:
     return paths
 
 
-def page_urls(app: Litestar, draft_id: int) -> list[str]:
-    values = _values(app, draft_id)
+def page_urls(app: Litestar, assessment_ids: list[str]) -> list[str]:
+    values = _values(app, assessment_ids)
     urls = [p for template in get_routes(app) if not template.startswith(("/api", *NOT_WALKED))
             for p in _paths(template, values)]
     sorts = [f"{path}?sort={sort}" for path, form in list_forms().items() for sort in form.sorts]
@@ -89,8 +98,8 @@ def page_urls(app: Litestar, draft_id: int) -> list[str]:
 @pytest.fixture(scope="module")
 def walked(app: Litestar, api_tokens: dict[str, str]) -> dict[tuple[str, str, str], tuple[int, str]]:
     with TestClient(app) as client:
-        draft = _draft_assessment(client, lambda role: {"Authorization": f"Bearer {api_tokens[role]}"})
-    urls = page_urls(app, draft)
+        assessment_ids = _assessments(client, api_tokens)
+    urls = page_urls(app, assessment_ids)
     seen: dict[tuple[str, str, str], tuple[int, str]] = {}
     for role in ROLES:
         for lang in ("da", "en"):
@@ -121,6 +130,47 @@ def test_every_page_reads_right(walked: dict[tuple[str, str, str], tuple[int, st
     found = [(f"{role} {url}", problem) for (role, language, url), (_, body) in walked.items() if language == lang
              for problem in problems(visible_text(body), lang)]
     assert not found, _report(found)
+
+
+# ---- forms refused ------------------------------------------------------------------------------
+
+BAD_ADOPTION = ("organisation,solution,status,effective_from,active_users\n"
+                "municipality:999,liva,pilot,2025-01-01,10\n"
+                "municipality:169,findes-ikke,in_operation,2025-01-01,10\n"
+                "municipality:169,liva,brugt,01-02-2025,1e27\n")
+
+
+def _refusals(client: TestClient[Any]) -> dict[str, str]:
+    """Pages that answer a refused form: an import with bad rows and one without a file, an
+    extension past the rules, a project without a name, a report of an unknown solution."""
+    def form(**fields: str) -> dict[str, str]:
+        return {"_csrf_token": client.cookies.get("csrftoken", ""), **fields}
+
+    too_late = (date.today() + timedelta(days=3 * 365)).isoformat()
+    return {
+        "import": client.post("/benchmark/import", data=form(),
+                              files={"file": ("adoption.csv", BAD_ADOPTION.encode(), "text/csv")}).text,
+        "import without a file": client.post("/benchmark/import", data=form(),
+                                             files={"other": ("x.txt", b"x", "text/plain")}).text,
+        "extension": client.post("/approvals/solutions/sindro", data=form(
+            event="extend", on=date.today().isoformat(), valid_until=too_late, reason="mere tid")).text,
+        "project": client.post("/projects/new", data=form(name="", stage="pilot")).text,
+        "report": client.post("/reports/jobs", data=form(kind="assessment", solution="findes-ikke")).text,
+        "unknown organisation": client.get("/benchmark/organisations/municipality:999").text,
+    }
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_refused_forms_read_right(app: Litestar, lang: str) -> None:
+    with TestClient(app) as client:
+        login(client, "admin")
+        client.cookies.set("lang", lang)
+        pages = _refusals(client)
+    found = [(what, problem) for what, body in pages.items() for problem in problems(visible_text(body), lang)]
+    assert not found, _report(found)
+    if lang == "da":
+        assert "der findes ingen kommune 999" in pages["unknown organisation"]
+        assert "fil:" in visible_text(pages["import without a file"])  # the field by its Danish label
 
 
 # ---- PDFs --------------------------------------------------------------------------------------
