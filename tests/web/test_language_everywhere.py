@@ -40,17 +40,17 @@ NOT_WALKED = ("/lang/", "/login", "/health", "/approvals/calendar.ics", "/report
 
 
 def _assessments(client: TestClient[Any], tokens: dict[str, str]) -> list[str]:
-    """A draft, one in review and one returned to its author (ids)."""
+    """A draft, one submitted, one in review and one returned to its author (ids)."""
     assessor, reviewer = (Person(0, {"Authorization": f"Bearer {tokens[role]}"}) for role in ("assessor", "assessor2"))
     draft = client.post("/api/assessments", json={"solution_id": "knaeklar", "framework_id": "blaastempel-dk",
                                                   "framework_version": "1.0"}, headers=assessor.headers)
     assert draft.status_code in (200, 201), draft.text
-    in_review = made(client, creator=assessor, scope=assessor, first=assessor, rest=assessor, submitter=assessor,
-                     solution="knaeklar")
-    returned = made(client, creator=assessor, scope=assessor, first=assessor, rest=assessor, submitter=assessor,
-                    solution="knaeklar")
+    submitted, in_review, returned = (made(client, creator=assessor, scope=assessor, first=assessor, rest=assessor,
+                                           submitter=assessor, solution="knaeklar") for _ in range(3))
+    for aid in (in_review, returned):
+        done(client, aid, "review", reviewer)
     done(client, returned, "return", reviewer)
-    return [str(draft.json()["id"]), str(in_review), str(returned)]
+    return [str(draft.json()["id"]), str(submitted), str(in_review), str(returned)]
 
 
 def _values(app: Litestar, assessment_ids: list[str]) -> dict[str, list[str]]:
