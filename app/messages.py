@@ -83,6 +83,13 @@ class Term(Message):
         return self.code if text in ("", self.msgid) else text
 
 
+def plural(one: str, other: str, count: int, /, **params: Any) -> Message:
+    """A Message whose words follow a count ("1 kommune", "3 kommuner"): the msgid `one` when
+    count is 1, else `other`; each is translated as its own msgid (Danish and English both
+    have one form for 1 and one for every other number)."""
+    return Message(one if count == 1 else other, **params)
+
+
 def _rebuild(cls: type[Message], msgid: str, params: dict[str, Any]) -> Message:
     return cls(msgid, **params)
 

@@ -245,3 +245,37 @@ def test_a_missing_record_is_named_with_the_right_danish_gender() -> None:
                           ("solution", "ingen"), ("vendor", "ingen"), ("organisation", "ingen"), ("region", "ingen"),
                           ("municipality", "ingen")]:
         assert danish[f"missing:{code}"].startswith(article + " "), code
+
+
+def _plural_calls() -> list[tuple[str, str, str]]:
+    """(file, one, other) of every ``plural("...", "...", n)`` in app/."""
+    found = []
+    for path in sorted((PROJECT_ROOT / "app").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "plural"
+                    and all(isinstance(a, ast.Constant) for a in node.args[:2])):
+                found.append((str(path.relative_to(PROJECT_ROOT)), node.args[0].value,  # type: ignore[attr-defined]
+                              node.args[1].value))  # type: ignore[attr-defined]
+    return found
+
+
+def test_every_plural_has_both_danish_forms_with_the_same_placeholders() -> None:
+    danish, english = _po("da"), _po("en")
+    calls = _plural_calls()
+    assert len(calls) >= 6
+    problems = [f"{path}: {msgid!r}" for path, *forms in calls for msgid in forms
+                if not danish.get(msgid) or _placeholders(danish[msgid]) != _placeholders(msgid)
+                or msgid not in english]
+    assert not problems
+
+
+@pytest.mark.parametrize(("count", "danish", "english"), [
+    (1, "1 kommune", "1 municipality"), (0, "0 kommuner", "0 municipalities"), (3, "3 kommuner", "3 municipalities")])
+def test_a_count_takes_the_form_of_its_number(count: int, danish: str, english: str) -> None:
+    from app.messages import plural
+
+    msg = plural("{n} municipality", "{n} municipalities", count, n=count)
+    assert msg == english and translate(msg, translations("da").gettext) == danish
+    assert translations("da").ngettext("%(rows)s row: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.",
+                                       "%(rows)s rows: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.",
+                                       count).startswith(f"%(rows)s {'række' if count == 1 else 'rækker'}:")
