@@ -20,7 +20,7 @@ ENGLISH_WORDS = (
     "rejected", "revoked", "expired", "completed", "returned", "error", "errors", "does not exist",
     "unknown", "must be", "missing", "required", "invalid", "not found", "the", "and", "of", "with",
     "rule", "none", "true", "false", "relevance", "newest", "submitted", "overdue", "met",
-    "missed", "planned", "in operation", "discontinued", "municipality", "reviewet", "reviewed",
+    "missed", "planned", "in operation", "discontinued", "municipality", "reviewet", "reviewed", "gate", "gates",
 )
 _ENGLISH = re.compile(r"(?<![\w/.@-])(" + "|".join(re.escape(w) for w in ENGLISH_WORDS) + r")(?![\w/@-])",
                       re.IGNORECASE)
