@@ -32,6 +32,10 @@ _ENGLISH_DECIMAL = re.compile(r"(?<![\w.,-])(\d+\.(?:\d{1,2}|\d{4,}))(?![\w.,])"
 # Not prose of the page's language: code a reader types (column names of an import file),
 # a form field's own value, whatever is marked as another language (lang="en") and proper
 # names marked translate="no".
+# "1 kommuner": a count of one with a plural noun.
+_ONE_PLURAL = re.compile(r"(?<![\d.,])(1 (?:kommuner|hospitaler|regioner|løsninger|rækker|milepæle|tilslutninger|"
+                         r"vurderinger|projekter|indikatorer|organisationer|brugere|aktive brugere|felter|fejl mere|"
+                         r"resultater|spærrekriterier|berørte patienter|godkendelser))\b")
 _HIDDEN_TAGS = frozenset({"script", "style", "template", "title", "head", "code", "kbd", "textarea"})
 
 
@@ -121,6 +125,8 @@ def problems(text: str, language: str, allowed: frozenset[str] = frozenset()) ->
             add("English number", match)
         for match in _ENGLISH.finditer(text):
             add("English word", match)
+        for match in _ONE_PLURAL.finditer(text):
+            add("plural after 1", match)
         lines = {line.strip() for line in text.splitlines()}
         found += [f"untranslated {mid!r}" for mid in sorted(lines & _untranslated_msgids())]
     return found
