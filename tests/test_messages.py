@@ -279,3 +279,17 @@ def test_a_count_takes_the_form_of_its_number(count: int, danish: str, english: 
     assert translations("da").ngettext("%(rows)s row: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.",
                                        "%(rows)s rows: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.",
                                        count).startswith(f"%(rows)s {'række' if count == 1 else 'rækker'}:")
+
+
+def test_a_rule_refusal_keeps_iso_dates_and_its_code_for_the_api_and_reads_plainly_on_a_page() -> None:
+    from datetime import date
+
+    from app.web.i18n import written
+
+    violation = lc.RuleViolation("M2", Message("{rule} ({due})", rule=lc.RULES["M2"], due=date(2026, 12, 3)))
+    api = message_of(violation)
+    assert api == "rule M2: a milestone can be marked missed only after its due date (2026-12-03)"
+    danish = translate(api, translations("da").gettext, written("da"))
+    assert danish.endswith("(3. dec. 2026)") and "regel" not in danish and "M2" not in danish
+    english = translate(api, translations("en").gettext, written("en"))
+    assert english == "a milestone can be marked missed only after its due date (3 Dec 2026)"
