@@ -81,7 +81,7 @@ def _audit_value(value: Any, lang: str) -> str:
         return "–"
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
-    if isinstance(value, int | float):
+    if isinstance(value, float):  # an int may be a year or an id: shown as it is
         return number(value, lang, 2)
     if isinstance(value, list):
         return ", ".join(_audit_value(v, lang) for v in value) or "–"

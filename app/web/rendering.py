@@ -46,7 +46,7 @@ def page_context(request: Request) -> dict[str, Any]:
 def coded(text: Any, gettext: Callable[[str], str], shown: Callable[[Any], Any]) -> Markup:
     """A Message translated with the values it quotes (what a file or a form said: codes,
     names, numbers) marked as <code>; any other text translated as `_` does."""
-    if not isinstance(text, Message) or type(text) is not Message:
+    if type(text) is not Message:  # a Term is a label, plain text a msgid
         return escape(translate(text, gettext, shown))
     params = {key: escape(value.in_language(gettext, shown)) if isinstance(value, Message)
               else Markup("<code>{}</code>").format(shown(value)) for key, value in text.params.items()}
