@@ -18,9 +18,9 @@ pytestmark = pytest.mark.browser
 
 SHOTS = Path(os.environ.get("DANISH_SHOTS", "/tmp/danish"))
 
-# Every word of every heading and cell of the page's tables (a text node split on spaces; a
-# compound may break after its hyphen, "Høje-|Taastrup") must lie on one line: a word broken
-# across two lines has client rectangles on two lines.
+# Every word (a run of letters and digits: a compound may break after its hyphen, "Høje-|Taastrup",
+# a long link at its punctuation) of every heading and cell of the page's tables must lie on one
+# line: a word broken across two lines has client rectangles on two lines.
 SPLIT_WORDS = """(selector) => {
   const split = [];
   for (const cell of document.querySelectorAll(selector)) {
@@ -28,7 +28,7 @@ SPLIT_WORDS = """(selector) => {
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const style = getComputedStyle(node.parentElement);
       if (style.display === 'none' || node.parentElement.closest('.visually-hidden')) continue;
-      const re = /[^\\s-]+-?/g;
+      const re = /[\\p{L}\\p{N}]+/gu;
       let m;
       while ((m = re.exec(node.data)) !== null) {
         const range = document.createRange();
