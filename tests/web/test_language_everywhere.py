@@ -22,13 +22,16 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
 
-from app.accounts.services import principal_of, user_by_email
+from app.accounts.services import create_token, principal_of, user_by_email
 from app.approvals.models import ApprovalCase
 from app.catalogue.models import Need, Project, Solution, Vendor
+from app.main import create_app
 from app.reporting import render
 from app.reporting import services as reports
+from app.settings import Settings
 from tests.assessment.test_four_eyes_api import Person, done, made
 from tests.helpers import DEMO_USERS, login
+from tests.scratch import drop_postgres, scratch_database
 from tests.test_visibility import get_routes, list_forms
 from tests.web.language_check import problems, visible_text
 
@@ -93,6 +96,24 @@ def page_urls(app: Litestar, assessment_ids: list[str]) -> list[str]:
     return urls + sorts + ["/search?q=genoptræning", "/search?q=KOL&type=project", "/search?q=xqzzy",
                            "/search?q=diabetes&approval_status=approved", "/benchmark?org=municipality:169",
                            "/assessments/999999", "/solutions?treatment_area=kol&purpose=treatment"]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Litestar]:
+    """The demo data alone (other tests' hostile names, "a_b\\c", would read as raw codes)."""
+    url = scratch_database(tmp_path_factory.mktemp("language"), "language")
+    app = create_app(Settings(database_url=url, secret_key="language-secret-key-0123456789abcd"))
+    yield app
+    app.state.engine.dispose()
+    if url.startswith("postgresql"):
+        drop_postgres(url)
+
+
+@pytest.fixture(scope="module")
+def api_tokens(app: Litestar) -> dict[str, str]:
+    with app.state.session_factory() as session, session.begin():
+        return {role: create_token(session, user_by_email(session, email), "language")
+                for role, email in DEMO_USERS.items()}
 
 
 @pytest.fixture(scope="module")
