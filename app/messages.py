@@ -22,6 +22,10 @@ from collections.abc import Callable
 from typing import Any
 
 
+def _as_is(value: Any) -> Any:
+    return value
+
+
 class Message(str):
     """English text with values; ``.msgid`` and ``.params`` for translation."""
 
@@ -41,12 +45,14 @@ class Message(str):
     def __repr__(self) -> str:
         return f"Message({self.msgid!r}{''.join(f', {k}={v!r}' for k, v in self.params.items())})"
 
-    def in_language(self, gettext: Callable[[str], str]) -> str:
-        """The text in gettext's language; falls back to the English template if the
+    def in_language(self, gettext: Callable[[str], str], shown: Callable[[Any], Any] = _as_is) -> str:
+        """The text in gettext's language, each value written by `shown` (a date as the language
+        writes it; the English text has it in ISO); falls back to the English template if the
         translation's placeholders do not match the values."""
         if not self.params:
             return gettext(self.msgid)
-        params = {k: v.in_language(gettext) if isinstance(v, Message) else v for k, v in self.params.items()}
+        params = {k: v.in_language(gettext, shown) if isinstance(v, Message) else shown(v)
+                  for k, v in self.params.items()}
         try:
             return gettext(self.msgid).format(**params)
         except (KeyError, IndexError, ValueError):
@@ -72,9 +78,16 @@ class Term(Message):
     def __repr__(self) -> str:
         return f"Term({self.kind!r}, {self.code!r})"
 
-    def in_language(self, gettext: Callable[[str], str]) -> str:
+    def in_language(self, gettext: Callable[[str], str], shown: Callable[[Any], Any] = _as_is) -> str:
         text = gettext(self.msgid)
         return self.code if text in ("", self.msgid) else text
+
+
+def plural(one: str, other: str, count: int, /, **params: Any) -> Message:
+    """A Message whose words follow a count ("1 kommune", "3 kommuner"): the msgid `one` when
+    count is 1, else `other`; each is translated as its own msgid (Danish and English both
+    have one form for 1 and one for every other number)."""
+    return Message(one if count == 1 else other, **params)
 
 
 def _rebuild(cls: type[Message], msgid: str, params: dict[str, Any]) -> Message:
@@ -89,10 +102,17 @@ def message_of(exc: BaseException) -> str:
     return str(exc)
 
 
-def translate(text: Any, gettext: Callable[[str], str]) -> Any:
-    """Translate a Message with its values, or a plain msgid; anything else as it is."""
+#: A refusal by a numbered rule: the API says "rule T2: ...", a reader gets the sentence alone.
+RULE_MSGID = "rule {rule}: {detail}"
+
+
+def translate(text: Any, gettext: Callable[[str], str], shown: Callable[[Any], Any] = _as_is) -> Any:
+    """Translate a Message with its values (each written by `shown`), or a plain msgid; anything
+    else as it is. For a reader: a rule's refusal without its code (RULE_MSGID)."""
     if isinstance(text, Message):
-        return text.in_language(gettext)
+        if text.msgid == RULE_MSGID:
+            text = text.params["detail"]
+        return text.in_language(gettext, shown)
     if isinstance(text, str) and text:
         return gettext(text)
     return text

@@ -190,7 +190,7 @@ def test_api_problems_are_english(client: Any, auth: Any) -> None:
 def test_error_page_of_invalid_fields_is_translated(client: Any) -> None:
     danish = client.get("/benchmark?format=csv&table=nope")
     assert danish.status_code == 400 and danish.headers["content-type"].startswith("text/html")
-    assert "table: skal være en af: " in danish.text and "must be one of" not in danish.text
+    assert "tabel: skal være en af: " in danish.text and "must be one of" not in danish.text  # the field's label
     english = client.get("/benchmark?format=csv&table=nope&lang=en")
     assert english.status_code == 400 and "table: must be one of " in english.text
     api = client.get("/benchmark?format=csv&table=nope", headers={"accept": "application/json"})
@@ -221,3 +221,75 @@ def test_every_fixed_error_text_has_danish() -> None:
     assert "the database is unavailable; try again shortly" in literals
     gettext = translations("da").gettext
     assert sorted(text for text in literals if gettext(text) == text) == []
+
+
+def test_a_missing_record_is_named_with_the_right_danish_gender() -> None:
+    """"intet projekt", "ingen løsning": every "{kind} {key} does not exist" names its kind as a
+    Term("missing", ...), whose Danish label carries the article of the noun's gender."""
+    kinds = []
+    for path in sorted((PROJECT_ROOT / "app").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Message" and node.args
+                    and getattr(node.args[0], "value", None) == "{kind} {key} does not exist"):
+                kind = next(k.value for k in node.keywords if k.arg == "kind")
+                assert isinstance(kind, ast.Call) and getattr(kind.args[0], "value", None) == "missing", path
+                kinds.append(kind)
+    assert len(kinds) >= 5
+    gettext = translations("da").gettext
+    missing = Message("{kind} {key} does not exist", kind=Term("missing", "project"), key="x")
+    assert translate(missing, gettext) == "der findes intet projekt x"
+    assert translate(Message("{kind} {key} does not exist", kind=Term("missing", "solution"), key="y"),
+                     gettext) == "der findes ingen løsning y"
+    danish = _po("da")
+    for code, article in [("project", "intet"), ("need", "intet"), ("treatment area", "intet"), ("hospital", "intet"),
+                          ("solution", "ingen"), ("vendor", "ingen"), ("organisation", "ingen"), ("region", "ingen"),
+                          ("municipality", "ingen")]:
+        assert danish[f"missing:{code}"].startswith(article + " "), code
+
+
+def _plural_calls() -> list[tuple[str, str, str]]:
+    """(file, one, other) of every ``plural("...", "...", n)`` in app/."""
+    found = []
+    for path in sorted((PROJECT_ROOT / "app").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "plural"
+                    and all(isinstance(a, ast.Constant) for a in node.args[:2])):
+                found.append((str(path.relative_to(PROJECT_ROOT)), node.args[0].value,  # type: ignore[attr-defined]
+                              node.args[1].value))  # type: ignore[attr-defined]
+    return found
+
+
+def test_every_plural_has_both_danish_forms_with_the_same_placeholders() -> None:
+    danish, english = _po("da"), _po("en")
+    calls = _plural_calls()
+    assert len(calls) >= 6
+    problems = [f"{path}: {msgid!r}" for path, *forms in calls for msgid in forms
+                if not danish.get(msgid) or _placeholders(danish[msgid]) != _placeholders(msgid)
+                or msgid not in english]
+    assert not problems
+
+
+@pytest.mark.parametrize(("count", "danish", "english"), [
+    (1, "1 kommune", "1 municipality"), (0, "0 kommuner", "0 municipalities"), (3, "3 kommuner", "3 municipalities")])
+def test_a_count_takes_the_form_of_its_number(count: int, danish: str, english: str) -> None:
+    from app.messages import plural
+
+    msg = plural("{n} municipality", "{n} municipalities", count, n=count)
+    assert msg == english and translate(msg, translations("da").gettext) == danish
+    assert translations("da").ngettext("%(rows)s row: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.",
+                                       "%(rows)s rows: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.",
+                                       count).startswith(f"%(rows)s {'række' if count == 1 else 'rækker'}:")
+
+
+def test_a_rule_refusal_keeps_iso_dates_and_its_code_for_the_api_and_reads_plainly_on_a_page() -> None:
+    from datetime import date
+
+    from app.web.i18n import written
+
+    violation = lc.RuleViolation("M2", Message("{rule} ({due})", rule=lc.RULES["M2"], due=date(2026, 12, 3)))
+    api = message_of(violation)
+    assert api == "rule M2: a milestone can be marked missed only after its due date (2026-12-03)"
+    danish = translate(api, translations("da").gettext, written("da"))
+    assert danish.endswith("(3. dec. 2026)") and "regel" not in danish and "M2" not in danish
+    english = translate(api, translations("en").gettext, written("en"))
+    assert english == "a milestone can be marked missed only after its due date (3 Dec 2026)"

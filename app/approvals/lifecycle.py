@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from statistics import median
 
 from app.assessment import four_eyes
-from app.messages import Message, Term
+from app.messages import RULE_MSGID, Message, Term
 
 # ---- vocabulary ------------------------------------------------------------------------
 
@@ -105,7 +105,7 @@ class RuleViolation(Exception):
         self.rule = rule
         self.field = field
         self.detail = detail or RULES[rule]
-        super().__init__(Message("rule {rule}: {detail}", rule=rule, detail=self.detail))
+        super().__init__(Message(RULE_MSGID, rule=rule, detail=self.detail))
 
     @property
     def is_input_error(self) -> bool:
@@ -229,12 +229,12 @@ def _text(value: str | None) -> str | None:
 
 def _check_dates(state: ApprovalState, event: Event, today: date) -> None:
     if event.on > today:
-        raise RuleViolation("D1", Message("{day} is after today ({today})", day=event.on.isoformat(),
-                                          today=today.isoformat()), "on")
+        raise RuleViolation("D1", Message("{day} is after today ({today})", day=event.on,
+                                          today=today), "on")
     if state.last_event_on is not None and event.on < state.last_event_on:
         raise RuleViolation("D2", Message("{day} is before the previous event ({previous})",
-                                          day=event.on.isoformat(),
-                                          previous=state.last_event_on.isoformat()), "on")
+                                          day=event.on,
+                                          previous=state.last_event_on), "on")
     if event.kind in NEEDS_REASON and not _text(event.reason):
         raise RuleViolation("D4", field="reason")
 
@@ -302,9 +302,9 @@ def _plan(milestones: Sequence[MilestonePlan], start: date, evidence_due: date) 
         if m.due < start or m.due > evidence_due:
             raise RuleViolation("T5", Message("{rule} (milestone {n} is due {due}; the period starts "
                                               "{start} and final evidence is due {evidence_due})",
-                                              rule=RULES["T5"], n=i + 1, due=m.due.isoformat(),
-                                              start=start.isoformat(),
-                                              evidence_due=evidence_due.isoformat()), "milestones")
+                                              rule=RULES["T5"], n=i + 1, due=m.due,
+                                              start=start,
+                                              evidence_due=evidence_due), "milestones")
     return tuple(Milestone(title=m.title.strip(), due=m.due)
                  for m in sorted(milestones, key=lambda m: m.due))
 
@@ -325,13 +325,13 @@ def _approve_temporarily(state: ApprovalState, event: Event) -> ApprovalState:
         if event.valid_until <= start:
             raise RuleViolation("D3", field="valid_until")
         raise RuleViolation("T1", Message("{rule} (it would end {end}, not {given})", rule=RULES["T1"],
-                                          end=end.isoformat(), given=event.valid_until.isoformat()),
+                                          end=end, given=event.valid_until),
                             "valid_until")
     latest = latest_evidence_due(end)
     evidence_due = event.evidence_due or latest
     if evidence_due > latest:
         raise RuleViolation("T4", Message("{rule} (at the latest {latest})", rule=RULES["T4"],
-                                          latest=latest.isoformat()), "evidence_due")
+                                          latest=latest), "evidence_due")
     if evidence_due < start:
         raise RuleViolation("D3", Message("final evidence cannot be due before the approval starts"),
                             "evidence_due")
@@ -369,15 +369,15 @@ def _extend(state: ApprovalState, event: Event) -> ApprovalState:
     if new_end <= state.valid_until or new_end > add_months(state.valid_until, MAX_EXTENSION_MONTHS):
         raise RuleViolation("E2", Message("{rule} (the end is {end}, so the new end must be after it "
                                           "and no later than {latest})", rule=RULES["E2"],
-                                          end=state.valid_until.isoformat(),
+                                          end=state.valid_until,
                                           latest=add_months(state.valid_until,
-                                                            MAX_EXTENSION_MONTHS).isoformat()),
+                                                            MAX_EXTENSION_MONTHS)),
                             "valid_until")
     latest = latest_evidence_due(new_end)
     evidence_due = event.evidence_due or latest
     if evidence_due > latest:
         raise RuleViolation("T4", Message("{rule} (at the latest {latest})", rule=RULES["T4"],
-                                          latest=latest.isoformat()), "evidence_due")
+                                          latest=latest), "evidence_due")
     if state.evidence_due is not None and evidence_due < state.evidence_due:
         raise RuleViolation("E2", Message("an extension cannot bring the final evidence date forward"),
                             "evidence_due")
@@ -402,7 +402,7 @@ def _expire(state: ApprovalState, event: Event) -> ApprovalState:
     if state.status != TEMPORARY or state.valid_until is None or event.on <= state.valid_until:
         status = Term("approval", state.status)
         raise RuleViolation("X1", Message("{rule} (it is {status}, ending {end})", rule=RULES["X1"],
-                                          status=status, end=state.valid_until.isoformat())
+                                          status=status, end=state.valid_until)
                             if state.valid_until else
                             Message("{rule} (it is {status})", rule=RULES["X1"], status=status))
     return replace(state, status=EXPIRED, temporary_outcome=_ended_temporary(state, EXPIRED))
@@ -440,7 +440,7 @@ def _miss_milestone(state: ApprovalState, event: Event) -> ApprovalState:
         raise RuleViolation("M1", Message("milestone {n} is already {status}", n=index + 1,
                                           status=Term("milestone", m.status)), "milestone")
     if event.on <= m.due:
-        raise RuleViolation("M2", Message("{rule} ({due})", rule=RULES["M2"], due=m.due.isoformat()), "on")
+        raise RuleViolation("M2", Message("{rule} ({due})", rule=RULES["M2"], due=m.due), "on")
     missed = replace(m, status=MISSED, done_on=event.on)
     return replace(state, milestones=(*state.milestones[:index], missed, *state.milestones[index + 1:]))
 

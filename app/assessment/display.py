@@ -1,6 +1,6 @@
 """An assessment's stored codes in words, in one language, for pages and reports alike:
-answers ("yes" -> "Ja", 0.5 -> "0,5", an option's label), frameworks by title, tiers
-("full" -> "Fuld") and the outcome, which is final only once the assessment is completed."""
+answers ("yes" -> "Ja", 0.5 -> "0,5", an option's label), tiers ("full" -> "Fuld"), the
+framework by its title and the outcome, which is final only once the assessment is completed."""
 
 from __future__ import annotations
 
@@ -12,6 +12,16 @@ from app.web.forms import number_text
 from app.web.i18n import label, translations
 
 COMPLETED = "completed"
+
+
+def framework_title(frameworks: FrameworkRegistry, framework_id: str, version: str, lang: str) -> str:
+    """The framework an assessment used, by its title in the language (not its id)."""
+    try:
+        fw = frameworks.get(framework_id, version)
+    except KeyError:
+        return f"{framework_id} {version}"
+    title = str(getattr(fw, f"title_{lang}") or fw.title_da)
+    return title if version in title else f"{title} ({version})"
 
 
 def answer_text(c: Criterion, value: Any, lang: str) -> str:
@@ -32,16 +42,6 @@ def answer_text(c: Criterion, value: Any, lang: str) -> str:
 def _option(c: Criterion, value: Any, lang: str) -> str:
     option = c.option(value)
     return (getattr(option, f"label_{lang}") or option.label_da) if option else str(value)
-
-
-def framework_title(frameworks: FrameworkRegistry, framework_id: str, version: str, lang: str) -> str:
-    """A framework version's title in words ("NHS Digital Technology Assessment Criteria
-    (DTAC) 2.0"), never its stored code; the code only for a version no longer loaded."""
-    try:
-        framework = frameworks.get(framework_id, version)
-    except KeyError:
-        return f"{framework_id} {version}"
-    return str(getattr(framework, f"title_{lang}") or framework.title_da)
 
 
 def tier_text(tier: str | None, lang: str) -> str:

@@ -46,7 +46,8 @@ FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENC
 UploadBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 # label(code, kind): the catalogue's msgid prefix of each kind of code.
 LABEL_KINDS = {"status": "assessment-status", "section": "section-status", "source": "answer-source",
-               "verification": "verification", "tier": "tier"}
+               "verification": "verification", "tier": "tier", "answer_type": "answer-type",
+               "mode": "section-mode", "scoring": "scoring"}
 
 
 def _last(value: Any) -> Any:
@@ -131,6 +132,7 @@ def _helpers(request: Request) -> dict[str, Any]:
             "applies_note": _applies_note(lang),
             "number_text": lambda value: number_text(value, lang),
             "tier_text": lambda tier: tier_text(tier, lang),
+            "tiers_text": lambda tiers: ", ".join(tier_text(tier, lang) for tier in tiers),
             "outcome_text": lambda a, outcome: outcome_text(a.status, outcome, lang)}
 
 

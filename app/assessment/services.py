@@ -35,7 +35,7 @@ from app.core.records import flush
 from app.core.roles import Role
 from app.db.base import table_of
 from app.errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
-from app.messages import Message, Term
+from app.messages import RULE_MSGID, Message, Term
 from app.web.i18n import translations
 
 DRAFT, SUBMITTED, IN_REVIEW, COMPLETED, RETURNED = "draft", "submitted", "in_review", "completed", "returned"
@@ -55,7 +55,7 @@ class FourEyesRefused(ValidationFailed, Forbidden):
     status_code = 403
 
     def __init__(self, part: str, assessment_id: int) -> None:
-        message = Message("rule {rule}: {detail}", rule=four_eyes.REVIEW_RULE, detail=Message(
+        message = Message(RULE_MSGID, rule=four_eyes.REVIEW_RULE, detail=Message(
             "{rule} ({what})", rule=four_eyes.REVIEW_RULE_TEXT, what=four_eyes.what_you_did(part, assessment_id)))
         super().__init__({"four_eyes": message, "rule": four_eyes.REVIEW_RULE})
         self.args = (message,)

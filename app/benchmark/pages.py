@@ -23,12 +23,13 @@ from app.errors import DomainError, ValidationFailed
 from app.messages import Message
 from app.web import errors
 from app.web.csv_export import csv_response
-from app.web.i18n import number, translations
+from app.web.i18n import day, number, translations
 from app.web.rendering import language_of, render
 from app.web.routing import get, post
 
 # A table: name -> caption, columns [(key, label, format)], rows [dict]. Formats: text,
-# link (value is (label, href)), pct (a 0..1 share), int, num, rank (rank, size).
+# link (value is (label, href)), pct (a 0..1 share), int, num, rank (rank, size), date (ISO,
+# shown in the page's language).
 Table = dict[str, Any]
 
 
@@ -46,6 +47,8 @@ def _cell(value: Any, fmt: str, lang: str) -> Any:
     if fmt == "rank":
         rank, size = value
         return "–" if rank is None else f"{rank} / {size}"
+    if fmt == "date":
+        return day(value, lang)
     return "–" if value is None or value == "" else value
 
 
@@ -172,7 +175,7 @@ def organisation_page(request: Request, db: Session, principal: Principal, ref: 
             "rows": [i | {"met": "–" if i["met"] is None else (_("yes") if i["met"] else _("no")),
                           "peer": _rank(i, "peer")} for i in view["indicators"]]},
         "solutions": {"caption": _("Solutions reported"), "columns": [
-            ("solution", "Solution", "link"), ("status", "Status", "text"), ("effective_from", "Since", "text"),
+            ("solution", "Solution", "link"), ("status", "Status", "text"), ("effective_from", "Since", "date"),
             ("active_users", "Active users", "int"), ("capacity_fte", "Capacity freed (FTE)", "num")],
             "rows": [s | {"solution": (s["name"], f"/solutions/{s['slug']}"), "status": _(s["status"])}
                      for s in view["solutions"]]},
@@ -274,7 +277,7 @@ class ImportPage(Controller):
         if kind not in (None, *importer.KINDS):
             kind = None
         if not isinstance(upload, UploadFile) or not upload.filename:
-            return _import_page(request, 400, errors={"file": "choose a CSV or Excel file"}, kind=kind)
+            return _import_page(request, 400, errors={"file": Message("choose a CSV or Excel file")}, kind=kind)
         content = upload.file.read(importer.MAX_BYTES + 1)
         try:
             report = importer.import_file(db, principal, upload.filename, content, kind)

@@ -22,6 +22,7 @@ from app.benchmark.models import AdoptionRecord, Indicator, IndicatorTarget
 from app.catalogue import services as catalogue
 from app.catalogue.models import Organisation
 from app.errors import NotFound
+from app.messages import Message, Term
 
 NATIONAL_SPREAD_ROWS = 50
 
@@ -90,12 +91,14 @@ def solution_spread_view(session: Session, as_of: date | None = None) -> dict[st
 def get_benchmark_organisation(session: Session, ref: str) -> Organisation:
     kind, sep, code = ref.partition(":")
     if not sep or not code:
-        raise NotFound(f"organisation {ref!r} does not exist (use kind:code, e.g. municipality:169)")
+        raise NotFound(Message("organisation {ref} does not exist (use kind:code, e.g. municipality:169)",
+                               ref=repr(ref)))
     org = session.scalar(select(Organisation).where(Organisation.kind == kind, Organisation.code == code))
     if org is None:
-        raise NotFound(f"organisation {ref} does not exist")
+        raise NotFound(Message("{kind} {key} does not exist", kind=Term("missing", kind), key=code))
     if org.kind not in loader.BENCHMARK_KINDS:
-        raise NotFound(f"{ref} is not benchmarked (only regions, municipalities and hospitals are)")
+        raise NotFound(Message("{name} is not benchmarked (only regions, municipalities and hospitals are)",
+                               name=org.name))
     return org
 
 
@@ -116,7 +119,7 @@ def organisation_view(session: Session, ref: str, lang: str = "da", as_of: date 
 def region_view(session: Session, code: str, lang: str = "da", as_of: date | None = None) -> dict[str, Any]:
     region = session.scalar(select(Organisation).where(Organisation.kind == "region", Organisation.code == code))
     if region is None:
-        raise NotFound(f"region {code} does not exist")
+        raise NotFound(Message("{kind} {key} does not exist", kind=Term("missing", "region"), key=code))
     orgs = loader.load_organisations(session)
     member_ids = [int(i) for i in orgs.loc[(orgs["region_id"] == region.id) | (orgs["id"] == region.id), "id"]]
     bench, orgs, _relevant = compute(session, as_of, trend_for=member_ids)

@@ -7,6 +7,7 @@ each message next to its field and redirect (303) to the record when saved.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -52,7 +53,7 @@ from app.errors import Conflict, Forbidden, ValidationFailed
 from app.messages import translate
 from app.web import forms, htmx
 from app.web.forms import ListForm, date_text, form_values, number_text, typed_dates, typed_numbers
-from app.web.i18n import translations
+from app.web.i18n import day, number, translations
 from app.web.pager import pager
 from app.web.rendering import language_of, render, validate_form
 from app.web.routing import get, post
@@ -71,16 +72,26 @@ def _values(enum: Any) -> list[str]:
     return [e.value for e in enum]
 
 
-def _audit_value(value: Any, gettext: Callable[[str], str] = str) -> str:
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _audit_value(value: Any, lang: str) -> str:
+    """A stored value as the reader reads it: a code by its label, a date and a number as the
+    language writes them."""
+    gettext = translations(lang).gettext
     if value is None or value == "":
         return "–"
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
+    if isinstance(value, float):  # an int may be a year or an id: shown as it is
+        return number(value, lang, 2)
     if isinstance(value, list):
-        return ", ".join(_audit_value(v, gettext) for v in value) or "–"
+        return ", ".join(_audit_value(v, lang) for v in value) or "–"
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {_audit_value(v, gettext)}" for k, v in value.items())
-    return str(value)
+        return ", ".join(f"{k}: {_audit_value(v, lang)}" for k, v in value.items())
+    if _ISO_DAY.fullmatch(str(value)):
+        return day(str(value), lang)
+    return gettext(str(value))
 
 
 def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:
@@ -122,7 +133,7 @@ def _page(request: Request, template: str, status_code: int = 200, **context: An
 
     return htmx.vary(render(request, template, status_code=status_code, area_name=area_name,
                             org_name=org_name, localized=localized,
-                            audit_value=lambda value: _audit_value(value, gettext),
+                            audit_value=lambda value: _audit_value(value, lang),
                             code_options=code_options, area_options=area_options, pairs=pairs,
                             org_groups=org_groups, **context))
 

@@ -44,6 +44,7 @@ from app.search.index import (
     Trigger,
     Weight,
 )
+from app.web.i18n import country_name
 
 ORG_FACETS = ("region", "municipality")
 
@@ -317,8 +318,10 @@ TRIGGERS = (
 
 
 def _labels(session: Session, lang: str) -> dict[str, dict[str, str]]:
-    """Display names of the treatment area, region and municipality codes."""
+    """Display names of the treatment area, region, municipality and country codes."""
     labels: dict[str, dict[str, str]] = {"treatment_area": {}, "region": {}, "municipality": {}}
+    labels["vendor_country"] = {code: country_name(code, lang) for code in session.scalars(
+        select(Vendor.country).distinct()) if code}
     for area in session.scalars(select(TreatmentArea)):
         labels["treatment_area"][area.code] = area.name_en if lang == "en" else area.name_da
     for org in session.execute(select(Organisation.kind, Organisation.code, Organisation.name,
@@ -333,6 +336,6 @@ SEARCH_INDEX = SearchIndex(
     domain="catalogue",
     documents=(SOLUTIONS, PROJECTS, NEEDS),
     triggers=TRIGGERS,
-    labels=(FacetLabels(("treatment_area", *ORG_FACETS), _labels),),
+    labels=(FacetLabels(("treatment_area", "vendor_country", *ORG_FACETS), _labels),),
     prior_art=(PriorArt("need", prior_art.for_need_id), PriorArt("project", prior_art.for_project_id)),
 )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from app.core.roles import ANONYMOUS, allowed
 from app.errors import Forbidden, Unauthenticated
-from app.messages import Message
+from app.messages import Message, Term
 
 
 @dataclass(frozen=True)
@@ -39,4 +39,4 @@ def require(principal: Principal, permission: str) -> None:
         raise Unauthenticated("log in (or send a bearer token) to do this")
     if not principal.can(permission):
         raise Forbidden(Message("your role ({role}) may not do this ({permission})",
-                                role=Message(principal.role), permission=permission))
+                                role=Message(principal.role), permission=Term("permission", permission)))

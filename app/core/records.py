@@ -21,7 +21,7 @@ CHANGED_MEANWHILE = "this record was changed by someone else; reload it and try 
 
 
 def not_found(label: str, key: int | str) -> NotFound:
-    return NotFound(Message("{kind} {key} does not exist", kind=Term("record", label), key=key))
+    return NotFound(Message("{kind} {key} does not exist", kind=Term("missing", label), key=key))
 
 
 def is_id(key: int | str) -> bool:

@@ -59,8 +59,13 @@ def render_html(context: dict[str, Any]) -> str:
     def t(da: str, en: str) -> str:
         return en if lang == "en" else da
 
+    def tn(count: int, da: tuple[str, str], en: tuple[str, str]) -> str:
+        """A noun after a count: tn(n, ("tilslutning", "tilslutninger"), ("endorsement", "endorsements"))."""
+        one, other = en if lang == "en" else da
+        return one if count == 1 else other
+
     template = environment().get_template(f"{context['kind']}.html")
-    return template.render(t=t, **context)
+    return template.render(t=t, tn=tn, **context)
 
 
 def html_to_pdf(html: str, out: Path | None = None) -> bytes:

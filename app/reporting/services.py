@@ -37,7 +37,7 @@ from app.catalogue.prior_art import prior_art_for_need
 from app.core.pagination import PageRequest
 from app.core.principal import Principal, require
 from app.errors import NotFound, ValidationFailed
-from app.messages import Message, Term, message_of
+from app.messages import Message, Term, message_of, plural
 from app.web.i18n import day, label, number, translations
 
 KINDS = ("national-benchmark", "assessment", "temporary-approvals", "needs")
@@ -124,14 +124,14 @@ def as_of_for(period: int | None) -> date:
 def _region(session: Session, code: str) -> Organisation:
     region = session.scalar(select(Organisation).where(Organisation.kind == "region", Organisation.code == code))
     if region is None:
-        raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "region"), key=code))
+        raise NotFound(Message("{kind} {key} does not exist", kind=Term("missing", "region"), key=code))
     return region
 
 
 def _treatment_area(session: Session, code: str) -> TreatmentArea:
     area = session.scalar(select(TreatmentArea).where(TreatmentArea.code == code))
     if area is None:
-        raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "treatment area"), key=code))
+        raise NotFound(Message("{kind} {key} does not exist", kind=Term("missing", "treatment area"), key=code))
     return area
 
 
@@ -281,9 +281,13 @@ def national_benchmark(session: Session, req: ReportRequest, progress: Progress 
 
 def _findings(lang: str, n: dict[str, Any], regions: list[dict[str, Any]], spread: list[dict[str, Any]],
               indicators: list[dict[str, Any]], municipalities: int) -> list[str]:
-    out = [Message("The national municipal adoption rate is {rate} (population-weighted, {municipalities} "
-                   "municipalities).", rate=_pct(n.get("municipal_adoption_rate"), lang),
-                   municipalities=municipalities)]
+    def shown(value: int | None) -> str:
+        return number(value, lang, 0)
+
+    out = [Message("The national municipal adoption rate is {rate} (population-weighted, {municipalities}).",
+                   rate=_pct(n.get("municipal_adoption_rate"), lang),
+                   municipalities=plural("{n} municipality", "{n} municipalities", municipalities,
+                                          n=shown(municipalities)))]
     rated = [r for r in regions if r.get("adoption_rate") is not None]
     if len(rated) >= 2:
         hi, lo = rated[0], rated[-1]
@@ -292,15 +296,23 @@ def _findings(lang: str, n: dict[str, Any], regions: list[dict[str, Any]], sprea
                            lowest=lo["name"], lowest_rate=_pct(lo["adoption_rate"], lang)))
     if spread:
         top = spread[0]
-        out.append(Message("The most widespread solution is {solution}, in operation in {municipalities} "
-                           "municipalities and {hospitals} hospitals.", solution=top["name"],
-                           municipalities=top["municipalities"], hospitals=top["hospitals"]))
-    out.append(Message("{solutions} solutions are in operation, with {users} active users and {fte} FTE of "
-                       "capacity freed.", solutions=number(n.get("solutions_in_operation"), lang, 0),
-                       users=number(n.get("active_users"), lang, 0), fte=number(n.get("capacity_fte"), lang, 1)))
+        out.append(Message("The most widespread solution is {solution}, in operation in {municipalities} and "
+                           "{hospitals}.", solution=top["name"],
+                           municipalities=plural("{n} municipality", "{n} municipalities", top["municipalities"],
+                                                 n=shown(top["municipalities"])),
+                           hospitals=plural("{n} hospital", "{n} hospitals", top["hospitals"],
+                                            n=shown(top["hospitals"]))))
+    solutions = n.get("solutions_in_operation") or 0
+    out.append(plural("{solutions} solution is in operation, with {users} and {fte} FTE of capacity freed.",
+                      "{solutions} solutions are in operation, with {users} and {fte} FTE of capacity freed.",
+                      solutions, solutions=shown(solutions),
+                      users=plural("{n} active user", "{n} active users", n.get("active_users") or 0,
+                                   n=shown(n.get("active_users"))),
+                      fte=number(n.get("capacity_fte"), lang, 1)))
     if indicators:
-        out.append(Message("{met} of {total} indicators meet the target for the median organisation.",
-                           met=sum(1 for i in indicators if i["median_met"]), total=len(indicators)))
+        out.append(plural("{met} of {total} indicator meets the target for the median organisation.",
+                          "{met} of {total} indicators meet the target for the median organisation.",
+                          len(indicators), met=sum(1 for i in indicators if i["median_met"]), total=len(indicators)))
     return [_text(finding, lang) for finding in out]
 
 
@@ -392,7 +404,8 @@ def assessment(session: Session, req: ReportRequest, principal: Principal, frame
                          "applies": crit.code not in inactive,
                          "answer": answer_text(crit, ans.value if ans else None, lang),
                          "comment": ans.comment if ans else None, "evidence_url": ans.evidence_url if ans else None,
-                         "source": ans.source if ans else None, "provenance": ans.provenance if ans else None,
+                         "source": label(lang, "answer-source", ans.source) if ans and ans.source else None,
+                         "provenance": ans.provenance if ans else None,
                          "verification": ans.verification if ans else None,
                          "answered_by": ans.answered_by.name if ans and ans.answered_by else None,
                          "credit": getattr(cs, "credit", None)})

@@ -102,7 +102,7 @@ def _prior_art_panel(request: Request, db: Session, search: SearchBackend, kind:
     prior_art = registry.prior_art(kind)
     found = prior_art.find(db, search, pk) if prior_art else None
     if found is None:
-        raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", kind), key=pk))
+        raise NotFound(Message("{kind} {key} does not exist", kind=Term("missing", kind), key=pk))
     return render(request, "search/_prior_art.html", kind=kind, found=found, stale=is_stale(db))
 
 

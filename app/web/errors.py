@@ -15,7 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from app.errors import DomainError, TryLater, Unauthenticated, ValidationFailed
 from app.messages import message_of, translate
 from app.web import capacity
-from app.web.i18n import translations
+from app.web.i18n import field_label, translations, written
 from app.web.rendering import language_of, render
 
 
@@ -50,8 +50,10 @@ def domain_error_handler(request: Request, exc: DomainError) -> Any:
     detail = message_of(exc)
     if errors and not wants_json(request):
         # the joined text is English; a page rebuilds it from the (translatable) reasons
-        gettext = translations(language_of(request)).gettext
-        detail = "; ".join(f"{field}: {translate(reason, gettext)}" for field, reason in errors.items())
+        lang = language_of(request)
+        gettext = translations(lang).gettext
+        detail = "; ".join(f"{field_label(field, lang)}: {translate(reason, gettext, written(lang))}"
+                           for field, reason in errors.items())
     response = _respond(request, exc.status_code, detail, errors)
     if isinstance(exc, TryLater):
         response.headers["Retry-After"] = str(exc.retry_after)

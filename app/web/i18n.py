@@ -10,12 +10,15 @@ their values. tests/test_messages.py checks that every one has a Danish translat
 from __future__ import annotations
 
 import gettext
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -48,6 +51,25 @@ def label(language: str, kind: str, code: str) -> str:
     return code.replace("_", " ") if text == msgid else text
 
 
+def written(language: str) -> Callable[[Any], Any]:
+    """How a value inside a translated Message is written: a date as the language writes it."""
+    return lambda value: day(value, language) if isinstance(value, date) else value
+
+
+def field_label(name: str, language: str) -> str:
+    """A field's (or query parameter's) name as a reader knows it: msgid "field:name", else the name."""
+    msgid = f"field:{name}"
+    text = translations(language).gettext(msgid)
+    return name if text == msgid else text
+
+
+def country_name(code: str | None, language: str) -> str:
+    """A two-letter country code by its name in the language ("NO" -> "Norge"); else the code."""
+    if not code:
+        return "–"
+    return Locale.parse(BABEL_LOCALES[language]).territories.get(code.upper(), code)
+
+
 def pick_language(requested: str | None, default: str = "da") -> str:
     return requested if requested in LANGUAGES else default
 
@@ -66,9 +88,12 @@ def _group_symbol(language: str) -> str:
     return get_group_symbol(BABEL_LOCALES[language])
 
 
-def day(value: date | datetime | None, language: str) -> str:
-    if value is None:
+def day(value: date | datetime | str | None, language: str) -> str:
+    """A date (or an ISO date text, as the JSON views carry them) as a reader writes it: "3. dec. 2026"."""
+    if value is None or value == "":
         return "–"
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     if isinstance(value, datetime):
         return format_datetime(value, format="medium", locale=BABEL_LOCALES[language])
     return format_date(value, format="medium", locale=BABEL_LOCALES[language])

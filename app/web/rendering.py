@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from litestar import Request
 from litestar.response import Template
+from markupsafe import Markup, escape
 from pydantic import BaseModel, ValidationError
 
 from app.core.principal import ANONYMOUS_PRINCIPAL
-from app.messages import translate
+from app.messages import Message, translate
 from app.web.forms import date_text
-from app.web.i18n import day, number, pick_language, translations
+from app.web.i18n import country_name, day, field_label, number, pick_language, translations, written
 
 LANG_COOKIE = "lang"
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -28,17 +30,33 @@ def page_context(request: Request) -> dict[str, Any]:
     return {
         "lang": lang,
         # Translates plain msgids and Messages (msgid + values) alike.
-        "_": lambda text: translate(text, tr.gettext),
+        "_": lambda text: translate(text, tr.gettext, written(lang)),
+        "_coded": lambda text: coded(text, tr.gettext, written(lang)),
         "ngettext": tr.ngettext,
         "fmt_number": lambda v, digits=1: number(v, lang, digits),
         "fmt_date": lambda v: day(v, lang),
         # A date as its form field shows it, ready to be saved again ("03.12.2026").
         "date_text": lambda v: date_text(v, lang),
+        "field_label": lambda name: field_label(name, lang),
+        "country_name": lambda code: country_name(code, lang),
         # Requests that match no route never pass the auth middleware.
         "principal": request.scope.get("user", ANONYMOUS_PRINCIPAL),
         "current_path": request.url.path,
         "current_query": request.url.query,
     }
+
+
+def coded(text: Any, gettext: Callable[[str], str], shown: Callable[[Any], Any]) -> Markup:
+    """A Message translated with the values it quotes (what a file or a form said: codes,
+    names, numbers) marked as <code>; any other text translated as `_` does."""
+    if type(text) is not Message:  # a Term is a label, plain text a msgid
+        return escape(translate(text, gettext, shown))
+    params = {key: escape(value.in_language(gettext, shown)) if isinstance(value, Message)
+              else Markup("<code>{}</code>").format(shown(value)) for key, value in text.params.items()}
+    try:
+        return escape(gettext(text.msgid)).format(**params)
+    except (KeyError, IndexError, ValueError):
+        return escape(text.msgid).format(**params)
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:

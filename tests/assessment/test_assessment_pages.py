@@ -160,7 +160,7 @@ def test_a_superseded_version_can_be_started_with_a_warning_in_danish(client: An
     login(client, "assessor")
     listing = client.get("/solutions/selfback/assessments").text
     assert 'value="nhs-dtac@1.0"' in listing and 'value="nhs-dtac@2.0"' in listing
-    assert "(1.0) – erstattet" in listing
+    assert "(DTAC) 1.0 – erstattet" in listing and "1.0 (1.0)" not in listing  # the version once
     aid = _start(client, "nhs-dtac@1.0")
     warning = re.search(r'<p class="alert alert-warning"[^>]*id="superseded-warning">(.*?)</p>',
                         client.get(f"/assessments/{aid}").text, re.S)

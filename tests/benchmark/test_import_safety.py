@@ -106,7 +106,7 @@ def test_the_upload_page_names_the_formula_cell_in_danish(client: Any) -> None:
     response = client.post("/benchmark/import", files={"file": ("f.xlsx", content)},
                            data={"_csrf_token": client.cookies.get("csrftoken", "")})
     assert response.status_code == 400
-    assert "celle D2 er en formel uden gemt værdi" in response.text
+    assert "celle <code>D2</code> er en formel uden gemt værdi" in response.text
 
 
 def test_an_xlsx_zip_bomb_is_refused_before_it_is_unpacked(client: Any, auth: Any) -> None:

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from app.approvals import lifecycle as lc
 from app.approvals import services as svc
+from app.web.i18n import day
 from tests.approvals.helpers import completed_assessment, make_solution
 from tests.helpers import DEMO_PASSWORD, DEMO_USERS, screenshot
 
@@ -53,7 +55,11 @@ def test_application_to_temporary_to_permanent_approval(page: Any, live_server: 
     form.get_by_label("Begrundelse").fill("Lav risiko og lovende evidens.")
     form.get_by_role("button").click()
     errors_box = page.locator("#form-approve_temporarily-errors")
-    expect(errors_box).to_contain_text("regel T4")  # the refusal in Danish, rule code kept
+    # the refusal in Danish with a Danish date, without the rule's code (the API keeps it)
+    latest = lc.latest_evidence_due(lc.temporary_end(today))
+    expect(errors_box).to_contain_text(f"den endelige evidens skal foreligge senest 3 måneder før godkendelsen "
+                                       f"udløber (senest {day(latest, 'da')})")
+    expect(errors_box).not_to_contain_text("regel T4")
     screenshot(page, "approvals-case-refused")
 
     form = page.locator("#form-approve_temporarily")

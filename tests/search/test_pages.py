@@ -84,7 +84,7 @@ def test_need_and_project_pages_show_what_already_exists(client: TestClient[Lite
     panel = client.get(f"/search/prior-art/project/{project.id}")
     assert panel.status_code == 200 and f'href="/projects/{project.slug}"' not in panel.text
     missing = client.get("/search/prior-art/need/987654321")
-    assert missing.status_code == 404 and "der findes ingen behov 987654321" in missing.text
+    assert missing.status_code == 404 and "der findes intet behov 987654321" in missing.text
     missing = client.get("/search/prior-art/project/987654321?lang=en")
     assert missing.status_code == 404 and "project 987654321 does not exist" in missing.text
 

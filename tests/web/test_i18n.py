@@ -25,3 +25,28 @@ def test_danish_and_english_grouping_and_decimals() -> None:
     assert number(1234.56, "da", 1) == "1.234,6"
     assert number(-1234, "da", 0) == "-1.234"
     assert number(None, "da") == "–"
+
+
+def test_dates_countries_and_field_names_as_each_language_writes_them() -> None:
+    from datetime import date
+
+    from app.web.i18n import country_name, day, field_label
+
+    assert day(date(2026, 12, 3), "da") == "3. dec. 2026" and day("2026-12-03", "da") == "3. dec. 2026"
+    assert day(date(2026, 12, 3), "en") == "3 Dec 2026" and day("", "da") == "–"
+    assert country_name("NO", "da") == "Norge" and country_name("NO", "en") == "Norway"
+    assert country_name("XX", "da") == "XX"
+    assert field_label("file", "da") == "fil" and field_label("file", "en") == "file"
+    assert field_label("no_such_field", "da") == "no_such_field"
+
+
+def test_a_message_quoting_a_file_marks_the_quoted_values_as_code() -> None:
+    from app.messages import Message, Term
+    from app.web.i18n import translations, written
+    from app.web.rendering import coded
+
+    gettext = translations("da").gettext
+    reason = Message("unknown organisation {ref}", ref="'municipality:999'")
+    assert coded(reason, gettext, written("da")) == "ukendt organisation <code>&#39;municipality:999&#39;</code>"
+    assert coded(Term("missing", "project"), gettext, written("da")) == "intet projekt"
+    assert coded("<b>", gettext, written("da")) == "&lt;b&gt;"
