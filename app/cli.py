@@ -464,7 +464,7 @@ def _run_report(settings: Settings, req: ReportRequest, out: Path) -> dict[str, 
                       TextColumn("{task.fields[step]}"), TimeElapsedColumn()) as progress:
             task = progress.add_task(f"{req.kind}", total=4, step="")
             started = time.perf_counter()
-            frameworks = load_frameworks(settings.frameworks_dir) if req.kind == "assessment" else None
+            frameworks = load_frameworks(settings.frameworks_dir)
             backend = None
             if req.kind == "needs":
                 backend = make_backend(settings)

@@ -28,7 +28,7 @@ from app.catalogue.models import Solution
 from app.core.principal import Principal
 from app.settings import PROJECT_ROOT
 
-DEMO_NOTE = "Demo-vurdering (oprettet af seed --demo som grundlag for demo-godkendelserne)"
+DEMO_NOTE = "Demo-vurdering: fiktive svar, lavet som grundlag for godkendelserne i demodata"
 
 
 def _user(session: Session, email: str) -> User:

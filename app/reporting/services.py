@@ -93,7 +93,7 @@ class ReportRequest:
         if self.period is not None and self.kind in ("needs", "assessment"):
             errors["period"] = "this report has no period"
         if self.kind == "assessment" and not self.solution:
-            errors["solution"] = "the assessment report needs a solution (slug or id)"
+            errors["solution"] = "the assessment report needs a solution"
         if errors:
             raise ValidationFailed(errors)
         return self
@@ -136,6 +136,43 @@ def _treatment_area(session: Session, code: str) -> TreatmentArea:
     if area is None:
         raise NotFound(Message("{kind} {key} does not exist", kind=Term("record", "treatment area"), key=code))
     return area
+
+
+SUGGESTIONS = 12
+
+
+def solution_suggestions(session: Session, principal: Principal, typed: str) -> list[Solution]:
+    """The solutions whose name contains what was typed (the catalogue's own list, so only
+    those the principal may see), for the report form's suggestion list."""
+    typed = typed.strip()
+    if not typed:
+        return []
+    found, _total = catalogue_svc.list_solutions(session, principal, catalogue_svc.SolutionFilter(q=typed),
+                                                 PageRequest(limit=SUGGESTIONS, offset=0))
+    return found
+
+
+def solution_by_name(session: Session, principal: Principal, typed: str) -> Solution:
+    """The one solution a typed name means: the one named exactly so (case aside), else the
+    only one whose name contains it. None or several is an error on the field, in words."""
+    candidates = solution_suggestions(session, principal, typed)
+    exact = [s for s in candidates if s.name.casefold() == typed.strip().casefold()]
+    chosen = exact or candidates
+    if len(chosen) == 1:
+        return chosen[0]
+    if not chosen:
+        raise ValidationFailed({"solution": Message("no solution is called {name}", name=typed.strip())})
+    raise ValidationFailed({"solution": Message("{name} matches several solutions ({names}); choose one in the list",
+                                                name=typed.strip(), names=", ".join(s.name for s in chosen[:5]))})
+
+
+def with_solution_id(session: Session, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
+    """The posted form with the solution as its id: the id picked among the suggestions, or
+    the solution the typed name means (so the form works without JavaScript too)."""
+    if data.get("kind") != "assessment" or str(data.get("solution") or "").strip():
+        return data
+    typed = str(data.get("solution_name") or "").strip()
+    return data | {"solution": str(solution_by_name(session, principal, typed).id)} if typed else data
 
 
 def check_references(session: Session, req: ReportRequest, principal: Principal) -> None:
@@ -445,7 +482,7 @@ def assessment(session: Session, req: ReportRequest, principal: Principal, frame
             cs = crit_scores.get(crit.code)
             rows.append({"code": crit.code, "question": text(crit, "question"), "gate": crit.gate,
                          "applies": crit.code not in inactive,
-                         "answer": answer_text(crit, ans.value if ans else None, lang),
+                         "answer": _answer_text(crit, ans.value if ans else None, lang),
                          "comment": ans.comment if ans else None, "evidence_url": ans.evidence_url if ans else None,
                          "source": label(lang, "answer-source", ans.source) if ans and ans.source else None,
                          "provenance": ans.provenance if ans else None,
@@ -462,7 +499,7 @@ def assessment(session: Session, req: ReportRequest, principal: Principal, frame
         decision = approvals_svc.case_view(session, principal, solution, case)
         basis = decision_basis(session, case, frameworks, lang)
     transitions = [{"from": t.from_status, "to": t.to_status, "actor": t.actor.name if t.actor else None,
-                    "comment": t.comment, "at": day(t.created_at, lang) if t.created_at else "–"}
+                    "comment": t.comment, "at": day(t.created_at.date(), lang) if t.created_at else "–"}
                    for t in a.transitions]
     outcome = (summary or {}).get("outcome")
     ctx |= {"solution": solution, "assessment": a, "framework": fw,
@@ -474,12 +511,19 @@ def assessment(session: Session, req: ReportRequest, principal: Principal, frame
                                "The report covers one assessment of {solution}.", solution=solution.name),
             "author_name": a.author.name if a.author else None,
             "reviewer_name": a.reviewer.name if a.reviewer else None,
-            "completed_day": day(a.completed_at, lang) if a.completed_at else "–",
+            "completed_day": day(a.completed_at.date(), lang) if a.completed_at else "–",
             "num": partial(_number_in, lang), "fmt_day": lambda v: _iso_day(v, lang),
             "data_taken_day": day(date.today(), lang), "status_label": lambda v: _status_label(v, lang),
             "section_toc": [{"id": f"section-{x['code']}", "label": x["title"], "sub": True} for x in sections]}
     ctx["subtitle"] = solution.name
     return ctx
+
+
+def _answer_text(crit: Any, value: Any, lang: str) -> str:
+    """An answer as the report prints it: a date as a date in the report's language."""
+    if crit.answer_type == "date" and isinstance(value, str):
+        return day(date.fromisoformat(value), lang)
+    return answer_text(crit, value, lang)
 
 
 def _iso_day(value: Any, lang: str) -> str:
@@ -560,7 +604,7 @@ def decision_basis(session: Session, case: ApprovalCase, frameworks: FrameworkRe
         if frameworks is not None:
             fw = assessment_svc.framework_of(frameworks, a)
             framework = assessment_svc.framework_label(fw)
-        out.append({"framework": framework, "completed": day(a.completed_at, lang) if a.completed_at else "–",
+        out.append({"framework": framework, "completed": day(a.completed_at.date(), lang) if a.completed_at else "–",
                     "score": None if a.score is None else f"{number(a.score, lang, 0)} %",
                     "outcome": outcome_text(a.status, (a.result or {}).get("outcome"), lang)})
     return out

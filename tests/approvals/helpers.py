@@ -15,7 +15,6 @@ from app.catalogue.models import Solution, TreatmentArea, Vendor
 from tests.helpers import DEMO_USERS, unique
 
 
-
 def user(db: Session, role: str) -> User:
     found = db.scalar(select(User).where(User.email == DEMO_USERS[role]))
     assert found is not None

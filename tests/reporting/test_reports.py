@@ -95,7 +95,7 @@ def test_national_benchmark_filters_and_english(app: Any) -> None:
     assert "Capital Region of Denmark" in text and "Region Hovedstaden" not in text
     assert "Region Syddanmark" not in text.split("Peer comparisons")[-1].split("Spread of solutions")[0]
     assert "31 Dec 2024" in text
-    assert "The national municipal adoption rate is " in text and "Period" in text
+    assert "The municipal adoption rate of the selection is " in text and "Period" in text
 
 
 def test_assessment_report(app: Any) -> None:
