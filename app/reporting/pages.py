@@ -37,6 +37,7 @@ def _reports(request: Request, db: Session, principal: Principal, chosen: dict[s
     {"kind", "refused": why it cannot start now})."""
     lang = language_of(request)
     regions, areas = svc.filter_choices(db)
+    areas.sort(key=lambda a: (a.name_en if lang == "en" else a.name_da).casefold())
     kinds = [{"kind": k, "title": svc.TITLES[k][1 if lang == "en" else 0], "allowed": svc.may_generate(principal, k)}
              for k in svc.KINDS]
     return render(request, "reporting/reports.html", status_code=status_code, kinds=kinds, regions=regions,

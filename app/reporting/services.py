@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 from html import unescape
 from typing import Any
@@ -253,7 +254,12 @@ def _scope_text(lang: str, scope: list[str]) -> str:
 
 
 def _pct(v: float | None, lang: str) -> str:
-    return "–" if v is None else f"{number(v * 100, lang, 1)} %"
+    """A share as a percentage with one decimal, rounded half up after float noise is cut
+    off, so one share computed two ways (a region's and its only region's) prints the same."""
+    if v is None:
+        return "–"
+    rounded = Decimal(f"{v * 100:.9f}").quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return f"{number(float(rounded), lang, 1)} %"
 
 
 # ---- national benchmark -------------------------------------------------------------
