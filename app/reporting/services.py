@@ -93,6 +93,9 @@ class ReportRequest:
             errors["period"] = "a year, YYYY"
         if self.period is not None and self.kind in ("needs", "assessment"):
             errors["period"] = "this report has no period"
+        for name in ("region", "treatment_area"):
+            if getattr(self, name) and self.kind == "assessment":
+                errors[name] = "the assessment report is of one solution and takes no other filter"
         if self.kind == "assessment" and not self.solution:
             errors["solution"] = "the assessment report needs a solution"
         if errors:
@@ -234,13 +237,10 @@ REGION_SCOPE = {
     "temporary-approvals": ("løsninger i brug i {region}", "solutions in use in {region}"),
     "needs": ("behov fra {region} og regionens kommuner og hospitaler",
               "needs from {region} and its municipalities and hospitals"),
-    "assessment": ("{region}", "{region}"),
 }
 PERIOD_SCOPE = {
     "national-benchmark": ("tal pr. {day}", "figures as of {day}"),
     "temporary-approvals": ("godkendelser, der var gyldige i {year}", "approvals valid in {year}"),
-    "needs": ("behov oprettet senest {day}", "needs created by {day}"),
-    "assessment": ("{year}", "{year}"),
 }
 
 
