@@ -23,7 +23,7 @@ def test_type_selfback_pick_it_and_get_its_report(live_server: str, page: Any) -
     field.press_sequentially("Self", delay=30)
     page.locator("#assessment-solution-options option[value='SelfBack']").wait_for(state="attached")
     field.fill("SelfBack")  # what choosing the suggestion does: the field holds its name
-    page.wait_for_function("document.getElementById('assessment-solution-id').value !== ''")
+    page.wait_for_function("() => document.getElementById('assessment-solution-id').value !== ''")
     screenshot(page, "report-form-selfback")
     page.locator("#report-assessment button[type=submit]").click()
     page.wait_for_url(re.compile(r"/reports/jobs/[0-9a-f]{32}$"))
