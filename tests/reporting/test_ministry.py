@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.approvals.models import ApprovalEvent
 from app.assessment.models import Answer, Assessment
 from app.benchmark.models import Indicator
-from app.catalogue.models import Need, Organisation, Solution, TreatmentArea
+from app.catalogue.models import Need, Organisation, Project, Solution, TreatmentArea
 from app.cli import CLI_PRINCIPAL
 from app.reporting import render
 from app.reporting import services as svc
@@ -168,6 +168,8 @@ def _codes(db: Any) -> set[str]:
 @pytest.mark.parametrize("lang", ["da", "en"])
 def test_no_pdf_kind_prints_internal_codes_or_paths(app: Any, db: Any, tmp_path: Path, lang: str) -> None:
     codes = {c for c in _codes(db) if "-" in c or "_" in c}
+    typed = {w for title in db.scalars(select(Need.title)).all() + db.scalars(select(Project.name)).all()
+             for w in SLUG_LIKE.findall(title)}
     requests = [dict(kind="national-benchmark"), dict(kind="national-benchmark", treatment_area="kol"),
                 dict(kind="temporary-approvals"), dict(kind="needs"), dict(kind="assessment", solution="selfback")]
     for req in requests:
@@ -176,7 +178,8 @@ def test_no_pdf_kind_prints_internal_codes_or_paths(app: Any, db: Any, tmp_path:
         words = set(re.findall(r"[\wæøå-]+", text))
         assert not words & codes, (req, words & codes)
         if lang == "da":  # English has hyphenated words of its own ("population-weighted")
-            assert not SLUG_LIKE.findall(text), (req, SLUG_LIKE.findall(text))
+            leaked = set(SLUG_LIKE.findall(text)) - typed  # other tests' records may have such titles
+            assert not leaked, (req, leaked)
         assert "Blåstempel-registret, udtræk" in text or "the Blåstempel register, extract of" in text
 
 
