@@ -464,14 +464,14 @@ def _run_report(settings: Settings, req: ReportRequest, out: Path) -> dict[str, 
                       TextColumn("{task.fields[step]}"), TimeElapsedColumn()) as progress:
             task = progress.add_task(f"{req.kind}", total=4, step="")
             started = time.perf_counter()
-            library = FrameworkLibrary(settings.frameworks_dir) if req.kind == "assessment" else None
+            library = FrameworkLibrary(settings.frameworks_dir)
             backend = None
             if req.kind == "needs":
                 backend = make_backend(settings)
                 Indexer(factory, backend).drain_quietly(None)  # the index must hold every need and solution
             progress.update(task, advance=1, step="data")
             with factory() as session:
-                frameworks = library.registry(session) if library else None
+                frameworks = library.registry(session)
                 context = svc.build(session, req, principal=CLI_PRINCIPAL, frameworks=frameworks,
                                     search_backend=backend,
                                     progress=lambda step: progress.update(task, step=step))

@@ -196,6 +196,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/benchmark/import"): REPORTERS,
     # reporting (new module; the kind decides the permission, the public "needs" report is open)
     ("GET", "/reports"): EVERYONE,
+    ("GET", "/reports/solutions"): EVERYONE,
     ("GET", "/reports/jobs/{job_id:str}"): EVERYONE,
     ("GET", "/reports/jobs/{job_id:str}/download"): EVERYONE,
     ("POST", "/api/reports"): USERS,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -513,10 +514,13 @@ def register_csv_rows(entries: list[dict[str, Any]], base_url: str) -> list[dict
 WINDOWS = (30, 60, 90)
 
 
-def dashboard(session: Session, principal: Principal, now: date | None = None) -> dict[str, Any]:
+def dashboard(session: Session, principal: Principal, now: date | None = None,
+              case_ids: Collection[int] | None = None) -> dict[str, Any]:
+    """The dashboard's figures, of every case or of `case_ids` only (a filtered report)."""
     require(principal, "approval.dashboard")
     when = now or today()
-    cases = list(session.scalars(select(ApprovalCase).order_by(ApprovalCase.id)))
+    cases = [c for c in session.scalars(select(ApprovalCase).order_by(ApprovalCase.id))
+             if case_ids is None or c.id in case_ids]
     temporary = [c for c in cases if c.temporary_count]
     by_status: dict[str, int] = {k: 0 for k in ("active", "extended", "became_permanent", "expired",
                                                 "rejected", "revoked")}
@@ -553,19 +557,21 @@ def dashboard(session: Session, principal: Principal, now: date | None = None) -
         "overdue": overdue,
         "ended": ended,
         "share_permanent": (by_status["became_permanent"] / ended) if ended else None,
-        "median_days_to_decision": lc.median_days(_application_decisions(session)),
+        "median_days_to_decision": lc.median_days(_application_decisions(session, case_ids)),
         "approved_total": sum(1 for c in cases if lc.effective_status(state_of(c), when) == lc.APPROVED),
         "open_applications": [c for c in cases if c.status == lc.APPLIED],
     }
 
 
-def _application_decisions(session: Session) -> list[tuple[date, date]]:
-    """(application date, decision date) for every decided application."""
+def _application_decisions(session: Session, case_ids: Collection[int] | None = None) -> list[tuple[date, date]]:
+    """(application date, decision date) for every decided application (of `case_ids`)."""
     pairs: list[tuple[date, date]] = []
     open_since: dict[int, date] = {}
     rows = session.execute(select(ApprovalEvent.case_id, ApprovalEvent.kind, ApprovalEvent.on_date)
                            .order_by(ApprovalEvent.id))
     for case_id, kind, on in rows:
+        if case_ids is not None and case_id not in case_ids:
+            continue
         if kind == lc.APPLY:
             open_since[case_id] = on
         elif kind in lc.DECISIONS and case_id in open_since:

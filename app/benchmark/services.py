@@ -53,6 +53,28 @@ def compute(session: Session, as_of: date | None = None, trend_for: Iterable[int
     return bench, orgs, relevant
 
 
+def compute_scoped(session: Session, as_of: date, region_id: int | None = None,
+                   solution_ids: Iterable[int] | None = None) -> cache.Figures:
+    """The benchmark of one region (the region, its municipalities and hospitals) and/or of
+    some solutions only, computed from that part alone: a report filtered to a region or a
+    treatment area shows no national figure beside its own."""
+    if region_id is None and solution_ids is None:
+        return compute(session, as_of)
+    orgs = loader.load_organisations(session)
+    if region_id is not None:
+        orgs = orgs[(orgs["id"] == region_id) | orgs["region_id"].eq(region_id).fillna(False).astype(bool)]
+    until = max(as_of, m.period_end(as_of.year))
+    adoption, relevant = loader.without_unpublished(
+        session, loader.load_adoption(session, [int(i) for i in orgs["id"]] if region_id is not None else None,
+                                      until=until), loader.relevant_solutions(session))
+    if solution_ids is not None:
+        wanted = {int(i) for i in solution_ids}
+        adoption = adoption[adoption["solution_id"].isin(wanted)]
+        relevant = relevant[relevant["solution_id"].isin(wanted)].reset_index(drop=True)
+    orgs = orgs.reset_index(drop=True)
+    return m.compute(orgs, adoption, relevant, as_of), m.with_region_population(orgs), relevant
+
+
 def spread_rows(session: Session, bench: m.Benchmark, relevant: pd.DataFrame,
                 limit: int | None = None) -> list[dict[str, Any]]:
     """How widely each solution is used, the widest first (the first `limit`, if given)."""

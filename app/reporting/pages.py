@@ -37,6 +37,7 @@ def _reports(request: Request, db: Session, principal: Principal, chosen: dict[s
     {"kind", "refused": why it cannot start now})."""
     lang = language_of(request)
     regions, areas = svc.filter_choices(db)
+    areas.sort(key=lambda a: (a.name_en if lang == "en" else a.name_da).casefold())
     kinds = [{"kind": k, "title": svc.TITLES[k][1 if lang == "en" else 0], "allowed": svc.may_generate(principal, k)}
              for k in svc.KINDS]
     return render(request, "reporting/reports.html", status_code=status_code, kinds=kinds, regions=regions,
@@ -46,7 +47,8 @@ def _reports(request: Request, db: Session, principal: Principal, chosen: dict[s
 @post("/reports/jobs", include_in_schema=False)
 def start_report(request: Request, db: Session, principal: Principal, data: FormBody) -> Redirect | Template:
     try:
-        job_id = request.app.state.report_jobs.start(svc.ReportRequest.from_form(data, language_of(request)),
+        form = svc.with_solution_id(db, principal, data)
+        job_id = request.app.state.report_jobs.start(svc.ReportRequest.from_form(form, language_of(request)),
                                                      principal, client_key(request))
     except ValidationFailed as exc:
         if data.get("kind") not in svc.KINDS:
@@ -61,6 +63,13 @@ def start_report(request: Request, db: Session, principal: Principal, data: Form
         page.headers["Retry-After"] = str(exc.retry_after)
         return page
     return Redirect(f"/reports/jobs/{job_id}", status_code=303)
+
+
+@get("/reports/solutions", include_in_schema=False)
+def solution_options(request: Request, db: Session, principal: Principal, solution_name: str = "") -> Template:
+    """The suggestions of the report form's solution field (HTMX fills its datalist)."""
+    return render(request, "reporting/_solution_options.html",
+                  solutions=svc.solution_suggestions(db, principal, solution_name))
 
 
 @get("/reports/jobs/{job_id:str}", include_in_schema=False)
@@ -83,4 +92,4 @@ def download(principal: Principal, job_id: str) -> File | Response:
                 content_disposition_type="attachment")
 
 
-ROUTES: list[ControllerRouterHandler] = [reports_page, start_report, job_page, download]
+ROUTES: list[ControllerRouterHandler] = [reports_page, start_report, solution_options, job_page, download]

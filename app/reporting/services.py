@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 from html import unescape
 from typing import Any
@@ -31,10 +32,11 @@ from app.benchmark import loader as bench_loader
 from app.benchmark import metrics as m
 from app.benchmark import services as bench_svc
 from app.benchmark import views as bench_views
+from app.benchmark.models import Indicator
 from app.catalogue import services as catalogue_svc
 from app.catalogue.models import Organisation, Solution, TreatmentArea
 from app.catalogue.prior_art import prior_art_for_need
-from app.core.pagination import PageRequest
+from app.core.pagination import MAX_PAGE_SIZE, PageRequest
 from app.core.principal import Principal, require
 from app.errors import NotFound, ValidationFailed
 from app.messages import Message, Term, message_of, plural
@@ -89,8 +91,13 @@ class ReportRequest:
             errors["lang"] = "da or en"
         if self.period is not None and not 2000 <= self.period <= 2100:
             errors["period"] = "a year, YYYY"
+        if self.period is not None and self.kind in ("needs", "assessment"):
+            errors["period"] = "this report has no period"
+        for name in ("region", "treatment_area"):
+            if getattr(self, name) and self.kind == "assessment":
+                errors[name] = "the assessment report is of one solution and takes no other filter"
         if self.kind == "assessment" and not self.solution:
-            errors["solution"] = "the assessment report needs a solution (slug or id)"
+            errors["solution"] = "the assessment report needs a solution"
         if errors:
             raise ValidationFailed(errors)
         return self
@@ -135,6 +142,43 @@ def _treatment_area(session: Session, code: str) -> TreatmentArea:
     return area
 
 
+SUGGESTIONS = 12
+
+
+def solution_suggestions(session: Session, principal: Principal, typed: str) -> list[Solution]:
+    """The solutions whose name contains what was typed (the catalogue's own list, so only
+    those the principal may see), for the report form's suggestion list."""
+    typed = typed.strip()
+    if not typed:
+        return []
+    found, _total = catalogue_svc.list_solutions(session, principal, catalogue_svc.SolutionFilter(q=typed),
+                                                 PageRequest(limit=SUGGESTIONS, offset=0))
+    return found
+
+
+def solution_by_name(session: Session, principal: Principal, typed: str) -> Solution:
+    """The one solution a typed name means: the one named exactly so (case aside), else the
+    only one whose name contains it. None or several is an error on the field, in words."""
+    candidates = solution_suggestions(session, principal, typed)
+    exact = [s for s in candidates if s.name.casefold() == typed.strip().casefold()]
+    chosen = exact or candidates
+    if len(chosen) == 1:
+        return chosen[0]
+    if not chosen:
+        raise ValidationFailed({"solution": Message("no solution is called {name}", name=typed.strip())})
+    raise ValidationFailed({"solution": Message("{name} matches several solutions ({names}); choose one in the list",
+                                                name=typed.strip(), names=", ".join(s.name for s in chosen[:5]))})
+
+
+def with_solution_id(session: Session, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
+    """The posted form with the solution as its id: the id picked among the suggestions, or
+    the solution the typed name means (so the form works without JavaScript too)."""
+    if data.get("kind") != "assessment" or str(data.get("solution") or "").strip():
+        return data
+    typed = str(data.get("solution_name") or "").strip()
+    return data | {"solution": str(solution_by_name(session, principal, typed).id)} if typed else data
+
+
 def check_references(session: Session, req: ReportRequest, principal: Principal) -> None:
     """Every record the request names exists and may be seen by the one asking: a mistyped
     code or slug is an error on its field when the report is asked for, not a failed job."""
@@ -159,25 +203,63 @@ def _text(msg: Message, lang: str) -> str:
 
 def _base(req: ReportRequest, session: Session) -> dict[str, Any]:
     lang = req.lang
-    filters = []
+    filters: list[tuple[str, str]] = []
+    scope: list[str] = []
     if req.region:
         region = _region(session, req.region)
-        filters.append(("Region", region.name_en if lang == "en" and region.name_en
-                        else region.name))
+        name = region.name_en if lang == "en" and region.name_en else region.name
+        filters.append(("Region", name))
+        scope.append(_say(lang, *REGION_SCOPE[req.kind], region=name))
     if req.treatment_area:
         area = _treatment_area(session, req.treatment_area)
-        filters.append((_text(Message("Treatment area"), lang), area.name_en if lang == "en" else area.name_da))
+        name = area.name_en if lang == "en" else area.name_da
+        filters.append((_text(Message("Treatment area"), lang), name))
+        scope.append(_say(lang, "behandlingsområdet {area}", "the treatment area {area}", area=name))
     if req.period:
         filters.append((_text(Message("Period"), lang), str(req.period)))
+        scope.append(_say(lang, *PERIOD_SCOPE[req.kind], year=req.period,
+                          day=day(as_of_for(req.period), lang)))
     generated = datetime.now(UTC)
+    generated_day = day(generated.date(), lang)
     da_title, en_title = TITLES[req.kind]
     return {"kind": req.kind, "lang": lang, "title": en_title if lang == "en" else da_title,
-            "filters": filters, "generated_at": generated, "generated_day": day(generated.date(), lang),
+            "filters": filters, "scoped": bool(scope), "scope_text": _scope_text(lang, scope),
+            "source_text": _say(lang, "Kilde: Blåstempel-registret, udtræk {day}",
+                                "Source: the Blåstempel register, extract of {day}", day=generated_day),
+            "generated_at": generated, "generated_day": generated_day,
             "author": "Blåstempel", "request": req.as_dict()}
 
 
+# How each kind reads a filter, in words (Danish, English).
+REGION_SCOPE = {
+    "national-benchmark": ("{region} med regionens kommuner og hospitaler",
+                           "{region} with its municipalities and hospitals"),
+    "temporary-approvals": ("løsninger i brug i {region}", "solutions in use in {region}"),
+    "needs": ("behov fra {region} og regionens kommuner og hospitaler",
+              "needs from {region} and its municipalities and hospitals"),
+}
+PERIOD_SCOPE = {
+    "national-benchmark": ("tal pr. {day}", "figures as of {day}"),
+    "temporary-approvals": ("godkendelser, der var gyldige i {year}", "approvals valid in {year}"),
+}
+
+
+def _scope_text(lang: str, scope: list[str]) -> str:
+    if not scope:
+        return _say(lang, "Rapporten omfatter hele landet og alle behandlingsområder.",
+                    "The report covers the whole country and every treatment area.")
+    return _say(lang, "Udsnit: {scope}. Alle tal, tabeller og figurer i rapporten er beregnet for dette udsnit.",
+                "Selection: {scope}. Every figure, table and chart in the report is computed for this selection.",
+                scope="; ".join(scope))
+
+
 def _pct(v: float | None, lang: str) -> str:
-    return "–" if v is None else f"{number(v * 100, lang, 1)} %"
+    """A share as a percentage with one decimal, rounded half up after float noise is cut
+    off, so one share computed two ways (a region's and its only region's) prints the same."""
+    if v is None:
+        return "–"
+    rounded = Decimal(f"{v * 100:.9f}").quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return f"{number(float(rounded), lang, 1)} %"
 
 
 # ---- national benchmark -------------------------------------------------------------
@@ -192,13 +274,17 @@ def _solution_ids_in_area(session: Session, code: str) -> set[int]:
 
 
 def national_benchmark(session: Session, req: ReportRequest, progress: Progress = _noop) -> dict[str, Any]:
+    """The benchmark of the chosen part: a region filter keeps the region, its municipalities
+    and hospitals; a treatment area keeps the solutions (and indicators) of that area. Every
+    figure, table and chart below is computed from that part alone."""
     lang = req.lang
     ctx = _base(req, session)
     as_of = as_of_for(req.period)
     progress("benchmark")
-    bench, orgs, relevant = bench_svc.compute(session, as_of)
+    region_id = _region(session, req.region).id if req.region else None
+    in_area = _solution_ids_in_area(session, req.treatment_area) if req.treatment_area else None
+    bench, orgs, relevant = bench_svc.compute_scoped(session, as_of, region_id, in_area)
     view: dict[str, Any] = {
-        "as_of": bench.as_of.isoformat(),
         "national": {k: bench_views.clean(v) for k, v in bench.national.items()},
         "regions": bench_views.region_rows(orgs, bench, lang),
         "trend": bench_views.national_trend(bench, orgs),
@@ -210,54 +296,30 @@ def national_benchmark(session: Session, req: ReportRequest, progress: Progress 
     region_of = {int(i): (None if r is None or r is pd.NA else int(r))
                  for i, r in zip(orgs["id"], orgs["region_id"].astype(object), strict=True)}
     regions = view["regions"]
-    regions_shown = [r for r in regions if r["code"] == req.region] if req.region else regions
     pct = lambda v: _pct(v, lang)  # noqa: E731
-    sections = []
-    for r in regions_shown:
-        members = [o for o in all_rows if region_of.get(o["id"]) == r["id"] and o["kind"] != "region"]
-        members.sort(key=lambda o: ({"municipality": 0, "hospital": 1}[o["kind"]],
-                                    -(o["adoption_rate"] if o["adoption_rate"] is not None else -1), o["name"]))
-        munis = [o for o in members if o["kind"] == "municipality"]
-        chart = charts.bar_chart([(o["name"], o["adoption_rate"], False) for o in munis],
-                                 chart_id=f"chart-region-{r['code']}", fmt=pct, max_value=1.0,
-                                 title=_text(Message("Adoption rate in the region's municipalities"), lang))
-        sections.append({"region": r, "members": members, "chart": chart})
+    sections = [_region_section(r, all_rows, region_of, lang) for r in regions]
     progress("peers")
-    scope_ids = None
-    if req.region:
-        scope_ids = {oid for oid, rid in region_of.items() if rid is not None and
-                     any(r["id"] == rid for r in regions_shown)}
-    peer_groups: dict[str, list[dict[str, Any]]] = {}
-    for o in all_rows:
-        if o["kind"] == "region" or o["peer_group"] is None:
-            continue
-        if scope_ids is not None and o["id"] not in scope_ids:
-            continue
-        peer_groups.setdefault(o["peer_group"], []).append(o)
-    peers = []
-    for group in sorted(peer_groups, key=lambda g: (g.startswith("hospital"), g)):
-        rows = sorted(peer_groups[group], key=lambda o: (o["peer_rank"] or 10**6, o["name"]))
-        peers.append({"group": group, "rows": rows})
+    peers = _peer_groups(all_rows)
     progress("spread")
     spread = view["spread"]
-    if req.treatment_area:
-        in_area = _solution_ids_in_area(session, req.treatment_area)
-        spread = [s for s in spread if s["solution_id"] in in_area]
+    widespread = [s for s in spread if s["municipalities"] > 0]
+    shown = widespread[:SPREAD_CHART_ROWS]
     spread_chart = charts.bar_chart(
-        [(s["name"], float(s["municipalities"]), s["prioritised"]) for s in spread[:20]],
+        [(s["name"], float(s["municipalities"]), s["prioritised"]) for s in shown],
         chart_id="chart-spread", fmt=lambda v: number(v, lang, 0),
-        title=_text(Message("Municipalities using the solution"), lang))
+        title=_text(Message("Municipalities using the solution"), lang)) if shown else None
     progress("indicators")
-    indicators = _national_indicators(session, orgs, lang, scope_ids, req.period)
+    indicators = _national_indicators(session, orgs, lang, {int(i) for i in orgs["id"]} if region_id else None,
+                                      req.period, req.treatment_area)
     target_chart = charts.target_chart(
         [(f"{i['name']} ({i['period']})", i["median_attainment"], i["median_met"], i["tip"]) for i in indicators],
         chart_id="chart-targets",
         title=_text(Message("Median latest value as % of target"), lang),
     ) if indicators else None
     region_chart = charts.bar_chart(
-        [(r["name"], r["adoption_rate"], r["code"] == req.region) for r in regions], chart_id="chart-regions",
+        [(r["name"], r["adoption_rate"], False) for r in regions], chart_id="chart-regions",
         fmt=pct, max_value=1.0,
-        title=_text(Message("Adoption rate of prioritised solutions by region"), lang))
+        title=_text(Message("Adoption rate of prioritised solutions by region"), lang)) if len(regions) > 1 else None
     trend_chart = charts.line_chart(
         [t["period"] for t in view["trend"]],
         [(_text(Message("Municipalities"), lang), [t["adoption_rate"] for t in view["trend"]])],
@@ -265,29 +327,55 @@ def national_benchmark(session: Session, req: ReportRequest, progress: Progress 
     n = view["national"]
     municipalities = sum(int(r.get("municipalities") or 0) for r in regions)
     hospitals = sum(int(r.get("hospitals") or 0) for r in regions)
-    best = regions[0] if regions else None
-    findings = _findings(lang, n, regions, spread, indicators, municipalities)
+    findings = _findings(lang, n, regions, spread, indicators, municipalities, ctx["scoped"])
     ctx |= {"view": view, "national": n, "regions": regions, "region_sections": sections, "peers": peers,
-            "spread": spread, "indicators": indicators, "municipalities": municipalities,
-            "hospitals": hospitals, "best_region": best,
+            "spread": spread, "spread_shown": len(shown), "spread_widespread": len(widespread),
+            "indicators": indicators, "municipalities": municipalities, "hospitals": hospitals,
             "region_toc": [{"id": f"region-{x['region']['code']}", "label": x["region"]["name"], "sub": True}
                            for x in sections], "findings": findings,
             "charts": {"regions": region_chart, "trend": trend_chart, "spread": spread_chart,
                        "targets": target_chart},
-            "data_taken": view["as_of"], "data_taken_day": day(bench.as_of, lang),
+            "data_taken_day": day(bench.as_of, lang),
             "pct": pct, "num": lambda v, d=1: number(v, lang, d)}
     return ctx
 
 
+SPREAD_CHART_ROWS = 20
+
+
+def _region_section(r: dict[str, Any], all_rows: list[dict[str, Any]], region_of: dict[int, int | None],
+                    lang: str) -> dict[str, Any]:
+    members = [o for o in all_rows if region_of.get(o["id"]) == r["id"] and o["kind"] != "region"]
+    members.sort(key=lambda o: ({"municipality": 0, "hospital": 1}[o["kind"]],
+                                -(o["adoption_rate"] if o["adoption_rate"] is not None else -1), o["name"]))
+    munis = [o for o in members if o["kind"] == "municipality"]
+    chart = charts.bar_chart([(o["name"], o["adoption_rate"], False) for o in munis],
+                             chart_id=f"chart-region-{r['code']}", fmt=lambda v: _pct(v, lang), max_value=1.0,
+                             title=_text(Message("Adoption rate in the region's municipalities"), lang))
+    return {"region": r, "members": members, "chart": chart}
+
+
+def _peer_groups(all_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for o in all_rows:
+        if o["kind"] != "region" and o["peer_group"] is not None:
+            groups.setdefault(o["peer_group"], []).append(o)
+    return [{"group": g, "rows": sorted(groups[g], key=lambda o: (o["peer_rank"] or 10**6, o["name"]))}
+            for g in sorted(groups, key=lambda g: (g.startswith("hospital"), g))]
+
+
 def _findings(lang: str, n: dict[str, Any], regions: list[dict[str, Any]], spread: list[dict[str, Any]],
-              indicators: list[dict[str, Any]], municipalities: int) -> list[str]:
+              indicators: list[dict[str, Any]], municipalities: int, scoped: bool) -> list[str]:
     def shown(value: int | None) -> str:
         return number(value, lang, 0)
 
-    out = [Message("The national municipal adoption rate is {rate} (population-weighted, {municipalities}).",
-                   rate=_pct(n.get("municipal_adoption_rate"), lang),
-                   municipalities=plural("{n} municipality", "{n} municipalities", municipalities,
-                                          n=shown(municipalities)))]
+    rate = _pct(n.get("municipal_adoption_rate"), lang)
+    counted = plural("{n} municipality", "{n} municipalities", municipalities, n=shown(municipalities))
+    out: list[Message | str] = [
+        Message("The municipal adoption rate of the selection is {rate} (population-weighted, {municipalities}).",
+                rate=rate, municipalities=counted) if scoped else
+        Message("The national municipal adoption rate is {rate} (population-weighted, {municipalities}).",
+                rate=rate, municipalities=counted)]
     rated = [r for r in regions if r.get("adoption_rate") is not None]
     if len(rated) >= 2:
         hi, lo = rated[0], rated[-1]
@@ -313,12 +401,21 @@ def _findings(lang: str, n: dict[str, Any], regions: list[dict[str, Any]], sprea
         out.append(plural("{met} of {total} indicator meets the target for the median organisation.",
                           "{met} of {total} indicators meet the target for the median organisation.",
                           len(indicators), met=sum(1 for i in indicators if i["median_met"]), total=len(indicators)))
-    return [_text(finding, lang) for finding in out]
+    return [_text(f, lang) if isinstance(f, Message) else f for f in out]
+
+
+def _say(lang: str, da: str, en: str, **values: Any) -> str:
+    """A sentence written for the reports only, in the report's language."""
+    return (en if lang == "en" else da).format(**values)
 
 
 def _national_indicators(session: Session, orgs: Any, lang: str, scope_ids: set[int] | None,
-                         period: int | None) -> list[dict[str, Any]]:
+                         period: int | None, treatment_area: str | None = None) -> list[dict[str, Any]]:
     indicators, targets, values = bench_loader.load_indicators(session)
+    if treatment_area:
+        in_area = set(session.scalars(select(Indicator.id).join(TreatmentArea).where(
+            TreatmentArea.code == treatment_area)))
+        values = values[values["indicator_id"].isin(in_area)]
     if values.empty:
         return []
     if scope_ids is not None:
@@ -402,36 +499,48 @@ def assessment(session: Session, req: ReportRequest, principal: Principal, frame
             cs = crit_scores.get(crit.code)
             rows.append({"code": crit.code, "question": text(crit, "question"), "gate": crit.gate,
                          "applies": crit.code not in inactive,
-                         "answer": answer_text(crit, ans.value if ans else None, lang),
+                         "answer": _answer_text(crit, ans.value if ans else None, lang),
                          "comment": ans.comment if ans else None, "evidence_url": ans.evidence_url if ans else None,
                          "source": label(lang, "answer-source", ans.source) if ans and ans.source else None,
                          "provenance": ans.provenance if ans else None,
                          "verification": ans.verification if ans else None,
+                         "verification_label": label(lang, "verification", ans.verification)
+                         if ans and ans.verification else None,
                          "answered_by": ans.answered_by.name if ans and ans.answered_by else None,
                          "credit": getattr(cs, "credit", None)})
         sections.append({"code": sec.code, "title": text(sec, "title"), "description": text(sec, "description"),
                          "result": by_section.get(sec.code), "criteria": rows})
-    decision = None
+    decision, basis = None, []
     case = approvals_svc.case_for(session, solution)
     if case is not None:
         decision = approvals_svc.case_view(session, principal, solution, case)
+        basis = decision_basis(session, case, frameworks, lang)
     transitions = [{"from": t.from_status, "to": t.to_status, "actor": t.actor.name if t.actor else None,
-                    "comment": t.comment, "at": day(t.created_at, lang) if t.created_at else "–"}
+                    "comment": t.comment, "at": day(t.created_at.date(), lang) if t.created_at else "–"}
                    for t in a.transitions]
     outcome = (summary or {}).get("outcome")
     ctx |= {"solution": solution, "assessment": a, "framework": fw,
             "framework_title": fw.title_en if lang == "en" else fw.title_da,
             "summary": summary, "outcome_label": outcome_text(a.status, outcome, lang),
             "tier_label": tier_text(a.tier, lang), "sections": sections, "transitions": transitions,
-            "decision": decision,
+            "decision": decision, "basis": basis, "is_evidence": evidence_assessment(a),
+            "scope_text": _say(lang, "Rapporten omfatter én vurdering af {solution}.",
+                               "The report covers one assessment of {solution}.", solution=solution.name),
             "author_name": a.author.name if a.author else None,
             "reviewer_name": a.reviewer.name if a.reviewer else None,
-            "completed_day": day(a.completed_at, lang) if a.completed_at else "–",
+            "completed_day": day(a.completed_at.date(), lang) if a.completed_at else "–",
             "num": partial(_number_in, lang), "fmt_day": lambda v: _iso_day(v, lang),
             "data_taken_day": day(date.today(), lang), "status_label": lambda v: _status_label(v, lang),
             "section_toc": [{"id": f"section-{x['code']}", "label": x["title"], "sub": True} for x in sections]}
     ctx["subtitle"] = solution.name
     return ctx
+
+
+def _answer_text(crit: Any, value: Any, lang: str) -> str:
+    """An answer as the report prints it: a date as a date in the report's language."""
+    if crit.answer_type == "date" and isinstance(value, str):
+        return day(date.fromisoformat(value), lang)
+    return answer_text(crit, value, lang)
 
 
 def _iso_day(value: Any, lang: str) -> str:
@@ -446,12 +555,40 @@ def _iso_day(value: Any, lang: str) -> str:
 
 
 def temporary_approvals(session: Session, req: ReportRequest, principal: Principal,
-                        progress: Progress = _noop) -> dict[str, Any]:
+                        frameworks: FrameworkRegistry | None = None, progress: Progress = _noop) -> dict[str, Any]:
+    """The temporary approvals of the chosen part; the overview, outcomes, deadlines and
+    milestones are counted over the same cases as the list."""
     lang = req.lang
     ctx = _base(req, session)
     progress("approvals")
-    dash = approvals_svc.dashboard(session, principal)
+    cases = _temporary_cases(session, req)
+    dash = approvals_svc.dashboard(session, principal, case_ids={c.id for c in cases})
     when = dash["today"]
+    rows = []
+    for c in cases:
+        view = approvals_svc.case_view(session, principal, c.solution, c, when)
+        rows.append(view | {"case": c, "evidence": approvals_svc.evidence_summary(c),
+                            "basis": decision_basis(session, c, frameworks, lang)})
+    counts = [(label(lang, "report-count", k), v) for k, v in dash["by_status"].items()]
+    deadlines = [{"solution": d["case"].solution.name, "kind": d["kind"], "date": day(d["date"], lang),
+                  "days": d["days"]} for d in dash["deadlines"]]
+    overdue = [{"solution": o["case"].solution.name, "milestone": o["milestone"].title,
+                "due": day(o["milestone"].due_date, lang), "days": o["days"]} for o in dash["overdue"]]
+    ctx |= {"cases": rows, "counts": counts, "temporary_total": dash["temporary_total"],
+            "case_toc": [{"id": f"case-{r['solution']['id']}", "label": r["solution"]["name"], "sub": True}
+                         for r in rows], "deadlines": deadlines, "overdue": overdue,
+            "today_day": day(when, lang), "data_taken_day": day(when, lang),
+            "share_permanent": _pct(dash["share_permanent"], lang),
+            "median_days": dash["median_days_to_decision"],
+            "fmt_day": lambda v: _iso_day(v, lang), "status_label": lambda s: _status_label(s, lang),
+            "num": lambda v, d=1: number(v, lang, d), "pending": lc.PENDING}
+    return ctx
+
+
+def _temporary_cases(session: Session, req: ReportRequest) -> list[ApprovalCase]:
+    """Every case that has had a temporary approval, narrowed by the request's filters: a
+    treatment area the approval covers, a region where the solution is in use (its projects'
+    owners and partners), a year in which the approval was valid."""
     cases = [c for c in session.scalars(select(ApprovalCase).order_by(ApprovalCase.id)) if c.temporary_count]
     if req.treatment_area:
         cases = [c for c in cases if req.treatment_area in (c.treatment_areas or [])]
@@ -459,31 +596,35 @@ def temporary_approvals(session: Session, req: ReportRequest, principal: Princip
         cases = [c for c in cases if (c.valid_from and c.valid_from.year <= req.period) and
                  (c.valid_until is None or c.valid_until.year >= req.period)]
     if req.region:
+        rid = _region(session, req.region).id
         using = approvals_svc.organisations_using(session, [c.solution_id for c in cases])
-        region = session.scalar(select(Organisation).where(Organisation.kind == "region",
-                                                           Organisation.code == req.region))
-        rid = region.id if region else None
-        cases = [c for c in cases if any(getattr(o, "region_id", None) == rid or getattr(o, "id", None) == rid
-                                         for o in using.get(c.solution_id, []))]
-    rows = []
-    for c in cases:
-        view = approvals_svc.case_view(session, principal, c.solution, c, when)
-        rows.append(view | {"case": c, "evidence": approvals_svc.evidence_summary(c)})
-    counts = [(label(lang, "report-count", k), v) for k, v in dash["by_status"].items()]
-    deadlines = [{"solution": d["case"].solution.name, "kind": d["kind"], "date": day(d["date"], lang),
-                  "days": d["days"]} for d in dash["deadlines"] if d["case"] in cases]
-    overdue = [{"solution": o["case"].solution.name, "milestone": o["milestone"].title,
-                "due": day(o["milestone"].due_date, lang), "days": o["days"]}
-               for o in dash["overdue"] if o["case"] in cases]
-    ctx |= {"cases": rows, "counts": counts,
-            "case_toc": [{"id": f"case-{r['solution']['id']}", "label": r["solution"]["name"], "sub": True}
-                         for r in rows], "deadlines": deadlines, "overdue": overdue,
-            "dashboard": dash, "today_day": day(when, lang), "data_taken_day": day(when, lang),
-            "share_permanent": _pct(dash["share_permanent"], lang),
-            "median_days": dash["median_days_to_decision"],
-            "fmt_day": lambda v: _iso_day(v, lang), "status_label": lambda s: _status_label(s, lang),
-            "num": lambda v, d=1: number(v, lang, d), "pending": lc.PENDING}
-    return ctx
+        cases = [c for c in cases if any(o.id == rid or o.region_id == rid for o in using.get(c.solution_id, []))]
+    return cases
+
+
+def evidence_assessment(a: Assessment) -> bool:
+    """The rule for citing an assessment as the basis of an approval: it is completed and
+    has answers. A draft, one still in review, or an empty shell is never shown as evidence."""
+    return a.status == "completed" and bool(a.answers)
+
+
+def decision_basis(session: Session, case: ApprovalCase, frameworks: FrameworkRegistry | None,
+                   lang: str) -> list[dict[str, Any]]:
+    """The assessments the case's decisions rest on that count as evidence (evidence_assessment)."""
+    ids = {i for e in approvals_svc.events_of(session, case) for i in (e.assessment_ids or [])}
+    found = session.scalars(select(Assessment).where(Assessment.id.in_(ids)).order_by(Assessment.id))
+    out = []
+    for a in found:
+        if not evidence_assessment(a):
+            continue
+        framework = f"{a.framework_id} {a.framework_version}"
+        if frameworks is not None:
+            fw = assessment_svc.framework_of(frameworks, a)
+            framework = assessment_svc.framework_label(fw)
+        out.append({"framework": framework, "completed": day(a.completed_at.date(), lang) if a.completed_at else "–",
+                    "score": None if a.score is None else f"{number(a.score, lang, 0)} %",
+                    "outcome": outcome_text(a.status, (a.result or {}).get("outcome"), lang)})
+    return out
 
 
 def _number_in(lang: str, value: float | None, digits: int = 1) -> str:
@@ -502,16 +643,9 @@ def needs(session: Session, req: ReportRequest, backend: Any, limit: int = 50,
     lang = req.lang
     ctx = _base(req, session)
     progress("needs")
-    flt = catalogue_svc.NeedFilter(treatment_area=req.treatment_area)
-    items, total = catalogue_svc.list_needs(session, flt, PageRequest(limit=limit, offset=0),
-                                            sort="endorsements")
-    if req.region:
-        region = session.scalar(select(Organisation).where(Organisation.kind == "region",
-                                                           Organisation.code == req.region))
-        rid = region.id if region else None
-        items = [n for n in items if n.organisation.id == rid or n.organisation.region_id == rid]
+    ranked = _ranked_needs(session, req)
     rows = []
-    for rank, need in enumerate(items, start=1):
+    for rank, need in enumerate(ranked[:limit], start=1):
         progress(f"need {rank}")
         prior = prior_art_for_need(session, backend, need, limit=3) if backend is not None else \
             {"solutions": [], "projects": []}
@@ -520,10 +654,27 @@ def needs(session: Session, req: ReportRequest, backend: Any, limit: int = 50,
                      if need.treatment_area else "–",
                      "solutions": [_hit(h, lang) for h in prior["solutions"]],
                      "projects": [_hit(h, lang) for h in prior["projects"]]})
-    ctx |= {"needs": rows, "total": total, "data_taken_day": day(date.today(), lang),
+    ctx |= {"needs": rows, "total": len(ranked), "data_taken_day": day(date.today(), lang),
             "num": lambda v, d=0: number(v, lang, d),
             "priority_label": lambda p: label(lang, "report-priority", p)}
     return ctx
+
+
+def _ranked_needs(session: Session, req: ReportRequest) -> list[Any]:
+    """Every need of the chosen treatment area and region (raised by the region or one of its
+    municipalities or hospitals), by endorsements."""
+    flt = catalogue_svc.NeedFilter(treatment_area=req.treatment_area)
+    out: list[Any] = []
+    while True:
+        items, total = catalogue_svc.list_needs(session, flt, PageRequest(limit=MAX_PAGE_SIZE, offset=len(out)),
+                                                sort="endorsements")
+        out += items
+        if not items or len(out) >= total:
+            break
+    if req.region:
+        rid = _region(session, req.region).id
+        out = [n for n in out if n.organisation.id == rid or n.organisation.region_id == rid]
+    return out
 
 
 def _hit(hit: Any, lang: str) -> dict[str, Any]:
@@ -546,5 +697,5 @@ def build(session: Session, req: ReportRequest, *, principal: Principal, framewo
             raise ValueError("the assessment report needs the framework registry")
         return assessment(session, req, principal, frameworks, progress=progress)
     if req.kind == "temporary-approvals":
-        return temporary_approvals(session, req, principal, progress)
+        return temporary_approvals(session, req, principal, frameworks, progress)
     return needs(session, req, search_backend, progress=progress)

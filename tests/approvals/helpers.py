@@ -9,12 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.approvals.seed import demo_assessment
+from app.approvals.seed import sample_assessment
 from app.audit.hook import set_actor
 from app.catalogue.models import Solution, TreatmentArea, Vendor
 from tests.helpers import DEMO_USERS, unique
-
-FRAMEWORK = {"id": "blaastempel-dk", "version": "1.0"}
 
 
 def user(db: Session, role: str) -> User:
@@ -41,8 +39,7 @@ def completed_assessment(db: Session, solution: Solution, author: str = "assesso
                          reviewer: str = "assessor2", days_ago: int = 10) -> int:
     """A completed assessment (authored by `author`, reviewed by `reviewer`)."""
     set_actor(db, None, "tests")
-    a = demo_assessment(db, solution, user(db, author), user(db, reviewer), FRAMEWORK,
-                        date.today() - timedelta(days=days_ago))
+    a = sample_assessment(db, solution, user(db, author), user(db, reviewer), date.today() - timedelta(days=days_ago))
     db.commit()
     return a.id
 
