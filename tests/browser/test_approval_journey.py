@@ -73,7 +73,7 @@ def test_application_to_temporary_to_permanent_approval(page: Any, live_server: 
     form.get_by_label("Begrundelse").fill("Evidensen er dokumenteret.")
     form.get_by_role("button").click()
     expect(page.locator(".status").first).to_have_text("Godkendt")
-    expect(page.locator("#history-heading + table tbody tr")).to_have_count(3)
+    expect(page.locator("section[aria-labelledby=history-heading] table tbody tr")).to_have_count(3)
     screenshot(page, "approvals-case")
 
     # The public register, without logging in.
