@@ -5,7 +5,7 @@ the register and the benchmark show the same figures."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ from app.assessment import services as assessments
 from app.assessment.loader import FrameworkRegistry
 from app.benchmark import services as benchmark
 from app.catalogue import services as catalogue
+from app.catalogue.buyer_facts import buyer_facts
 from app.catalogue.models import Solution
 from app.core.principal import Principal
 from app.core.records import is_id
@@ -48,6 +49,14 @@ def _country(s: Solution, _gettext: Gettext, lang: str) -> str:
     return Locale.parse(BABEL_LOCALES[lang]).territories.get(s.country, s.country)
 
 
+def _joined(parts: Iterable[str]) -> str:
+    return ", ".join(parts) or "–"
+
+
+def _price(facts: dict[str, Any]) -> str:
+    return " ".join(p for p in (facts["price"], facts["price_unit"]) if p) or "–"
+
+
 def _yes_no(flag: bool | None, gettext: Gettext) -> str:
     return "–" if flag is None else gettext("Yes" if flag else "No")
 
@@ -63,6 +72,19 @@ FACT_ROWS: tuple[FactRow, ...] = (
     FactRow("has_dpia", "DPIA carried out", lambda s, g, _l: _yes_no(s.has_dpia, g)),
     FactRow("has_dpa", "Data processing agreement", lambda s, g, _l: _yes_no(s.has_dpa, g)),
     FactRow("integrations", "Integrations", lambda s, g, _l: ", ".join(g(i) for i in s.integrations or []) or "–"),
+    FactRow("indications", "Indications (ICD-10)",
+            lambda s, _g, lang: _joined(f"{c.code} {c.title}" for c in buyer_facts(s, lang)["indications"])),
+    FactRow("platforms", "Platforms", lambda s, _g, lang: _joined(buyer_facts(s, lang)["platforms"])),
+    FactRow("languages", "Languages", lambda s, _g, lang: _joined(buyer_facts(s, lang)["languages"])),
+    FactRow("licence_model", "Licence model", lambda s, _g, lang: buyer_facts(s, lang)["licence_model"] or "–"),
+    FactRow("price", "Price", lambda s, _g, lang: _price(buyer_facts(s, lang))),
+    FactRow("payer", "Who pays", lambda s, _g, lang: buyer_facts(s, lang)["payer"] or "–"),
+    FactRow("free_for_municipalities", "Free for municipalities",
+            lambda s, _g, lang: buyer_facts(s, lang)["free_for_municipalities"] or "–"),
+    FactRow("data_location", "Data location", lambda s, _g, lang: buyer_facts(s, lang)["data_location"] or "–"),
+    FactRow("studies", "Evidence: studies",
+            lambda s, _g, lang: _joined(f"{v.design} ({v.participants or '–'}, {v.year or '–'})"
+                                        for v in buyer_facts(s, lang)["studies"])),
 )
 
 

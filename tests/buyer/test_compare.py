@@ -26,6 +26,9 @@ def test_compare_page_shows_the_solutions_side_by_side(client: Any) -> None:
     for row in ("Leverandør", "Vurderinger", "Status i dag", "Evidensplan", "I brug pr. region", "Overskredet"):
         assert row in body
     assert "I brug = i drift i dag" in body
+    for row in ("Pris", "Platforme", "Hvem betaler", "Dataplacering", "Indikationer (ICD-10)"):
+        assert f">{row}<" in body
+    assert "4.500,00 kr." in body and "M54.5 Lændesmerter" in body  # Liva's price, SelfBack's diagnosis
     assert '/compare?solutions=selfback%2Cliva' in body  # the link that gives this comparison again
     again = client.get("/compare?solutions=selfback,liva").text
     assert again.count('data-row="') == body.count('data-row="')
