@@ -65,7 +65,7 @@ def test_temporary_approvals_filtered_count_what_they_list(app: Any, tmp_path: P
     text = _pdf_text(app, tmp_path, kind="temporary-approvals", treatment_area="laenderygsmerter")
     assert "Udsnit: behandlingsområdet Lænderygsmerter. Alle tal, tabeller og figurer i rapporten er beregnet " \
            "for dette udsnit." in text
-    figures = re.search(r"Overblik (\d+) [–\d, %]+ midlertidige godkendelser", text)
+    figures = re.search(r"Overblik (\d+) [–\d, %]+ midlertidig godkendelse\b", text)
     assert figures is not None and figures.group(1) == "1", text[:2000]
     for other in ({c["solution"]["name"] for c in everything["cases"]} - names):
         assert other not in text, other
