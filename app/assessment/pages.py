@@ -36,7 +36,7 @@ from app.core.roles import Role
 from app.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from app.messages import Message, message_of, translate
 from app.web import errors as error_pages
-from app.web.forms import NotADate, NotANumber, number_text, typed_date, typed_number
+from app.web.forms import Unreadable, number_text, typed_date, typed_number
 from app.web.htmx import is_htmx
 from app.web.i18n import label, translations
 from app.web.rendering import field_errors, language_of, render
@@ -357,7 +357,7 @@ def _answer_value(crit: Criterion, value: Any, lang: str) -> Any:
             return _plain(typed_number(value, lang))
         if crit.answer_type == "date":
             return typed_date(value, lang).isoformat()
-    except (NotANumber, NotADate) as exc:
+    except Unreadable as exc:
         raise svc.AnswerRejected({crit.code: exc.message}) from None
     return value
 

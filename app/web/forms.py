@@ -88,12 +88,16 @@ def _last(query: MultiDict[str], name: str) -> str | None:
     return values[-1] if values else None
 
 
-class NotANumber(ValueError):
-    """Typed text that is not a number we can store; ``message`` says why."""
+class Unreadable(ValueError):
+    """Typed text that is not a value of the field's kind we can store; ``message`` says why."""
 
     def __init__(self, message: Message) -> None:
         self.message = message
         super().__init__(message)
+
+
+class NotANumber(Unreadable):
+    """Typed text that is not a number we can store."""
 
 
 # Spaces a person (or a copied figure) puts between thousands: space, no-break, thin, narrow.
@@ -133,24 +137,25 @@ def typed_numbers(values: dict[str, Any], names: tuple[str, ...],
     """`values` with each named field's typed text read as a number (empty stays empty), and
     {field: why} for those that are not numbers. `values` itself keeps the typed text, for
     the form to show again."""
+    return _read_fields(values, names, lambda raw: typed_number(raw, lang))
+
+
+def _read_fields(values: dict[str, Any], names: tuple[str, ...],
+                 read: Callable[[str], Any]) -> tuple[dict[str, Any], dict[str, Message]]:
     parsed = dict(values)
     errors: dict[str, Message] = {}
     for name in names:
         raw = values.get(name)
         if isinstance(raw, str) and raw.strip():
             try:
-                parsed[name] = typed_number(raw, lang)
-            except NotANumber as exc:
+                parsed[name] = read(raw)
+            except Unreadable as exc:
                 errors[name] = exc.message
     return parsed, errors
 
 
-class NotADate(ValueError):
-    """Typed text that is not a whole calendar date; ``message`` says why."""
-
-    def __init__(self, message: Message) -> None:
-        self.message = message
-        super().__init__(message)
+class NotADate(Unreadable):
+    """Typed text that is not a whole calendar date."""
 
 
 _NUMERIC_DATE = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
@@ -216,16 +221,7 @@ def typed_dates(values: dict[str, Any], names: tuple[str, ...],
                 lang: str) -> tuple[dict[str, Any], dict[str, Message]]:
     """`values` with each named field's typed text read as a date (ISO, for the input
     schemas; empty stays empty), and {field: why} for those that are not dates."""
-    parsed = dict(values)
-    errors: dict[str, Message] = {}
-    for name in names:
-        raw = values.get(name)
-        if isinstance(raw, str) and raw.strip():
-            try:
-                parsed[name] = typed_date(raw, lang).isoformat()
-            except NotADate as exc:
-                errors[name] = exc.message
-    return parsed, errors
+    return _read_fields(values, names, lambda raw: typed_date(raw, lang).isoformat())
 
 
 def form_values(raw: dict[str, Any], lists: tuple[str, ...] = (),
