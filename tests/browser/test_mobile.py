@@ -21,9 +21,10 @@ PUBLIC = ["/", "/login", "/search?q=genoptr%C3%A6ning", "/search?q=genoptr%C3%A6
           "/needs/svaer-overvaegt", "/vendors", "/organisations", "/organisations/municipality:169",
           "/frameworks", "/frameworks/naevnet-sundhedsapps/2024", "/benchmark",
           "/benchmark/organisations/municipality:169", "/benchmark/organisations/hospital:rigshospitalet",
-          "/benchmark/regions/1084", "/register", "/reports"]
+          "/benchmark/regions/1084", "/register", "/reports", "/compare?solutions=selfback,liva,digirehab",
+          "/solutions/selfback/overview"]
 APPROVER = ["/approvals", "/approvals/solutions/selfback", "/solutions/selfback/assessments"]
-ADMIN = ["/solutions/new", "/solutions/selfback/edit", "/projects/new", "/projects/ai-fraktur-herlev/edit",
+ADMIN = ["/admin/frameworks", "/solutions/new", "/solutions/selfback/edit", "/projects/new", "/projects/ai-fraktur-herlev/edit",
          "/needs/new", "/vendors/new", "/benchmark/import", "/reports"]
 REPORTER = ["/benchmark/import", "/benchmark/organisations/municipality:169"]
 
