@@ -24,8 +24,8 @@ PUBLIC = ["/", "/login", "/search?q=genoptr%C3%A6ning", "/search?q=genoptr%C3%A6
           "/benchmark/regions/1084", "/register", "/reports", "/compare?solutions=selfback,liva,digirehab",
           "/solutions/selfback/overview"]
 APPROVER = ["/approvals", "/approvals/solutions/selfback", "/solutions/selfback/assessments"]
-ADMIN = ["/admin/frameworks", "/solutions/new", "/solutions/selfback/edit", "/projects/new", "/projects/ai-fraktur-herlev/edit",
-         "/needs/new", "/vendors/new", "/benchmark/import", "/reports"]
+ADMIN = ["/admin/frameworks", "/solutions/new", "/solutions/selfback/edit", "/projects/new",
+         "/projects/ai-fraktur-herlev/edit", "/needs/new", "/vendors/new", "/benchmark/import", "/reports"]
 REPORTER = ["/benchmark/import", "/benchmark/organisations/municipality:169"]
 
 WIDTHS = "[document.documentElement.scrollWidth, window.innerWidth]"

@@ -91,7 +91,8 @@ def test_national_benchmark_of_one_treatment_area(app: Any, db: Any, tmp_path: P
     assert {i["name"] for i in ctx["indicators"]} <= kol_indicators
     text = _pdf_text(app, tmp_path, kind="national-benchmark", treatment_area="kol")
     assert "Udsnit: behandlingsområdet KOL" in text
-    assert f"{ctx['national']['solutions_in_operation']} løsninger er i drift" in text
+    in_operation = ctx['national']['solutions_in_operation']
+    assert f"{in_operation} {'løsning' if in_operation == 1 else 'løsninger'} er i drift" in text
     assert "Den nationale adoptionsrate" not in text and "Adoptionsraten i udsnittets kommuner er" in text
 
 
