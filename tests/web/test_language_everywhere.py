@@ -73,7 +73,7 @@ def _values(app: Litestar, assessment_ids: list[str]) -> dict[str, list[str]]:
                 "{number:str}": [number], "{assessment_id:int}": ["3", *assessment_ids],
                 "{need_id:int}": [str(need.id)], "{project_id:int}": [str(project.id)],
                 "{framework_id:str}/{version:str}": ["blaastempel-dk/1.0", "nice-esf/2022"],
-                "{import_id:int}": ["1"]}
+                "{import_id:int}": ["1"], "{upload_id:int}": ["1"]}
 
 
 def _paths(template: str, values: dict[str, list[str]]) -> list[str]:
