@@ -9,7 +9,7 @@ from typing import Any
 from app.assessment.loader import FrameworkRegistry
 from app.assessment.schema import Criterion
 from app.web.forms import number_text
-from app.web.i18n import label, translations
+from app.web.i18n import day, label, translations
 
 COMPLETED = "completed"
 
@@ -36,6 +36,8 @@ def answer_text(c: Criterion, value: Any, lang: str) -> str:
         return f"{value} / {int(c.max or 0)}"
     if c.answer_type == "number":
         return number_text(value, lang)
+    if c.answer_type == "date":
+        return day(value, lang)
     return str(value)
 
 

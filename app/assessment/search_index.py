@@ -3,11 +3,16 @@ completed assessment. Any change to an assessment re-queues its solution."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cache
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.assessment.loader import load_frameworks
 from app.assessment.models import Assessment
-from app.search.index import DocKey, FacetSource, SearchIndex, Trigger
+from app.search.index import DocKey, FacetLabels, FacetSource, SearchIndex, Trigger
+from app.settings import PROJECT_ROOT
 
 
 def _solution_facets(session: Session, ids: list[int]) -> dict[int, dict[str, list[str]]]:
@@ -25,8 +30,26 @@ def _assessment_changed(session: Session, assessment: Assessment) -> set[DocKey]
     return {("solution", assessment.solution_id)} if assessment.solution_id else set()
 
 
+@cache
+def _outcome_names(lang: str) -> dict[str, str]:
+    """Each outcome code of the seed frameworks by its name, without the explanation in
+    brackets ("Ikke godkendt (et krav ...)" -> "Ikke godkendt")."""
+    names: dict[str, str] = {}
+    for fw in load_frameworks(PROJECT_ROOT / "frameworks"):
+        outcomes = fw.outcomes
+        for outcome in (*outcomes.thresholds, outcomes.failing, outcomes.completed):
+            if outcome is not None:
+                names.setdefault(outcome.code, getattr(outcome, f"label_{lang}").split(" (")[0])
+    return names
+
+
+def _labels(session: Session, lang: str) -> Mapping[str, Mapping[str, str]]:
+    return {"assessment_outcome": _outcome_names(lang)}
+
+
 SEARCH_INDEX = SearchIndex(
     domain="assessment",
     facets=(FacetSource("solution", ("assessment_outcome",), _solution_facets),),
     triggers=(Trigger(Assessment, _assessment_changed),),
+    labels=(FacetLabels(("assessment_outcome",), _labels),),
 )

@@ -75,9 +75,10 @@ def _values(enum: Any) -> list[str]:
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _audit_value(value: Any, lang: str) -> str:
-    """A stored value as the reader reads it: a code by its label, a date and a number as the
-    language writes them."""
+def _audit_value(value: Any, lang: str, field: str = "") -> str:
+    """A stored value of `field` as the reader reads it: a code by its label ("field:code",
+    for a list field its singular "platform:ios"), a date and a number as the language
+    writes them."""
     gettext = translations(lang).gettext
     if value is None or value == "":
         return "–"
@@ -86,12 +87,14 @@ def _audit_value(value: Any, lang: str) -> str:
     if isinstance(value, float):  # an int may be a year or an id: shown as it is
         return number(value, lang, 2)
     if isinstance(value, list):
-        return ", ".join(_audit_value(v, lang) for v in value) or "–"
+        return ", ".join(_audit_value(v, lang, field.removesuffix("s")) for v in value) or "–"
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {_audit_value(v, lang)}" for k, v in value.items())
+        return ", ".join(f"{k}: {_audit_value(v, lang, k)}" for k, v in value.items())
     if _ISO_DAY.fullmatch(str(value)):
         return day(str(value), lang)
-    return gettext(str(value))
+    coded = f"{field}:{value}"
+    worded = gettext(coded)
+    return worded if field and worded != coded else gettext(str(value))
 
 
 def _page(request: Request, template: str, status_code: int = 200, **context: Any) -> Template:
@@ -133,7 +136,7 @@ def _page(request: Request, template: str, status_code: int = 200, **context: An
 
     return htmx.vary(render(request, template, status_code=status_code, area_name=area_name,
                             org_name=org_name, localized=localized,
-                            audit_value=lambda value: _audit_value(value, lang),
+                            audit_value=lambda value, field="": _audit_value(value, lang, field),
                             code_options=code_options, area_options=area_options, pairs=pairs,
                             org_groups=org_groups, **context))
 
