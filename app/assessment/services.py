@@ -282,9 +282,7 @@ def start_assessment(session: Session, principal: Principal, frameworks: Framewo
     assessment = Assessment(solution_id=solution.id, framework_id=fw.id, framework_version=fw.version,
                             tier=tier, scope_answers={}, status=DRAFT, number=1,
                             author_id=principal.id)
-    assessment.transitions.append(AssessmentTransition(
-        from_status=None, to_status=DRAFT, actor_id=principal.id,
-        comment=f"{fw.id} {fw.version}"))
+    assessment.transitions.append(AssessmentTransition(from_status=None, to_status=DRAFT, actor_id=principal.id))
     session.add(assessment)
     flush_answers(session)
     recompute(session, fw, assessment)

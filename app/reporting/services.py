@@ -516,7 +516,9 @@ def assessment(session: Session, req: ReportRequest, principal: Principal, frame
         decision = approvals_svc.case_view(session, principal, solution, case)
         basis = decision_basis(session, case, frameworks, lang)
     transitions = [{"from": t.from_status, "to": t.to_status, "actor": t.actor.name if t.actor else None,
-                    "comment": t.comment, "at": day(t.created_at.date(), lang) if t.created_at else "–"}
+                    # a start once noted the framework's code as its comment: the framework has its own line
+                    "comment": t.comment if t.from_status else None,
+                    "at": day(t.created_at.date(), lang) if t.created_at else "–"}
                    for t in a.transitions]
     outcome = (summary or {}).get("outcome")
     ctx |= {"solution": solution, "assessment": a, "framework": fw,

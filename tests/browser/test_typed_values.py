@@ -163,6 +163,7 @@ def test_text_typed_while_a_save_is_on_its_way_is_kept_and_saved(live_server: st
     comment.press_sequentially(" og Odense")
     with page.expect_response(lambda r: "/answers/BT2.1" in r.url):
         comment.press("Tab")
+    page.wait_for_load_state("networkidle")  # letters typed during a save are saved after it
     form.locator(".saved").wait_for()
     page.goto(url)
     assert page.locator("#c-BT2_1-comment").input_value() == "Målt i Aarhus og Odense"
