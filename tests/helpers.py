@@ -37,6 +37,15 @@ def login(client: TestClient[Any], role: str) -> TestClient[Any]:
 SCREENSHOT_DIR = PROJECT_ROOT / "var" / "screenshots"
 
 
+def browser_login(page: Any, base: str, role: str) -> None:
+    """Log in as the demo user of `role` in a Playwright page, as a person would."""
+    page.goto(f"{base}/login")
+    page.fill("#email", DEMO_USERS[role])
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
 def screenshot(page: Any, name: str) -> Path:
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.assessment.loader import load_frameworks
 from app.assessment.models import Assessment
+from app.assessment.schema import Label
 from app.search.index import DocKey, FacetLabels, FacetSource, SearchIndex, Trigger
 from app.settings import PROJECT_ROOT
 
@@ -31,15 +32,18 @@ def _assessment_changed(session: Session, assessment: Assessment) -> set[DocKey]
 
 
 @cache
+def _outcomes() -> tuple[Label, ...]:
+    """The outcomes of the seed frameworks, read once."""
+    return tuple(o for fw in load_frameworks(PROJECT_ROOT / "frameworks")
+                 for o in (*fw.outcomes.thresholds, fw.outcomes.failing, fw.outcomes.completed) if o is not None)
+
+
 def _outcome_names(lang: str) -> dict[str, str]:
-    """Each outcome code of the seed frameworks by its name, without the explanation in
-    brackets ("Ikke godkendt (et krav ...)" -> "Ikke godkendt")."""
+    """Each outcome code by its name, without the explanation in brackets
+    ("Ikke godkendt (et krav ...)" -> "Ikke godkendt"); the first framework to use a code names it."""
     names: dict[str, str] = {}
-    for fw in load_frameworks(PROJECT_ROOT / "frameworks"):
-        outcomes = fw.outcomes
-        for outcome in (*outcomes.thresholds, outcomes.failing, outcomes.completed):
-            if outcome is not None:
-                names.setdefault(outcome.code, getattr(outcome, f"label_{lang}").split(" (")[0])
+    for outcome in _outcomes():
+        names.setdefault(outcome.code, getattr(outcome, f"label_{lang}").split(" (")[0])
     return names
 
 

@@ -8,17 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import DEMO_PASSWORD, DEMO_USERS, screenshot
+from tests.helpers import browser_login, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page: Any, base: str, role: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", DEMO_USERS[role])
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def _logout(page: Any) -> None:
@@ -28,7 +20,7 @@ def _logout(page: Any) -> None:
 
 def test_assessment_journey(live_server: str, page: Any) -> None:
     base = live_server
-    _login(page, base, "assessor")
+    browser_login(page, base, "assessor")
     page.goto(f"{base}/solutions/selfback/assessments")
     page.select_option("#framework", "naevnet-sundhedsapps@2024")
     page.click("main form[action$='/assessments'] button[type=submit]")
@@ -90,7 +82,7 @@ def test_assessment_journey(live_server: str, page: Any) -> None:
     assert page.locator("form[action$='/review']").count() == 0  # the author cannot review
     _logout(page)
 
-    _login(page, base, "assessor2")
+    browser_login(page, base, "assessor2")
     page.goto(url)
     with page.expect_navigation():  # the form posts and redirects; wait for the new page
         page.click("form[action$='/review'] button")
@@ -110,7 +102,7 @@ def test_assessment_journey(live_server: str, page: Any) -> None:
 def test_workflow_box_speaks_danish_with_values(live_server: str, page: Any) -> None:
     """The "Arbejdsgang" box lists what stops submission in Danish, codes filled in."""
     base = live_server
-    _login(page, base, "assessor")
+    browser_login(page, base, "assessor")
     page.goto(f"{base}/solutions/selfback/assessments")
     page.select_option("#framework", "blaastempel-dk@1.0")
     page.click("main form[action$='/assessments'] button[type=submit]")
@@ -127,7 +119,7 @@ def test_a_follow_up_greys_and_comes_back_as_its_parent_changes(live_server: str
     """DTAC 1.0 C2.3 "Nej" (no personal data): C2.3.1/C2.3.2 are greyed, disabled and say
     when they apply; "Ja" brings them back without a page reload."""
     base = live_server
-    _login(page, base, "assessor")
+    browser_login(page, base, "assessor")
     page.goto(f"{base}/solutions/selfback/assessments")
     page.select_option("#framework", "nhs-dtac@1.0")
     page.click("main form[action$='/assessments'] button[type=submit]")

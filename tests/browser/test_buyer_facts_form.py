@@ -9,17 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import DEMO_PASSWORD, DEMO_USERS, screenshot
+from tests.helpers import browser_login, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page: Any, base: str, role: str = "procurement") -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", DEMO_USERS[role])
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def _save(page: Any) -> None:
@@ -28,7 +20,7 @@ def _save(page: Any) -> None:
 
 
 def test_edit_form_stores_danish_decimals_and_a_study(live_server: str, page: Any) -> None:
-    _login(page, live_server)
+    browser_login(page, live_server, "procurement")
     page.goto(f"{live_server}/solutions/digirehab/edit?lang=da")
     page.fill("#f-price_dkk", "1.250,50")
     page.select_option("#f-price_unit", "per_citizen_per_year")

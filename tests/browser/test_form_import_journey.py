@@ -11,23 +11,15 @@ from typing import Any
 import pytest
 
 from tests.assessment.dtac_forms import SAMPLE_NAME, dtac_docx, sample_odt
-from tests.helpers import DEMO_PASSWORD, DEMO_USERS, screenshot
+from tests.helpers import browser_login, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page: Any, base: str, role: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", DEMO_USERS[role])
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def test_upload_a_completed_dtac_form(live_server: str, page: Any, tmp_path: Path) -> None:
     form = tmp_path / SAMPLE_NAME
     form.write_bytes(sample_odt())
-    _login(page, live_server, "assessor")
+    browser_login(page, live_server, "assessor")
     page.goto(f"{live_server}/solutions/selfback/assessments")
     page.set_input_files("#import-file", str(form))
     page.click("section.import-form button[type=submit]")

@@ -20,7 +20,7 @@ from app.settings import Settings
 from tests.assessment.helpers import FRAMEWORKS_DIR
 from tests.browser.test_accessibility import audit
 from tests.conftest import _free_port
-from tests.helpers import DEMO_PASSWORD, DEMO_USERS, screenshot
+from tests.helpers import browser_login, screenshot
 from tests.scratch import drop_postgres, scratch_database
 
 pytestmark = pytest.mark.browser
@@ -48,14 +48,6 @@ def library_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         drop_postgres(url)
 
 
-def _login(page: Any, base: str, role: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", DEMO_USERS[role])
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state("networkidle")
-
-
 def _dtac_1_1(folder: Path) -> Path:
     data = yaml.safe_load((FRAMEWORKS_DIR / "nhs-dtac-1.0.yaml").read_text(encoding="utf-8"))
     new = copy.deepcopy(data)
@@ -75,7 +67,7 @@ def test_upload_see_the_differences_and_publish(library_server: str, page: Any, 
     base = library_server
     bad = tmp_path / "ødelagt.yaml"
     bad.write_bytes("titel: æøå".encode("latin-1"))
-    _login(page, base, "admin")
+    browser_login(page, base, "admin")
     page.goto(f"{base}/admin/frameworks")
     assert page.locator("h1").inner_text() == "Rammeværksbibliotek"
     page.set_input_files("#upload-file", str(bad))
@@ -121,7 +113,7 @@ def test_upload_see_the_differences_and_publish(library_server: str, page: Any, 
     assert "nhs-dtac-1.1.yaml" in page.locator("main").inner_text()
 
     page.context.clear_cookies()
-    _login(page, base, "assessor")
+    browser_login(page, base, "assessor")
     page.goto(f"{base}/solutions/selfback/assessments")
     options = page.locator("select[name=framework] option").all_inner_texts()
     assert any("1.1" in text for text in options), options

@@ -10,14 +10,13 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from tests.browser.test_typed_values import _login
-from tests.helpers import screenshot
+from tests.helpers import browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 
 
 def test_type_selfback_pick_it_and_get_its_report(live_server: str, page: Any) -> None:
-    _login(page, live_server, "approver")
+    browser_login(page, live_server, "approver")
     page.goto(f"{live_server}/reports")
     field = page.locator("#assessment-solution")
     field.press_sequentially("Self", delay=30)

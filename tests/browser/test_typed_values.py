@@ -9,17 +9,9 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import DEMO_PASSWORD, DEMO_USERS, screenshot
+from tests.helpers import browser_login, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-def _login(page: Any, base: str, role: str = "assessor") -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", DEMO_USERS[role])
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def _start(page: Any, base: str) -> str:
@@ -53,7 +45,7 @@ NUMBER = "#c-BT2_2-value"
 ])
 def test_a_number_is_stored_as_typed_in_either_language(live_server: str, page: Any, lang: str,
                                                         typed: str, shown: str) -> None:
-    _login(page, live_server)
+    browser_login(page, live_server, "assessor")
     url = _start(page, live_server) + f"?lang={lang}"
     page.goto(url)
     _type(page, NUMBER, typed)
@@ -65,7 +57,7 @@ def test_a_number_is_stored_as_typed_in_either_language(live_server: str, page: 
 
 def test_a_refused_number_stays_on_screen_with_the_reason_and_no_saved_mark(
         live_server: str, page: Any) -> None:
-    _login(page, live_server)
+    browser_login(page, live_server, "assessor")
     url = _start(page, live_server)
     _type(page, NUMBER, "2,5")
     _type(page, NUMBER, "-3")
@@ -92,7 +84,7 @@ def test_a_refused_number_stays_on_screen_with_the_reason_and_no_saved_mark(
 
 
 def test_an_invalid_evidence_link_keeps_the_comment_and_says_why(live_server: str, page: Any) -> None:
-    _login(page, live_server)
+    browser_login(page, live_server, "assessor")
     url = _start(page, live_server)
     form = page.locator("#c-BT2_1")
     with page.expect_response(lambda r: "/answers/BT2.1" in r.url):
@@ -118,7 +110,7 @@ def test_an_invalid_evidence_link_keeps_the_comment_and_says_why(live_server: st
 
 
 def test_catalogue_numbers_are_read_as_typed_or_refused(live_server: str, page: Any) -> None:
-    _login(page, live_server, "procurement")
+    browser_login(page, live_server, "procurement")
     page.goto(f"{live_server}/needs/new")
     page.fill("#f-title", "Behov for hjemmemonitorering af KOL")
     page.fill("#f-description", "Borgere med KOL skal kunne måle iltmætning hjemme.")
@@ -140,7 +132,7 @@ def test_catalogue_numbers_are_read_as_typed_or_refused(live_server: str, page: 
 
 
 def test_text_typed_while_a_save_is_on_its_way_is_kept_and_saved(live_server: str, page: Any) -> None:
-    _login(page, live_server)
+    browser_login(page, live_server, "assessor")
     url = _start(page, live_server)
     form = page.locator("#c-BT2_1")
     form.locator("summary").click()
@@ -175,7 +167,7 @@ DATE = "#c-BT5_3-value"
 
 def test_a_date_is_read_the_danish_way_and_a_half_typed_one_keeps_the_stored_answer(
         live_server: str, page: Any) -> None:
-    _login(page, live_server)
+    browser_login(page, live_server, "assessor")
     url = _start(page, live_server)
     with page.expect_response(lambda r: "/answers/BT5.1" in r.url):  # the date follows up on it
         page.locator("#c-BT5_1 input[value=nhs_dtac]").check()
@@ -197,7 +189,7 @@ def test_a_date_is_read_the_danish_way_and_a_half_typed_one_keeps_the_stored_ans
 
 
 def test_a_project_date_is_typed_the_danish_way(live_server: str, page: Any) -> None:
-    _login(page, live_server, "procurement")
+    browser_login(page, live_server, "procurement")
     page.goto(f"{live_server}/projects/new")
     page.fill("#f-name", "Hjemmemonitorering af KOL i Vejle")
     if not page.locator("#f-owner_id").input_value():

@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_typed_values import _login
-from tests.helpers import screenshot
+from tests.helpers import browser_login, screenshot
 
 pytestmark = pytest.mark.browser
 
 
 def test_my_assessments_from_the_solution_page_to_the_workplace(live_server: str, page: Any) -> None:
-    _login(page, live_server)
+    browser_login(page, live_server, "assessor")
     page.goto(f"{live_server}/solutions/selfback")
     page.click("[data-testid=start-assessment]")
     page.select_option("#framework", "mast@2010")
