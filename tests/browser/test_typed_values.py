@@ -150,8 +150,10 @@ def test_text_typed_while_a_save_is_on_its_way_is_kept_and_saved(live_server: st
         held[0].continue_()
     page.unroute("**/answers/BT2.1")
     form.locator(".saved").wait_for()
-    assert comment.input_value() == "Målt i Aarhus"  # the swapped-in form kept the letters
+    # the swapped-in form gets the letters back once HTMX has settled it (fails on a timeout if not)
+    page.wait_for_function("() => document.querySelector('#c-BT2_1-comment').value === 'Målt i Aarhus'")
     assert page.evaluate("document.activeElement.id") == "c-BT2_1-comment"
+    page.wait_for_load_state("networkidle")  # the kept letters' own save has landed
     comment.press_sequentially(" og Odense")
     with page.expect_response(lambda r: "/answers/BT2.1" in r.url):
         comment.press("Tab")
