@@ -56,6 +56,15 @@ def valid_on(model: Any, day: date) -> ColumnElement[bool]:
                 or_(model.valid_to.is_(None), model.valid_to >= day))
 
 
+def in_region(region_id: int, day: date) -> ColumnElement[bool]:
+    """Organisations that belong to the region on `day` (the filters' rule; see regions_on)."""
+    tracked = select(RegionMembership.organisation_id).where(RegionMembership.region_id == region_id,
+                                                            valid_on(RegionMembership, day))
+    untracked = and_(Organisation.region_id == region_id,
+                     ~exists().where(RegionMembership.organisation_id == Organisation.id))
+    return or_(Organisation.id.in_(tracked), untracked)
+
+
 @dataclass(frozen=True)
 class Regions:
     """The regions valid on `day` (by code) and each organisation's region on that day."""
