@@ -36,10 +36,10 @@ BENCHMARK_KINDS = ("region", "municipality", "hospital")
 ASSESSED_KINDS = BENCHMARK_KINDS
 
 
-def load_organisations(session: Session, on: date) -> pd.DataFrame:
-    """The benchmarked organisations as on a day: the regions valid then, and each
-    municipality's and hospital's region on that day (regions.regions_on)."""
-    regions = regions_on(session, on)
+def load_organisations(session: Session, on: date | None = None) -> pd.DataFrame:
+    """The benchmarked organisations as on a day (today by default): the regions valid then,
+    and each municipality's and hospital's region on that day (regions.regions_on)."""
+    regions = regions_on(session, on or date.today())
     stmt = select(Organisation.id, Organisation.kind, Organisation.code, Organisation.name,
                   Organisation.name_en, Organisation.population).where(Organisation.kind.in_(BENCHMARK_KINDS))
     df = pd.read_sql(stmt, session.connection())

@@ -167,10 +167,13 @@ def region_view(session: Session, code: str, lang: str = "da", as_of: date | Non
     member_ids = [int(i) for i in orgs.loc[(orgs["region_id"] == region.id) | (orgs["id"] == region.id), "id"]]
     bench, orgs, _relevant = compute(session, as_of, trend_for=member_ids)
     regions = views.region_rows(orgs, bench, lang)
+    change = _with_change(session, bench, orgs, trend_mode, lang, region.id)
+    trend = views.national_trend(bench, orgs, member_ids)
+    if change and trend_mode == EACH:  # no figures for the years before the region existed
+        existed = {r["period"] for r in change["regions_trend"]["rows"] if r["code"] == region.code}
+        trend = [t if t["period"] in existed else views.no_figures(t["period"]) for t in trend]
     return {"as_of": bench.as_of.isoformat(), "region": next(r for r in regions if r["id"] == region.id),
-            "members": views.members(orgs, bench, member_ids, lang),
-            "trend": views.national_trend(bench, orgs, member_ids), "regions": regions} | _with_change(
-        session, bench, orgs, trend_mode, lang, region.id)
+            "members": views.members(orgs, bench, member_ids, lang), "trend": trend, "regions": regions} | change
 
 
 # ---- the regions across a change (Region Østdanmark from 1 January 2027) -------------

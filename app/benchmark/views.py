@@ -92,6 +92,12 @@ def national_trend(bench: m.Benchmark, orgs: pd.DataFrame,
     return out
 
 
+def no_figures(period: int) -> dict[str, Any]:
+    """A trend point without figures (e.g. a year before the region existed)."""
+    return {"period": period, "adoption_rate": None, "solutions_in_operation": None, "active_users": None,
+            "capacity_fte": None}
+
+
 def region_rows(orgs: pd.DataFrame, bench: m.Benchmark, lang: str) -> list[dict[str, Any]]:
     o = orgs.set_index("id")
     out = []

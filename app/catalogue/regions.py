@@ -32,11 +32,14 @@ class RegionRow:
     successor: str | None
 
 
-def membership_history(region_code: str, regions: Mapping[str, RegionRow]) -> list[tuple[str, date | None, date | None]]:
+Span = tuple[str, date | None, date | None]  # region code, valid from, valid to
+
+
+def membership_history(region_code: str, regions: Mapping[str, RegionRow]) -> list[Span]:
     """(region code, valid from, valid to) of an organisation whose reference region is
     `region_code`: that region until it ends (open start: it has always been there as far
     as the data go), then each successor from the day it starts."""
-    out: list[tuple[str, date | None, date | None]] = []
+    out: list[Span] = []
     code: str | None = region_code
     start: date | None = None
     while code is not None:

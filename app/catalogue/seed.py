@@ -83,15 +83,17 @@ def seed_reference(session: Session, data_dir: Path) -> None:
     session.flush()
     members = []
     for row in _rows(ref / "municipalities.csv"):
-        members.append((_upsert(session, Organisation, {"kind": OrganisationKind.MUNICIPALITY.value, "code": row["code"]},
-                                {"name": row["name"], "region_id": regions[row["region_code"]].id,
-                                 "population": int(row["population"]),
-                                 "population_year": int(row["population_year"]), "source": REFERENCE_SOURCE}),
-                        row["region_code"]))
+        key = {"kind": OrganisationKind.MUNICIPALITY.value, "code": row["code"]}
+        municipality = _upsert(session, Organisation, key,
+                               {"name": row["name"], "region_id": regions[row["region_code"]].id,
+                                "population": int(row["population"]),
+                                "population_year": int(row["population_year"]), "source": REFERENCE_SOURCE})
+        members.append((municipality, row["region_code"]))
     for row in _rows(ref / "hospitals.csv"):
-        members.append((_upsert(session, Organisation, {"kind": OrganisationKind.HOSPITAL.value, "code": row["code"]},
-                                {"name": row["name"], "region_id": regions[row["region_code"]].id,
-                                 "subkind": row["kind"], "source": REFERENCE_SOURCE}), row["region_code"]))
+        hospital = _upsert(session, Organisation, {"kind": OrganisationKind.HOSPITAL.value, "code": row["code"]},
+                           {"name": row["name"], "region_id": regions[row["region_code"]].id,
+                            "subkind": row["kind"], "source": REFERENCE_SOURCE})
+        members.append((hospital, row["region_code"]))
     _seed_memberships(session, members, regions, _region_history(data_dir))
     for row in _rows(ref / "national_bodies.csv"):
         _upsert(session, Organisation, {"kind": OrganisationKind.NATIONAL_BODY.value, "code": row["code"]},
@@ -104,7 +106,8 @@ def seed_reference(session: Session, data_dir: Path) -> None:
 
 
 def _region_history(data_dir: Path) -> dict[str, RegionRow]:
-    return {row["code"]: RegionRow(row["code"], _day(row["valid_from"]), _day(row["valid_to"]), row["successor"] or None)
+    return {row["code"]: RegionRow(row["code"], _day(row["valid_from"]), _day(row["valid_to"]),
+                                   row["successor"] or None)
             for row in _rows(data_dir / "reference" / "regions.csv")}
 
 

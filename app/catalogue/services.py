@@ -96,7 +96,9 @@ def _by_ids(session: Session, model: Any, ids: Sequence[int], field: str, label:
 
 def list_organisations(session: Session, page: PageRequest, *, kind: str | None = None,
                        region_id: int | None = None, q: str | None = None) -> tuple[list[Organisation], int]:
-    stmt = select(Organisation).order_by(Organisation.kind, Organisation.name)
+    """The organisations valid today (an ended or coming region is reached by its own page)."""
+    stmt = select(Organisation).where(valid_on(Organisation, date.today())).order_by(Organisation.kind,
+                                                                                   Organisation.name)
     if kind:
         stmt = stmt.where(Organisation.kind == kind)
     if region_id:
