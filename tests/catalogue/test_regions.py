@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
+from app.catalogue.models import Organisation
 from app.catalogue.regions import RegionRow, membership_history, regions_on
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "reference"
@@ -19,8 +22,6 @@ LAST_2026, FIRST_2027 = date(2026, 12, 31), date(2027, 1, 1)
 def _counts(db: Session, day: date) -> dict[str, Counter[str]]:
     """Region name -> members by kind (municipality, hospital, ...) on the day."""
     regions = regions_on(db, day)
-    from app.catalogue.models import Organisation
-
     kinds = {o.id: o.kind for o in db.query(Organisation)}
     return {r.name: Counter(kinds[m] for m in regions.members(r.id)) for r in regions.regions}
 
@@ -57,3 +58,27 @@ def test_membership_history_follows_successors() -> None:
     assert membership_history("B", rows) == [("B", None, None)]
     with pytest.raises(ValueError, match="succeeds itself"):
         membership_history("X", {"X": RegionRow("X", None, LAST_2026, "X")})
+
+
+def _region_options(html: str, select_name: str) -> list[str]:
+    """The region names a picker (<select name=...>) offers."""
+    block = re.search(rf'<select[^>]*name="{select_name}"[^>]*>(.*?)</select>', html, re.S)
+    assert block is not None
+    return re.findall(r">(Region [^<(]+?)(?: \(Region\))?</option>", block.group(1))
+
+
+def test_region_pickers_offer_the_regions_of_the_day_in_view(client: Any) -> None:
+    today = _region_options(client.get("/organisations").text, "region_id")
+    assert sorted(today) == ["Region Hovedstaden", "Region Midtjylland", "Region Nordjylland", "Region Sjælland",
+                             "Region Syddanmark"]
+    assert len(_region_options(client.get("/benchmark").text, "org")) == 5
+    later = _region_options(client.get("/benchmark", params={"as_of": "1.1.2027"}).text, "org")
+    assert sorted(later) == ["Region Midtjylland", "Region Nordjylland", "Region Syddanmark", "Region Østdanmark"]
+
+
+def test_region_filters_use_today_s_members(client: Any, db: Session) -> None:
+    capital = db.query(Organisation).filter_by(kind="region", code="1084").one()
+    answer = client.get("/api/organisations", params={"region_id": capital.id, "kind": "municipality",
+                                                     "limit": 100}).json()
+    assert answer["total"] == 29
+    assert client.get("/api/organisations", params={"kind": "region"}).json()["total"] == 5
