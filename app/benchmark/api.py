@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
-from app.benchmark import importer
+from app.benchmark import importer, params
 from app.benchmark import services as svc
 from app.benchmark.schemas import AdoptionIn, IndicatorValueIn
 from app.catalogue import services as catalogue
@@ -31,22 +31,32 @@ def _lang(request: Request) -> str:
 
 
 @get("/api/benchmark/national", tags=TAGS, summary="National overview: headline figures, regions, spread, heat table")
-def national(request: Request, db: Session, principal: Principal) -> dict[str, Any]:
+def national(request: Request, db: Session, principal: Principal, as_of: str | None = None,
+             trend: str | None = None) -> dict[str, Any]:
+    """`as_of`: the day in view (default today): its regions, e.g. four from 1 January 2027;
+    `trend`: "each" (the regions valid at each year's end) or "merged" (the regions of the
+    day in view counted back in time), used when the trend's years span a change of regions."""
     require(principal, "benchmark.read")
-    return svc.national_view(db, _lang(request))
+    lang = _lang(request)
+    return svc.national_view(db, lang, params.view_day(as_of, lang), params.trend_mode(trend))
 
 
 @get("/api/benchmark/organisations/{ref:str}", tags=TAGS,
      summary="One organisation (kind:code) against its peers: ranks, trend, solutions, indicators")
-def organisation(request: Request, db: Session, principal: Principal, ref: str) -> dict[str, Any]:
+def organisation(request: Request, db: Session, principal: Principal, ref: str,
+                 as_of: str | None = None) -> dict[str, Any]:
     require(principal, "benchmark.read")
-    return svc.organisation_view(db, ref, _lang(request))
+    lang = _lang(request)
+    return svc.organisation_view(db, ref, lang, params.view_day(as_of, lang))
 
 
 @get("/api/benchmark/regions/{code:str}", tags=TAGS, summary="A region's population-weighted roll-up and members")
-def region(request: Request, db: Session, principal: Principal, code: str) -> dict[str, Any]:
+def region(request: Request, db: Session, principal: Principal, code: str, as_of: str | None = None,
+           trend: str | None = None) -> dict[str, Any]:
+    """A region valid on `as_of` (default today); `trend` as for the national overview."""
     require(principal, "benchmark.read")
-    return svc.region_view(db, code, _lang(request))
+    lang = _lang(request)
+    return svc.region_view(db, code, lang, params.view_day(as_of, lang), params.trend_mode(trend))
 
 
 @get("/api/benchmark/solutions", tags=TAGS,

@@ -35,7 +35,8 @@ _COMPUTING: dict[tuple[Any, ...], threading.Lock] = {}
 # The audited kinds of record the cached figures are computed from (solution names and
 # indicators are read when a page is shaped, not cached). Completing an assessment
 # writes an assessment_transition; an answer being saved does not touch the benchmark.
-CACHED_FROM = ("organisation", "benchmark_adoption", "benchmark_prioritised_solution", "assessment_transition")
+CACHED_FROM = ("organisation", "region_membership", "benchmark_adoption", "benchmark_prioritised_solution",
+               "assessment_transition")
 
 
 def data_version(session: Session) -> tuple[Any, ...]:
@@ -60,10 +61,11 @@ def _unpublished_version(session: Session) -> tuple[Any, ...]:
                                  .where(unpublished())).one())
 
 
-def cached(session: Session, as_of: date, compute: Callable[[], Figures]) -> Figures:
-    """The figures of this database and day: from the cache while the data have not
-    changed, else compute() (kept in place of older figures of the same database and day)."""
-    key = (str(session.get_bind().engine.url), as_of, data_version(session))
+def cached(session: Session, as_of: date, compute: Callable[[], Figures], regions_day: date | None = None) -> Figures:
+    """The figures of this database and day (with the regions of `regions_day`, as_of by
+    default): from the cache while the data have not changed, else compute() (kept in
+    place of older figures of the same database and days)."""
+    key = (str(session.get_bind().engine.url), (as_of, regions_day or as_of), data_version(session))
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
         computing = _COMPUTING.setdefault(key[:2], threading.Lock())

@@ -29,19 +29,23 @@ from app.benchmark.models import (
     PrioritisedSolution,
 )
 from app.catalogue.models import Organisation, Solution
+from app.catalogue.regions import regions_on
 from app.catalogue.services import unpublished
 
 BENCHMARK_KINDS = ("region", "municipality", "hospital")
 ASSESSED_KINDS = BENCHMARK_KINDS
 
 
-def load_organisations(session: Session) -> pd.DataFrame:
+def load_organisations(session: Session, on: date | None = None) -> pd.DataFrame:
+    """The benchmarked organisations as on a day (today by default): the regions valid then,
+    and each municipality's and hospital's region on that day (regions.regions_on)."""
+    regions = regions_on(session, on or date.today())
     stmt = select(Organisation.id, Organisation.kind, Organisation.code, Organisation.name,
-                  Organisation.name_en, Organisation.region_id, Organisation.population).where(
-        Organisation.kind.in_(BENCHMARK_KINDS))
+                  Organisation.name_en, Organisation.population).where(Organisation.kind.in_(BENCHMARK_KINDS))
     df = pd.read_sql(stmt, session.connection())
+    df = df[(df["kind"] != "region") | df["id"].isin([r.id for r in regions.regions])].reset_index(drop=True)
+    df.insert(5, "region_id", df["id"].map(regions.region_of).astype("Int64"))
     df["population"] = df["population"].astype(float)
-    df["region_id"] = df["region_id"].astype("Int64")
     return df
 
 

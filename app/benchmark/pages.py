@@ -3,7 +3,9 @@ as a table next to it and as CSV (the same URL with ?format=csv&table=NAME)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response
 from litestar.datastructures import UploadFile
@@ -15,7 +17,7 @@ from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
-from app.benchmark import charts, importer
+from app.benchmark import charts, importer, params
 from app.benchmark import services as svc
 from app.core.principal import ANONYMOUS_PRINCIPAL, Principal, require
 from app.core.roles import Role
@@ -84,6 +86,37 @@ def _rank(row: dict[str, Any], prefix: str) -> tuple[Any, Any]:
     return row.get(f"{prefix}_rank"), row.get(f"{prefix}_size")
 
 
+# ---- the day in view and the regions across a change -----------------------------------
+
+
+def _view_params(request: Request, lang: str) -> tuple[date | None, str]:
+    return (params.view_day(request.query_params.get("as_of"), lang),
+            params.trend_mode(request.query_params.get("trend")))
+
+
+def _at(day: date | None) -> str:
+    """The query that keeps a chosen day in a link to another benchmark page."""
+    return f"?as_of={day.isoformat()}" if day else ""
+
+
+def _day_context(day: date | None, mode: str | None) -> dict[str, Any]:
+    """What the day picker and the CSV links keep: the chosen day and trend mode."""
+    query = urlencode({k: v for k, v in (("as_of", day.isoformat() if day else None), ("trend", mode))
+                       if v and (k != "trend" or v != svc.EACH)})
+    return {"view_day": day, "trend_mode": mode, "view_query": query}
+
+
+def _regions_trend_table(view: dict[str, Any], _: Any) -> dict[str, Table]:
+    """The regions year by year, when the regions changed within the trend's years."""
+    change = view.get("regions_trend")
+    if change is None:
+        return {}
+    return {"regions_trend": {"caption": _("The regions year by year (end of each year)"), "columns": [
+        ("period", "Year", "text"), ("name", "Region", "text"),
+        ("adoption_rate", "Adoption rate (municipalities)", "pct"), ("active_users", "Active users", "int"),
+        ("capacity_fte", "Capacity freed (FTE)", "num")], "rows": change["rows"]}}
+
+
 # ---- national -----------------------------------------------------------------------
 
 
@@ -95,8 +128,10 @@ def national_page(request: Request, db: Session, principal: Principal,
         return Redirect(f"/benchmark/organisations/{org}", status_code=303)
     lang = language_of(request)
     _ = translations(lang).gettext
-    view = svc.national_view(db, lang)
+    day, mode = _view_params(request, lang)
+    view = svc.national_view(db, lang, day, mode)
     regions = view["regions"]
+    at = _at(day)
     tables: dict[str, Table] = {
         "regions": {"caption": _("Regions, population-weighted"), "columns": [
             ("region", "Region", "link"), ("adoption_rate", "Adoption rate (municipalities)", "pct"),
@@ -104,7 +139,7 @@ def national_page(request: Request, db: Session, principal: Principal,
             ("solutions_in_operation", "Solutions in operation", "int"),
             ("users_per_100k", "Users per 100,000", "num"), ("capacity_fte", "Capacity freed (FTE)", "num"),
             ("rank", "Rank", "int")],
-            "rows": [r | {"region": (r["name"], f"/benchmark/regions/{r['code']}")} for r in regions]},
+            "rows": [r | {"region": (r["name"], f"/benchmark/regions/{r['code']}{at}")} for r in regions]},
         "trend": {"caption": _("National trend (end of each year)"), "columns": [
             ("period", "Year", "text"), ("adoption_rate", "Adoption rate (municipalities)", "pct"),
             ("active_users", "Active users", "int"), ("capacity_fte", "Capacity freed (FTE)", "num")],
@@ -114,6 +149,7 @@ def national_page(request: Request, db: Session, principal: Principal,
             "rows": [{"solution": (r["name"], f"/solutions/{r['slug']}")}
                      | {c["region"]: c["share"] for c in r["cells"]}
                      for r in view["heat"]["rows"]]},
+        **_regions_trend_table(view, _),
         "spread": {"caption": _("Spread of solutions"), "columns": [
             ("solution", "Solution", "link"), ("prioritised", "Prioritised", "text"),
             ("municipalities", "Municipalities", "int"), ("hospitals", "Hospitals", "int"),
@@ -132,7 +168,7 @@ def national_page(request: Request, db: Session, principal: Principal,
     heat_cells = {r["solution_id"]: {c["region"]: c for c in r["cells"]} for r in view["heat"]["rows"]}
     return _respond(request, "benchmark/national.html", tables, "benchmark", view=view,
                     region_chart=region_chart, trend_chart=trend_chart, heat_cells=heat_cells,
-                    organisations=svc.organisations(db))
+                    organisations=svc.organisations(db, day), **_day_context(day, mode))
 
 
 # ---- one organisation ---------------------------------------------------------------
@@ -152,8 +188,10 @@ def organisation_page(request: Request, db: Session, principal: Principal, ref: 
     require(principal, "benchmark.read")
     lang = language_of(request)
     _ = translations(lang).gettext
-    view = svc.organisation_view(db, ref, lang)
+    day, _mode = _view_params(request, lang)
+    view = svc.organisation_view(db, ref, lang, day)
     me = view["organisation"]
+    at = _at(day)
     peers = view["peers"]
     tables: dict[str, Table] = {
         "peers": {"caption": _("Peer group: %(group)s") % {"group": _(me["peer_group"])}, "columns": [
@@ -162,7 +200,7 @@ def organisation_page(request: Request, db: Session, principal: Principal, ref: 
             ("solutions_in_operation", "Solutions in operation", "int"),
             ("users_per_100k", "Users per 100,000", "num"), ("capacity_fte", "Capacity freed (FTE)", "num"),
             ("peer", "Rank in peer group", "rank"), ("peer_gap", "Gap to best", "pct")],
-            "rows": [p | {"organisation": (p["name"], f"/benchmark/organisations/{p['ref']}"),
+            "rows": [p | {"organisation": (p["name"], f"/benchmark/organisations/{p['ref']}{at}"),
                           "peer": _rank(p, "peer")} for p in peers]},
         "trend": {"caption": _("Trend (end of each year)"), "columns": [
             ("period", "Year", "text"), ("adoption_rate", "Adoption rate", "pct"),
@@ -199,7 +237,7 @@ def organisation_page(request: Request, db: Session, principal: Principal, ref: 
         principal.role == Role.ORG_REPORTER and principal.organisation_id == me["id"])
     return _respond(request, "benchmark/organisation.html", tables, ref.replace(":", "-"), view=view, me=me,
                     peer_chart=peer_chart, trend_chart=trend_chart, target_chart=target_chart,
-                    may_report=may_report)
+                    may_report=may_report, **_day_context(day, None))
 
 
 # ---- one region ---------------------------------------------------------------------
@@ -210,20 +248,23 @@ def region_page(request: Request, db: Session, principal: Principal, code: str) 
     require(principal, "benchmark.read")
     lang = language_of(request)
     _ = translations(lang).gettext
-    view = svc.region_view(db, code, lang)
+    day, mode = _view_params(request, lang)
+    view = svc.region_view(db, code, lang, day, mode)
     members = view["members"]
+    at = _at(day)
     tables: dict[str, Table] = {
         "members": {"caption": _("Organisations in the region"), "columns": [
             ("organisation", "Organisation", "link"), ("kind", "Kind", "text"), ("population", "Population", "int"),
             ("adoption_rate", "Adoption rate", "pct"), ("solutions_in_operation", "Solutions in operation", "int"),
             ("users_per_100k", "Users per 100,000", "num"), ("capacity_fte", "Capacity freed (FTE)", "num"),
             ("region", "Rank in region", "rank"), ("national", "Rank nationally", "rank")],
-            "rows": [r | {"organisation": (r["name"], f"/benchmark/organisations/{r['ref']}"), "kind": _(r["kind"]),
+            "rows": [r | {"organisation": (r["name"], f"/benchmark/organisations/{r['ref']}{at}"), "kind": _(r["kind"]),
                           "region": _rank(r, "region"), "national": _rank(r, "national")} for r in members]},
         "trend": {"caption": _("Trend (end of each year)"), "columns": [
             ("period", "Year", "text"), ("adoption_rate", "Adoption rate (municipalities)", "pct"),
             ("active_users", "Active users", "int"), ("capacity_fte", "Capacity freed (FTE)", "num")],
             "rows": view["trend"]},
+        **_regions_trend_table(view, _),
     }
     munis = [r for r in members if r["kind"] == "municipality"]
     member_chart = charts.bar_chart(
@@ -235,7 +276,8 @@ def region_page(request: Request, db: Session, principal: Principal, code: str) 
         [(_("Municipalities"), [t["adoption_rate"] for t in view["trend"]])], chart_id="chart-trend",
         title=_("Adoption rate over time"), fmt=lambda v: _pct(v, lang))
     return _respond(request, "benchmark/region.html", tables, f"region-{code}", view=view,
-                    region=view["region"], member_chart=member_chart, trend_chart=trend_chart)
+                    region=view["region"], member_chart=member_chart, trend_chart=trend_chart,
+                    **_day_context(day, mode))
 
 
 # ---- import -------------------------------------------------------------------------

@@ -21,15 +21,21 @@ from app.benchmark import metrics as m
 from app.benchmark.models import AdoptionRecord, Indicator, IndicatorTarget
 from app.catalogue import services as catalogue
 from app.catalogue.models import Organisation
+from app.catalogue.regions import regions_on
 from app.errors import NotFound
 from app.messages import Message, Term
 
 NATIONAL_SPREAD_ROWS = 50
+# A trend across a change of the regions: on the regions valid at each year's end, or on
+# the regions of the day in view counted back in time (e.g. "Østdanmark samlet").
+EACH, MERGED = "each", "merged"
+TREND_MODES = (EACH, MERGED)
 
 
 def compute_uncached(session: Session, as_of: date, trend_for: Iterable[int] | None = None,
-                     organisation_ids: Iterable[int] | None = None) -> cache.Figures:
-    orgs = loader.load_organisations(session)
+                     organisation_ids: Iterable[int] | None = None, regions_day: date | None = None) -> cache.Figures:
+    """The figures as of a day, rolled up to the regions valid on `regions_day` (as_of by default)."""
+    orgs = loader.load_organisations(session, regions_day or as_of)
     # Nothing effective after the last day computed (the end of as_of's year) can be in force.
     adoption, relevant = loader.without_unpublished(
         session, loader.load_adoption(session, organisation_ids, until=max(as_of, m.period_end(as_of.year))),
@@ -39,13 +45,14 @@ def compute_uncached(session: Session, as_of: date, trend_for: Iterable[int] | N
 
 
 def compute(session: Session, as_of: date | None = None, trend_for: Iterable[int] | None = None,
-            organisation_ids: Iterable[int] | None = None) -> cache.Figures:
+            organisation_ids: Iterable[int] | None = None, regions_day: date | None = None) -> cache.Figures:
     """The benchmark as of a day (today by default), from the cache when the data have not
     changed. `trend_for` only narrows the trend rows returned (they are computed for all)."""
     as_of = as_of or date.today()
     if organisation_ids is not None:
-        return compute_uncached(session, as_of, trend_for, organisation_ids)
-    bench, orgs, relevant = cache.cached(session, as_of, lambda: compute_uncached(session, as_of))
+        return compute_uncached(session, as_of, trend_for, organisation_ids, regions_day)
+    bench, orgs, relevant = cache.cached(session, as_of, lambda: compute_uncached(
+        session, as_of, regions_day=regions_day), regions_day)
     if trend_for is not None:
         wanted = {int(i) for i in trend_for}
         trend = bench.trend[bench.trend["organisation_id"].isin(wanted)].reset_index(drop=True)
@@ -54,13 +61,13 @@ def compute(session: Session, as_of: date | None = None, trend_for: Iterable[int
 
 
 def compute_scoped(session: Session, as_of: date, region_id: int | None = None,
-                   solution_ids: Iterable[int] | None = None) -> cache.Figures:
-    """The benchmark of one region (the region, its municipalities and hospitals) and/or of
-    some solutions only, computed from that part alone: a report filtered to a region or a
-    treatment area shows no national figure beside its own."""
+                   solution_ids: Iterable[int] | None = None, regions_day: date | None = None) -> cache.Figures:
+    """The benchmark of one region (the region, its municipalities and hospitals on
+    `regions_day`, as_of by default) and/or of some solutions only, computed from that part
+    alone: a report filtered to a region or a treatment area shows no national figure beside its own."""
     if region_id is None and solution_ids is None:
-        return compute(session, as_of)
-    orgs = loader.load_organisations(session)
+        return compute(session, as_of, regions_day=regions_day)
+    orgs = loader.load_organisations(session, regions_day or as_of)
     if region_id is not None:
         orgs = orgs[(orgs["id"] == region_id) | orgs["region_id"].eq(region_id).fillna(False).astype(bool)]
     until = max(as_of, m.period_end(as_of.year))
@@ -91,9 +98,10 @@ def _heat(session: Session, bench: m.Benchmark, orgs: pd.DataFrame, relevant: pd
 # ---- views --------------------------------------------------------------------------
 
 
-def national_view(session: Session, lang: str = "da", as_of: date | None = None) -> dict[str, Any]:
+def national_view(session: Session, lang: str = "da", as_of: date | None = None,
+                  trend_mode: str = EACH) -> dict[str, Any]:
     bench, orgs, relevant = compute(session, as_of)
-    return {
+    view = {
         "as_of": bench.as_of.isoformat(),
         "periods": bench.periods,
         "national": {k: views.clean(v) for k, v in bench.national.items()},
@@ -103,6 +111,7 @@ def national_view(session: Session, lang: str = "da", as_of: date | None = None)
         "heat": _heat(session, bench, orgs, relevant, lang),
         "prioritised_solutions": len(set(relevant["solution_id"])),
     }
+    return view | _with_change(session, bench, orgs, trend_mode, lang)
 
 
 def solution_spread_view(session: Session, as_of: date | None = None) -> dict[str, Any]:
@@ -124,13 +133,22 @@ def get_benchmark_organisation(session: Session, ref: str) -> Organisation:
     return org
 
 
+def _require_valid(org: Organisation, orgs: pd.DataFrame, day: date) -> None:
+    """A region that has ended (or not yet started) on the day has no figures of its own."""
+    if org.id not in set(orgs["id"]):
+        raise NotFound(Message("{name} is not a region on {day}", name=org.name, day=day))
+
+
 def organisation_view(session: Session, ref: str, lang: str = "da", as_of: date | None = None) -> dict[str, Any]:
     org = get_benchmark_organisation(session, ref)
     bench, orgs, _relevant = compute(session, as_of, trend_for=[org.id])
+    _require_valid(org, orgs, bench.as_of)
     current = bench.current[bench.current["organisation_id"] == org.id]
+    region_id = orgs.loc[orgs["id"] == org.id, "region_id"].iloc[0]
     return {
         "as_of": bench.as_of.isoformat(),
-        "organisation": views.organisation_row(orgs, bench, org.id, org.region_id, lang),
+        "organisation": views.organisation_row(orgs, bench, org.id, None if pd.isna(region_id) else int(region_id),
+                                               lang),
         "peers": views.peers(orgs, bench, org.id, lang),
         "trend": views.organisation_trend(bench, org.id),
         "solutions": views.solution_rows(current, loader.solution_names(session, current["solution_id"])),
@@ -138,25 +156,47 @@ def organisation_view(session: Session, ref: str, lang: str = "da", as_of: date 
     }
 
 
-def region_view(session: Session, code: str, lang: str = "da", as_of: date | None = None) -> dict[str, Any]:
+def region_view(session: Session, code: str, lang: str = "da", as_of: date | None = None,
+                trend_mode: str = EACH) -> dict[str, Any]:
     region = session.scalar(select(Organisation).where(Organisation.kind == "region", Organisation.code == code))
     if region is None:
         raise NotFound(Message("{kind} {key} does not exist", kind=Term("missing", "region"), key=code))
-    orgs = loader.load_organisations(session)
+    as_of = as_of or date.today()
+    orgs = loader.load_organisations(session, as_of)
+    _require_valid(region, orgs, as_of)
     member_ids = [int(i) for i in orgs.loc[(orgs["region_id"] == region.id) | (orgs["id"] == region.id), "id"]]
     bench, orgs, _relevant = compute(session, as_of, trend_for=member_ids)
     regions = views.region_rows(orgs, bench, lang)
+    change = _with_change(session, bench, orgs, trend_mode, lang, region.id)
+    trend = views.national_trend(bench, orgs, member_ids)
+    if change and trend_mode == EACH:  # no figures for the years before the region existed
+        existed = {r["period"] for r in change["regions_trend"]["rows"] if r["code"] == region.code}
+        trend = [t if t["period"] in existed else views.no_figures(t["period"]) for t in trend]
     return {"as_of": bench.as_of.isoformat(), "region": next(r for r in regions if r["id"] == region.id),
-            "members": views.members(orgs, bench, member_ids, lang),
-            "trend": views.national_trend(bench, orgs, member_ids), "regions": regions}
+            "members": views.members(orgs, bench, member_ids, lang), "trend": trend, "regions": regions} | change
+
+
+# ---- the regions across a change (Region Østdanmark from 1 January 2027) -------------
+
+def _with_change(session: Session, bench: m.Benchmark, orgs: pd.DataFrame, mode: str, lang: str,
+                 region_id: int | None = None) -> dict[str, Any]:
+    """{"regions_trend": ...} when the regions changed within the trend's years (see
+    regions_trend), else nothing: a view whose years all have today's regions is unchanged."""
+    structures = {p: regions_on(session, m.period_end(p)) for p in bench.periods}
+    change = views.regions_trend(bench, orgs, structures, mode, lang, region_id)
+    return {"regions_trend": change} if change is not None else {}
 
 
 # ---- small reads --------------------------------------------------------------------
 
 
-def organisations(session: Session) -> list[Organisation]:
-    """The organisations that are benchmarked, by kind and name (the pages' picker)."""
-    return catalogue.organisation_choices(session, loader.BENCHMARK_KINDS)
+# ---- small reads --------------------------------------------------------------------
+
+
+def organisations(session: Session, on: date | None = None) -> list[Organisation]:
+    """The organisations that are benchmarked and valid on the day in view, by kind and name
+    (the pages' picker)."""
+    return catalogue.organisation_choices(session, loader.BENCHMARK_KINDS, on)
 
 
 def indicator_list(session: Session, lang: str = "da") -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from app.benchmark import metrics as m
+from app.catalogue.regions import Regions
 
 HEAT_ROWS = 15
 Names = Mapping[int, tuple[str, str]]  # solution id -> (slug, name)
@@ -89,6 +90,12 @@ def national_trend(bench: m.Benchmark, orgs: pd.DataFrame,
                     "active_users": float(group["active_users"].sum()),
                     "capacity_fte": float(group["capacity_fte"].sum())})
     return out
+
+
+def no_figures(period: int) -> dict[str, Any]:
+    """A trend point without figures (e.g. a year before the region existed)."""
+    return {"period": period, "adoption_rate": None, "solutions_in_operation": None, "active_users": None,
+            "capacity_fte": None}
 
 
 def region_rows(orgs: pd.DataFrame, bench: m.Benchmark, lang: str) -> list[dict[str, Any]]:
@@ -190,3 +197,45 @@ def indicator_rows(indicators: pd.DataFrame, targets: pd.DataFrame, values: pd.D
                     "peer_rank": clean(r["peer_rank"]), "peer_size": clean(r["peer_size"]),
                     "national_rank": clean(r["national_rank"]), "national_size": clean(r["national_size"])})
     return out
+
+
+def regions_trend(bench: m.Benchmark, orgs: pd.DataFrame, structures: Mapping[int, Regions], mode: str,
+                  lang: str, region_id: int | None = None) -> dict[str, Any] | None:
+    """The regions' trend when the regions changed within the trend's years (None if not):
+    mode "each" counts every year on the regions valid at its end (`structures`), mode
+    "merged" counts every year on the regions of the day in view (`orgs`), with their members
+    of that day. `region_id` narrows it to one region of the day in view (and, in "each",
+    the regions it was made of). A region that has ended has no row of its own in `orgs`, so
+    its own reported adoption is not counted after it ended; its members' is."""
+    member_of = {int(i): (None if pd.isna(r) else int(r)) for i, r in zip(orgs["id"], orgs["region_id"], strict=True)}
+    shown = orgs[orgs["kind"] == "region"].sort_values("code")
+    if region_id is not None:
+        shown = shown[shown["id"] == region_id]
+    scope = set(member_of) if region_id is None else {region_id} | {i for i, r in member_of.items() if r == region_id}
+    then = {p: [(q, [i for i in (q.id, *st.members(q.id)) if i in scope]) for q in st.regions]
+            for p, st in structures.items()}
+    then = {p: [(q, ids) for q, ids in groups if ids] for p, groups in then.items()}
+    now = {int(i) for i in shown["id"]}
+    changed = [p for p, groups in then.items() if {q.id for q, _ids in groups} != now]
+    if not changed:
+        return None
+    before = {q.id: q for p in changed for q, _ids in then[p] if q.id not in now}
+    later = {q.id for p in changed for q, _ids in then[p]}
+    if mode == "merged":
+        groups = [(r, [int(r["id"])] + [i for i, g in member_of.items() if g == r["id"]]) for _, r in shown.iterrows()]
+        rows = [_trend_row(bench, orgs, r["code"], org_name(r, lang), ids, bench.periods) for r, ids in groups]
+    else:
+        rows = [_trend_row(bench, orgs, q.code, org_name({"name": q.name, "name_en": q.name_en}, lang), ids, [p])
+                for p, groups_then in then.items() for q, ids in groups_then]
+    return {"mode": mode, "rows": sorted((x for row in rows for x in row), key=lambda x: (x["period"], x["code"])),
+            "before": [org_name({"name": q.name, "name_en": q.name_en}, lang) for q in before.values()],
+            "after": [org_name(r, lang) for _, r in shown.iterrows() if int(r["id"]) not in later],
+            "until": max(changed), "from": max(changed) + 1}
+
+
+def _trend_row(bench: m.Benchmark, orgs: pd.DataFrame, code: str, name: str, member_ids: list[int],
+               periods: Iterable[int]) -> list[dict[str, Any]]:
+    wanted = set(periods)
+    return [{"period": t["period"], "code": code, "name": name, "adoption_rate": t["adoption_rate"],
+             "active_users": t["active_users"], "capacity_fte": t["capacity_fte"]}
+            for t in national_trend(bench, orgs, member_ids) if t["period"] in wanted]

@@ -76,6 +76,19 @@ class Organisation(Versioned, Base):
         return f"{self.kind}:{self.code}"
 
 
+class RegionMembership(Base):
+    """Which region a municipality or hospital belongs to, and from when to when (both days
+    included; none = open). Region views ask app.catalogue.regions for a given day."""
+
+    __tablename__ = "region_membership"
+    __table_args__ = (UniqueConstraint("organisation_id", "region_id", name="uq_region_membership"),)
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+
 class TreatmentArea(Base):
     __tablename__ = "treatment_area"
 

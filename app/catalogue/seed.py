@@ -17,7 +17,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.catalogue.enums import OrganisationKind
-from app.catalogue.models import Need, NeedEndorsement, Organisation, Project, Solution, TreatmentArea, Vendor
+from app.catalogue.models import (
+    Need,
+    NeedEndorsement,
+    Organisation,
+    Project,
+    RegionMembership,
+    Solution,
+    TreatmentArea,
+    Vendor,
+)
+from app.catalogue.regions import RegionRow, membership_history
 from app.catalogue.services import STUDY_FIELDS, set_studies
 
 REFERENCE_SOURCE = "data/reference (see SOURCES.md)"
@@ -71,15 +81,20 @@ def seed_reference(session: Session, data_dir: Path) -> None:
             {"name": row["name"], "name_en": row["name_en"], "valid_from": _day(row["valid_from"]),
              "valid_to": _day(row["valid_to"]), "source": REFERENCE_SOURCE})
     session.flush()
+    members = []
     for row in _rows(ref / "municipalities.csv"):
-        _upsert(session, Organisation, {"kind": OrganisationKind.MUNICIPALITY.value, "code": row["code"]},
-                {"name": row["name"], "region_id": regions[row["region_code"]].id,
-                 "population": int(row["population"]), "population_year": int(row["population_year"]),
-                 "source": REFERENCE_SOURCE})
+        key = {"kind": OrganisationKind.MUNICIPALITY.value, "code": row["code"]}
+        municipality = _upsert(session, Organisation, key,
+                               {"name": row["name"], "region_id": regions[row["region_code"]].id,
+                                "population": int(row["population"]),
+                                "population_year": int(row["population_year"]), "source": REFERENCE_SOURCE})
+        members.append((municipality, row["region_code"]))
     for row in _rows(ref / "hospitals.csv"):
-        _upsert(session, Organisation, {"kind": OrganisationKind.HOSPITAL.value, "code": row["code"]},
-                {"name": row["name"], "region_id": regions[row["region_code"]].id,
-                 "subkind": row["kind"], "source": REFERENCE_SOURCE})
+        hospital = _upsert(session, Organisation, {"kind": OrganisationKind.HOSPITAL.value, "code": row["code"]},
+                           {"name": row["name"], "region_id": regions[row["region_code"]].id,
+                            "subkind": row["kind"], "source": REFERENCE_SOURCE})
+        members.append((hospital, row["region_code"]))
+    _seed_memberships(session, members, regions, _region_history(data_dir))
     for row in _rows(ref / "national_bodies.csv"):
         _upsert(session, Organisation, {"kind": OrganisationKind.NATIONAL_BODY.value, "code": row["code"]},
                 {"name": row["name"], "name_en": row["name_en"], "url": row["url"] or None,
@@ -90,13 +105,30 @@ def seed_reference(session: Session, data_dir: Path) -> None:
     session.flush()
 
 
+def _region_history(data_dir: Path) -> dict[str, RegionRow]:
+    return {row["code"]: RegionRow(row["code"], _day(row["valid_from"]), _day(row["valid_to"]),
+                                   row["successor"] or None)
+            for row in _rows(data_dir / "reference" / "regions.csv")}
+
+
+def _seed_memberships(session: Session, members: list[tuple[Organisation, str]], regions: dict[str, Organisation],
+                      history: dict[str, RegionRow]) -> None:
+    """Each organisation's regions over time (its reference region, then any successor)."""
+    session.flush()
+    for org, region_code in members:
+        for code, valid_from, valid_to in membership_history(region_code, history):
+            _upsert(session, RegionMembership, {"organisation_id": org.id, "region_id": regions[code].id},
+                    {"valid_from": valid_from, "valid_to": valid_to})
+
+
 def _seed_gp_clinics(session: Session, demo: Path) -> None:
     regions = {o.code: o for o in session.scalars(
         select(Organisation).where(Organisation.kind == OrganisationKind.REGION.value))}
-    for row in _rows(demo / "gp_clinics.csv"):
-        _upsert(session, Organisation, {"kind": OrganisationKind.GP_CLINIC.value, "code": row["code"]},
-                {"name": row["name"], "region_id": regions[row["region_code"]].id,
-                 "source": "demo data (fictional)"})
+    clinics = [(_upsert(session, Organisation, {"kind": OrganisationKind.GP_CLINIC.value, "code": row["code"]},
+                        {"name": row["name"], "region_id": regions[row["region_code"]].id,
+                         "source": "demo data (fictional)"}), row["region_code"])
+               for row in _rows(demo / "gp_clinics.csv")]
+    _seed_memberships(session, clinics, regions, _region_history(demo.parent))
     session.flush()
 
 

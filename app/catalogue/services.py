@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, not_, or_, select, true
@@ -27,6 +28,7 @@ from app.catalogue.models import (
     project_solution,
     solution_treatment_area,
 )
+from app.catalogue.regions import in_region, valid_on
 from app.catalogue.schemas import (
     EndorsementIn,
     NeedIn,
@@ -94,11 +96,13 @@ def _by_ids(session: Session, model: Any, ids: Sequence[int], field: str, label:
 
 def list_organisations(session: Session, page: PageRequest, *, kind: str | None = None,
                        region_id: int | None = None, q: str | None = None) -> tuple[list[Organisation], int]:
-    stmt = select(Organisation).order_by(Organisation.kind, Organisation.name)
+    """The organisations valid today (an ended or coming region is reached by its own page)."""
+    stmt = select(Organisation).where(valid_on(Organisation, date.today())).order_by(Organisation.kind,
+                                                                                   Organisation.name)
     if kind:
         stmt = stmt.where(Organisation.kind == kind)
     if region_id:
-        stmt = stmt.where(or_(Organisation.region_id == region_id, Organisation.id == region_id))
+        stmt = stmt.where(or_(in_region(region_id, date.today()), Organisation.id == region_id))
     if q:
         stmt = stmt.where(Organisation.name.icontains(q, autoescape=True))
     return paginate(session, stmt, page)
@@ -118,13 +122,24 @@ def find_organisation(session: Session, organisation_id: int | None) -> Organisa
     return session.get(Organisation, organisation_id) if organisation_id else None
 
 
-def region_members(session: Session, region: Organisation) -> list[Organisation]:
-    return list(session.scalars(select(Organisation).where(Organisation.region_id == region.id)
+def region_members(session: Session, region: Organisation, on: date | None = None) -> list[Organisation]:
+    """The region's organisations on a day (today by default), or on its last day if it has
+    ended, or its first if it has not started."""
+    day = on or date.today()
+    if region.valid_to is not None and region.valid_to < day:
+        day = region.valid_to
+    if region.valid_from is not None and region.valid_from > day:
+        day = region.valid_from
+    return list(session.scalars(select(Organisation).where(in_region(region.id, day))
                                 .order_by(Organisation.kind, Organisation.name)))
 
 
-def organisation_choices(session: Session, kinds: Sequence[str] | None = None) -> list[Organisation]:
-    stmt = select(Organisation).order_by(Organisation.kind, Organisation.name)
+def organisation_choices(session: Session, kinds: Sequence[str] | None = None,
+                         on: date | None = None) -> list[Organisation]:
+    """The organisations a picker offers: those valid on the day in view (today by default),
+    so from 1 January 2027 Region Østdanmark instead of Hovedstaden and Sjælland."""
+    stmt = select(Organisation).where(valid_on(Organisation, on or date.today())).order_by(
+        Organisation.kind, Organisation.name)
     if kinds:
         stmt = stmt.where(Organisation.kind.in_(kinds))
     return list(session.scalars(stmt))
@@ -414,7 +429,7 @@ def list_projects(session: Session, principal: Principal, flt: ProjectFilter,
         stmt = stmt.where(Project.owner_id == flt.owner_id)
     if flt.region_id:
         owners = select(Organisation.id).where(
-            or_(Organisation.region_id == flt.region_id, Organisation.id == flt.region_id))
+            or_(in_region(flt.region_id, date.today()), Organisation.id == flt.region_id))
         stmt = stmt.where(Project.owner_id.in_(owners))
     if flt.solution_id:
         stmt = stmt.where(Project.solutions.any(and_(Solution.id == flt.solution_id,

@@ -4,6 +4,7 @@ download."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from litestar import Request, Response
@@ -41,7 +42,7 @@ def _reports(request: Request, db: Session, principal: Principal, chosen: dict[s
     kinds = [{"kind": k, "title": svc.TITLES[k][1 if lang == "en" else 0], "allowed": svc.may_generate(principal, k)}
              for k in svc.KINDS]
     return render(request, "reporting/reports.html", status_code=status_code, kinds=kinds, regions=regions,
-                  areas=areas, chosen=chosen, failed=failed)
+                  areas=areas, chosen=chosen, failed=failed, today=date.today())
 
 
 @post("/reports/jobs", include_in_schema=False)

@@ -8,7 +8,7 @@ can be edited by a designer without touching Python.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,7 +17,7 @@ from html import unescape
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.approvals import lifecycle as lc
@@ -36,6 +36,7 @@ from app.benchmark.models import Indicator
 from app.catalogue import services as catalogue_svc
 from app.catalogue.models import Organisation, Solution, TreatmentArea
 from app.catalogue.prior_art import prior_art_for_need
+from app.catalogue.regions import regions_on
 from app.core.pagination import MAX_PAGE_SIZE, PageRequest
 from app.core.principal import Principal, require
 from app.errors import NotFound, ValidationFailed
@@ -108,8 +109,13 @@ class ReportRequest:
 
 
 def filter_choices(session: Session) -> tuple[list[Organisation], list[TreatmentArea]]:
-    """What the report forms offer: the regions and the treatment areas, by code."""
-    regions = session.scalars(select(Organisation).where(Organisation.kind == "region").order_by(Organisation.code))
+    """What the report forms offer: the regions valid today and those that start later (the
+    form names their first day; a report's period must lie in a region's time), and the
+    treatment areas, by code."""
+    today = date.today()
+    regions = session.scalars(select(Organisation).where(
+        Organisation.kind == "region", or_(Organisation.valid_to.is_(None), Organisation.valid_to >= today))
+        .order_by(Organisation.code))
     return list(regions), list(session.scalars(select(TreatmentArea).order_by(TreatmentArea.code)))
 
 
@@ -128,10 +134,19 @@ def as_of_for(period: int | None) -> date:
     return date(period, 12, 31)
 
 
-def _region(session: Session, code: str) -> Organisation:
+def regions_day_for(period: int | None) -> date:
+    """The day whose regions a report shows: the end of the chosen year (five regions for
+    2026, four for 2027), or today."""
+    return date(period, 12, 31) if period is not None else date.today()
+
+
+def _region(session: Session, code: str, on: date | None = None) -> Organisation:
+    """The region with the code, valid on `on` if given."""
     region = session.scalar(select(Organisation).where(Organisation.kind == "region", Organisation.code == code))
     if region is None:
         raise NotFound(Message("{kind} {key} does not exist", kind=Term("missing", "region"), key=code))
+    if on is not None and region.id not in {r.id for r in regions_on(session, on).regions}:
+        raise NotFound(Message("{name} is not a region on {day}", name=region.name, day=on))
     return region
 
 
@@ -182,7 +197,8 @@ def with_solution_id(session: Session, principal: Principal, data: dict[str, Any
 def check_references(session: Session, req: ReportRequest, principal: Principal) -> None:
     """Every record the request names exists and may be seen by the one asking: a mistyped
     code or slug is an error on its field when the report is asked for, not a failed job."""
-    lookups = {"region": (req.region, _region), "treatment_area": (req.treatment_area, _treatment_area),
+    lookups = {"region": (req.region, lambda s, key: _region(s, key, regions_day_for(req.period))),
+               "treatment_area": (req.treatment_area, _treatment_area),
                "solution": (req.solution if req.kind == "assessment" else None,
                             lambda s, key: _reported_assessment(s, principal, key))}
     errors: dict[str, str] = {}
@@ -281,9 +297,10 @@ def national_benchmark(session: Session, req: ReportRequest, progress: Progress 
     ctx = _base(req, session)
     as_of = as_of_for(req.period)
     progress("benchmark")
-    region_id = _region(session, req.region).id if req.region else None
+    regions_day = regions_day_for(req.period)
+    region_id = _region(session, req.region, regions_day).id if req.region else None
     in_area = _solution_ids_in_area(session, req.treatment_area) if req.treatment_area else None
-    bench, orgs, relevant = bench_svc.compute_scoped(session, as_of, region_id, in_area)
+    bench, orgs, relevant = bench_svc.compute_scoped(session, as_of, region_id, in_area, regions_day)
     view: dict[str, Any] = {
         "national": {k: bench_views.clean(v) for k, v in bench.national.items()},
         "regions": bench_views.region_rows(orgs, bench, lang),
@@ -335,12 +352,23 @@ def national_benchmark(session: Session, req: ReportRequest, progress: Progress 
                            for x in sections], "findings": findings,
             "charts": {"regions": region_chart, "trend": trend_chart, "spread": spread_chart,
                        "targets": target_chart},
-            "data_taken_day": day(bench.as_of, lang),
+            "data_taken_day": day(bench.as_of, lang), "regions_note": _regions_note(session, as_of, regions_day, lang),
             "pct": pct, "num": lambda v, d=1: number(v, lang, d)}
     return ctx
 
 
 SPREAD_CHART_ROWS = 20
+
+
+def _regions_note(session: Session, as_of: date, regions_day: date, lang: str) -> str | None:
+    """When the figures' day and the period's regions differ (a 2027 report asked for in
+    2026), the report says whose regions it shows."""
+    if {r.id for r in regions_on(session, as_of).regions} == {r.id for r in regions_on(session, regions_day).regions}:
+        return None
+    names = ", ".join(r.name for r in regions_on(session, regions_day).regions)
+    return _say(lang, "Tallene pr. {as_of} er opgjort på regionerne pr. {day}: {names}.",
+                "The figures as of {as_of} are rolled up to the regions of {day}: {names}.",
+                as_of=day(as_of, lang), day=day(regions_day, lang), names=names)
 
 
 def _region_section(r: dict[str, Any], all_rows: list[dict[str, Any]], region_of: dict[int, int | None],
@@ -598,10 +626,17 @@ def _temporary_cases(session: Session, req: ReportRequest) -> list[ApprovalCase]
         cases = [c for c in cases if (c.valid_from and c.valid_from.year <= req.period) and
                  (c.valid_until is None or c.valid_until.year >= req.period)]
     if req.region:
-        rid = _region(session, req.region).id
+        rid, region_of = _region_members(session, req)
         using = approvals_svc.organisations_using(session, [c.solution_id for c in cases])
-        cases = [c for c in cases if any(o.id == rid or o.region_id == rid for o in using.get(c.solution_id, []))]
+        cases = [c for c in cases
+                 if any(o.id == rid or region_of.get(o.id) == rid for o in using.get(c.solution_id, []))]
     return cases
+
+
+def _region_members(session: Session, req: ReportRequest) -> tuple[int, Mapping[int, int]]:
+    """The requested region's id and every organisation's region, on the report's regions day."""
+    on = regions_day_for(req.period)
+    return _region(session, str(req.region), on).id, regions_on(session, on).region_of
 
 
 def evidence_assessment(a: Assessment) -> bool:
@@ -674,8 +709,8 @@ def _ranked_needs(session: Session, req: ReportRequest) -> list[Any]:
         if not items or len(out) >= total:
             break
     if req.region:
-        rid = _region(session, req.region).id
-        out = [n for n in out if n.organisation.id == rid or n.organisation.region_id == rid]
+        rid, region_of = _region_members(session, req)
+        out = [n for n in out if n.organisation.id == rid or region_of.get(n.organisation.id) == rid]
     return out
 
 
