@@ -5,9 +5,9 @@ none. Rows are matched on (contract, KPI, day measured), so a file imported agai
 nothing.
 
 Columns: solution (slug), kpi (code), measured_on (a date), value, and to name the contract
-either contract (its reference) or organisation (kind:code; empty: the solution's general
-contract). Numbers and dates are read as a person types them in the given language
-("98,5", "1.250" and "3.12.2026" in Danish).
+either contract (its reference) or organisation (kind:code); with neither, the solution's
+general contract (or its only contract, when it has just one). Numbers and dates are read
+as a person types them in the given language ("98,5", "1.250" and "3.12.2026" in Danish).
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def _contract(check: RowChecker, row: int, rec: dict[str, str], known: _Known, s
             check.error(row, "organisation", Message("{solution} has no contract with {organisation}",
                                                      solution=solution.slug, organisation=org.name))
             return None
-    else:
+    elif len(mine) != 1:
         mine = [c for c in mine if c.organisation_id is None]
         if not mine:
             check.error(row, "organisation", Message("{solution} has no general contract: name the organisation "
