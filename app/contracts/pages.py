@@ -64,9 +64,9 @@ class ReportPage(Controller):
         return _form_page(request, db, principal, solution, {"contract": values.get("contract")}, saved=values)
 
 
-def _import_page(request: Request, status_code: int = 200, **context: Any) -> Template:
+def _import_page(request: Request, db: Session, status_code: int = 200, **context: Any) -> Template:
     return render(request, "contracts/import.html", status_code=status_code, columns=svc.IMPORT_COLUMNS,
-                  max_mb=MAX_MB, **context)
+                  kpis=svc.definition_rows(db, language_of(request)), max_mb=MAX_MB, **context)
 
 
 class ImportPage(Controller):
@@ -76,9 +76,9 @@ class ImportPage(Controller):
     include_in_schema = False
 
     @get("/")
-    def form(self, request: Request, principal: Principal) -> Template:
+    def form(self, request: Request, db: Session, principal: Principal) -> Template:
         svc.require_reporter(principal)
-        return _import_page(request)
+        return _import_page(request, db)
 
     @post("/", request_max_body_size=MAX_REQUEST_BYTES)
     def submit(self, request: Request, db: Session, principal: Principal,
@@ -86,15 +86,15 @@ class ImportPage(Controller):
         svc.require_reporter(principal)
         upload = data.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            return _import_page(request, 400, errors={"file": Message("choose a CSV or Excel file")})
+            return _import_page(request, db, 400, errors={"file": Message("choose a CSV or Excel file")})
         content = upload.file.read(MAX_BYTES + 1)
         try:
             report = svc.import_file(db, principal, upload.filename, content)
         except ImportRejected as exc:
-            return _import_page(request, 400, rejected=exc.report)
+            return _import_page(request, db, 400, rejected=exc.report)
         except ValidationFailed as exc:
-            return _import_page(request, 400, errors=exc.errors)
-        return _import_page(request, report=report)
+            return _import_page(request, db, 400, errors=exc.errors)
+        return _import_page(request, db, report=report)
 
 
 ROUTES: list[ControllerRouterHandler] = [ReportPage, ImportPage]
