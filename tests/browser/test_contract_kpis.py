@@ -1,5 +1,6 @@
-"""Contract KPIs on a solution's page and the report form, as a person sees them: on a
-desktop and on a phone (390 px) nothing scrolls sideways; screenshots for a look."""
+"""Contract KPIs on a solution's page, the report form and the import, as a person sees
+them: on a desktop and on a phone (390 px) nothing scrolls sideways, axe finds no serious
+violation; screenshots for a look."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.test_accessibility import audit
 from tests.helpers import browser_login, screenshot
 
 pytestmark = pytest.mark.browser
@@ -27,6 +29,7 @@ def test_kpis_on_the_solution_page(browser: Any, live_server: str, width: int) -
     assert width_used <= screen
     section.scroll_into_view_if_needed()
     screenshot(page, f"contract-kpis-{width}")
+    audit(page, f"contract-kpis-{width}")
     context.close()
 
 
@@ -44,4 +47,17 @@ def test_the_report_form_on_a_phone(browser: Any, live_server: str) -> None:
     width_used, screen = page.evaluate(WIDTHS)
     assert width_used <= screen
     screenshot(page, "contract-kpis-form-390")
+    audit(page, "contract-kpis-form-390")
     context.close()
+
+
+def test_the_import_report(page: Any, live_server: str) -> None:
+    browser_login(page, live_server, "org_reporter")
+    page.goto(f"{live_server}/kpis/import")
+    page.set_input_files("#import-file", files=[{"name": "kpis.csv", "mimeType": "text/csv", "buffer": (
+        b"solution;organisation;kpi;measured_on;value\nselfback;municipality:169;nps;2026-10-20;7\n")}])
+    page.click("main button[type=submit]")
+    page.wait_for_selector("#import-errors")
+    assert "ukendt KPI" in page.locator("#import-errors").inner_text()
+    screenshot(page, "contract-kpis-import")
+    audit(page, "contract-kpis-import")
