@@ -211,6 +211,7 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     # contract KPIs: a vendor on its own solution's contracts, an org_reporter on its own organisation's
     ("GET", "/api/contract-kpis"): EVERYONE,
     ("GET", "/api/solutions/{key:str}/kpis"): EVERYONE,
+    ("POST", "/api/solutions/{key:str}/contracts"): CATALOGUE_WRITERS,
     ("POST", "/api/solutions/{key:str}/kpi-values"): KPI_REPORTERS,
     ("POST", "/api/kpi-values/import"): KPI_REPORTERS,
     ("GET", "/solutions/{slug:str}/kpis/report"): KPI_REPORTERS,

@@ -45,6 +45,7 @@ API_WRITE_POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/benchmark/import"): ("benchmark.report",),
     ("POST", "/api/solutions/{key:str}/kpi-values"): ("contract.report",),
     ("POST", "/api/kpi-values/import"): ("contract.report",),
+    ("POST", "/api/solutions/{key:str}/contracts"): ("contract.manage",),
     ("POST", "/api/framework-library/uploads"): ("framework.manage",),
     ("POST", "/api/framework-library/uploads/{upload_id:int}/publish"): ("framework.manage",),
     ("POST", "/api/framework-library/uploads/{upload_id:int}/discard"): ("framework.manage",),

@@ -16,7 +16,7 @@ from app.assessment.loader import FrameworkRegistry
 from app.benchmark import importer as benchmark_importer
 from app.catalogue import services as catalogue
 from app.contracts import services as svc
-from app.contracts.schemas import KpiValueIn
+from app.contracts.schemas import ContractIn, KpiValueIn
 from app.core.principal import Principal
 from app.errors import ValidationFailed
 from app.web.routing import get, post
@@ -40,6 +40,14 @@ def solution_kpis(request: Request, db: Session, principal: Principal, framework
     solution = catalogue.get_solution(db, principal, key)
     kpis = svc.kpis_of(db, frameworks, [solution.id], _lang(request))[solution.id]
     return {"solution": {"id": solution.id, "slug": solution.slug, "name": solution.name}} | kpis
+
+
+@post("/api/solutions/{key:str}/contracts", tags=TAGS, status_code=201,
+      summary="Add a contract of the solution, with an organisation or general, and its own KPI targets")
+def create_contract(request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry, key: str,
+                    data: ContractIn) -> dict[str, Any]:
+    solution = catalogue.get_solution(db, principal, key)
+    return svc.create_contract(db, principal, frameworks, solution, data, _lang(request))
 
 
 @post("/api/solutions/{key:str}/kpi-values", tags=TAGS, status_code=201,
@@ -66,4 +74,4 @@ def import_values(db: Session, principal: Principal,
     return svc.import_file(db, principal, upload.filename or "upload.csv", content).as_dict()
 
 
-ROUTES: list[ControllerRouterHandler] = [definitions, solution_kpis, report_value, import_values]
+ROUTES: list[ControllerRouterHandler] = [definitions, solution_kpis, create_contract, report_value, import_values]

@@ -67,6 +67,11 @@ def may_report(principal: Principal, contract: Contract) -> bool:
     return principal.role == Role.ORG_REPORTER and contract.organisation_id == principal.organisation_id
 
 
+def organisation(session: Session, ref: str) -> Organisation | None:
+    """The organisation named kind:code, if there is one."""
+    return organisations_by_ref(session, {ref}).get(ref)
+
+
 def _visible(principal: Principal) -> ColumnElement[bool]:
     return true() if principal is SYSTEM else solution_visible(principal)
 

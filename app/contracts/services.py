@@ -15,9 +15,11 @@ from app.assessment.loader import FrameworkRegistry
 from app.benchmark.importer import ImportReport
 from app.catalogue.models import Solution
 from app.contracts import importer, kpis
-from app.contracts.models import Contract, KpiDefinition, KpiValue
-from app.core.principal import Principal
-from app.errors import Forbidden
+from app.contracts.models import Contract, ContractTarget, KpiDefinition, KpiValue
+from app.contracts.schemas import ContractIn
+from app.core.principal import Principal, require
+from app.core.records import flush
+from app.errors import Forbidden, ValidationFailed
 from app.messages import Message
 
 IMPORT_COLUMNS = importer.COLUMNS
@@ -104,6 +106,49 @@ def kpis_of(session: Session, frameworks: FrameworkRegistry, solution_ids: Itera
         view["capacity"] = _capacity(view, claims.get(contract.solution_id))
         out[contract.solution_id]["contracts"].append(view)
     return out
+
+
+# ---- contracts ------------------------------------------------------------------------
+
+
+def _contract_errors(session: Session, data: ContractIn, kpi_defs: dict[str, KpiDefinition]) -> dict[str, Any]:
+    errors: dict[str, Any] = {}
+    if session.scalar(select(Contract.id).where(Contract.reference == data.reference)) is not None:
+        errors["reference"] = Message("a contract {reference} already exists", reference=data.reference)
+    if data.end_date is not None and data.end_date < data.start_date:
+        errors["end_date"] = "must not be before start_date"
+    for code, target in data.targets.items():
+        kpi = kpi_defs.get(code)
+        if kpi is None:
+            errors[f"targets.{code}"] = Message("unknown KPI {value} (known: {known})", value=repr(code),
+                                                known=", ".join(sorted(kpi_defs)))
+        elif not kpi.min_value <= target <= kpi.max_value:
+            errors[f"targets.{code}"] = Message("must be between {low} and {high} (got {value})",
+                                                low=int(kpi.min_value), high=int(kpi.max_value), value=target)
+    return errors
+
+
+def create_contract(session: Session, principal: Principal, frameworks: FrameworkRegistry, solution: Solution,
+                    data: ContractIn, lang: str = "da") -> dict[str, Any]:
+    """A new contract of the solution (admin, procurement); every bad field is named and
+    nothing is saved. Returns it as the solution's KPIs show it."""
+    require(principal, "contract.manage")
+    kpi_defs = {k.code: k for k in definitions(session)}
+    errors = _contract_errors(session, data, kpi_defs)
+    organisation = None
+    if data.organisation:
+        organisation = importer.organisation(session, data.organisation)
+        if organisation is None:
+            errors["organisation"] = Message("unknown organisation {ref}", ref=repr(data.organisation))
+    if errors:
+        raise ValidationFailed(errors)
+    contract = Contract(reference=data.reference, solution_id=solution.id, start_date=data.start_date,
+                        end_date=data.end_date, organisation_id=organisation.id if organisation else None,
+                        targets=[ContractTarget(kpi_id=kpi_defs[c].id, target=t) for c, t in data.targets.items()])
+    session.add(contract)
+    flush(session)  # the same reference saved at the same moment: 409
+    shown = kpis_of(session, frameworks, [solution.id], lang)[solution.id]["contracts"]
+    return next(c for c in shown if c["reference"] == contract.reference)
 
 
 # ---- reporting ------------------------------------------------------------------------

@@ -216,3 +216,24 @@ def test_excel_import_and_the_upload_page(client: Any, db: Any) -> None:
     bad = client.post("/kpis/import", files={"file": ("kpis.csv", (HEADER + "selfback;;uptime;x;1\n").encode())},
                       data={"_csrf_token": token})
     assert bad.status_code == 400 and 'id="import-errors"' in bad.text and "Intet blev importeret" in bad.text
+
+
+# ---- contracts ------------------------------------------------------------------------
+
+
+def test_procurement_adds_a_contract_with_its_own_targets(client: Any, db: Any, auth: Any) -> None:
+    body = {"reference": "LIVA-AARHUS-2026", "organisation": "municipality:751", "start_date": "2026-01-01",
+            "end_date": "2027-12-31", "targets": {"active_users": 400, "retention": 65}}
+    assert client.post("/api/solutions/liva/contracts", json=body, headers=auth("vendor")).status_code == 403
+    made = client.post("/api/solutions/liva/contracts", json=body, headers=auth("procurement"))
+    assert made.status_code == 201, made.text
+    assert made.json()["organisation"]["ref"] == "municipality:751"
+    targets = {r["code"]: r["target"] for r in made.json()["kpis"]}
+    assert targets["active_users"] == 400 and targets["retention"] == 65 and targets["uptime"] == 99.5
+    again = client.post("/api/solutions/liva/contracts", headers=auth("admin"), json=body | {
+        "organisation": "municipality:0", "end_date": "2025-12-31", "targets": {"nps": 1, "uptime": 120}})
+    assert again.status_code == 400
+    errors = again.json()["errors"]
+    assert set(errors) == {"reference", "organisation", "end_date", "targets.nps", "targets.uptime"}
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(Contract).where(Contract.reference == body["reference"])) == 1
