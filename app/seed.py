@@ -14,9 +14,16 @@ from sqlalchemy.orm import Session
 from app.accounts.seed import seed_demo_users
 from app.approvals.seed import seed_decisions
 from app.benchmark.seed import seed_benchmark_demo
-from app.catalogue.seed import seed_demo_catalogue, seed_reference
+from app.catalogue.seed import seed_demo_catalogue
+from app.catalogue.seed import seed_reference as seed_catalogue_reference
+from app.contracts.seed import seed_contracts_demo, seed_kpi_definitions
 
 __all__ = ["seed_demo", "seed_reference"]
+
+
+def seed_reference(session: Session, data_dir: Path) -> None:
+    seed_catalogue_reference(session, data_dir)
+    seed_kpi_definitions(session, data_dir)
 
 
 def seed_demo(session: Session, data_dir: Path) -> None:
@@ -24,3 +31,4 @@ def seed_demo(session: Session, data_dir: Path) -> None:
     seed_demo_users(session, data_dir / "demo", vendors)
     seed_decisions(session, data_dir)  # demo decisions need the demo users
     seed_benchmark_demo(session, data_dir)  # adoption needs organisations and solutions
+    seed_contracts_demo(session, data_dir)

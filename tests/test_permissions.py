@@ -40,6 +40,7 @@ SOLUTION_WRITERS = CATALOGUE_WRITERS | {"vendor"}
 ORG_WRITERS = CATALOGUE_WRITERS | {"org_reporter"}
 REPORTERS = frozenset({"admin", "org_reporter"})
 APPLICANTS = frozenset({"admin", "approver", "procurement", "vendor"})
+KPI_REPORTERS = frozenset({"admin", "org_reporter", "vendor"})
 
 # (method, path template as in app.routes) -> roles allowed. Paths are filled from the
 # records below: the vendor user's own solution (selfback), the org_reporter's own
@@ -207,6 +208,16 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/compare"): EVERYONE,
     ("GET", "/api/compare"): EVERYONE,
     ("GET", "/api/solutions/{key:str}/adoption"): EVERYONE,
+    # contract KPIs: a vendor on its own solution's contracts, an org_reporter on its own organisation's
+    ("GET", "/api/contract-kpis"): EVERYONE,
+    ("GET", "/api/solutions/{key:str}/kpis"): EVERYONE,
+    ("POST", "/api/solutions/{key:str}/contracts"): CATALOGUE_WRITERS,
+    ("POST", "/api/solutions/{key:str}/kpi-values"): KPI_REPORTERS,
+    ("POST", "/api/kpi-values/import"): KPI_REPORTERS,
+    ("GET", "/solutions/{slug:str}/kpis/report"): KPI_REPORTERS,
+    ("POST", "/solutions/{slug:str}/kpis/report"): KPI_REPORTERS,
+    ("GET", "/kpis/import"): KPI_REPORTERS,
+    ("POST", "/kpis/import"): KPI_REPORTERS,
 }
 
 

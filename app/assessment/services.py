@@ -877,3 +877,24 @@ def _section_title(fw: Framework | None, code: str, lang: str) -> str:
 
 def _danish_day(moment: datetime | None) -> str | None:
     return moment.astimezone(DANISH_TIME).date().isoformat() if moment else None
+
+
+def concept_claims(session: Session, frameworks: FrameworkRegistry, solution_ids: Iterable[int], concept: str,
+                   lang: str = "da") -> dict[int, dict[str, Any]]:
+    """Per solution, what its latest COMPLETED assessment answering a criterion that carries
+    `concept` (e.g. capacity.fte_per_1000) claimed: the value, the criterion, the framework
+    in words and the completion day. Solutions with no such answer are left out."""
+    ids = [int(i) for i in solution_ids]
+    claims: dict[int, dict[str, Any]] = {}
+    rows = session.scalars(select(Assessment).where(Assessment.solution_id.in_(ids), Assessment.status == COMPLETED)
+                           .order_by(Assessment.completed_at, Assessment.id))
+    for a in rows:
+        pinned = (a.framework_id, a.framework_version)
+        fw = frameworks.get(*pinned) if pinned in frameworks else None
+        values = answer_values(a)
+        answered = [code for code in (fw.concepts().get(concept, []) if fw else []) if values.get(code) is not None]
+        if fw is not None and answered:  # the latest one wins
+            claims[a.solution_id] = {"value": values[answered[0]], "criterion": answered[0],
+                                     "assessment_id": a.id, "framework": framework_name(fw, lang),
+                                     "completed_on": _danish_day(a.completed_at)}
+    return claims

@@ -58,7 +58,7 @@ KINDS = (ADOPTION, INDICATORS)
 SYSTEM = Principal(id=None, email="system", name="system", role=Role.ADMIN)
 
 
-def _label(principal: Principal) -> str:
+def reporter_label(principal: Principal) -> str:
     return "system (seed)" if principal is SYSTEM else principal.audit_label
 
 
@@ -234,7 +234,7 @@ def _within(bounds: tuple[int, int], parse: Callable[[str], float]) -> Callable[
     return parse_within
 
 
-class _Checker:
+class RowChecker:
     """Collects every error of a file; rows are 1-based as in the spreadsheet."""
 
     def __init__(self, report: ImportReport) -> None:
@@ -255,8 +255,7 @@ class _Checker:
             return None
 
 
-def _check_columns(df: pd.DataFrame, kind: str, check: _Checker) -> bool:
-    spec = COLUMNS[kind]
+def check_columns(df: pd.DataFrame, spec: dict[str, tuple[str, ...]], check: RowChecker) -> bool:
     missing = [c for c in spec["required"] if c not in df.columns]
     unknown = [c for c in df.columns if c not in spec["required"] + spec["optional"]]
     for col in missing:
@@ -269,7 +268,7 @@ def _check_columns(df: pd.DataFrame, kind: str, check: _Checker) -> bool:
     return not missing
 
 
-def _organisations(session: Session, refs: set[str]) -> dict[str, Organisation]:
+def organisations_by_ref(session: Session, refs: set[str]) -> dict[str, Organisation]:
     pairs = [tuple(r.split(":", 1)) for r in refs if ":" in r]
     if not pairs:
         return {}
@@ -283,7 +282,7 @@ def _may_report_for(principal: Principal, org: Organisation) -> bool:
     return principal.role == Role.ORG_REPORTER and principal.organisation_id == org.id
 
 
-def _check_org(check: _Checker, row: int, ref: str, orgs: dict[str, Organisation],
+def _check_org(check: RowChecker, row: int, ref: str, orgs: dict[str, Organisation],
                principal: Principal) -> Organisation | None:
     if ref == "":
         check.error(row, "organisation", "is required")
@@ -311,8 +310,8 @@ def _reportable_solutions(principal: Principal) -> ColumnElement[bool]:
 
 
 def _validate_adoption(session: Session, principal: Principal, df: pd.DataFrame,
-                       check: _Checker) -> list[dict[str, Any]]:
-    orgs = _organisations(session, set(df["organisation"]))
+                       check: RowChecker) -> list[dict[str, Any]]:
+    orgs = organisations_by_ref(session, set(df["organisation"]))
     slugs = set(df["solution"])
     solutions = {s.slug: s.id for s in session.scalars(
         select(Solution).where(Solution.slug.in_(slugs), _reportable_solutions(principal)))}
@@ -367,14 +366,14 @@ def _upsert_adoption(session: Session, principal: Principal, rows: list[dict[str
         values = {k: r[k] for k in ("status", "start_date", "end_date", "active_users", "capacity_fte")}
         obj = existing.get(key)
         if obj is None:
-            session.add(AdoptionRecord(**r, reported_by_id=principal.id, reported_by=_label(principal),
+            session.add(AdoptionRecord(**r, reported_by_id=principal.id, reported_by=reporter_label(principal),
                                        source=source))
             report.created += 1
         elif any(getattr(obj, k) != v for k, v in values.items()):
             for k, v in values.items():
                 if getattr(obj, k) != v:
                     setattr(obj, k, v)
-            obj.reported_by_id, obj.reported_by, obj.source = principal.id, _label(principal), source
+            obj.reported_by_id, obj.reported_by, obj.source = principal.id, reporter_label(principal), source
             report.updated += 1
         else:
             report.unchanged += 1
@@ -384,8 +383,8 @@ def _upsert_adoption(session: Session, principal: Principal, rows: list[dict[str
 
 
 def _validate_indicators(session: Session, principal: Principal, df: pd.DataFrame,
-                         check: _Checker) -> list[dict[str, Any]]:
-    orgs = _organisations(session, set(df["organisation"]))
+                         check: RowChecker) -> list[dict[str, Any]]:
+    orgs = organisations_by_ref(session, set(df["organisation"]))
     indicators = {i.code: i for i in session.scalars(select(Indicator))}
     seen: dict[tuple[int, int, int], int] = {}
     rows = []
@@ -426,12 +425,12 @@ def _upsert_indicators(session: Session, principal: Principal, rows: list[dict[s
     for r in rows:
         obj = existing.get((r["indicator_id"], r["organisation_id"], r["period"]))
         if obj is None:
-            session.add(IndicatorValue(**r, reported_by_id=principal.id, reported_by=_label(principal),
+            session.add(IndicatorValue(**r, reported_by_id=principal.id, reported_by=reporter_label(principal),
                                        source=source))
             report.created += 1
         elif obj.value != r["value"]:
             obj.value = r["value"]
-            obj.reported_by_id, obj.reported_by, obj.source = principal.id, _label(principal), source
+            obj.reported_by_id, obj.reported_by, obj.source = principal.id, reporter_label(principal), source
             report.updated += 1
         else:
             report.unchanged += 1
@@ -456,8 +455,8 @@ def import_frame(session: Session, principal: Principal, df: pd.DataFrame, *, fi
     if kind not in KINDS:
         raise ValidationFailed({"kind": Message("must be one of {values}", values=", ".join(KINDS))})
     report = ImportReport(kind=kind, filename=filename, rows=len(df))
-    check = _Checker(report)
-    if not _check_columns(df, kind, check):
+    check = RowChecker(report)
+    if not check_columns(df, COLUMNS[kind], check):
         raise ImportRejected(report)
     df = df.fillna("").astype(str)
     validate = _validate_adoption if kind == ADOPTION else _validate_indicators

@@ -20,6 +20,7 @@ from app.benchmark import services as benchmark
 from app.catalogue import services as catalogue
 from app.catalogue.buyer_facts import buyer_facts
 from app.catalogue.models import Solution
+from app.contracts import services as contracts
 from app.core.principal import Principal
 from app.core.records import is_id
 from app.errors import ValidationFailed
@@ -90,16 +91,17 @@ FACT_ROWS: tuple[FactRow, ...] = (
 
 def overviews(session: Session, frameworks: FrameworkRegistry, solutions: list[Solution],
               lang: str) -> list[dict[str, Any]]:
-    """Per solution (in the order given): facts, assessments, approval and adoption."""
+    """Per solution (in the order given): facts, assessments, approval, adoption and contract KPIs."""
     ids = [s.id for s in solutions]
     results = assessments.completed_results(session, frameworks, ids, lang)
     approval = approvals.public_statuses(session, ids)
     adoption = benchmark.adoption_of(session, ids, lang)
+    kpis = contracts.kpis_of(session, frameworks, ids, lang)
     gettext = translations(lang).gettext
     return [{"solution": s, "id": s.id, "slug": s.slug, "name": s.name,
              "facts": [{"key": r.key, "label": gettext(r.label), "value": r.value(s, gettext, lang)}
                        for r in FACT_ROWS],
-             "assessments": results[s.id], "approval": approval[s.id], "adoption": adoption[s.id]}
+             "assessments": results[s.id], "approval": approval[s.id], "adoption": adoption[s.id], "kpis": kpis[s.id]}
             for s in solutions]
 
 

@@ -42,6 +42,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.read": STAFF,
     "benchmark.read": ALL_ROLES | {ANONYMOUS},
     "benchmark.report": frozenset({Role.ADMIN, Role.ORG_REPORTER}),
+    "contract.report": frozenset({Role.ADMIN, Role.ORG_REPORTER, Role.VENDOR}),
+    "contract.manage": frozenset({Role.ADMIN, Role.PROCUREMENT}),
     "approval.apply": frozenset({Role.ADMIN, Role.APPROVER, Role.PROCUREMENT, Role.VENDOR}),
     "approval.decide": frozenset({Role.ADMIN, Role.APPROVER}),
     "approval.evidence": frozenset({Role.ADMIN, Role.APPROVER, Role.VENDOR}),

@@ -160,6 +160,11 @@ BAD_ADOPTION = ("organisation,solution,status,effective_from,active_users\n"
                 "municipality:169,findes-ikke,in_operation,2025-01-01,10\n"
                 "municipality:169,liva,brugt,01-02-2025,1e27\n")
 
+BAD_KPIS = ("solution;organisation;kpi;measured_on;value\n"
+            "selfback;municipality:169;nps;2026-10-20;7\n"
+            "selfback;municipality:169;uptime;2027-02-01;150\n"
+            "liva;;uptime;2026-10-20;99\n")
+
 
 def _refusals(client: TestClient[Any]) -> dict[str, str]:
     """Pages that answer a refused form: an import with bad rows and one without a file, an
@@ -178,6 +183,12 @@ def _refusals(client: TestClient[Any]) -> dict[str, str]:
         "project": client.post("/projects/new", data=form(name="", stage="pilot")).text,
         "report": client.post("/reports/jobs", data=form(kind="assessment", solution="findes-ikke")).text,
         "unknown organisation": client.get("/benchmark/organisations/municipality:999").text,
+        "KPI import": client.post("/kpis/import", data=form(),
+                                  files={"file": ("kpis.csv", BAD_KPIS.encode(), "text/csv")}).text,
+        "KPI form": client.post("/solutions/selfback/kpis/report", data=form(
+            contract="SELFBACK-HTK-2025", kpi="uptime", measured_on="1.1.2024", value="mange")).text,
+        "KPI value out of range": client.post("/solutions/selfback/kpis/report", data=form(
+            contract="SELFBACK-HTK-2025", kpi="uptime", measured_on="1.6.2026", value="150")).text,
     }
 
 
