@@ -3,7 +3,7 @@
 with their municipalities and hospitals
 
 Revision ID: 0019
-Revises: 0013
+Revises: 0018
 Create Date: 2026-12-04 16:00:00
 """
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0019'
-down_revision: str | None = '0013'
+down_revision: str | None = '0018'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
