@@ -178,6 +178,9 @@ def _refusals(client: TestClient[Any]) -> dict[str, str]:
         "project": client.post("/projects/new", data=form(name="", stage="pilot")).text,
         "report": client.post("/reports/jobs", data=form(kind="assessment", solution="findes-ikke")).text,
         "unknown organisation": client.get("/benchmark/organisations/municipality:999").text,
+        "adoption form": client.post("/benchmark/report", data=form(
+            organisation="municipality:169", solution_name="findes-ikke", status="brugt", effective_from="31.2.2026",
+            active_users="mange", end_date="1.1.2020", start_date="1.2.2020")).text,
     }
 
 
