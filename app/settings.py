@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from app.approvals.lifecycle import DEFAULT_DECISION_MONTHS, DEFAULT_YEARLY_MINIMUM
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "blaastempel.sqlite3"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
@@ -123,6 +125,10 @@ class Settings:
     pool_timeout: float = 2.0
     lock_timeout_ms: int = 5000
     statement_timeout_ms: int = 30000
+    # Case handling (model 1.2): months to decide an application without a basis abroad
+    # (with one: 3), and the technologies to decide each year at least.
+    decision_months: int = DEFAULT_DECISION_MONTHS
+    yearly_decision_minimum: int = DEFAULT_YEARLY_MINIMUM
 
     def __post_init__(self) -> None:
         if self.worker_threads < 1:
@@ -132,6 +138,8 @@ class Settings:
                              f"BLAASTEMPEL_WORKER_THREADS ({self.worker_threads}): every worker needs a connection")
         if self.pool_timeout <= 0:
             raise SystemExit("BLAASTEMPEL_POOL_TIMEOUT must be more than 0 seconds")
+        if self.decision_months < 1:
+            raise SystemExit("BLAASTEMPEL_DECISION_MONTHS must be at least 1")
         if self.lock_timeout_ms < 1:
             raise SystemExit("BLAASTEMPEL_LOCK_TIMEOUT_MS must be at least 1: a lock wait is always bounded")
 
@@ -171,4 +179,6 @@ class Settings:
             pool_timeout=_seconds_env("BLAASTEMPEL_POOL_TIMEOUT", 2.0),
             lock_timeout_ms=_int_env("BLAASTEMPEL_LOCK_TIMEOUT_MS", 5000),
             statement_timeout_ms=_int_env("BLAASTEMPEL_STATEMENT_TIMEOUT_MS", 30000),
+            decision_months=_int_env("BLAASTEMPEL_DECISION_MONTHS", DEFAULT_DECISION_MONTHS),
+            yearly_decision_minimum=_int_env("BLAASTEMPEL_YEARLY_DECISION_MINIMUM", DEFAULT_YEARLY_MINIMUM),
         )

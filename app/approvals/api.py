@@ -29,8 +29,9 @@ def approval_status(db: Session, principal: Principal, key: str,
 
 @get("/api/approvals/dashboard", tags=["approvals"],
      summary="Figures for approvers: temporary approvals by status, deadlines, outcomes")
-def approvals_dashboard(db: Session, principal: Principal) -> dict[str, Any]:
-    return svc.dashboard_json(svc.dashboard(db, principal))
+def approvals_dashboard(request: Request, db: Session, principal: Principal) -> dict[str, Any]:
+    minimum = request.app.state.settings.yearly_decision_minimum
+    return svc.dashboard_json(svc.dashboard(db, principal, yearly_minimum=minimum))
 
 
 @get("/api/approvals/{key:str}", tags=["approvals"],
@@ -45,8 +46,8 @@ def approval_case(db: Session, principal: Principal, key: str) -> dict[str, Any]
       description="Refused with 409 (state) or 400 (dates/texts) and errors naming the rule, "
                   "e.g. {\"rule\": \"T2\", \"event\": \"rule T2: a solution may get only one "
                   "temporary approval\"}. Rules: " + "; ".join(f"{k}: {v}" for k, v in lc.RULES.items()))
-def record_event(db: Session, principal: Principal, key: str, data: EventIn) -> dict[str, Any]:
-    case = svc.record_event(db, principal, key, data)
+def record_event(request: Request, db: Session, principal: Principal, key: str, data: EventIn) -> dict[str, Any]:
+    case = svc.record_event(db, principal, key, data, decision_months=request.app.state.settings.decision_months)
     return svc.case_view(db, principal, case.solution, case)
 
 

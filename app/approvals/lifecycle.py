@@ -17,9 +17,11 @@ expiry job has recorded the expiry yet.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import partial
 from statistics import median
 
 from app.assessment import four_eyes
@@ -62,6 +64,20 @@ def milestone_shown(status: str, due: date, on: date) -> str:
     """A milestone's status as a reader sees it on a day: pending past its due date is overdue."""
     return OVERDUE if status == PENDING and due < on else status
 
+# The basis of an application (model 1.2): an approval abroad, or none. One based on an
+# approval abroad is decided within ABROAD_DECISION_MONTHS; others within a configured period.
+BASIS_NONE = "none"
+DIGA = "diga"    # listed in Germany's DiGA directory
+DTAC = "dtac"    # passed the NHS Digital Technology Assessment Criteria
+NICE = "nice"    # evaluated by NICE
+ABROAD_BASES = (DIGA, DTAC, NICE)
+BASES = (BASIS_NONE, *ABROAD_BASES)
+ABROAD_DECISION_MONTHS = 3
+DEFAULT_DECISION_MONTHS = 6  # BLAASTEMPEL_DECISION_MONTHS
+DEFAULT_YEARLY_MINIMUM = 20  # BLAASTEMPEL_YEARLY_DECISION_MINIMUM: the seed asks for a minimum, names no figure
+DUE_SOON_DAYS = 14
+APPROACHING, PAST_DUE = "approaching", "past_due"
+
 TEMPORARY_MONTHS = 12
 MAX_EXTENSION_MONTHS = 12
 EVIDENCE_LEAD_MONTHS = 3
@@ -74,6 +90,10 @@ RULES: dict[str, Message] = {
     "D2": Message("events are recorded in order: a date cannot be before the previous event"),
     "D3": Message("an end date must be after its start date"),
     "D4": Message("a decision, extension or revocation must give its reasons"),
+    "D5": Message("an application's basis is none or an approval abroad: diga (a DiGA listing), dtac "
+                  "(a passed DTAC) or nice (a NICE evaluation)"),
+    "D6": Message("an application based on an approval abroad gives its reference (a link or a number), "
+                  "and one without such a basis gives none"),
     "A1": Message("an application can be made only when none is open and the solution is not approved"),
     "A2": Message("only an open application (or a valid temporary approval) can be decided on"),
     "A3": Message("an approval must name the treatment areas or indications it covers"),
@@ -159,6 +179,8 @@ class Event:
     milestones: tuple[MilestonePlan, ...] = ()
     milestone: int | None = None         # complete_milestone / miss_milestone: its index
     evidence_url: str | None = None
+    basis: str | None = None             # apply: BASES (default: none)
+    basis_reference: str | None = None   # apply: the listing's or evaluation's link or number
 
 
 @dataclass(frozen=True)
@@ -178,6 +200,9 @@ class ApprovalState:
     treatment_areas: tuple[str, ...] = ()
     indications: str | None = None
     conditions: str | None = None
+    basis: str = BASIS_NONE
+    basis_reference: str | None = None
+    decision_due: date | None = None       # the open or last application's
 
 
 # ---- dates -----------------------------------------------------------------------------
@@ -197,6 +222,22 @@ def temporary_end(start: date) -> date:
 
 def latest_evidence_due(end: date) -> date:
     return add_months(end, -EVIDENCE_LEAD_MONTHS)
+
+
+def decision_due(received: date, basis: str, months_otherwise: int) -> date:
+    """The day an application received on `received` is to be decided by: 3 months later
+    when it rests on an approval abroad, else `months_otherwise` (the configured period)."""
+    return add_months(received, ABROAD_DECISION_MONTHS if basis in ABROAD_BASES else months_otherwise)
+
+
+def due_state(due: date | None, today: date) -> str | None:
+    """An open case's deadline as the dashboard reads it: past due, approaching (due within
+    DUE_SOON_DAYS, today included), or neither (None)."""
+    if due is None:
+        return None
+    if due < today:
+        return PAST_DUE
+    return APPROACHING if (due - today).days <= DUE_SOON_DAYS else None
 
 
 # ---- reading a state with a date -----------------------------------------------------------
@@ -268,8 +309,20 @@ def _ended_temporary(state: ApprovalState, outcome: str) -> str | None:
     return state.temporary_outcome
 
 
-def _apply(state: ApprovalState, event: Event) -> ApprovalState:
-    return replace(state, status=APPLIED, applied_on=event.on, decided_on=None)
+def _basis(event: Event) -> tuple[str, str | None]:
+    basis = _text(event.basis) or BASIS_NONE
+    if basis not in BASES:
+        raise RuleViolation("D5", Message("{rule} (got {basis})", rule=RULES["D5"], basis=basis), "basis")
+    reference = _text(event.basis_reference)
+    if (basis in ABROAD_BASES) != (reference is not None):
+        raise RuleViolation("D6", field="basis_reference")
+    return basis, reference
+
+
+def _apply(state: ApprovalState, event: Event, months: int) -> ApprovalState:
+    basis, reference = _basis(event)
+    return replace(state, status=APPLIED, applied_on=event.on, decided_on=None, basis=basis,
+                   basis_reference=reference, decision_due=decision_due(event.on, basis, months))
 
 
 def _approve(state: ApprovalState, event: Event) -> ApprovalState:
@@ -445,16 +498,16 @@ def _miss_milestone(state: ApprovalState, event: Event) -> ApprovalState:
     return replace(state, milestones=(*state.milestones[:index], missed, *state.milestones[index + 1:]))
 
 
-def _apply_application(state: ApprovalState, event: Event) -> ApprovalState:
+def _apply_application(state: ApprovalState, event: Event, months: int) -> ApprovalState:
     if state.status in (APPLIED, TEMPORARY) or (state.status == APPROVED and is_valid(state, event.on)):
         raise RuleViolation("A1", Message("{rule} (the solution is {status})", rule=RULES["A1"],
                                           status=Term("approval", effective_status(state, event.on))))
     if state.status == APPROVED:  # a time-limited permanent approval that has ended
-        return _apply(replace(state, status=EXPIRED), event)
-    return _apply(state, event)
+        return _apply(replace(state, status=EXPIRED), event, months)
+    return _apply(state, event, months)
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Callable[..., ApprovalState]] = {
     APPLY: _apply_application,
     APPROVE: _approve,
     APPROVE_TEMPORARILY: _approve_temporarily,
@@ -467,12 +520,17 @@ _HANDLERS = {
 }
 
 
-def apply_event(state: ApprovalState, event: Event, today: date) -> ApprovalState:
-    """The state after `event`, or RuleViolation naming the rule it breaks."""
+def apply_event(state: ApprovalState, event: Event, today: date, *,
+                decision_months: int = DEFAULT_DECISION_MONTHS) -> ApprovalState:
+    """The state after `event`, or RuleViolation naming the rule it breaks. An application
+    without a basis abroad is due `decision_months` after it is received."""
     if event.kind not in _HANDLERS:
         raise ValueError(f"unknown event {event.kind!r}")
     _check_dates(state, event, today)
-    return replace(_HANDLERS[event.kind](state, event), last_event_on=event.on)
+    if event.kind != APPLY and (_text(event.basis) or _text(event.basis_reference)):
+        raise RuleViolation("D5", Message("only an application records its basis"), "basis")
+    handler = partial(_apply_application, months=decision_months) if event.kind == APPLY else _HANDLERS[event.kind]
+    return replace(handler(state, event), last_event_on=event.on)
 
 
 def allowed_events(state: ApprovalState, today: date) -> list[str]:
@@ -531,3 +589,19 @@ def days_between(start: date, end: date) -> int:
 def median_days(pairs: Iterable[tuple[date, date]]) -> float | None:
     spans = [days_between(a, b) for a, b in pairs]
     return float(median(spans)) if spans else None
+
+
+def percentile(values: Iterable[float], share: float) -> float | None:
+    """The nearest-rank percentile: the smallest value with at least `share` of the values
+    at or below it (the 90th of 1..10 is 9, of 1..11 is 10); None without values."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    return float(ordered[max(1, math.ceil(share * len(ordered))) - 1])
+
+
+def case_time(pairs: Iterable[tuple[date, date]], year: int) -> tuple[float | None, float | None]:
+    """The median and 90th percentile of the days from receipt to decision of the
+    applications (received, decided) decided in `year`."""
+    days = [days_between(received, decided) for received, decided in pairs if decided.year == year]
+    return (float(median(days)) if days else None), percentile(days, 0.9)

@@ -36,6 +36,10 @@ class ApprovalCase(Versioned, Base):
     treatment_areas: Mapped[list[str]] = mapped_column(JSON, default=list)
     indications: Mapped[str | None] = mapped_column(Text)
     conditions: Mapped[str | None] = mapped_column(Text)
+    # The open (or last) application's basis (lifecycle.BASES), its reference and due date.
+    basis: Mapped[str] = mapped_column(String(10), default="none", server_default="none")
+    basis_reference: Mapped[str | None] = mapped_column(String(500))
+    decision_due: Mapped[date | None] = mapped_column(Date)
 
     solution: Mapped[Solution] = relationship(lazy="joined")
     milestones: Mapped[list[ApprovalMilestone]] = relationship(

@@ -104,7 +104,7 @@ def _form_event(raw: dict[str, Any]) -> dict[str, Any]:
 
     data: dict[str, Any] = {"event": one("event")}
     for key in (*DATE_FIELDS, "reason", "conditions", "indications", "evidence_url", "milestone_id",
-                "version"):
+                "version", "basis", "basis_reference"):
         if one(key):
             data[key] = one(key)
     data["treatment_areas"] = many("treatment_areas")
@@ -141,13 +141,13 @@ class ApprovalPages(Controller):
 
     @get("/")
     def dashboard(self, request: Request, db: Session, principal: Principal) -> Template:
-        data = svc.dashboard(db, principal)
+        data = svc.dashboard(db, principal, yearly_minimum=request.app.state.settings.yearly_decision_minimum)
         secret = request.app.state.settings.secret_key
         # A calendar program has no language cookie: the link carries the page's language.
         feed = (f"{request.app.state.settings.base_url}/approvals/calendar.ics?user={principal.id}"
                 f"&token={svc.calendar_token(secret, principal.id or 0)}&lang={language_of(request)}")
         return _page(request, "approvals/dashboard.html", d=data, feed_url=feed,
-                     windows=svc.WINDOWS)
+                     windows=svc.WINDOWS, decision_months=request.app.state.settings.decision_months)
 
     def _case_page(self, request: Request, db: Session, principal: Principal,
                    frameworks: FrameworkRegistry, slug: str,
@@ -173,7 +173,8 @@ class ApprovalPages(Controller):
                                                                a.framework_version, language_of(request)),
                      history=svc.events_of(db, case), error_event=error_event, errors=errors or {},
                      values=values or default_values, today=now, milestone_rows=MILESTONE_ROWS,
-                     staff=principal.can("approval.dashboard"))
+                     staff=principal.can("approval.dashboard"), bases=lc.BASES,
+                     decision_months=request.app.state.settings.decision_months)
 
     @get("/solutions/{slug:str}")
     def case(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
@@ -195,7 +196,8 @@ class ApprovalPages(Controller):
         if parsed is None or not_dates:
             return self._case_page(request, db, principal, frameworks, slug, kind, errors | not_dates, raw, 400)
         try:
-            case = svc.record_event(db, principal, slug, parsed)
+            case = svc.record_event(db, principal, slug, parsed,
+                                    decision_months=request.app.state.settings.decision_months)
         except svc.ApprovalRefused as exc:
             return self._case_page(request, db, principal, frameworks, slug, kind, exc.errors, raw, exc.status_code)
         except ValidationFailed as exc:

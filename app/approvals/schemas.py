@@ -43,4 +43,9 @@ class EventIn(BaseModel):
     milestones: list[MilestoneIn] = Field(default_factory=list, description="the evidence plan")
     milestone_id: int | None = Field(default=None, description="complete/miss: the milestone's id")
     evidence_url: str | None = Field(default=None, max_length=500)
+    basis: str | None = Field(default=None, max_length=20, description=(
+        "apply: the approval abroad it rests on: diga (a DiGA listing), dtac (a passed DTAC), nice (a NICE "
+        "evaluation), or none (default); decided within 3 months with one, else the configured period"))
+    basis_reference: str | None = Field(default=None, max_length=500,
+                                        description="apply: the listing's or evaluation's link or reference")
     version: int | None = Field(default=None, description="the approval case version you read")

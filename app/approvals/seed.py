@@ -113,6 +113,7 @@ def _event_in(row: dict[str, Any], day0: date, case: Any, assessment_ids: list[i
                             "conditions": row.get("conditions"), "indications": row.get("indications"),
                             "treatment_areas": row.get("treatment_areas", []),
                             "evidence_due": day("evidence_due"), "evidence_url": row.get("evidence_url"),
+                            "basis": row.get("basis"), "basis_reference": row.get("basis_reference"),
                             "milestones": [{"title": m["title"], "due": day0 + timedelta(days=int(m["due"]))}
                                            for m in row.get("milestones", [])]}
     if row["event"] in lc.DECISIONS:

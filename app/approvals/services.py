@@ -35,6 +35,7 @@ from app.core.records import assign, flush
 from app.core.roles import Role, allowed
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.messages import Message, message_of
+from app.web.i18n import label
 
 DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 REGISTER_PREFIX = "BT"
@@ -84,7 +85,8 @@ def state_of(case: ApprovalCase | None) -> lc.ApprovalState:
                                       evidence_url=m.evidence_url, done_on=m.done_on)
                          for m in case.milestones),
         treatment_areas=tuple(case.treatment_areas or ()), indications=case.indications,
-        conditions=case.conditions)
+        conditions=case.conditions, basis=case.basis or lc.BASIS_NONE, basis_reference=case.basis_reference,
+        decision_due=case.decision_due)
 
 
 def events_of(session: Session, case: ApprovalCase | None) -> list[ApprovalEvent]:
@@ -159,7 +161,8 @@ def _store(case: ApprovalCase, state: lc.ApprovalState) -> None:
         "temporary_count": state.temporary_count, "extension_count": state.extension_count,
         "temporary_outcome": state.temporary_outcome, "last_event_on": state.last_event_on,
         "treatment_areas": list(state.treatment_areas), "indications": state.indications,
-        "conditions": state.conditions,
+        "conditions": state.conditions, "basis": state.basis, "basis_reference": state.basis_reference,
+        "decision_due": state.decision_due,
     }
     assign(case, values)
     for i, m in enumerate(state.milestones):
@@ -172,8 +175,10 @@ def _store(case: ApprovalCase, state: lc.ApprovalState) -> None:
 
 
 def record_event(session: Session, principal: Principal, key: int | str, data: EventIn,
-                 on_day: date | None = None, actor_label: str | None = None) -> ApprovalCase:
-    """Check the event against the rules and record it. `on_day` is "today" (tests, CLI)."""
+                 on_day: date | None = None, actor_label: str | None = None,
+                 decision_months: int = lc.DEFAULT_DECISION_MONTHS) -> ApprovalCase:
+    """Check the event against the rules and record it. `on_day` is "today" (tests, CLI);
+    an application without a basis abroad is due `decision_months` after it is received."""
     now = on_day or today()
     system = actor_label is not None and not principal.is_authenticated
     solution = session.get(Solution, int(key)) if system else catalogue.get_solution(session, principal, key)
@@ -194,10 +199,11 @@ def record_event(session: Session, principal: Principal, key: int | str, data: E
         treatment_areas=_check_areas(session, data.treatment_areas), assessments=assessments,
         valid_from=data.valid_from, valid_until=data.valid_until, evidence_due=data.evidence_due,
         milestones=tuple(lc.MilestonePlan(m.title, m.due) for m in data.milestones),
-        milestone=_milestone_index(case, data.milestone_id), evidence_url=data.evidence_url)
+        milestone=_milestone_index(case, data.milestone_id), evidence_url=data.evidence_url,
+        basis=data.basis, basis_reference=data.basis_reference)
     before = state_of(case)
     try:
-        after = lc.apply_event(before, event, now)
+        after = lc.apply_event(before, event, now, decision_months=decision_months)
     except lc.RuleViolation as violation:
         raise ApprovalRefused(violation) from None
     if case is None:
@@ -218,6 +224,9 @@ def record_event(session: Session, principal: Principal, key: int | str, data: E
             details[f"requested_{name}"] = getattr(data, name).isoformat()
     if after.evidence_due:
         details["evidence_due"] = after.evidence_due.isoformat()
+    if event.kind == lc.APPLY:
+        details |= {"basis": after.basis, "basis_reference": after.basis_reference,
+                    "decision_due": _iso(after.decision_due)}
     session.add(ApprovalEvent(
         case=case, solution_id=solution.id, kind=event.kind, on_date=event.on, actor_id=principal.id,
         actor_label=actor_label or principal.audit_label, reason=(data.reason or "").strip() or None,
@@ -329,6 +338,8 @@ def case_view(session: Session, principal: Principal, solution: Solution, case: 
         "temporary_outcome": state.temporary_outcome,
         "treatment_areas": list(state.treatment_areas), "indications": state.indications,
         "conditions": state.conditions,
+        "basis": basis_view(state.basis, state.basis_reference),
+        "decision_due": _iso(state.decision_due) if state.status == lc.APPLIED else None,
         "milestones": [{"id": m.id, "number": m.position, "title": m.title, "due": m.due_date.isoformat(),
                         "status": m.status, "overdue": lc.milestone_shown(m.status, m.due_date, when) == lc.OVERDUE,
                         "evidence_url": m.evidence_url, "done_on": _iso(m.done_on)}
@@ -460,10 +471,18 @@ def register_entry(case: ApprovalCase, areas: dict[str, TreatmentArea], orgs: li
                             for c in case.treatment_areas or []],
         "indications": case.indications,
         "conditions": case.conditions,
+        "basis": basis_view(case.basis, case.basis_reference),
         "evidence": evidence_summary(case, now) if case.temporary_count else None,
         "milestones": milestone_views(case, now),
         "in_use_by": [{"id": o.id, "kind": o.kind, "name": o.name} for o in orgs],
     }
+
+
+def basis_view(basis: str | None, reference: str | None) -> dict[str, Any]:
+    """An application's basis with its Danish and English names (the register is read in Danish)."""
+    code = basis or lc.BASIS_NONE
+    return {"code": code, "name_da": label("da", "basis", code), "name_en": label("en", "basis", code),
+            "reference": reference}
 
 
 def register(session: Session, principal: Principal, flt: RegisterFilter, page: PageRequest | None,
@@ -486,7 +505,7 @@ def register_case(session: Session, principal: Principal, number: str) -> Approv
 REGISTER_CSV_COLUMNS = ("register_number", "solution", "vendor", "status", "valid_from", "valid_until",
                         "first_approved_on", "extended", "treatment_areas", "indications", "conditions",
                         "purpose", "regulatory_class", "evidence_milestones_met", "evidence_milestones",
-                        "evidence_due", "in_use_by", "url")
+                        "evidence_due", "in_use_by", "basis", "basis_reference", "url")
 
 
 def register_csv_rows(entries: list[dict[str, Any]], base_url: str) -> list[dict[str, Any]]:
@@ -504,6 +523,7 @@ def register_csv_rows(entries: list[dict[str, Any]], base_url: str) -> list[dict
             "evidence_milestones_met": ev.get("met", ""), "evidence_milestones": ev.get("milestones", ""),
             "evidence_due": ev.get("evidence_due") or "",
             "in_use_by": "; ".join(o["name"] for o in e["in_use_by"]),
+            "basis": e["basis"]["name_da"], "basis_reference": e["basis"]["reference"] or "",
             "url": f"{base_url}/register/{e['register_number']}",
         })
     return rows
@@ -515,7 +535,8 @@ WINDOWS = (30, 60, 90)
 
 
 def dashboard(session: Session, principal: Principal, now: date | None = None,
-              case_ids: Collection[int] | None = None) -> dict[str, Any]:
+              case_ids: Collection[int] | None = None,
+              yearly_minimum: int = lc.DEFAULT_YEARLY_MINIMUM) -> dict[str, Any]:
     """The dashboard's figures, of every case or of `case_ids` only (a filtered report)."""
     require(principal, "approval.dashboard")
     when = now or today()
@@ -546,6 +567,7 @@ def dashboard(session: Session, principal: Principal, now: date | None = None,
             if key:
                 by_status[key] += 1
     ended = sum(by_status[k] for k in ("became_permanent", "expired", "rejected", "revoked"))
+    decisions = _application_decisions(session, case_ids)
     deadlines.sort(key=lambda d: (d["date"], d["case"].id))
     overdue.sort(key=lambda o: (o["milestone"].due_date, o["case"].id))
     return {
@@ -557,15 +579,37 @@ def dashboard(session: Session, principal: Principal, now: date | None = None,
         "overdue": overdue,
         "ended": ended,
         "share_permanent": (by_status["became_permanent"] / ended) if ended else None,
-        "median_days_to_decision": lc.median_days(_application_decisions(session, case_ids)),
+        "median_days_to_decision": lc.median_days((applied, decided) for _, applied, decided in decisions),
         "approved_total": sum(1 for c in cases if lc.effective_status(state_of(c), when) == lc.APPROVED),
         "open_applications": [c for c in cases if c.status == lc.APPLIED],
-    }
+        "decision_deadlines": _decision_deadlines(cases, when),
+    } | _case_handling(decisions, when.year, yearly_minimum)
 
 
-def _application_decisions(session: Session, case_ids: Collection[int] | None = None) -> list[tuple[date, date]]:
-    """(application date, decision date) for every decided application (of `case_ids`)."""
-    pairs: list[tuple[date, date]] = []
+def _decision_deadlines(cases: list[ApprovalCase], when: date) -> list[dict[str, Any]]:
+    """Open applications past their due date or due within lifecycle.DUE_SOON_DAYS, soonest first."""
+    out = []
+    for c in cases:
+        shown = lc.due_state(c.decision_due, when) if c.status == lc.APPLIED else None
+        if shown is not None:
+            assert c.decision_due is not None
+            out.append({"case": c, "due": c.decision_due, "days": (c.decision_due - when).days, "state": shown})
+    return sorted(out, key=lambda d: (d["due"], d["case"].id))
+
+
+def _case_handling(decisions: list[tuple[int, date, date]], year: int, minimum: int) -> dict[str, Any]:
+    """Case time (days from receipt to decision) of the applications decided in `year`, and
+    the technologies decided that year against the yearly minimum."""
+    middle, p90 = lc.case_time(((applied, decided) for _, applied, decided in decisions), year)
+    decided = {case_id for case_id, _, on in decisions if on.year == year}
+    return {"year": year, "case_days_median": middle, "case_days_p90": p90, "decided_this_year": len(decided),
+            "yearly_minimum": minimum}
+
+
+def _application_decisions(session: Session,
+                           case_ids: Collection[int] | None = None) -> list[tuple[int, date, date]]:
+    """(case, application date, decision date) for every decided application (of `case_ids`)."""
+    pairs: list[tuple[int, date, date]] = []
     open_since: dict[int, date] = {}
     rows = session.execute(select(ApprovalEvent.case_id, ApprovalEvent.kind, ApprovalEvent.on_date)
                            .order_by(ApprovalEvent.id))
@@ -575,7 +619,7 @@ def _application_decisions(session: Session, case_ids: Collection[int] | None = 
         if kind == lc.APPLY:
             open_since[case_id] = on
         elif kind in lc.DECISIONS and case_id in open_since:
-            pairs.append((open_since.pop(case_id), on))
+            pairs.append((case_id, open_since.pop(case_id), on))
     return pairs
 
 
@@ -595,6 +639,10 @@ def dashboard_json(data: dict[str, Any]) -> dict[str, Any]:
         "median_days_application_to_decision": data["median_days_to_decision"],
         "approved_total": data["approved_total"],
         "open_applications": [ref(c) for c in data["open_applications"]],
+        "decision_deadlines": [{"solution": ref(d["case"]), "basis": d["case"].basis, "due": d["due"].isoformat(),
+                                "days": d["days"], "state": d["state"]} for d in data["decision_deadlines"]],
+        "case_handling": {key: data[key] for key in ("year", "case_days_median", "case_days_p90",
+                                                      "decided_this_year", "yearly_minimum")},
     }
 
 

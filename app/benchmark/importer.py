@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import io
 import math
+import unicodedata
 from collections.abc import Callable, Hashable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -31,6 +33,7 @@ from app.core.records import flush
 from app.core.roles import Role
 from app.errors import Forbidden, ValidationFailed
 from app.messages import Message, message_of
+from app.web.i18n import LANGUAGES, translations
 from app.ziplimits import MIB, ZipLimits, ZipRefused, open_zip
 
 # The upload limit the page states; the routes take the file plus a little room for the
@@ -54,6 +57,12 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     INDICATORS: {"required": ("indicator", "organisation", "period", "value"), "optional": ()},
 }
 KINDS = (ADOPTION, INDICATORS)
+# The Danish template's column names; the English template uses the columns' own names. A
+# file may use either (case, accents, æ/ø and "_" for a space aside).
+DANISH_COLUMNS = {"organisation": "Organisation", "solution": "Løsning", "status": "Status",
+                  "effective_from": "Gælder fra", "start_date": "Startdato", "end_date": "Slutdato",
+                  "active_users": "Aktive brugere", "capacity_fte": "Frigjort kapacitet (årsværk)",
+                  "indicator": "Indikator", "period": "Periode", "value": "Værdi"}
 # Loads demo data (seed --demo) with the importer's rules, as nobody in particular.
 SYSTEM = Principal(id=None, email="system", name="system", role=Role.ADMIN)
 
@@ -193,6 +202,46 @@ def detect_kind(df: pd.DataFrame) -> str:
                                     "has indicator, organisation, period, value"})
 
 
+# ---- names: Danish or English, case and accents aside ---------------------------------
+
+
+def fold(text: str) -> str:
+    """A name as compared: case, accents, æ/ø and the separators "_" and "-" aside
+    ("Gælder fra" = "gaelder_fra", "Ophørt" = "ophort", "in_operation" = "In operation")."""
+    text = text.casefold().replace("æ", "ae").replace("ø", "o")
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(text.replace("_", " ").replace("-", " ").split())
+
+
+@cache
+def _column_names() -> dict[str, str]:
+    return {fold(name): column for column, name in DANISH_COLUMNS.items()} | {fold(c): c for c in DANISH_COLUMNS}
+
+
+@cache
+def status_names() -> dict[str, str]:
+    """Every status by its code and by its label on the pages in each language."""
+    return {fold(name): status for status in STATUSES
+            for name in (status, *(translations(lang).gettext(status) for lang in LANGUAGES))}
+
+
+def _named_columns(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """The frame with each known column under its own name (an unknown one as it is, for
+    the column check to refuse), {own name: the file's name}, and the file's names of
+    columns that repeat an earlier one (dropped)."""
+    names = _column_names()
+    as_in_file: dict[str, str] = {}
+    twice: list[str] = []
+    for header in df.columns:
+        own = names.get(fold(header), header)
+        if own in as_in_file:
+            twice.append(header)
+        else:
+            as_in_file[own] = header
+    renamed = df.set_axis([names.get(fold(h), h) for h in df.columns], axis="columns")
+    return renamed.loc[:, ~renamed.columns.duplicated()], as_in_file, twice
+
+
 # ---- cell parsers: value or raise ValueError(reason) ---------------------------------
 
 
@@ -329,12 +378,13 @@ def _validate_adoption(session: Session, principal: Principal, df: pd.DataFrame,
         elif solution_id is None:
             check.error(row, "solution", Message("unknown solution {value} (use the solution's slug)",
                                                  value=repr(get("solution"))))
-        status = get("status").lower()
-        if status == "":
+        status = status_names().get(fold(get("status")))
+        if get("status") == "":
             check.error(row, "status", "is required")
-        elif status not in STATUSES:
-            check.error(row, "status", Message("must be one of {values} (got {value})",
-                                               values=", ".join(STATUSES), value=repr(get("status"))))
+        elif status is None:
+            check.error(row, "status", Message(
+                "must be {planned}, {pilot}, {in_operation} or {discontinued} (got {value})",
+                **{s: Message(s) for s in STATUSES}, value=repr(get("status"))))
         effective = check.cell(row, "effective_from", get("effective_from"), _date, required=True)
         start = check.cell(row, "start_date", get("start_date"), _date)
         end = check.cell(row, "end_date", get("end_date"), _date)
@@ -447,23 +497,34 @@ def require_reporter(principal: Principal) -> None:
         raise Forbidden("your account is not linked to an organisation, so you cannot report")
 
 
-def import_frame(session: Session, principal: Principal, df: pd.DataFrame, *, filename: str,
-                 kind: str | None = None) -> ImportReport:
-    """Validate every row, then write all of them (or raise ImportRejected and write nothing)."""
+def _validated(session: Session, principal: Principal, df: pd.DataFrame, *, filename: str,
+               kind: str | None) -> tuple[ImportReport, list[dict[str, Any]]]:
+    """The report so far and the rows to write, or ImportRejected naming each bad row and
+    the column as the file names it."""
     require_reporter(principal)
+    df, as_in_file, twice = _named_columns(df)
     kind = kind or detect_kind(df)
     if kind not in KINDS:
         raise ValidationFailed({"kind": Message("must be one of {values}", values=", ".join(KINDS))})
     report = ImportReport(kind=kind, filename=filename, rows=len(df))
     check = RowChecker(report)
-    if not check_columns(df, COLUMNS[kind], check):
-        raise ImportRejected(report)
-    df = df.fillna("").astype(str)
-    validate = _validate_adoption if kind == ADOPTION else _validate_indicators
-    rows = validate(session, principal, df, check)
+    for header in twice:
+        check.error(1, header, "repeats a column given before it")
+    rows: list[dict[str, Any]] = []
+    if check_columns(df, COLUMNS[kind], check):
+        validate = _validate_adoption if kind == ADOPTION else _validate_indicators
+        rows = validate(session, principal, df.fillna("").astype(str), check)
     if report.errors:
+        report.errors = [replace(e, column=as_in_file.get(e.column, e.column)) for e in report.errors]
         raise ImportRejected(report)
-    upsert = _upsert_adoption if kind == ADOPTION else _upsert_indicators
+    return report, rows
+
+
+def import_frame(session: Session, principal: Principal, df: pd.DataFrame, *, filename: str,
+                 kind: str | None = None) -> ImportReport:
+    """Validate every row, then write all of them (or raise ImportRejected and write nothing)."""
+    report, rows = _validated(session, principal, df, filename=filename, kind=kind)
+    upsert = _upsert_adoption if report.kind == ADOPTION else _upsert_indicators
     upsert(session, principal, rows, f"import:{filename}"[:300], report)
     flush(session)  # a concurrent import of the same new rows: 409
     return report
@@ -475,12 +536,24 @@ def import_file(session: Session, principal: Principal, filename: str, content: 
     return import_frame(session, principal, read_table(filename, content), filename=filename, kind=kind)
 
 
+def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame([{k: "" if v is None else str(v) for k, v in r.items()} for r in records])
+
+
+def record_errors(session: Session, principal: Principal, record: dict[str, Any], kind: str) -> dict[str, str]:
+    """Why the import would refuse one record, by field; empty when it would take it."""
+    try:
+        _validated(session, principal, _frame([record]), filename="form", kind=kind)
+    except ImportRejected as exc:
+        return {e.column: e.reason for e in exc.report.errors}
+    return {}
+
+
 def import_records(session: Session, principal: Principal, records: list[dict[str, Any]], kind: str,
                    source: str = "api") -> ImportReport:
     """The same rules for JSON records (the API's single report); rows count from 1."""
-    df = pd.DataFrame([{k: "" if v is None else str(v) for k, v in r.items()} for r in records])
     try:
-        return import_frame(session, principal, df, filename=source, kind=kind)
+        return import_frame(session, principal, _frame(records), filename=source, kind=kind)
     except ImportRejected as exc:
         if len(records) == 1:  # one record: name just the field
             errors = {e.column: e.reason for e in exc.report.errors}

@@ -17,7 +17,7 @@ from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
-from app.benchmark import charts, importer, params
+from app.benchmark import charts, importer, params, report_pages
 from app.benchmark import services as svc
 from app.core.principal import ANONYMOUS_PRINCIPAL, Principal, require
 from app.core.roles import Role
@@ -330,4 +330,5 @@ class ImportPage(Controller):
         return _import_page(request, report=report, kind=kind)
 
 
-ROUTES: list[ControllerRouterHandler] = [national_page, organisation_page, region_page, ImportPage]
+ROUTES: list[ControllerRouterHandler] = [national_page, organisation_page, region_page, ImportPage,
+                                         *report_pages.ROUTES]

@@ -232,7 +232,7 @@ def test_single_report_names_field_and_reason(client: Any, auth: Any) -> None:
     response = client.post("/api/benchmark/adoption", json=body, headers=auth("admin"))
     assert response.status_code == 400
     errors = response.json()["errors"]
-    assert "must be one of" in errors["status"] and "YYYY-MM-DD" in errors["effective_from"]
+    assert errors["status"].startswith("must be planned, pilot") and "YYYY-MM-DD" in errors["effective_from"]
     response = client.post("/api/benchmark/indicator-values", headers=auth("admin"), json={
         "indicator": "videokonsultationer", "organisation": "municipality:169", "period": 2025, "value": 3})
     assert response.status_code == 400 and "applies to" in response.json()["errors"]["indicator"]
@@ -250,7 +250,7 @@ def test_upload_page_imports_and_reports(client: Any, db: Any) -> None:
     assert "Intet blev importeret" in response.text
     assert "bogus" in response.text
     # the row's reason, with its values, in Danish (the page's default language)
-    assert "skal være en af: " in response.text and "must be one of" not in response.text
+    assert "skal være Planlagt, Pilot, I drift eller Ophørt" in response.text and "must be" not in response.text
     good = ADOPTION_HEADER + "municipality:169,selfback,in_operation,2026-02-01,,,500,1.0\n"
     response = client.post("/benchmark/import", files={"file": ("good.csv", good.encode())},
                            data={"_csrf_token": token, "kind": "adoption"})

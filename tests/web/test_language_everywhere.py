@@ -189,6 +189,9 @@ def _refusals(client: TestClient[Any]) -> dict[str, str]:
             contract="SELFBACK-HTK-2025", kpi="uptime", measured_on="1.1.2024", value="mange")).text,
         "KPI value out of range": client.post("/solutions/selfback/kpis/report", data=form(
             contract="SELFBACK-HTK-2025", kpi="uptime", measured_on="1.6.2026", value="150")).text,
+        "adoption form": client.post("/benchmark/report", data=form(
+            organisation="municipality:169", solution_name="findes-ikke", status="brugt", effective_from="31.2.2026",
+            active_users="mange", end_date="1.1.2020", start_date="1.2.2020")).text,
     }
 
 
