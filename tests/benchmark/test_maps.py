@@ -184,3 +184,30 @@ def test_solution_page_maps_where_it_is_in_use(client: Any) -> None:
 def test_solution_without_municipal_use_has_no_map(client: Any) -> None:
     page = client.get("/solutions/video-sundhed-dk/overview")
     assert page.status_code == 200 and 'class="map"' not in page.text
+
+
+@pytest.mark.slow
+def test_the_benchmark_pdf_report_carries_the_same_map(app: Any, tmp_path: Any) -> None:
+    from app.cli import CLI_PRINCIPAL
+    from app.reporting import render
+    from app.reporting import services as reports
+
+    with app.state.session_factory() as session:
+        ctx = reports.build(session, reports.ReportRequest("national-benchmark"), principal=CLI_PRINCIPAL,
+                            frameworks=app.state.frameworks, search_backend=app.state.search_backend)
+        region = reports.build(session, reports.ReportRequest("national-benchmark", region="1081"),
+                               principal=CLI_PRINCIPAL, frameworks=app.state.frameworks,
+                               search_backend=app.state.search_backend)
+    html = render.render_html(ctx)
+    svg = re.search(r'<svg[^>]*class="map".*?</svg>', html, re.S)
+    assert svg is not None and len(_shapes(svg.group(0))) == 98
+    assert sum(1 for row in ctx["map_rows"] for r in row if r) == 98
+    assert sum(1 for row in region["map_rows"] for r in row if r) == 11  # Region Nordjylland's own
+    out = tmp_path / "national.pdf"
+    render.html_to_pdf(html, out)
+    import subprocess
+
+    text = re.sub(r"\s+", " ", subprocess.run(["pdftotext", str(out), "-"], check=True, capture_output=True,
+                                               text=True).stdout)
+    assert "Kommunerne på kortet" in text and "Kommunegrænser: Geodatastyrelsen" in text
+    assert "Ingen prioriteret løsning" in text or "0–" in text  # the legend is text in the PDF
