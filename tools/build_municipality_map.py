@@ -1,6 +1,6 @@
 """Build the web map of the 98 municipalities (`data/reference/municipalities-map.json`).
 
-    .venv/bin/python tools/build_municipality_map.py SOURCE.geojson [--tolerance 300]
+    .venv/bin/python tools/build_municipality_map.py SOURCE.geojson [--tolerance 250] [--min-island 1]
 
 SOURCE is the boundary file described in `data/reference/SOURCES.md` (WGS84 polygons, one
 feature per island, property `lau_1` = municipality code). The boundaries are projected to
@@ -130,7 +130,7 @@ def build(source: Path, tolerance_m: float, min_island_km2: float) -> dict[str, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", type=Path)
-    parser.add_argument("--tolerance", type=float, default=300.0, help="simplification tolerance in metres")
+    parser.add_argument("--tolerance", type=float, default=250.0, help="simplification tolerance in metres")
     parser.add_argument("--min-island", type=float, default=1.0, help="smallest island kept, km²")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()

@@ -78,8 +78,9 @@ class Steps:
                 for lo, hi in zip(self.bounds, self.bounds[1:], strict=False)]
 
     def colours(self) -> list[str]:
-        n = self.count()
-        return [BLUES[round(i * (len(BLUES) - 1) / max(n - 1, 1))] for i in range(n)]
+        """From the second-lightest blue up, so the lowest class stays apart from "no data"."""
+        n, shades = self.count(), BLUES[1:]
+        return [shades[round(i * (len(shades) - 1) / max(n - 1, 1))] for i in range(n)]
 
 
 @dataclass(frozen=True)
