@@ -68,9 +68,9 @@ class Steps:
     def text(self, value: Value, lang: str) -> str:
         if value is None or isinstance(value, str):
             return "–"
-        if self.percent:  # a share reads with a decimal: "9,1 %"
-            return f"{number(value * 100, lang, max(self.digits, 1))} %"
-        return self._fmt(value, lang)
+        # a value reads with one decimal more than the legend's bounds: "9,1 %" in "8–10 %"
+        shown = number(value * 100 if self.percent else value, lang, self.digits + 1)
+        return f"{shown} %" if self.percent else shown
 
     def labels(self, lang: str) -> list[str]:
         unit = " %" if self.percent else ""

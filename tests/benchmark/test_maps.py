@@ -211,3 +211,10 @@ def test_the_benchmark_pdf_report_carries_the_same_map(app: Any, tmp_path: Any) 
                                                text=True).stdout)
     assert "Kommunerne på kortet" in text and "Kommunegrænser: Geodatastyrelsen" in text
     assert "Ingen prioriteret løsning" in text or "0–" in text  # the legend is text in the PDF
+
+
+def test_a_value_reads_with_one_decimal_more_than_the_legend() -> None:
+    fig = municipality_map({"101": 31.45, "147": 2.0}, Steps((0, 10, 20, 30, 40)), title="T", value_label="V",
+                           lang="da")
+    texts = {r.code: r.text for r in fig.rows}
+    assert (texts["101"], texts["147"]) == ("31,4", "2")
