@@ -7,16 +7,21 @@ A fresh database (var/bench/reports.sqlite3, or BENCH_DATABASE_URL) with the ref
 generation as `blaastempel report national-benchmark` does it (data → Jinja → WeasyPrint →
 file), then WeasyPrint alone on the same HTML, so our overhead is the difference.
 Target: the whole report < 20 s. The machine is shared: the load average is printed.
+Also times drawing one municipality map (all 98 municipalities, app/benchmark/maps.py) as
+the report and the pages draw it: the median of MAP_RUNS, in milliseconds.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from app.benchmark import map_figures
+from app.benchmark import services as bench_svc
 from app.catalogue.models import Organisation
 from app.cli import CLI_PRINCIPAL
 from app.db.engine import make_engine
@@ -26,6 +31,17 @@ from app.reporting import services as svc
 from bench.common import BENCH_DIR, bench_database_url, prepare_database
 
 TARGET_S = 20.0
+MAP_RUNS = 50
+
+
+def _map_ms(rates: dict[str, float | None]) -> tuple[float, int]:
+    """Median milliseconds to draw the adoption map of all municipalities, and its SVG's size."""
+    times, size = [], 0
+    for _ in range(MAP_RUNS):
+        mark = time.perf_counter()
+        size = len(map_figures.adoption_rate_map(rates, "da").svg)
+        times.append((time.perf_counter() - mark) * 1000)
+    return statistics.median(times), size
 
 
 def _load() -> str:
@@ -68,6 +84,8 @@ def main() -> None:
         HTML(string=html, base_url=str(render.REPORTS_DIR)).write_pdf(
             stylesheets=[CSS(filename=str(render.PRINT_CSS))])
         alone_s.append(time.perf_counter() - mark)
+    with factory() as session:
+        map_ms, map_bytes = _map_ms(bench_svc.national_view(session)["municipalities"])
     engine.dispose()
     from pypdf import PdfReader
 
@@ -80,6 +98,8 @@ def main() -> None:
     print(f"  WeasyPrint alone on the same HTML (best of {args.runs}): {alone:.2f} s; "
           f"runs: {', '.join(f'{t:.2f}' for t in alone_s)}")
     print(f"  our overhead: {best - alone:.2f} s ({(best - alone) / best:.0%} of the whole)")
+    print(f"  one municipality map (98 municipalities, median of {MAP_RUNS}): {map_ms:.1f} ms, "
+          f"{map_bytes:,} bytes of SVG")
     print(f"  load average: {_load()}")
 
 

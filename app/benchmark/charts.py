@@ -27,7 +27,7 @@ def _fmt_default(v: float) -> str:
     return f"{v:,.1f}"
 
 
-def _nice_max(value: float) -> float:
+def nice_max(value: float) -> float:
     """The smallest of 1, 2, 2.5, 5 × a power of ten that is at least `value`."""
     if value <= 0:
         return 1.0
@@ -51,7 +51,7 @@ def bar_chart(items: Sequence[tuple[str, float | None, bool]], *, title: str, ch
     label_w, value_w, row_h, top = 220, 70, 22, 8
     height = top + row_h * max(len(items), 1) + 24
     values = [v for _, v, _ in items if v is not None]
-    top_value = max_value if max_value is not None else _nice_max(max([*values, target or 0], default=0))
+    top_value = max_value if max_value is not None else nice_max(max([*values, target or 0], default=0))
     plot_w = width - label_w - value_w
     out = [_open(width, height, title, desc or title, chart_id)]
     for frac in (0, .25, .5, .75, 1):
@@ -90,7 +90,7 @@ def line_chart(x_values: Sequence[int | str], series: Sequence[tuple[str, Sequen
     left, right, top, bottom = 60, 150, 12, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for _, vs in series for v in vs if v is not None]
-    top_value = max_value if max_value is not None else _nice_max(max(values, default=0))
+    top_value = max_value if max_value is not None else nice_max(max(values, default=0))
     n = max(len(x_values), 1)
 
     def xy(i: int, v: float) -> tuple[float, float]:

@@ -17,8 +17,9 @@ from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
-from app.benchmark import charts, importer, params, report_pages
+from app.benchmark import charts, importer, map_figures, params, report_pages
 from app.benchmark import services as svc
+from app.benchmark.maps import MapFigure
 from app.core.principal import ANONYMOUS_PRINCIPAL, Principal, require
 from app.core.roles import Role
 from app.errors import DomainError, ValidationFailed
@@ -122,7 +123,7 @@ def _regions_trend_table(view: dict[str, Any], _: Any) -> dict[str, Table]:
 
 @get("/benchmark", include_in_schema=False)
 def national_page(request: Request, db: Session, principal: Principal,
-                  org: str | None = None) -> Template | Response | Redirect:
+                  org: str | None = None, indicator: str | None = None) -> Template | Response | Redirect:
     require(principal, "benchmark.read")
     if org:
         return Redirect(f"/benchmark/organisations/{org}", status_code=303)
@@ -166,9 +167,24 @@ def national_page(request: Request, db: Session, principal: Principal,
         [(_("Municipalities"), [t["adoption_rate"] for t in view["trend"]])], chart_id="chart-trend",
         title=_("National trend"), fmt=lambda v: _pct(v, lang))
     heat_cells = {r["solution_id"]: {c["region"]: c for c in r["cells"]} for r in view["heat"]["rows"]}
+    if indicator:
+        shown = svc.municipal_indicator(db, indicator, lang)
+        figure, values, fmt = map_figures.indicator_map(shown, lang), shown["values"], "num"
+    else:
+        figure, values, fmt = map_figures.adoption_rate_map(view["municipalities"], lang), view["municipalities"], "pct"
+    tables["map"] = _map_table(figure, values, fmt)
     return _respond(request, "benchmark/national.html", tables, "benchmark", view=view,
                     region_chart=region_chart, trend_chart=trend_chart, heat_cells=heat_cells,
-                    organisations=svc.organisations(db, day), **_day_context(day, mode))
+                    organisations=svc.organisations(db, day), map_figure=figure, map_indicator=indicator or "",
+                    map_indicators=svc.municipal_indicators(db, lang), **_day_context(day, mode))
+
+
+def _map_table(figure: MapFigure, values: dict[str, Any], fmt: str) -> Table:
+    """The map's figures as a table (for its CSV download), in the map's order of rows."""
+    return {"caption": figure.title, "columns": [
+        ("code", "Municipality code", "text"), ("municipality", "Municipality", "text"),
+        ("value", figure.value_label, fmt)],
+        "rows": [{"code": r.code, "municipality": r.name, "value": values.get(r.code)} for r in figure.rows]}
 
 
 # ---- one organisation ---------------------------------------------------------------

@@ -22,7 +22,7 @@ from app.benchmark.models import AdoptionRecord, Indicator, IndicatorTarget
 from app.catalogue import services as catalogue
 from app.catalogue.models import Organisation
 from app.catalogue.regions import regions_on
-from app.errors import NotFound
+from app.errors import NotFound, ValidationFailed
 from app.messages import Message, Term
 
 NATIONAL_SPREAD_ROWS = 50
@@ -110,6 +110,7 @@ def national_view(session: Session, lang: str = "da", as_of: date | None = None,
         "spread": spread_rows(session, bench, relevant, limit=NATIONAL_SPREAD_ROWS),
         "heat": _heat(session, bench, orgs, relevant, lang),
         "prioritised_solutions": len(set(relevant["solution_id"])),
+        "municipalities": views.municipality_rates(orgs, bench),
     }
     return view | _with_change(session, bench, orgs, trend_mode, lang)
 
@@ -208,6 +209,32 @@ def indicator_list(session: Session, lang: str = "da") -> list[dict[str, Any]]:
              "treatment_area": i.treatment_area.code if i.treatment_area else None,
              "targets": targets.get(i.id, [])}
             for i in session.scalars(select(Indicator).order_by(Indicator.code))]
+
+
+def municipal_indicator(session: Session, code: str, lang: str = "da",
+                        as_of: date | None = None) -> dict[str, Any]:
+    """One indicator that applies to municipalities (by code): its name and unit, the latest
+    period up to as_of's year with municipal values, and municipality code -> value then."""
+    chosen = next((i for i in indicator_list(session, lang) if i["code"] == code
+                   and "municipality" in i["applies_to"]), None)
+    if chosen is None:
+        raise ValidationFailed({"indicator": Message("must be one of {values}", values=", ".join(
+            i["code"] for i in municipal_indicators(session, lang)))})
+    indicators, _targets, values = loader.load_indicators(session)
+    orgs = loader.load_organisations(session)
+    muni = orgs[orgs["kind"] == "municipality"].set_index("id")["code"]
+    indicator_id = int(indicators.loc[indicators["code"] == code, "id"].iloc[0])
+    mine = values[(values["indicator_id"] == indicator_id) & values["organisation_id"].isin(muni.index)
+                  & (values["period"] <= (as_of or date.today()).year)]
+    period = int(mine["period"].max()) if len(mine) else None
+    latest = mine[mine["period"] == period]
+    return chosen | {"period": period, "values": {str(muni[o]): float(v) for o, v in
+                                                  zip(latest["organisation_id"], latest["value"], strict=True)}}
+
+
+def municipal_indicators(session: Session, lang: str = "da") -> list[dict[str, Any]]:
+    """The indicators that apply to municipalities (the national page's map may show one)."""
+    return [i for i in indicator_list(session, lang) if "municipality" in i["applies_to"]]
 
 
 # ---- where a solution is in use -------------------------------------------------------

@@ -72,6 +72,13 @@ def org_rows(orgs: pd.DataFrame, bench: m.Benchmark, ids: Iterable[int] | None, 
     return out
 
 
+def municipality_rates(orgs: pd.DataFrame, bench: m.Benchmark) -> dict[str, float | None]:
+    """Municipality code -> adoption rate (None where no prioritised solution is relevant)."""
+    muni = orgs[orgs["kind"] == "municipality"]
+    rates = bench.organisations["adoption_rate"]
+    return {str(code): clean(rates.get(oid)) for oid, code in zip(muni["id"], muni["code"], strict=True)}
+
+
 def national_trend(bench: m.Benchmark, orgs: pd.DataFrame,
                    member_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
     """Per period: population-weighted municipal adoption rate, users and capacity (of the

@@ -11,6 +11,7 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
 from app.assessment.loader import FrameworkRegistry
+from app.benchmark import map_figures
 from app.benchmark.services import IN_USE_DEFINITION
 from app.buyer import services as svc
 from app.catalogue import services as catalogue
@@ -35,9 +36,11 @@ def _render(request: Request, template: str, status_code: int = 200, **context: 
 def solution_overview(request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
                       slug: str) -> Template:
     solution = catalogue.get_solution(db, principal, slug)
-    overview = svc.overviews(db, frameworks, [solution], language_of(request))[0]
+    lang = language_of(request)
+    overview = svc.overviews(db, frameworks, [solution], lang)[0]
     template = "buyer/_overview.html" if htmx.is_htmx(request) else "buyer/overview.html"
-    return _render(request, template, o=overview, solution=solution)
+    return _render(request, template, o=overview, solution=solution,
+                   in_use_map=map_figures.in_use_map(overview["adoption"], lang))
 
 
 @get("/compare", include_in_schema=False)

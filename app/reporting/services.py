@@ -27,7 +27,7 @@ from app.assessment import services as assessment_svc
 from app.assessment.display import answer_text, outcome_text, tier_text
 from app.assessment.loader import FrameworkRegistry
 from app.assessment.models import Assessment
-from app.benchmark import charts
+from app.benchmark import charts, map_figures
 from app.benchmark import loader as bench_loader
 from app.benchmark import metrics as m
 from app.benchmark import services as bench_svc
@@ -341,6 +341,8 @@ def national_benchmark(session: Session, req: ReportRequest, progress: Progress 
         [t["period"] for t in view["trend"]],
         [(_text(Message("Municipalities"), lang), [t["adoption_rate"] for t in view["trend"]])],
         chart_id="chart-trend", fmt=pct, title=_text(Message("National trend"), lang))
+    rates = bench_views.municipality_rates(orgs, bench)
+    municipality_map = map_figures.adoption_rate_map(rates, lang, map_id="map-report")
     n = view["national"]
     municipalities = sum(int(r.get("municipalities") or 0) for r in regions)
     hospitals = sum(int(r.get("hospitals") or 0) for r in regions)
@@ -353,6 +355,8 @@ def national_benchmark(session: Session, req: ReportRequest, progress: Progress 
             "charts": {"regions": region_chart, "trend": trend_chart, "spread": spread_chart,
                        "targets": target_chart},
             "data_taken_day": day(bench.as_of, lang), "regions_note": _regions_note(session, as_of, regions_day, lang),
+            "municipality_map": municipality_map,
+            "map_rows": _in_columns([r for r in municipality_map.rows if r.code in rates], 3),
             "pct": pct, "num": lambda v, d=1: number(v, lang, d)}
     return ctx
 
@@ -369,6 +373,13 @@ def _regions_note(session: Session, as_of: date, regions_day: date, lang: str) -
     return _say(lang, "Tallene pr. {as_of} er opgjort på regionerne pr. {day}: {names}.",
                 "The figures as of {as_of} are rolled up to the regions of {day}: {names}.",
                 as_of=day(as_of, lang), day=day(regions_day, lang), names=names)
+
+
+def _in_columns(items: list[Any], columns: int) -> list[list[Any]]:
+    """Items in `columns` columns read top to bottom, as table rows (None fills the last)."""
+    height = -(-len(items) // columns)
+    return [[items[c * height + r] if c * height + r < len(items) else None for c in range(columns)]
+            for r in range(height)]
 
 
 def _region_section(r: dict[str, Any], all_rows: list[dict[str, Any]], region_of: dict[int, int | None],

@@ -43,4 +43,4 @@ def test_target_chart_colours_met_and_missed() -> None:
 
 
 def test_nice_max() -> None:
-    assert [charts._nice_max(v) for v in (0.083, 0.5, 0.63, 7, 42, 153.4)] == [0.1, 0.5, 1.0, 10, 50, 200]
+    assert [charts.nice_max(v) for v in (0.083, 0.5, 0.63, 7, 42, 153.4)] == [0.1, 0.5, 1.0, 10, 50, 200]

@@ -92,6 +92,8 @@ PUBLIC_PAGES = [
     ("organisations", "/organisations"),
     ("frameworks", "/frameworks"),
     ("benchmark", "/benchmark"),
+    ("benchmark-indicator-map", "/benchmark?indicator=kol-hjemmemonitorering"),
+    ("solution-overview-map", "/solutions/liva/overview"),
     ("benchmark-organisation", "/benchmark/organisations/municipality:169"),
     ("benchmark-hospital", "/benchmark/organisations/hospital:rigshospitalet"),
     ("benchmark-region", "/benchmark/regions/1084"),

@@ -95,6 +95,7 @@ def page_urls(app: Litestar, assessment_ids: list[str]) -> list[str]:
     sorts = [f"{path}?sort={sort}" for path, form in list_forms().items() for sort in form.sorts]
     return urls + sorts + ["/search?q=genoptræning", "/search?q=KOL&type=project", "/search?q=xqzzy",
                            "/search?q=diabetes&approval_status=approved", "/benchmark?org=municipality:169",
+                           "/benchmark?indicator=kol-hjemmemonitorering", "/solutions/liva/overview",
                            "/assessments/999999", "/solutions?treatment_area=kol&purpose=treatment"]
 
 
