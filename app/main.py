@@ -42,6 +42,10 @@ from app.catalogue import pages as catalogue_pages
 from app.db.engine import ConnectionLimits, make_engine
 from app.dependencies import provide_db, provide_page, provide_principal, provide_search
 from app.errors import DomainError
+from app.notifications.background import BackgroundSender
+from app.notifications.config import MailSettings
+from app.notifications.sender import Sender
+from app.notifications.transport import make_transport
 from app.registry import make_session_factory
 from app.reporting import api as reporting_api
 from app.reporting import pages as reporting_pages
@@ -64,8 +68,9 @@ TEMPLATE_DIRS = [APP_DIR / "web" / "templates", APP_DIR / "catalogue" / "templat
                  APP_DIR / "buyer" / "templates"]
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, mail: MailSettings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    mail = mail or MailSettings.from_env()
     # A broken framework file stops start-up with the file and the place in it (FrameworkError).
     library = FrameworkLibrary(settings.frameworks_dir)
     engine = make_engine(settings.sqlalchemy_url, ConnectionLimits(
@@ -146,4 +151,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.search_indexer = indexer
     app.on_startup.append(lambda: indexer.start())
     app.on_shutdown.append(lambda: indexer.stop())
+    app.state.mail = mail
+    if mail.background:
+        mail_sender = BackgroundSender(Sender(session_factory, make_transport(mail), mail, settings.base_url),
+                                       mail.interval)
+        app.on_startup.append(mail_sender.start)
+        app.on_shutdown.append(mail_sender.stop)
     return app
