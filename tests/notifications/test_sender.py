@@ -31,7 +31,7 @@ from app.notifications.sender import FIRST_RETRY, MAX_ATTEMPTS, Sender
 from app.notifications.transport import FileTransport, SmtpTransport
 from tests.conftest import _free_port
 from tests.helpers import unique
-from tests.notifications.smtp_server import PASSWORD, USER, Inbox, client_tls, make_certificate, smtp_server
+from tests.notifications.smtp_server import PASSWORD, USER, client_tls, make_certificate, smtp_server
 
 # aiosmtpd warns of a login without STARTTLS: on smtps:// the connection is TLS from the start.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
