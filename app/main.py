@@ -42,6 +42,7 @@ from app.catalogue import pages as catalogue_pages
 from app.db.engine import ConnectionLimits, make_engine
 from app.dependencies import provide_db, provide_page, provide_principal, provide_search
 from app.errors import DomainError
+from app.notifications import pages as notification_pages
 from app.notifications.background import BackgroundSender
 from app.notifications.config import MailSettings
 from app.notifications.sender import Sender
@@ -65,7 +66,7 @@ TEMPLATE_DIRS = [APP_DIR / "web" / "templates", APP_DIR / "catalogue" / "templat
                  APP_DIR / "accounts" / "templates", APP_DIR / "assessment" / "templates",
                  APP_DIR / "approvals" / "templates", APP_DIR / "search" / "templates",
                  APP_DIR / "benchmark" / "templates", APP_DIR / "reporting" / "templates",
-                 APP_DIR / "buyer" / "templates"]
+                 APP_DIR / "buyer" / "templates", APP_DIR / "notifications" / "templates"]
 
 
 def create_app(settings: Settings | None = None, mail: MailSettings | None = None) -> Litestar:
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, mail: MailSettings | None = Non
             *benchmark_api.ROUTES, *benchmark_pages.ROUTES,
             *reporting_api.ROUTES, *reporting_pages.ROUTES,
             *buyer_api.ROUTES, *buyer_pages.ROUTES,
+            *notification_pages.ROUTES,
             create_static_files_router(path="/static/benchmark", directories=[APP_DIR / "benchmark" / "static"],
                                        include_in_schema=False),
             create_static_files_router(path="/static/search", directories=[APP_DIR / "search" / "static"],
@@ -152,6 +154,7 @@ def create_app(settings: Settings | None = None, mail: MailSettings | None = Non
     app.on_startup.append(lambda: indexer.start())
     app.on_shutdown.append(lambda: indexer.stop())
     app.state.mail = mail
+    app.state.account_sections = [*notification_pages.NOTIFICATION_SECTIONS]  # "Min side", in order
     if mail.background:
         mail_sender = BackgroundSender(Sender(session_factory, make_transport(mail), mail, settings.base_url),
                                        mail.interval)

@@ -207,6 +207,10 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/compare"): EVERYONE,
     ("GET", "/api/compare"): EVERYONE,
     ("GET", "/api/solutions/{key:str}/adoption"): EVERYONE,
+    # the user's own page and notification choices
+    ("GET", "/account"): USERS,
+    ("GET", "/account/notifications"): USERS,
+    ("POST", "/account/notifications"): USERS,
 }
 
 
