@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request
-from litestar.enums import RequestEncodingType
+from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
@@ -65,7 +65,7 @@ class AccountPages(Controller):
     def settings_page(self, request: Request, db: Session, principal: Principal, saved: bool = False) -> Template:
         return _settings(request, svc.choices(db, principal), saved=saved)
 
-    @post("/notifications")
+    @post("/notifications", media_type=MediaType.HTML)
     def save(self, request: Request, db: Session, principal: Principal, data: FormBody) -> Any:
         try:
             svc.save_choices(db, principal, data)

@@ -112,7 +112,7 @@ def test_a_refused_value_names_its_field_and_saves_nothing(client: TestClient[An
                                                            fields: dict[str, Any], field: str, reason: str) -> None:
     log_in(client, person)
     response = client.post("/account/notifications", data=form(client, **fields))
-    assert response.status_code == 400
+    assert response.status_code == 400 and response.headers["content-type"].startswith("text/html")
     assert 'id="error-summary"' in response.text and f'href="#f-{field}"' in response.text
     assert reason in response.text.lower()
     db.expire_all()
