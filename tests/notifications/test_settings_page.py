@@ -69,7 +69,7 @@ def test_the_settings_page_lists_every_kind_in_danish(client: TestClient[Any], p
     for label in ("Der kommer en ansøgning om blåstempling", "Nye løsninger passer til min gemte søgning"):
         assert label in text
     assert text.count('type="checkbox"') == len(KINDS) and text.count(" checked") == len(KINDS) + 2
-    assert "Dagligt sammendrag" in text and "Med det samme" in text and "kl. 07.00" in text
+    assert "Dagligt sammendrag" in text and "Med det samme" in text and "Én mail om dagen kl. 7 med alt" in text
 
 
 def test_choices_are_saved_audited_and_used_by_the_outbox(client: TestClient[Any], db: Session,
