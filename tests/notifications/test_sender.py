@@ -285,3 +285,21 @@ def test_smtp_url_forms(url: str, expected: tuple[Any, ...]) -> None:
 def test_a_wrong_smtp_url_names_the_setting(url: str) -> None:
     with pytest.raises(SystemExit, match="SMTP_URL"):
         SmtpServer.parse(url)
+
+
+def test_the_command_line_sends_and_says_where(db: Session, person: User, database_url: str, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from app.cli import main
+
+    write(db, person)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("BLAASTEMPEL_MAIL_DIR", str(tmp_path))
+    monkeypatch.delenv("SMTP_URL", raising=False)
+    result = CliRunner().invoke(main, ["notify", "send"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert f"no SMTP_URL: mail is written to {tmp_path}/ as .eml files" in result.output
+    assert "mails sent" in result.output
+    assert any(person.email in f.read_text() for f in tmp_path.glob("*.eml"))
+    assert [r.status for r in rows(db, person)] == ["sent"]
