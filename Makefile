@@ -20,7 +20,7 @@ install: $(UV)
 run: install
 	$(BIN)/blaastempel db upgrade
 	$(BIN)/blaastempel seed --demo
-	$(BIN)/blaastempel serve --host 127.0.0.1 --port 8000
+	$(BIN)/blaastempel serve --host 127.0.0.1 --port 8000 --send-mail
 
 test: install
 	$(BIN)/ruff check app tests bench tools

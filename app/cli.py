@@ -52,9 +52,19 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
+@click.option("--send-mail", is_flag=True, help="Also deliver the notification outbox in the background "
+              "(as `notify send` does, every BLAASTEMPEL_MAIL_INTERVAL seconds).")
+def serve(host: str, port: int, workers: int, send_mail: bool) -> None:
     """Serve the web application."""
+    import os
+
     import uvicorn
+
+    from app.notifications.config import MailSettings
+
+    if send_mail:
+        os.environ["BLAASTEMPEL_MAIL_SENDER"] = "1"  # read by every worker's create_app
+        click.echo(f"notifications: {MailSettings.from_env().describe()}")
 
     # Keep idle connections longer than clients wait between requests (uvicorn's 5 s
     # default races with a client reusing the connection: "connection reset by peer").
@@ -323,6 +333,30 @@ def reindex(backend_name: str | None) -> None:
     finally:
         engine.dispose()
     click.echo(f"{done:,} records indexed into {backend.name} in {seconds:.1f} s")
+
+
+@main.group()
+def notify() -> None:
+    """E-mail notifications."""
+
+
+@notify.command("send")
+def notify_send() -> None:
+    """Deliver the pending mail that is due (run it from cron, e.g. every five minutes)."""
+    from app.db.engine import make_engine
+    from app.notifications.config import MailSettings
+    from app.notifications.sender import Sender
+    from app.notifications.transport import make_transport
+    from app.registry import make_session_factory
+
+    settings, mail = _settings(), MailSettings.from_env()
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        click.echo(mail.describe())
+        report = Sender(make_session_factory(engine), make_transport(mail), mail, settings.base_url).run()
+        click.echo(str(report))
+    finally:
+        engine.dispose()
 
 
 @main.command("search")

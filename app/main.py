@@ -44,6 +44,11 @@ from app.contracts import pages as contracts_pages
 from app.db.engine import ConnectionLimits, make_engine
 from app.dependencies import provide_db, provide_page, provide_principal, provide_search
 from app.errors import DomainError
+from app.notifications import pages as notification_pages
+from app.notifications.background import BackgroundSender
+from app.notifications.config import MailSettings
+from app.notifications.sender import Sender
+from app.notifications.transport import make_transport
 from app.registry import make_session_factory
 from app.reporting import api as reporting_api
 from app.reporting import pages as reporting_pages
@@ -63,11 +68,13 @@ TEMPLATE_DIRS = [APP_DIR / "web" / "templates", APP_DIR / "catalogue" / "templat
                  APP_DIR / "accounts" / "templates", APP_DIR / "assessment" / "templates",
                  APP_DIR / "approvals" / "templates", APP_DIR / "search" / "templates",
                  APP_DIR / "benchmark" / "templates", APP_DIR / "reporting" / "templates",
-                 APP_DIR / "buyer" / "templates", APP_DIR / "contracts" / "templates"]
+                 APP_DIR / "buyer" / "templates", APP_DIR / "contracts" / "templates",
+                 APP_DIR / "notifications" / "templates"]
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, mail: MailSettings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    mail = mail or MailSettings.from_env()
     # A broken framework file stops start-up with the file and the place in it (FrameworkError).
     library = FrameworkLibrary(settings.frameworks_dir)
     engine = make_engine(settings.sqlalchemy_url, ConnectionLimits(
@@ -88,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *reporting_api.ROUTES, *reporting_pages.ROUTES,
             *buyer_api.ROUTES, *buyer_pages.ROUTES,
             *contracts_api.ROUTES, *contracts_pages.ROUTES,
+            *notification_pages.ROUTES,
             create_static_files_router(path="/static/benchmark", directories=[APP_DIR / "benchmark" / "static"],
                                        include_in_schema=False),
             create_static_files_router(path="/static/search", directories=[APP_DIR / "search" / "static"],
@@ -149,4 +157,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.search_indexer = indexer
     app.on_startup.append(lambda: indexer.start())
     app.on_shutdown.append(lambda: indexer.stop())
+    app.state.mail = mail
+    app.state.account_sections = [*notification_pages.NOTIFICATION_SECTIONS]  # "Min side", in order
+    if mail.background:
+        mail_sender = BackgroundSender(Sender(session_factory, make_transport(mail), mail, settings.base_url),
+                                       mail.interval)
+        app.on_startup.append(mail_sender.start)
+        app.on_shutdown.append(mail_sender.stop)
     return app

@@ -218,6 +218,10 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/solutions/{slug:str}/kpis/report"): KPI_REPORTERS,
     ("GET", "/kpis/import"): KPI_REPORTERS,
     ("POST", "/kpis/import"): KPI_REPORTERS,
+    # the user's own page and notification choices
+    ("GET", "/account"): USERS,
+    ("GET", "/account/notifications"): USERS,
+    ("POST", "/account/notifications"): USERS,
 }
 
 

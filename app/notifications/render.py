@@ -10,6 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from app.accounts.models import User
 from app.messages import translate
 from app.notifications.models import Notification
 from app.web.i18n import day, number, pick_language, translations, written
@@ -27,20 +28,36 @@ class Mail:
     body: str
 
 
-def render_mail(note: Notification, base_url: str) -> Mail:
-    lang = pick_language(note.user.language)
+def _values(user: User, base_url: str) -> dict[str, Any]:
+    lang = pick_language(user.language)
     tr = translations(lang)
-    values: dict[str, Any] = {
-        **note.context,
+    return {
         "_": lambda text: translate(text, tr.gettext, written(lang)),
+        "ngettext": tr.ngettext,
         "fmt_date": lambda v: day(v, lang),
         "fmt_number": lambda v, digits=1: number(v, lang, digits),
         "lang": lang,
-        "user_name": note.user.name,
+        "user_name": user.name,
         "base_url": base_url.rstrip("/"),
     }
-    template = _env.get_template(f"{note.kind}.txt")
+
+
+def _mail(user: User, template_name: str, values: dict[str, Any]) -> Mail:
+    template = _env.get_template(template_name)
     context = template.new_context(values)
     subject = "".join(template.blocks["subject"](context)).strip()
     body = "".join(template.blocks["body"](context)).strip() + "\n"
-    return Mail(to=note.user.email, subject=" ".join(subject.split()), body=body)
+    return Mail(to=user.email, subject=" ".join(subject.split()), body=body)
+
+
+def render_mail(note: Notification, base_url: str) -> Mail:
+    return _mail(note.user, f"{note.kind}.txt", {**note.context, **_values(note.user, base_url)})
+
+
+def render_digest(user: User, notes: list[Notification], base_url: str) -> Mail:
+    """One mail listing the user's notifications: each one's subject and, when its
+    context names a `path`, the link to it."""
+    base = base_url.rstrip("/")
+    items = [{"subject": render_mail(note, base_url).subject,
+              "link": f"{base}{note.context['path']}" if note.context.get("path") else None} for note in notes]
+    return _mail(user, "_digest.txt", {**_values(user, base_url), "items": items})
