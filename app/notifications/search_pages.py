@@ -1,0 +1,106 @@
+"""The user's saved searches: GET /account/searches (open, rename, alerts on/off, delete),
+saving the search page's current search (GET/POST /account/searches/new)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request
+from litestar.enums import MediaType, RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
+from sqlalchemy.orm import Session
+
+from app.core.principal import Principal
+from app.errors import Unauthenticated, ValidationFailed
+from app.notifications import saved_searches as svc
+from app.search.backend import FACETS, SearchBackend
+from app.web.forms import form_values
+from app.web.pager import query_url
+from app.web.rendering import render
+from app.web.routing import get, post
+
+FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+SEARCH_KEYS = ("q", "sort", *FACETS)
+LIST = "/account/searches"
+
+
+def _require_login(principal: Principal) -> None:
+    if not principal.is_authenticated:
+        raise Unauthenticated("log in to save searches")
+
+
+def _hidden(params: dict[str, Any]) -> list[tuple[str, str]]:
+    """The search's parameters as hidden form fields (a facet's values repeated)."""
+    return [(key, str(v)) for key, value in params.items()
+            for v in (value if isinstance(value, list) else [value])]
+
+
+def _list_page(request: Request, db: Session, principal: Principal, status_code: int = 200,
+               errors: dict[int, Any] | None = None) -> Template:
+    return render(request, "saved_searches/page.html", status_code=status_code,
+                  searches=svc.list_mine(db, principal), search_path=svc.search_path, errors=errors or {},
+                  notice=request.query_params.get("done"))
+
+
+def _new_page(request: Request, params: dict[str, Any], values: dict[str, Any],
+              errors: dict[str, Any] | None = None, status_code: int = 200) -> Template:
+    return render(request, "saved_searches/new.html", status_code=status_code, params=params,
+                  hidden=_hidden(params), values=values, errors=errors or {},
+                  back=query_url("/search", params))
+
+
+@get(LIST, include_in_schema=False)
+def my_searches(request: Request, db: Session, principal: Principal) -> Template:
+    return _list_page(request, db, principal)
+
+
+@get(f"{LIST}/new", include_in_schema=False)
+def new_search(request: Request, principal: Principal) -> Template:
+    _require_login(principal)
+    params = svc.clean_params({key: request.query_params.getall(key, []) for key in FACETS}
+                              | {key: request.query_params.get(key) for key in ("q", "sort")})
+    return _new_page(request, params, {"name": params.get("q", ""), "alerts": True})
+
+
+@post(f"{LIST}/new", media_type=MediaType.HTML, include_in_schema=False)
+def save_search(request: Request, db: Session, principal: Principal, search: SearchBackend,
+                data: FormBody) -> Any:
+    _require_login(principal)
+    values = form_values(data, lists=FACETS, bools=("alerts",))
+    params = svc.clean_params({key: values[key] for key in SEARCH_KEYS if values.get(key)})
+    try:
+        svc.save(db, principal, search, values.get("name"), params, values["alerts"])
+    except ValidationFailed as exc:
+        return _new_page(request, params, values, exc.errors, 400)
+    return Redirect(f"{LIST}?done=saved", status_code=303)
+
+
+@post(f"{LIST}/{{search_id:int}}/rename", media_type=MediaType.HTML, include_in_schema=False)
+def rename_search(request: Request, db: Session, principal: Principal, search_id: int, data: FormBody) -> Any:
+    _require_login(principal)
+    try:
+        svc.rename(db, principal, search_id, form_values(data).get("name"))
+    except ValidationFailed as exc:
+        return _list_page(request, db, principal, 400, {search_id: exc.errors["name"]})
+    return Redirect(f"{LIST}?done=renamed", status_code=303)
+
+
+@post(f"{LIST}/{{search_id:int}}/alerts", media_type=MediaType.HTML, include_in_schema=False)
+def switch_alerts(db: Session, principal: Principal, search: SearchBackend, search_id: int,
+                  data: FormBody) -> Redirect:
+    _require_login(principal)
+    svc.set_alerts(db, principal, search, search_id, form_values(data, bools=("alerts",))["alerts"])
+    return Redirect(f"{LIST}?done=alerts", status_code=303)
+
+
+@post(f"{LIST}/{{search_id:int}}/delete", media_type=MediaType.HTML, include_in_schema=False)
+def delete_search(db: Session, principal: Principal, search_id: int) -> Redirect:
+    _require_login(principal)
+    svc.delete(db, principal, search_id)
+    return Redirect(f"{LIST}?done=deleted", status_code=303)
+
+
+ROUTES: list[ControllerRouterHandler] = [my_searches, new_search, save_search, rename_search, switch_alerts,
+                                         delete_search]
