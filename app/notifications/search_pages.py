@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Request
+from litestar import Controller, Request
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -51,56 +51,55 @@ def _new_page(request: Request, params: dict[str, Any], values: dict[str, Any],
                   back=query_url("/search", params))
 
 
-@get(LIST, include_in_schema=False)
-def my_searches(request: Request, db: Session, principal: Principal) -> Template:
-    return _list_page(request, db, principal)
+class SavedSearchPages(Controller):
+    path = LIST
+    include_in_schema = False
+
+    @get("/")
+    def my_searches(self, request: Request, db: Session, principal: Principal) -> Template:
+        return _list_page(request, db, principal)
+
+    @get("/new")
+    def new_search(self, request: Request, principal: Principal) -> Template:
+        _require_login(principal)
+        params = svc.clean_params({key: request.query_params.getall(key, []) for key in FACETS}
+                                  | {key: request.query_params.get(key) for key in ("q", "sort")})
+        return _new_page(request, params, {"name": params.get("q", ""), "alerts": True})
+
+    @post("/new", media_type=MediaType.HTML)
+    def save_search(self, request: Request, db: Session, principal: Principal, search: SearchBackend,
+                    data: FormBody) -> Any:
+        _require_login(principal)
+        values = form_values(data, lists=FACETS, bools=("alerts",))
+        params = svc.clean_params({key: values[key] for key in SEARCH_KEYS if values.get(key)})
+        try:
+            svc.save(db, principal, search, values.get("name"), params, values["alerts"])
+        except ValidationFailed as exc:
+            return _new_page(request, params, values, exc.errors, 400)
+        return Redirect(f"{LIST}?done=saved", status_code=303)
+
+    @post("/{search_id:int}/rename", media_type=MediaType.HTML)
+    def rename_search(self, request: Request, db: Session, principal: Principal, search_id: int,
+                      data: FormBody) -> Any:
+        _require_login(principal)
+        try:
+            svc.rename(db, principal, search_id, form_values(data).get("name"))
+        except ValidationFailed as exc:
+            return _list_page(request, db, principal, 400, {search_id: exc.errors["name"]})
+        return Redirect(f"{LIST}?done=renamed", status_code=303)
+
+    @post("/{search_id:int}/alerts", media_type=MediaType.HTML)
+    def switch_alerts(self, db: Session, principal: Principal, search: SearchBackend, search_id: int,
+                      data: FormBody) -> Redirect:
+        _require_login(principal)
+        svc.set_alerts(db, principal, search, search_id, form_values(data, bools=("alerts",))["alerts"])
+        return Redirect(f"{LIST}?done=alerts", status_code=303)
+
+    @post("/{search_id:int}/delete", media_type=MediaType.HTML)
+    def delete_search(self, db: Session, principal: Principal, search_id: int) -> Redirect:
+        _require_login(principal)
+        svc.delete(db, principal, search_id)
+        return Redirect(f"{LIST}?done=deleted", status_code=303)
 
 
-@get(f"{LIST}/new", include_in_schema=False)
-def new_search(request: Request, principal: Principal) -> Template:
-    _require_login(principal)
-    params = svc.clean_params({key: request.query_params.getall(key, []) for key in FACETS}
-                              | {key: request.query_params.get(key) for key in ("q", "sort")})
-    return _new_page(request, params, {"name": params.get("q", ""), "alerts": True})
-
-
-@post(f"{LIST}/new", media_type=MediaType.HTML, include_in_schema=False)
-def save_search(request: Request, db: Session, principal: Principal, search: SearchBackend,
-                data: FormBody) -> Any:
-    _require_login(principal)
-    values = form_values(data, lists=FACETS, bools=("alerts",))
-    params = svc.clean_params({key: values[key] for key in SEARCH_KEYS if values.get(key)})
-    try:
-        svc.save(db, principal, search, values.get("name"), params, values["alerts"])
-    except ValidationFailed as exc:
-        return _new_page(request, params, values, exc.errors, 400)
-    return Redirect(f"{LIST}?done=saved", status_code=303)
-
-
-@post(f"{LIST}/{{search_id:int}}/rename", media_type=MediaType.HTML, include_in_schema=False)
-def rename_search(request: Request, db: Session, principal: Principal, search_id: int, data: FormBody) -> Any:
-    _require_login(principal)
-    try:
-        svc.rename(db, principal, search_id, form_values(data).get("name"))
-    except ValidationFailed as exc:
-        return _list_page(request, db, principal, 400, {search_id: exc.errors["name"]})
-    return Redirect(f"{LIST}?done=renamed", status_code=303)
-
-
-@post(f"{LIST}/{{search_id:int}}/alerts", media_type=MediaType.HTML, include_in_schema=False)
-def switch_alerts(db: Session, principal: Principal, search: SearchBackend, search_id: int,
-                  data: FormBody) -> Redirect:
-    _require_login(principal)
-    svc.set_alerts(db, principal, search, search_id, form_values(data, bools=("alerts",))["alerts"])
-    return Redirect(f"{LIST}?done=alerts", status_code=303)
-
-
-@post(f"{LIST}/{{search_id:int}}/delete", media_type=MediaType.HTML, include_in_schema=False)
-def delete_search(db: Session, principal: Principal, search_id: int) -> Redirect:
-    _require_login(principal)
-    svc.delete(db, principal, search_id)
-    return Redirect(f"{LIST}?done=deleted", status_code=303)
-
-
-ROUTES: list[ControllerRouterHandler] = [my_searches, new_search, save_search, rename_search, switch_alerts,
-                                         delete_search]
+ROUTES: list[ControllerRouterHandler] = [SavedSearchPages]
