@@ -20,6 +20,7 @@ from app.notifications import saved_searches as svc
 from app.notifications.models import Notification, SavedSearch
 from app.search.backend import Hit, SearchQuery, SearchResult
 from tests.helpers import DEMO_USERS, login, unique
+from tests.web.language_check import problems, visible_text
 
 
 def _word() -> str:
@@ -223,6 +224,9 @@ def test_saving_a_search_from_the_search_page(searcher: TestClient[Litestar], db
     assert 'href="/search?q=kol&amp;purpose=treatment"' in listing.text
     [mine] = _own(db)
     assert (mine.name, mine.params, mine.alerts) == ("KOL-behandling", {"q": "kol", "purpose": ["treatment"]}, True)
+    for lang in ("da", "en"):  # the list with a search on it reads right in both languages
+        client.cookies.set("lang", lang)
+        assert problems(visible_text(client.get("/account/searches").text), lang) == []
 
 
 def test_renaming_switching_and_deleting_on_the_list(searcher: TestClient[Litestar], db: Session) -> None:

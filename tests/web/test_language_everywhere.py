@@ -95,7 +95,8 @@ def page_urls(app: Litestar, assessment_ids: list[str]) -> list[str]:
     sorts = [f"{path}?sort={sort}" for path, form in list_forms().items() for sort in form.sorts]
     return urls + sorts + ["/search?q=genoptræning", "/search?q=KOL&type=project", "/search?q=xqzzy",
                            "/search?q=diabetes&approval_status=approved", "/benchmark?org=municipality:169",
-                           "/assessments/999999", "/solutions?treatment_area=kol&purpose=treatment"]
+                           "/assessments/999999", "/solutions?treatment_area=kol&purpose=treatment",
+                           "/account/searches/new?q=KOL&purpose=treatment"]
 
 
 @pytest.fixture(scope="module")
