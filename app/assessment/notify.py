@@ -24,10 +24,10 @@ def _context(assessment: Assessment, **extra: Any) -> dict[str, Any]:
 
 def reviewers_for(session: Session, assessment: Assessment, contributors: four_eyes.Contributors) -> list[User]:
     """Who should review a submitted assessment: the reviewer who returned it, when it comes
-    back; otherwise every active assessor the four-eyes rule lets review it."""
-    if assessment.reviewer_id is not None:
-        reviewer = session.get(User, assessment.reviewer_id)
-        return [reviewer] if reviewer is not None else []
+    back (and is still active); otherwise every active assessor the four-eyes rule lets review it."""
+    reviewer = session.get(User, assessment.reviewer_id) if assessment.reviewer_id is not None else None
+    if reviewer is not None and reviewer.is_active:
+        return [reviewer]
     return [u for u in recipients.with_role(session, Role.ASSESSOR)
             if four_eyes.barred_part(u.id, contributors, deciding=False) is None]
 

@@ -190,3 +190,17 @@ def test_a_refused_event_writes_no_notification(session: Session) -> None:
         approvals.record_event(session, _approver(session), solution.id,
                                EventIn(event="approve", reason="x", treatment_areas=["kol"]))
     assert written(session, mark) == []
+
+
+def test_a_resubmission_whose_reviewer_left_goes_to_every_assessor_who_may_review(session: Session) -> None:
+    a = start(session)
+    fill_all(session, a)
+    author, reviewer = who(session, "assessor"), who(session, "assessor2")
+    svc.submit(session, author, REGISTRY, a.id)
+    svc.start_review(session, reviewer, REGISTRY, a.id)
+    svc.return_assessment(session, reviewer, REGISTRY, a.id, TransitionIn(comment="Mangler kilde"))
+    session.get(User, reviewer.id).is_active = False
+    mark = last_id(session)
+    svc.submit(session, author, REGISTRY, a.id)
+    got = sorted(n.user_id for n in written(session, mark, "assessment_submitted"))
+    assert got == sorted(active_ids(session, "assessor") - {author.id}) and reviewer.id not in got
