@@ -310,6 +310,33 @@ def approvals_expire(today_text: str | None) -> None:
     click.echo(f"{len(expired)} temporary approval(s) expired")
 
 
+@main.group()
+def notify() -> None:
+    """E-mail notifications."""
+
+
+@notify.command("remind")
+@click.option("--today", "today_text", help="YYYY-MM-DD (default: today in Denmark)")
+def notify_remind(today_text: str | None) -> None:
+    """Write the day's reminders (approval deadlines) and saved-search alerts. Idempotent: run it daily."""
+    from datetime import date
+
+    from app.approvals.reminders import remind
+    from app.approvals.services import today
+    from app.notifications.saved_searches import alert
+    from app.search.services import make_backend
+
+    try:
+        day = date.fromisoformat(today_text) if today_text else today()
+    except ValueError as exc:
+        raise click.BadParameter(f"{today_text!r} is not a date (YYYY-MM-DD)", param_hint="--today") from exc
+    settings = _settings()
+    with cli_session(settings, "cli:notify-remind") as session:
+        reminders = remind(session, day)
+        alerts = alert(session, make_backend(settings))
+    click.echo(f"{reminders} reminder(s) and {alerts} saved-search alert(s) written for {day.isoformat()}")
+
+
 @main.command()
 @click.option("--backend", "backend_name", default=None,
               help="sqlite-fts5 | postgresql | meilisearch (default: the one the app uses)")
@@ -333,11 +360,6 @@ def reindex(backend_name: str | None) -> None:
     finally:
         engine.dispose()
     click.echo(f"{done:,} records indexed into {backend.name} in {seconds:.1f} s")
-
-
-@main.group()
-def notify() -> None:
-    """E-mail notifications."""
 
 
 @notify.command("send")

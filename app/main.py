@@ -45,6 +45,7 @@ from app.db.engine import ConnectionLimits, make_engine
 from app.dependencies import provide_db, provide_page, provide_principal, provide_search
 from app.errors import DomainError
 from app.notifications import pages as notification_pages
+from app.notifications import search_pages as saved_search_pages
 from app.notifications.background import BackgroundSender
 from app.notifications.config import MailSettings
 from app.notifications.sender import Sender
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, mail: MailSettings | None = Non
             *buyer_api.ROUTES, *buyer_pages.ROUTES,
             *contracts_api.ROUTES, *contracts_pages.ROUTES,
             *notification_pages.ROUTES,
+            *saved_search_pages.ROUTES,
             create_static_files_router(path="/static/benchmark", directories=[APP_DIR / "benchmark" / "static"],
                                        include_in_schema=False),
             create_static_files_router(path="/static/search", directories=[APP_DIR / "search" / "static"],
@@ -158,7 +160,8 @@ def create_app(settings: Settings | None = None, mail: MailSettings | None = Non
     app.on_startup.append(lambda: indexer.start())
     app.on_shutdown.append(lambda: indexer.stop())
     app.state.mail = mail
-    app.state.account_sections = [*notification_pages.NOTIFICATION_SECTIONS]  # "Min side", in order
+    # "Min side", in order
+    app.state.account_sections = [*notification_pages.NOTIFICATION_SECTIONS, saved_search_pages.ACCOUNT_SECTION]
     if mail.background:
         mail_sender = BackgroundSender(Sender(session_factory, make_transport(mail), mail, settings.base_url),
                                        mail.interval)

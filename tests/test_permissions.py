@@ -55,6 +55,12 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/health"): EVERYONE,
     ("GET", "/api/me"): EVERYONE,
     ("GET", "/api/audit"): STAFF,
+    ("GET", "/account/searches"): USERS,
+    ("GET", "/account/searches/new"): USERS,
+    ("POST", "/account/searches/new"): USERS,
+    ("POST", "/account/searches/{search_id:int}/rename"): USERS,
+    ("POST", "/account/searches/{search_id:int}/alerts"): USERS,
+    ("POST", "/account/searches/{search_id:int}/delete"): USERS,
     ("GET", "/schema"): EVERYONE,
     ("GET", "/schema/openapi.json"): EVERYONE,
     ("GET", "/schema/swagger"): EVERYONE,
@@ -309,7 +315,7 @@ def fill(path: str, r: dict[str, Any]) -> str:
         "{number:str}": r["register_number"], "{ref:str}": "municipality:169", "{need_id:int}": str(r["need"].id),
         "{project_id:int}": str(r["project"].id), "{job_id:str}": "0" * 32, "{path:str}": "openapi.yaml",
         "{file_path:path}": "app.css", "{import_id:int}": "1",
-        "{upload_id:int}": "1",
+        "{upload_id:int}": "1", "{search_id:int}": "1",
     }
     if path.startswith(("/api/needs", "/needs")):
         values["{key:str}"] = values["{slug:str}"] = r["need"].slug

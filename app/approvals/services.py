@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.approvals import lifecycle as lc
+from app.approvals import notify
 from app.approvals.models import ApprovalCase, ApprovalEvent, ApprovalMilestone
 from app.approvals.schemas import EventIn
 from app.assessment import services as assessments
@@ -227,14 +228,16 @@ def record_event(session: Session, principal: Principal, key: int | str, data: E
     if event.kind == lc.APPLY:
         details |= {"basis": after.basis, "basis_reference": after.basis_reference,
                     "decision_due": _iso(after.decision_due)}
-    session.add(ApprovalEvent(
+    recorded = ApprovalEvent(
         case=case, solution_id=solution.id, kind=event.kind, on_date=event.on, actor_id=principal.id,
         actor_label=actor_label or principal.audit_label, reason=(data.reason or "").strip() or None,
         conditions=event.conditions, indications=event.indications,
         treatment_areas=list(event.treatment_areas), assessment_ids=[a.id for a in assessments],
         details=details, from_status=lc.effective_status(before, event.on), to_status=after.status,
-        valid_from=after.valid_from, valid_until=after.valid_until))
+        valid_from=after.valid_from, valid_until=after.valid_until)
+    session.add(recorded)
     flush(session, "this approval was changed by someone else at the same time; reload it and try again")
+    notify.recorded(session, solution, case, recorded)
     return case
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.assessment import four_eyes
+from app.assessment import four_eyes, notify
 from app.assessment.answers import AnswerError, is_http_link, validate_answer
 from app.assessment.concepts import answered_concepts, prefill_from_concepts
 from app.assessment.display import outcome_text
@@ -451,6 +451,8 @@ def verify_answer(session: Session, principal: Principal, frameworks: FrameworkR
     _note_writer(session, assessment.id, principal.id)
     flush_answers(session)
     recompute(session, fw, assessment)
+    if data.decision == "queried":
+        notify.answer_queried(session, principal, assessment, answer)
     return answer
 
 
@@ -561,6 +563,7 @@ def submit(session: Session, principal: Principal, frameworks: FrameworkRegistry
     _transition(assessment, principal, SUBMITTED, data.comment if data else None)
     flush_answers(session)
     recompute(session, fw, assessment)
+    notify.submitted(session, principal, assessment, contributors(session, assessment))
     return assessment
 
 
@@ -634,6 +637,7 @@ def complete(session: Session, principal: Principal, frameworks: FrameworkRegist
     _transition(assessment, principal, COMPLETED, data.comment if data else None)
     flush_answers(session)
     recompute(session, fw, assessment)
+    notify.completed(session, principal, assessment)
     return assessment
 
 
@@ -646,6 +650,7 @@ def return_assessment(session: Session, principal: Principal, frameworks: Framew
         raise ValidationFailed({"comment": "say why the assessment is returned to the assessor"})
     _transition(assessment, principal, RETURNED, comment)
     flush_answers(session)
+    notify.returned(session, principal, assessment, comment)
     return assessment
 
 

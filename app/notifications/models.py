@@ -57,3 +57,17 @@ class NotificationSetting(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), unique=True)
     delivery: Mapped[str] = mapped_column(String(12), default="immediate")  # immediate | daily
     digest_on: Mapped[date | None] = mapped_column(Date)
+
+
+class SavedSearch(Base):
+    """A search a user saved (the search page's query and facets), with the solutions it
+    matched when last looked at: an alert tells of the published solutions found since."""
+
+    __tablename__ = "saved_search"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # q, sort and facet -> values
+    alerts: Mapped[bool] = mapped_column(Boolean, default=True)
+    seen_solution_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    scanned_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))

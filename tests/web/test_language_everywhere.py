@@ -96,7 +96,8 @@ def page_urls(app: Litestar, assessment_ids: list[str]) -> list[str]:
     return urls + sorts + ["/search?q=genoptræning", "/search?q=KOL&type=project", "/search?q=xqzzy",
                            "/search?q=diabetes&approval_status=approved", "/benchmark?org=municipality:169",
                            "/benchmark?indicator=kol-hjemmemonitorering", "/solutions/liva/overview",
-                           "/assessments/999999", "/solutions?treatment_area=kol&purpose=treatment"]
+                           "/assessments/999999", "/solutions?treatment_area=kol&purpose=treatment",
+                           "/account/searches/new?q=KOL&purpose=treatment"]
 
 
 @pytest.fixture(scope="module")
