@@ -42,6 +42,8 @@ from app.catalogue import pages as catalogue_pages
 from app.db.engine import ConnectionLimits, make_engine
 from app.dependencies import provide_db, provide_page, provide_principal, provide_search
 from app.errors import DomainError
+from app.programmes import api as programmes_api
+from app.programmes import pages as programmes_pages
 from app.registry import make_session_factory
 from app.reporting import api as reporting_api
 from app.reporting import pages as reporting_pages
@@ -61,7 +63,7 @@ TEMPLATE_DIRS = [APP_DIR / "web" / "templates", APP_DIR / "catalogue" / "templat
                  APP_DIR / "accounts" / "templates", APP_DIR / "assessment" / "templates",
                  APP_DIR / "approvals" / "templates", APP_DIR / "search" / "templates",
                  APP_DIR / "benchmark" / "templates", APP_DIR / "reporting" / "templates",
-                 APP_DIR / "buyer" / "templates"]
+                 APP_DIR / "buyer" / "templates", APP_DIR / "programmes" / "templates"]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -85,11 +87,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *benchmark_api.ROUTES, *benchmark_pages.ROUTES,
             *reporting_api.ROUTES, *reporting_pages.ROUTES,
             *buyer_api.ROUTES, *buyer_pages.ROUTES,
+            *programmes_api.ROUTES, *programmes_pages.ROUTES,
             create_static_files_router(path="/static/benchmark", directories=[APP_DIR / "benchmark" / "static"],
                                        include_in_schema=False),
             create_static_files_router(path="/static/search", directories=[APP_DIR / "search" / "static"],
                                        include_in_schema=False),
             create_static_files_router(path="/static/buyer", directories=[APP_DIR / "buyer" / "static"],
+                                       include_in_schema=False),
+            create_static_files_router(path="/static/programmes", directories=[APP_DIR / "programmes" / "static"],
                                        include_in_schema=False),
             create_static_files_router(path="/static/approvals", directories=[APP_DIR / "approvals" / "static"],
                                        include_in_schema=False),

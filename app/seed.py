@@ -15,6 +15,7 @@ from app.accounts.seed import seed_demo_users
 from app.approvals.seed import seed_decisions
 from app.benchmark.seed import seed_benchmark_demo
 from app.catalogue.seed import seed_demo_catalogue, seed_reference
+from app.programmes.seed import seed_programmes_demo
 
 __all__ = ["seed_demo", "seed_reference"]
 
@@ -24,3 +25,4 @@ def seed_demo(session: Session, data_dir: Path) -> None:
     seed_demo_users(session, data_dir / "demo", vendors)
     seed_decisions(session, data_dir)  # demo decisions need the demo users
     seed_benchmark_demo(session, data_dir)  # adoption needs organisations and solutions
+    seed_programmes_demo(session, data_dir)  # programmes need approved solutions
