@@ -75,10 +75,10 @@ def list_page(request: Request, db: Session, principal: Principal) -> Template:
                  may_manage=principal.can(svc.MANAGE))
 
 
-@get("/programmes/{slug:str}", include_in_schema=False)
-def programme_page(request: Request, db: Session, principal: Principal, slug: str) -> Template:
+@get("/programmes/{programme:str}", include_in_schema=False)
+def programme_page(request: Request, db: Session, principal: Principal, programme: str) -> Template:
     lang = language_of(request)
-    view = svc.progress_view(db, principal, slug, lang)
+    view = svc.progress_view(db, principal, programme, lang)
     for i, target in enumerate(view["targets"]):
         target["text"] = target_text(target["stage"], target["share"], target["due"], lang)
         target["svg"] = path_svg(target, lang, f"chart-path-{i}")

@@ -52,19 +52,17 @@ def stages_on(history: pd.DataFrame, orgs: pd.DataFrame, target_ids: Iterable[in
     """Target organisation id -> its stage on `day`. `history` is the adoption history of
     the programme's solutions, sorted by metrics.sort_history; `orgs` the benchmarked
     organisations (metrics' columns)."""
-    stage = {int(i): NOT_STARTED for i in target_ids}
+    targets = np.fromiter((int(i) for i in target_ids), dtype="int64")
+    level = np.zeros(len(targets), dtype="int64")
     current = m.status_at(history, day)
     if len(current):
         codes = m.status_codes(current)
-        ids = current["organisation_id"].to_numpy(dtype="int64")
-        for code, level in ((m.PLANNED, PLANNED), (m.PILOT, IMPLEMENTING)):
-            for oid in ids[codes == code]:
-                if int(oid) in stage:
-                    stage[int(oid)] = max(stage[int(oid)], level)
-        for oid in m.in_use(current, orgs)["organisation_id"]:
-            if int(oid) in stage:
-                stage[int(oid)] = IN_OPERATION
-    return {oid: STAGES[level] for oid, level in stage.items()}
+        rows = pd.DataFrame({"organisation_id": current["organisation_id"].to_numpy(dtype="int64"),
+                             "level": np.select([codes == m.PLANNED, codes == m.PILOT], [PLANNED, IMPLEMENTING], 0)})
+        rows.loc[m.in_use(current, orgs).index, "level"] = IN_OPERATION  # in_use keeps current's index
+        best = rows.groupby("organisation_id")["level"].max()
+        level = best.reindex(targets, fill_value=NOT_STARTED).to_numpy(dtype="int64")
+    return {int(oid): STAGES[int(lv)] for oid, lv in zip(targets, level, strict=True)}
 
 
 def share_at_least(stages: Mapping[int, str], stage: str) -> float:

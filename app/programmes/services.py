@@ -121,7 +121,7 @@ def _solutions(session: Session, principal: Principal, slugs: list[str], on: dat
     if refused:
         errors["solutions"] = Message(
             "only approved or temporarily approved solutions can be spread; not approved today: {names}",
-            names=", ".join(f"{s.name} ({statuses[s.id]['status']})" for s in refused))
+            names=", ".join(s.name for s in refused))
     return chosen
 
 
@@ -167,8 +167,6 @@ def _dates(data: ProgrammeIn, errors: dict[str, Any]) -> None:
     first = date(data.year, 1, 1)
     if any(t.due < first for t in data.targets):
         errors["targets"] = Message("a target's date may not be before the programme's year ({year})", year=data.year)
-    if any(ms.done_on is not None and ms.done_on < first.replace(year=first.year - 1) for ms in data.milestones):
-        errors["milestones"] = Message("a milestone cannot be done more than a year before the programme's year")
 
 
 def save(session: Session, principal: Principal, data: ProgrammeIn, key: int | str | None = None) -> Programme:
