@@ -16,7 +16,8 @@ organisations.
 Forecast at today's pace (:func:`forecast`): the pace is the change of the share over the
 last 365 days (over the time since the first point when the history is shorter), per
 day; the share is continued in a straight line from today to the target's date, kept
-between 0 and 1. The target is reached on the first day the straight line meets it.
+between 0 and 1; on track = the line is at the target on its date. The target is reached
+on the first day the line meets it (today, if the share already does).
 
 Candidate solutions (:func:`rank_candidates`): approved before temporarily approved, then
 the higher assessment score (none ranks last), then more organisations using it, then more
@@ -39,6 +40,7 @@ STAGES = ("not_started", "planned", "implementing", "in_operation")
 TARGET_STAGES = STAGES[1:]
 NOT_STARTED, PLANNED, IMPLEMENTING, IN_OPERATION = range(4)
 PACE_WINDOW_DAYS = 365
+HORIZON_DAYS = 36_525  # a target further away than a century at today's pace counts as never reached
 
 
 def stage_index(stage: str) -> int:
@@ -128,7 +130,7 @@ class Forecast:
     pace_per_year: float  # change of the share per 365 days
     share_at_due: float  # the straight line at the target's date, within 0..1
     reached_on: date | None  # the day the line meets the target (today if already met); None: never
-    on_track: bool  # the target is met by its date at this pace
+    on_track: bool  # the line is at the target on its date
 
 
 def forecast(points: Sequence[tuple[date, float]], today: date, target_share: float, due: date) -> Forecast:
@@ -145,12 +147,12 @@ def forecast(points: Sequence[tuple[date, float]], today: date, target_share: fl
     at_due = min(max(now + pace * days_left, 0.0), 1.0)
     if now >= target_share:
         reached: date | None = today
-    elif pace > 0:
+    elif pace > 0 and (target_share - now) / pace <= HORIZON_DAYS:
         reached = today + timedelta(days=math.ceil((target_share - now) / pace - 1e-9))
     else:
-        reached = None
+        reached = None  # never, or not within a century
     return Forecast(share_now=now, pace_per_year=pace * 365, share_at_due=at_due, reached_on=reached,
-                    on_track=reached is not None and reached <= due)
+                    on_track=at_due >= target_share - 1e-9)
 
 
 # ---- leaders and laggards ----------------------------------------------------------------

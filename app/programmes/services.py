@@ -186,7 +186,8 @@ def save(session: Session, principal: Principal, data: ProgrammeIn, key: int | s
     slug = None
     if not errors:
         try:
-            slug = unique_slug(session, Programme, data.slug, data.name, programme.id)
+            # a programme keeps its address when renamed, unless a new slug is asked for
+            slug = unique_slug(session, Programme, data.slug or programme.slug, data.name, programme.id)
         except ValidationFailed as exc:
             errors |= exc.errors
     if errors or owner is None or slug is None:
