@@ -22,7 +22,7 @@ def _lang(request: Request) -> str:
 
 @get("/api/programmes", tags=TAGS, summary="Spread programmes, the newest year first")
 def list_programmes(request: Request, db: Session, principal: Principal) -> dict[str, Any]:
-    items = [svc.programme_view(p, _lang(request)) for p in svc.list_programmes(db, principal)]
+    items = [svc.programme_view(db, principal, p, _lang(request)) for p in svc.list_programmes(db, principal)]
     return {"items": items, "total": len(items), "limit": len(items), "offset": 0}
 
 
@@ -46,12 +46,12 @@ def programme(request: Request, db: Session, principal: Principal, key: str) -> 
 
 @post("/api/programmes", tags=TAGS, status_code=201, summary="Create a programme (admin)")
 def create(request: Request, db: Session, principal: Principal, data: ProgrammeIn) -> dict[str, Any]:
-    return svc.programme_view(svc.save(db, principal, data), _lang(request))
+    return svc.programme_view(db, principal, svc.save(db, principal, data), _lang(request))
 
 
 @put("/api/programmes/{key:str}", tags=TAGS, summary="Change a programme (admin; send the version you read)")
 def update(request: Request, db: Session, principal: Principal, key: str, data: ProgrammeIn) -> dict[str, Any]:
-    return svc.programme_view(svc.save(db, principal, data, key), _lang(request))
+    return svc.programme_view(db, principal, svc.save(db, principal, data, key), _lang(request))
 
 
 ROUTES: list[ControllerRouterHandler] = [list_programmes, candidates, programme, create, update]

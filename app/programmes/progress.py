@@ -40,6 +40,7 @@ STAGES = ("not_started", "planned", "implementing", "in_operation")
 TARGET_STAGES = STAGES[1:]
 NOT_STARTED, PLANNED, IMPLEMENTING, IN_OPERATION = range(4)
 PACE_WINDOW_DAYS = 365
+SLIM_COLUMNS = ("organisation_id", "solution_id", "status", "effective_from", "end_date")
 HORIZON_DAYS = 36_525  # a target further away than a century at today's pace counts as never reached
 
 
@@ -115,10 +116,17 @@ def _month_end(year: int, month: int) -> date:
     return first_next - timedelta(days=1)
 
 
-def path(history: pd.DataFrame, orgs: pd.DataFrame, target_ids: Sequence[int], days: Iterable[date],
-         stage: str) -> list[tuple[date, float]]:
+def stages_by_day(history: pd.DataFrame, orgs: pd.DataFrame, target_ids: Sequence[int],
+                  days: Iterable[date]) -> dict[date, dict[int, str]]:
+    """stages_on for every day, worked out once per day whatever the number of targets
+    (only the columns the stages need are carried through status_at)."""
+    slim = history[[c for c in SLIM_COLUMNS if c in history.columns]]
+    return {d: stages_on(slim, orgs, target_ids, d) for d in dict.fromkeys(days)}
+
+
+def path(by_day: Mapping[date, Mapping[int, str]], stage: str) -> list[tuple[date, float]]:
     """(day, share of the target organisations at `stage` or further) for every day."""
-    return [(d, share_at_least(stages_on(history, orgs, target_ids, d), stage)) for d in days]
+    return [(d, share_at_least(stages, stage)) for d, stages in by_day.items()]
 
 
 # ---- forecast ----------------------------------------------------------------------------

@@ -237,11 +237,11 @@ def compute_progress(history: pd.DataFrame, orgs: pd.DataFrame, targets: list[in
                          dict[int, str], list[dict[str, Any]]]:
     """The stages today and, per goal (stage, share, due), the path from `start` to today
     and the forecast at today's pace."""
-    stages = p.stages_on(history, orgs, targets, as_of)
-    days = p.checkpoints(min(start, as_of), as_of, PATH_MONTHS)
+    by_day = p.stages_by_day(history, orgs, targets, p.checkpoints(min(start, as_of), as_of, PATH_MONTHS))
+    stages = by_day[as_of]
     paths = []
     for stage, share, due in goals:
-        points = p.path(history, orgs, targets, days, stage)
+        points = p.path(by_day, stage)
         paths.append({"stage": stage, "share": share, "due": due, "points": points,
                       "forecast": p.forecast(points, as_of, share, due)})
     return stages, paths
@@ -311,19 +311,29 @@ def progress_view(session: Session, principal: Principal, key: int | str, lang: 
     """The programme with its progress, as the API answers and the pages show it."""
     programme = get_programme(session, principal, key)
     prog = programme_progress(session, programme, as_of)
-    return {"programme": programme_view(programme, lang), "as_of": prog.as_of.isoformat(),
+    return {"programme": programme_view(session, principal, programme, lang), "as_of": prog.as_of.isoformat(),
             "counts": p.counts(prog.stages.values()), "total": len(prog.stages),
             "targets": [{"stage": t["stage"], "share": t["share"], "due": t["due"].isoformat(),
                          "path": [{"date": d.isoformat(), "share": s} for d, s in t["points"]],
                          "forecast": _forecast_view(t["forecast"])} for t in prog.paths],
             "regions": region_rows(prog, lang), "organisations": organisation_rows(prog, lang),
             "status_by_code": status_by_code(prog),
-            "solutions": solution_use(session, prog)}
+            "solutions": solution_use(session, principal, prog)}
 
 
-def solution_use(session: Session, prog: Progress) -> list[dict[str, Any]]:
+def shown_solutions(session: Session, principal: Principal, programme: Programme) -> list[Solution]:
+    """The programme's solutions the reader may see (one unpublished since is left out, as
+    everywhere; its adoption is not counted either: adoption_history)."""
+    ids = [s.id for s in programme.solutions]
+    visible = set(session.scalars(select(Solution.id).where(Solution.id.in_(ids),
+                                                            catalogue.solution_visible(principal))))
+    return [s for s in programme.solutions if s.id in visible]
+
+
+def solution_use(session: Session, principal: Principal, prog: Progress) -> list[dict[str, Any]]:
     """Per chosen solution: its approval today and how many targets have it in operation."""
-    ids = [s.id for s in prog.programme.solutions]
+    solutions = shown_solutions(session, principal, prog.programme)
+    ids = [s.id for s in solutions]
     history = adoption_history(session, ids, prog.stages, prog.as_of)
     current = m.status_at(history, prog.as_of)
     using: dict[int, int] = {}
@@ -332,10 +342,10 @@ def solution_use(session: Session, prog: Progress) -> list[dict[str, Any]]:
         using = {int(k): int(v) for k, v in zip(counted.index, counted, strict=True)}
     statuses = approvals.public_statuses(session, ids, prog.as_of)
     return [{"id": s.id, "slug": s.slug, "name": s.name, "approval": statuses[s.id]["status"],
-             "in_use": int(using.get(s.id, 0))} for s in prog.programme.solutions]
+             "in_use": int(using.get(s.id, 0))} for s in solutions]
 
 
-def programme_view(programme: Programme, lang: str = "da") -> dict[str, Any]:
+def programme_view(session: Session, principal: Principal, programme: Programme, lang: str = "da") -> dict[str, Any]:
     owner = programme.owner
     return {
         "id": programme.id, "slug": programme.slug, "name": programme.name, "year": programme.year,
@@ -344,7 +354,7 @@ def programme_view(programme: Programme, lang: str = "da") -> dict[str, Any]:
         "treatment_areas": list(programme.treatment_areas), "target_scope": programme.target_scope,
         "target_regions": list(programme.target_regions),
         "organisations": [o.ref for o in programme.listed_organisations],
-        "solutions": [s.slug for s in programme.solutions],
+        "solutions": [s.slug for s in shown_solutions(session, principal, programme)],
         "targets": [{"stage": t.stage, "share": t.share, "due": t.due.isoformat()} for t in programme.targets],
         "milestones": [{"title": ms.title, "due": ms.due.isoformat(),
                         "done_on": ms.done_on.isoformat() if ms.done_on else None} for ms in programme.milestones],

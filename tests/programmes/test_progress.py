@@ -75,8 +75,10 @@ def test_checkpoints_are_quarter_ends_and_today() -> None:
 
 def test_path_by_hand() -> None:
     days = [date(2024, 12, 31), date(2025, 12, 31)]
-    assert p.path(HISTORY, ORGS, [1, 2, 3, 4, 5], days, "in_operation") == [(days[0], 0.2), (days[1], 0.2)]
-    assert p.path(HISTORY, ORGS, [1, 2, 3, 4, 5], days, "planned") == [(days[0], 0.6), (days[1], 0.4)]
+    by_day = p.stages_by_day(HISTORY, ORGS, [1, 2, 3, 4, 5], [*days, days[1]])
+    assert list(by_day) == days and by_day[days[0]] == p.stages_on(HISTORY, ORGS, [1, 2, 3, 4, 5], days[0])
+    assert p.path(by_day, "in_operation") == [(days[0], 0.2), (days[1], 0.2)]
+    assert p.path(by_day, "planned") == [(days[0], 0.6), (days[1], 0.4)]
 
 
 def test_forecast_by_hand() -> None:
@@ -124,7 +126,7 @@ def test_forecast_properties(before: float, now: float, target: float, days_left
     if now >= target:
         assert f.reached_on == today
     elif f.reached_on is not None:  # rising: reached by the target's date exactly when on track there
-        assert f.reached_on > today and f.on_track == (f.reached_on <= due)
+        assert f.reached_on >= today and f.on_track == (f.reached_on <= due)
     else:  # falling, flat, or a century or more away
         assert not f.on_track
         assert f.pace_per_year <= 0 or (target - now) / (f.pace_per_year / 365) > p.HORIZON_DAYS
