@@ -84,7 +84,8 @@ def programme_page(request: Request, db: Session, principal: Principal, programm
         target["svg"] = path_svg(target, lang, f"chart-path-{i}")
     organisations = view["organisations"]
     return _page(request, db, "programmes/programme.html", view=view, programme=view["programme"],
-                 leaders=organisations[:10], laggards=list(reversed(organisations))[:10])
+                 leaders=[o for o in organisations if o["stage"] != "not_started"][:10],
+                 laggards=list(reversed(organisations))[:10])
 
 
 @get("/programmes/organisations/{ref:str}", include_in_schema=False)

@@ -14,7 +14,7 @@ from app.programmes import pages
 from app.programmes import services as svc
 from app.web.i18n import day, label
 
-LIST_LENGTH = 15
+LIST_LENGTH = 12
 
 
 def context(session: Session, principal: Principal, key: str, lang: str) -> dict[str, Any]:
@@ -31,7 +31,7 @@ def context(session: Session, principal: Principal, key: str, lang: str) -> dict
         "view": view, "programme": programme, "data_taken_day": day(view["as_of"], lang),
         "areas": [areas[c].name_en if lang == "en" else areas[c].name_da for c in programme["treatment_areas"]
                   if c in areas],
-        "leaders": organisations[:LIST_LENGTH],
+        "leaders": [o for o in organisations if o["stage"] != "not_started"][:LIST_LENGTH],
         "laggards": [o for o in reversed(organisations) if o["stage"] != "in_operation"][:LIST_LENGTH],
         "stage_label": lambda s: label(lang, pages.STAGE_KIND, s), "pct": lambda v: pages.pct(v, lang),
         "approval_label": lambda s: label(lang, "approval", s),

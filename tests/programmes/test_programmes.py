@@ -190,6 +190,11 @@ def test_programme_page(client: Any) -> None:
     assert 'name="programme" value="kol-hjemmemonitorering"' in text  # the report form
 
 
+def test_leaders_are_only_those_that_started(client: Any) -> None:
+    r = client.get("/programmes/kol-hospitaler-nord-midt")  # the demo has no hospital using it
+    assert r.status_code == 200 and "Ingen i målgruppen er gået i gang endnu." in r.text
+
+
 def test_organisation_pages(client: Any) -> None:
     r = client.get("/programmes/organisations/municipality:169")
     assert r.status_code == 200 and "KOL-hjemmemonitorering i alle kommuner" in r.text
