@@ -475,21 +475,23 @@ def import_command(archive: Path) -> None:
 
 
 @main.command("report")
-@click.argument("kind", type=click.Choice(["national-benchmark", "assessment", "temporary-approvals", "needs"]))
+@click.argument("kind", type=click.Choice(["national-benchmark", "assessment", "temporary-approvals", "needs",
+                                          "programme"]))
 @click.option("--region", help="region code, e.g. 1084")
 @click.option("--treatment-area", "treatment_area", help="treatment area code")
 @click.option("--period", type=int, help="year, YYYY (figures as of the end of that year)")
 @click.option("--solution", help="solution slug or id (assessment report)")
+@click.option("--programme", help="programme slug (programme report)")
 @click.option("--lang", type=click.Choice(["da", "en"]), default="da", show_default=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="FILE.pdf")
 def report_command(kind: str, region: str | None, treatment_area: str | None, period: int | None,
-                   solution: str | None, lang: str, out: Path) -> None:
+                   solution: str | None, programme: str | None, lang: str, out: Path) -> None:
     """Make a PDF report (A4, Danish by default) from the live data."""
     from app.errors import DomainError
     from app.reporting.services import ReportRequest
 
     req = ReportRequest(kind=kind, lang=lang, region=region, treatment_area=treatment_area, period=period,
-                        solution=solution)
+                        solution=solution, programme=programme)
     try:
         timings = _run_report(_settings(), req, out)
     except DomainError as exc:

@@ -50,6 +50,8 @@ from app.notifications.background import BackgroundSender
 from app.notifications.config import MailSettings
 from app.notifications.sender import Sender
 from app.notifications.transport import make_transport
+from app.programmes import api as programmes_api
+from app.programmes import pages as programmes_pages
 from app.registry import make_session_factory
 from app.reporting import api as reporting_api
 from app.reporting import pages as reporting_pages
@@ -70,7 +72,7 @@ TEMPLATE_DIRS = [APP_DIR / "web" / "templates", APP_DIR / "catalogue" / "templat
                  APP_DIR / "approvals" / "templates", APP_DIR / "search" / "templates",
                  APP_DIR / "benchmark" / "templates", APP_DIR / "reporting" / "templates",
                  APP_DIR / "buyer" / "templates", APP_DIR / "contracts" / "templates",
-                 APP_DIR / "notifications" / "templates"]
+                 APP_DIR / "notifications" / "templates", APP_DIR / "programmes" / "templates"]
 
 
 def create_app(settings: Settings | None = None, mail: MailSettings | None = None) -> Litestar:
@@ -98,11 +100,14 @@ def create_app(settings: Settings | None = None, mail: MailSettings | None = Non
             *contracts_api.ROUTES, *contracts_pages.ROUTES,
             *notification_pages.ROUTES,
             *saved_search_pages.ROUTES,
+            *programmes_api.ROUTES, *programmes_pages.ROUTES,
             create_static_files_router(path="/static/benchmark", directories=[APP_DIR / "benchmark" / "static"],
                                        include_in_schema=False),
             create_static_files_router(path="/static/search", directories=[APP_DIR / "search" / "static"],
                                        include_in_schema=False),
             create_static_files_router(path="/static/buyer", directories=[APP_DIR / "buyer" / "static"],
+                                       include_in_schema=False),
+            create_static_files_router(path="/static/programmes", directories=[APP_DIR / "programmes" / "static"],
                                        include_in_schema=False),
             create_static_files_router(path="/static/approvals", directories=[APP_DIR / "approvals" / "static"],
                                        include_in_schema=False),

@@ -17,6 +17,7 @@ from app.benchmark.seed import seed_benchmark_demo
 from app.catalogue.seed import seed_demo_catalogue
 from app.catalogue.seed import seed_reference as seed_catalogue_reference
 from app.contracts.seed import seed_contracts_demo, seed_kpi_definitions
+from app.programmes.seed import seed_programmes_demo
 
 __all__ = ["seed_demo", "seed_reference"]
 
@@ -32,3 +33,4 @@ def seed_demo(session: Session, data_dir: Path) -> None:
     seed_decisions(session, data_dir)  # demo decisions need the demo users
     seed_benchmark_demo(session, data_dir)  # adoption needs organisations and solutions
     seed_contracts_demo(session, data_dir)
+    seed_programmes_demo(session, data_dir)  # programmes need approved solutions

@@ -228,6 +228,17 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/account"): USERS,
     ("GET", "/account/notifications"): USERS,
     ("POST", "/account/notifications"): USERS,
+    # spread programmes: public progress, written by admins
+    ("GET", "/api/programmes"): EVERYONE,
+    ("GET", "/api/programmes/candidates"): EVERYONE,
+    ("GET", "/api/programmes/{key:str}"): EVERYONE,
+    ("POST", "/api/programmes"): ADMIN,
+    ("PUT", "/api/programmes/{key:str}"): ADMIN,
+    ("GET", "/programmes"): EVERYONE,
+    ("GET", "/programmes/{programme:str}"): EVERYONE,
+    ("GET", "/programmes/organisations/{ref:str}"): EVERYONE,
+    ("GET", "/programmes/organisations/{ref:str}/panel"): EVERYONE,
+    ("GET", "/static/programmes/{file_path:path}"): EVERYONE,
 }
 
 
@@ -335,6 +346,11 @@ def fill(path: str, r: dict[str, Any]) -> str:
         values["{file_path:path}"] = "search.css"
     if path.startswith("/static/buyer"):
         values["{file_path:path}"] = "buyer.css"
+    if path.startswith("/static/programmes"):
+        values["{file_path:path}"] = "programmes.css"
+    if path.startswith("/api/programmes"):
+        values["{key:str}"] = "kol-hjemmemonitorering"
+    values["{programme:str}"] = "kol-hjemmemonitorering"
     for placeholder, value in values.items():
         path = path.replace(placeholder, value)
     return path

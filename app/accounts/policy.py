@@ -49,6 +49,8 @@ API_WRITE_POLICY: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", "/api/framework-library/uploads"): ("framework.manage",),
     ("POST", "/api/framework-library/uploads/{upload_id:int}/publish"): ("framework.manage",),
     ("POST", "/api/framework-library/uploads/{upload_id:int}/discard"): ("framework.manage",),
+    ("POST", "/api/programmes"): ("programme.manage",),
+    ("PUT", "/api/programmes/{key:str}"): ("programme.manage",),
 }
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The router reports the matched route as its path format, without parameter types.

@@ -60,13 +60,16 @@ _ORG_BITS, _SOL_BITS, _DAY_BITS = 21, 22, 17  # + 3 status bits = 63
 
 
 def load_adoption_plain(session: Session, organisation_ids: Iterable[int] | None = None,
-                        until: date | None = None) -> pd.DataFrame:
+                        until: date | None = None, solution_ids: Iterable[int] | None = None) -> pd.DataFrame:
     """The straightforward loader (one Python object per value): the reference the fast one
-    is tested against, and its fallback."""
+    is tested against, and its fallback; also the quick read of a few solutions' history
+    (the solution index finds them)."""
     table = AdoptionRecord.__table__
     stmt = select(*(table.c[c] for c in ADOPTION_COLUMNS))
     if organisation_ids is not None:
         stmt = stmt.where(table.c.organisation_id.in_([int(i) for i in organisation_ids]))
+    if solution_ids is not None:
+        stmt = stmt.where(table.c.solution_id.in_([int(i) for i in solution_ids]))
     if until is not None:
         stmt = stmt.where(table.c.effective_from <= until)
     df = pd.read_sql(stmt, session.connection())

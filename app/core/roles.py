@@ -50,6 +50,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "approval.dashboard": frozenset({Role.ADMIN, Role.APPROVER}),
     "users.manage": frozenset({Role.ADMIN}),
     "framework.manage": frozenset({Role.ADMIN}),
+    "programme.manage": frozenset({Role.ADMIN}),
 }
 
 

@@ -96,7 +96,8 @@ def _update(job_id: str, job: dict[str, Any], **changes: Any) -> None:
 
 def filename(status: dict[str, Any]) -> str:
     req = status["request"]
-    parts = [req["kind"], *(str(req[k]) for k in ("region", "treatment_area", "period", "solution") if req.get(k))]
+    parts = [req["kind"], *(str(req[k]) for k in ("region", "treatment_area", "period", "solution", "programme")
+                            if req.get(k))]
     return "blaastempel-" + "-".join(re.sub(r"[^0-9A-Za-z_-]+", "", p) for p in parts) + f"-{req['lang']}.pdf"
 
 

@@ -18,6 +18,7 @@ from app.accounts.ratelimit import client_key
 from app.core.principal import Principal
 from app.errors import TryLater, ValidationFailed
 from app.messages import message_of
+from app.programmes import services as programme_svc
 from app.reporting import jobs
 from app.reporting import services as svc
 from app.web.htmx import is_htmx
@@ -42,7 +43,8 @@ def _reports(request: Request, db: Session, principal: Principal, chosen: dict[s
     kinds = [{"kind": k, "title": svc.TITLES[k][1 if lang == "en" else 0], "allowed": svc.may_generate(principal, k)}
              for k in svc.KINDS]
     return render(request, "reporting/reports.html", status_code=status_code, kinds=kinds, regions=regions,
-                  areas=areas, chosen=chosen, failed=failed, today=date.today())
+                  areas=areas, chosen=chosen, failed=failed, today=date.today(),
+                  programmes=programme_svc.list_programmes(db, principal))
 
 
 @post("/reports/jobs", include_in_schema=False)

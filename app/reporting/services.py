@@ -41,18 +41,21 @@ from app.core.pagination import MAX_PAGE_SIZE, PageRequest
 from app.core.principal import Principal, require
 from app.errors import NotFound, ValidationFailed
 from app.messages import Message, Term, message_of, plural
+from app.programmes import report as programme_report
+from app.programmes import services as programme_svc
 from app.web.i18n import day, label, number, translations
 
-KINDS = ("national-benchmark", "assessment", "temporary-approvals", "needs")
+KINDS = ("national-benchmark", "assessment", "temporary-approvals", "needs", "programme")
 # Which permission each report needs (the same as the page it is downloaded from).
 PERMISSIONS = {"national-benchmark": "benchmark.read", "assessment": "assessment.read",
-               "temporary-approvals": "approval.dashboard", "needs": None}
+               "temporary-approvals": "approval.dashboard", "needs": None, "programme": "benchmark.read"}
 TITLES = {
     "national-benchmark": ("National benchmark af digitale sundhedsløsninger",
                            "National benchmark of digital health solutions"),
     "assessment": ("Vurderingsrapport", "Assessment report"),
     "temporary-approvals": ("Midlertidige godkendelser", "Temporary approvals"),
     "needs": ("Nationalt prioriterede behov", "Nationally ranked needs"),
+    "programme": ("Udbredelsesprogram", "Spread programme"),
 }
 
 
@@ -69,6 +72,7 @@ class ReportRequest:
     treatment_area: str | None = None
     period: int | None = None
     solution: str | None = None
+    programme: str | None = None
 
     @classmethod
     def from_form(cls, data: dict[str, Any], default_lang: str) -> ReportRequest:
@@ -82,7 +86,7 @@ class ReportRequest:
             raise ValidationFailed({"period": "a year, YYYY"})
         return cls(kind=text("kind") or "", lang=text("lang") or default_lang, region=text("region"),
                    treatment_area=text("treatment_area"), period=int(period) if period else None,
-                   solution=text("solution")).validate()
+                   solution=text("solution"), programme=text("programme")).validate()
 
     def validate(self) -> ReportRequest:
         errors: dict[str, str] = {}
@@ -99,13 +103,19 @@ class ReportRequest:
                 errors[name] = "the assessment report is of one solution and takes no other filter"
         if self.kind == "assessment" and not self.solution:
             errors["solution"] = "the assessment report needs a solution"
+        if self.kind == "programme":
+            errors |= {name: "the programme report is of one programme and takes no other filter"
+                       for name in ("region", "treatment_area", "period") if getattr(self, name)}
+            if not self.programme:
+                errors["programme"] = "the programme report needs a programme"
         if errors:
             raise ValidationFailed(errors)
         return self
 
     def as_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "lang": self.lang, "region": self.region,
-                "treatment_area": self.treatment_area, "period": self.period, "solution": self.solution}
+                "treatment_area": self.treatment_area, "period": self.period, "solution": self.solution,
+                "programme": self.programme}
 
 
 def filter_choices(session: Session) -> tuple[list[Organisation], list[TreatmentArea]]:
@@ -200,7 +210,9 @@ def check_references(session: Session, req: ReportRequest, principal: Principal)
     lookups = {"region": (req.region, lambda s, key: _region(s, key, regions_day_for(req.period))),
                "treatment_area": (req.treatment_area, _treatment_area),
                "solution": (req.solution if req.kind == "assessment" else None,
-                            lambda s, key: _reported_assessment(s, principal, key))}
+                            lambda s, key: _reported_assessment(s, principal, key)),
+               "programme": (req.programme if req.kind == "programme" else None,
+                             lambda s, key: programme_svc.get_programme(s, principal, key))}
     errors: dict[str, str] = {}
     for field_name, (key, find) in lookups.items():
         if key:
@@ -746,4 +758,19 @@ def build(session: Session, req: ReportRequest, *, principal: Principal, framewo
         return assessment(session, req, principal, frameworks, progress=progress)
     if req.kind == "temporary-approvals":
         return temporary_approvals(session, req, principal, frameworks, progress)
+    if req.kind == "programme":
+        return programme(session, req, principal)
     return needs(session, req, search_backend, progress=progress)
+
+
+# ---- a spread programme ---------------------------------------------------------------------
+
+
+def programme(session: Session, req: ReportRequest, principal: Principal) -> dict[str, Any]:
+    """One programme's progress for the ministry (app/programmes/report.py has the figures)."""
+    ctx = _base(req, session) | programme_report.context(session, principal, req.programme or "", req.lang)
+    ctx["subtitle"] = ctx["programme"]["name"]
+    ctx["scope_text"] = _say(req.lang, "Programmets målgruppe: {n} organisationer. Alle tal er beregnet for dem.",
+                             "The programme's target organisations: {n}. Every figure is computed for them.",
+                             n=ctx["view"]["total"])
+    return ctx

@@ -73,7 +73,8 @@ def _values(app: Litestar, assessment_ids: list[str]) -> dict[str, list[str]]:
                 "{number:str}": [number], "{assessment_id:int}": ["3", *assessment_ids],
                 "{need_id:int}": [str(need.id)], "{project_id:int}": [str(project.id)],
                 "{framework_id:str}/{version:str}": ["blaastempel-dk/1.0", "nice-esf/2022"],
-                "{import_id:int}": ["1"], "{upload_id:int}": ["1"]}
+                "{import_id:int}": ["1"], "{upload_id:int}": ["1"],
+                "{programme:str}": ["kol-hjemmemonitorering", "kol-hospitaler-nord-midt"]}
 
 
 def _paths(template: str, values: dict[str, list[str]]) -> list[str]:
@@ -225,7 +226,8 @@ def pdf_texts(app: Litestar) -> Iterator[dict[tuple[str, str], str]]:
     texts = {}
     requests = [reports.ReportRequest("national-benchmark", region="1084", period=2025), reports.ReportRequest("needs"),
                 reports.ReportRequest("temporary-approvals", treatment_area="laenderygsmerter"),
-                reports.ReportRequest("assessment", solution="selfback")]
+                reports.ReportRequest("assessment", solution="selfback"),
+                reports.ReportRequest("programme", programme="ryg-og-diabetes")]
     for req in requests:
         for lang in ("da", "en"):
             req_lang = dataclasses.replace(req, lang=lang)
