@@ -42,6 +42,8 @@ from app.catalogue import pages as catalogue_pages
 from app.db.engine import ConnectionLimits, make_engine
 from app.dependencies import provide_db, provide_page, provide_principal, provide_search
 from app.errors import DomainError
+from app.files.storage import make_storage
+from app.files.web import RefuseLargeUploads, provide_file_context
 from app.registry import make_session_factory
 from app.reporting import api as reporting_api
 from app.reporting import pages as reporting_pages
@@ -100,7 +102,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Requests take turns (capacity); sessions live in the database (user_session) and
         # CSRF tokens are bound to them.
         middleware=[capacity.TakeTurns(), DefineMiddleware(AuthMiddleware, exclude=["^/static/"]),
-                    CsrfMiddleware()],
+                    RefuseLargeUploads(), CsrfMiddleware()],
         guards=[api_write_guard],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
@@ -110,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # Asks the database whether a framework was published since (one small query).
             "frameworks": Provide(framework_api.provide_frameworks, sync_to_thread=True),
             "framework_library": Provide(framework_api.provide_library, sync_to_thread=False),
+            "file_context": Provide(provide_file_context, sync_to_thread=False),
         },
         template_config=TemplateConfig(directory=[*TEMPLATE_DIRS], engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(title="Blåstempel API", version="0.1.0", path="/schema",
@@ -134,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.framework_library = library
     app.state.frameworks = library.seed  # the files read at start-up (published uploads: the library)
     app.state.engine = engine
+    app.state.file_storage = make_storage(settings)
     app.state.health_engine = make_engine(settings.sqlalchemy_url, capacity.HEALTH_LIMITS)
     app.on_startup.append(capacity.start)
     app.state.session_factory = session_factory

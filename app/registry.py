@@ -15,6 +15,7 @@ def import_all_models() -> None:
     from app.audit import models as _audit  # noqa: F401
     from app.benchmark import models as _benchmark  # noqa: F401
     from app.catalogue import models as _catalogue  # noqa: F401
+    from app.files import models as _files  # noqa: F401
     from app.reporting import models as _reporting  # noqa: F401
     from app.search import models as _search  # noqa: F401
 
