@@ -51,7 +51,7 @@ def _files_json(db: Session, principal: Principal, solution: Any, case: Any) -> 
     """The case's evidence files, for those who may see them (approvers, admins, the vendor)."""
     found = evidence.case_files(db, principal, solution, case)
     return {"files": {kind: {str(k): [files.file_view(f) for f in rows] for k, rows in by_id.items()}
-                      for kind, by_id in found.items()}}
+                      for kind, by_id in found.items() if kind != "events"}}
 
 
 def _form_text(data: dict[str, Any], name: str) -> str | None:

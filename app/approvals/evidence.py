@@ -5,8 +5,6 @@ admins and the solution's own vendor."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from app.approvals import lifecycle as lc
@@ -94,18 +92,24 @@ def add_application_file(session: Session, principal: Principal, ctx: files.File
 
 
 def case_files(session: Session, principal: Principal, solution: Solution,
-               case: ApprovalCase | None) -> dict[str, Any]:
-    """{"milestones": {milestone id: [files]}, "applications": {apply event id: [files]}} for
-    those who may see them; nothing for others."""
+               case: ApprovalCase | None) -> dict[str, dict[int, list[EvidenceFile]]]:
+    """The case's files for those who may see them (nothing for others), by what they are
+    attached to: {"milestones": {milestone id: [files]}, "applications": {apply event id:
+    [files]}, "events": {event id: [files]}} (an application's files, a hand-in's files)."""
+    out: dict[str, dict[int, list[EvidenceFile]]] = {"milestones": {}, "applications": {}, "events": {}}
     if case is None or not may_see_files(principal, solution):
-        return {"milestones": {}, "applications": {}}
-    milestone_ids = [m.id for m in case.milestones]
-    applications = [e.id for e in svc.events_of(session, case) if e.kind == lc.APPLY]
-    out: dict[str, dict[int, list[EvidenceFile]]] = {"milestones": {}, "applications": {}}
-    for row in files.attached(session, MILESTONE, milestone_ids):
-        out["milestones"].setdefault(row.subject_id, []).append(row)
-    for row in files.attached(session, APPLICATION, applications):
-        out["applications"].setdefault(row.subject_id, []).append(row)
+        return out
+    events = svc.events_of(session, case)
+    applications = [e.id for e in events if e.kind == lc.APPLY]
+    by_id: dict[int, EvidenceFile] = {}
+    for kind, group, ids in ((MILESTONE, "milestones", [m.id for m in case.milestones]),
+                             (APPLICATION, "applications", applications)):
+        for row in files.attached(session, kind, ids):
+            out[group].setdefault(row.subject_id, []).append(row)
+            by_id[row.id] = row
+    out["events"] = {e.id: out["applications"].get(e.id, []) if e.kind == lc.APPLY
+                     else [by_id[i] for i in e.details.get("files", []) if i in by_id]
+                     for e in events if e.kind in (lc.APPLY, lc.SUBMIT_EVIDENCE)}
     return out
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +20,8 @@ from app.files.content import FileRefused, detect, safe_name
 from app.files.models import EvidenceFile
 from app.files.storage import FileStorage
 from app.messages import Message
+
+DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,11 @@ def remove(principal: Principal, row: EvidenceFile) -> None:
     if row.removed_at is None:
         row.removed_at = datetime.now(UTC)
         row.removed_by_id = principal.id
+
+
+def uploaded_on(row: EvidenceFile) -> date:
+    """The day (in Denmark) the file was uploaded."""
+    return row.created_at.astimezone(DANISH_TIME).date()
 
 
 def content_of(storage: FileStorage, row: EvidenceFile) -> bytes:
