@@ -53,7 +53,7 @@ def test_vendor_hands_in_evidence_and_the_approver_downloads_it(client: Any, aut
     assert "filename*=UTF-8''Milep%C3%A6l%201.pdf" in r.headers["content-disposition"]
     db.expire_all()
     audited = db.scalars(select(AuditEvent).where(AuditEvent.entity_type == "evidence_file",
-                                                  AuditEvent.entity_id == str(shown["id"]))).all()
+                                                  AuditEvent.entity_id == shown["id"])).all()
     assert audited and audited[0].action == "create"
 
 
