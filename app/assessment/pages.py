@@ -657,9 +657,6 @@ class AssessmentPages(Controller):
         return Redirect(f"/assessments/{a.id}")
 
 
-UploadBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
-
-
 class AnswerFilePages(Controller):
     """Files of the answers on the assessment form: one upload form per page (each
     criterion's file field and button belong to it), taking off, downloading."""
