@@ -43,7 +43,7 @@ from app.db.engine import ConnectionLimits, make_engine
 from app.dependencies import provide_db, provide_page, provide_principal, provide_search
 from app.errors import DomainError
 from app.files.storage import make_storage
-from app.files.web import RefuseLargeUploads, provide_file_context
+from app.files.web import UploadGate, provide_file_context
 from app.registry import make_session_factory
 from app.reporting import api as reporting_api
 from app.reporting import pages as reporting_pages
@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Requests take turns (capacity); sessions live in the database (user_session) and
         # CSRF tokens are bound to them.
         middleware=[capacity.TakeTurns(), DefineMiddleware(AuthMiddleware, exclude=["^/static/"]),
-                    RefuseLargeUploads(), CsrfMiddleware()],
+                    UploadGate(), CsrfMiddleware()],
         guards=[api_write_guard],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),

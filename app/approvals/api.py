@@ -19,7 +19,7 @@ from app.core.pagination import PageRequest
 from app.core.principal import Principal
 from app.errors import ValidationFailed
 from app.files import services as files
-from app.files.web import FILE_UPLOAD, download, upload_of
+from app.files.web import download, file_upload, upload_of
 from app.web.csv_export import csv_response
 from app.web.routing import get, post
 
@@ -60,7 +60,7 @@ def _form_text(data: dict[str, Any], name: str) -> str | None:
 
 
 @post("/api/approvals/{key:str}/milestones/{milestone_id:int}/evidence", tags=["approvals"], status_code=201,
-      request_max_body_size=None, opt=FILE_UPLOAD,
+      request_max_body_size=None, opt=file_upload("approval.evidence"),
       summary="Hand in evidence for a milestone of the solution's temporary approval (vendor)",
       description="Multipart: `file` (PDF, DOCX, XLSX, PNG or JPEG, checked from its content; at most the "
                   "configured size, 25 MB by default) and/or `note`, optional `version`. Recorded as a "
@@ -78,13 +78,11 @@ def submit_evidence(db: Session, principal: Principal, file_context: files.FileC
 
 
 @post("/api/approvals/{key:str}/application/files", tags=["approvals"], status_code=201,
-      request_max_body_size=None, opt=FILE_UPLOAD,
+      request_max_body_size=None, opt=file_upload("approval.apply"),
       summary="Add a file (multipart `file`) to the solution's open application")
 def add_application_file(db: Session, principal: Principal, file_context: files.FileContext, key: str,
                          data: Multipart) -> dict[str, Any]:
     upload = upload_of(data, "file", file_context.limit)
-    if upload is None:
-        raise ValidationFailed({"file": "choose a file"})
     return files.file_view(evidence.add_application_file(db, principal, file_context, key, upload))
 
 

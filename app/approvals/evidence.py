@@ -15,7 +15,7 @@ from app.catalogue.models import Solution
 from app.core.principal import Principal, require
 from app.core.records import flush
 from app.core.roles import Role
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.files import services as files
 from app.files.models import APPLICATION, MILESTONE, EvidenceFile
 from app.messages import Message
@@ -81,9 +81,11 @@ def _milestone_index(case: ApprovalCase, milestone_id: int) -> int:
 
 
 def add_application_file(session: Session, principal: Principal, ctx: files.FileContext, key: int | str,
-                         upload: files.Upload) -> EvidenceFile:
+                         upload: files.Upload | None) -> EvidenceFile:
     """A file given with the open application (its latest `apply` event)."""
     solution, case = _own_case(session, principal, key, "approval.apply")
+    if upload is None:
+        raise ValidationFailed({"file": Message("choose a file")})
     application = next((e for e in reversed(svc.events_of(session, case)) if e.kind == lc.APPLY), None)
     if case.status != lc.APPLIED or application is None:
         raise Conflict(Message("{solution} has no open application to add a file to", solution=solution.name))
@@ -114,13 +116,14 @@ def case_files(session: Session, principal: Principal, solution: Solution,
 
 
 def case_file(session: Session, principal: Principal, key: int | str, file_id: int) -> EvidenceFile:
-    """One file of the solution's approval, for those who may see it (else: not found)."""
+    """One file of the solution's approval, for approvers, admins and the solution's vendor."""
     if not principal.is_authenticated:
         require(principal, "approval.evidence")
     solution = catalogue.get_solution(session, principal, key)
+    if not may_see_files(principal, solution):
+        raise Forbidden("only approvers and the solution's own vendor may see its approval's files")
     row = session.get(EvidenceFile, file_id)
-    if (row is None or row.solution_id != solution.id or row.subject not in (APPLICATION, MILESTONE)
-            or not may_see_files(principal, solution)):
+    if row is None or row.solution_id != solution.id or row.subject not in (APPLICATION, MILESTONE):
         raise NotFound(Message("file {id} does not exist", id=file_id))
     return row
 

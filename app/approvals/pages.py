@@ -27,7 +27,7 @@ from app.core.pagination import PageRequest
 from app.core.principal import Principal, require
 from app.errors import Conflict, ValidationFailed
 from app.files import services as files
-from app.files.web import FILE_UPLOAD, download, upload_of
+from app.files.web import download, file_upload, upload_of
 from app.messages import Message, message_of
 from app.web import htmx
 from app.web.forms import ListForm, choice, text, typed_dates
@@ -222,7 +222,8 @@ class ApprovalPages(Controller):
         return self._case_page(request, db, principal, frameworks, slug, kind, errors,
                                {k: v for k, v in raw.items() if isinstance(v, str)}, exc.status_code)
 
-    @post("/solutions/{slug:str}/evidence", media_type=MediaType.HTML, request_max_body_size=None, opt=FILE_UPLOAD)
+    @post("/solutions/{slug:str}/evidence", media_type=MediaType.HTML, request_max_body_size=None,
+          opt=file_upload("approval.evidence"))
     def hand_in(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
                 file_context: files.FileContext, slug: str, data: UploadBody) -> Any:
         """The vendor hands in evidence (a file and/or a note) for a milestone."""
@@ -237,14 +238,12 @@ class ApprovalPages(Controller):
         return Redirect(f"/approvals/solutions/{slug}?saved={lc.SUBMIT_EVIDENCE}#plan-heading", status_code=303)
 
     @post("/solutions/{slug:str}/application/files", media_type=MediaType.HTML, request_max_body_size=None,
-          opt=FILE_UPLOAD)
+          opt=file_upload("approval.apply"))
     def add_to_application(self, request: Request, db: Session, principal: Principal,
                            frameworks: FrameworkRegistry, file_context: files.FileContext, slug: str,
                            data: UploadBody) -> Any:
         upload = upload_of(data, "file", file_context.limit)
         try:
-            if upload is None:
-                raise ValidationFailed({"file": Message("choose a file")})
             evidence.add_application_file(db, principal, file_context, slug, upload)
         except (ValidationFailed, Conflict) as exc:
             return self._refused(request, db, principal, frameworks, slug, "application_file", exc, data)

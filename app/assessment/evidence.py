@@ -13,10 +13,13 @@ from app.assessment.loader import FrameworkRegistry
 from app.assessment.models import Assessment
 from app.core.principal import Principal
 from app.core.roles import Role
-from app.errors import Forbidden, NotFound
+from app.errors import Forbidden, NotFound, ValidationFailed
 from app.files import services as files
 from app.files.models import ANSWER, EvidenceFile
 from app.messages import Message
+
+# Who may attach to an answer: an assessor, or a vendor (on its own solution's vendor criteria).
+ANSWERING = ("assessment.write", "assessment.vendor_answer")
 
 
 def _writable(session: Session, principal: Principal, frameworks: FrameworkRegistry, assessment_id: int,
@@ -31,9 +34,11 @@ def _writable(session: Session, principal: Principal, frameworks: FrameworkRegis
 
 
 def attach(session: Session, principal: Principal, frameworks: FrameworkRegistry, ctx: files.FileContext,
-           assessment_id: int, code: str, upload: files.Upload) -> EvidenceFile:
+           assessment_id: int, code: str, upload: files.Upload | None) -> EvidenceFile:
     """Attach a file to criterion `code`'s answer; the uploader counts as a writer (four eyes)."""
     assessment = _writable(session, principal, frameworks, assessment_id, code)
+    if upload is None:
+        raise ValidationFailed({"file": Message("choose a file")})
     row = files.store(session, ctx, principal, upload,
                       files.Subject(assessment.solution_id, ANSWER, assessment.id, code))
     svc._note_writer(session, assessment.id, principal.id)

@@ -10,12 +10,11 @@ from litestar.params import Body
 from sqlalchemy.orm import Session
 
 from app.assessment import evidence
+from app.assessment.evidence import ANSWERING
 from app.assessment.loader import FrameworkRegistry
 from app.core.principal import Principal
-from app.errors import ValidationFailed
 from app.files import services as files
-from app.files.web import FILE_UPLOAD, download, upload_of
-from app.messages import Message
+from app.files.web import download, file_upload, upload_of
 from app.web.routing import delete, get, post
 
 Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -31,14 +30,12 @@ class AnswerFilesApi(Controller):
                 for code, rows in evidence.answer_files(db, principal, assessment_id).items()}
 
     @post("/{assessment_id:int}/answers/{code:str}/files", status_code=201, request_max_body_size=None,
-          opt=FILE_UPLOAD, summary="Attach a file to an answer",
+          opt=file_upload(*ANSWERING), summary="Attach a file to an answer",
           description="Multipart field `file`: PDF, DOCX, XLSX, PNG or JPEG (checked from its content), at most "
                       "the configured size (25 MB by default). Who may answer the criterion may attach.")
     def attach(self, db: Session, principal: Principal, frameworks: FrameworkRegistry,
                file_context: files.FileContext, assessment_id: int, code: str, data: Multipart) -> dict[str, Any]:
         upload = upload_of(data, "file", file_context.limit)
-        if upload is None:
-            raise ValidationFailed({"file": Message("choose a file")})
         return files.file_view(evidence.attach(db, principal, frameworks, file_context, assessment_id, code, upload))
 
     @delete("/{assessment_id:int}/answers/{code:str}/files/{file_id:int}", status_code=200,

@@ -35,7 +35,7 @@ from app.core.principal import ANONYMOUS_PRINCIPAL, Principal
 from app.core.roles import Role
 from app.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from app.files import services as files
-from app.files.web import FILE_UPLOAD, download, upload_of
+from app.files.web import download, file_upload, upload_of
 from app.messages import Message, message_of, translate
 from app.web import errors as error_pages
 from app.web.forms import Unreadable, number_text, typed_date, typed_number
@@ -671,21 +671,19 @@ class AnswerFilePages(Controller):
         return _form_page(request, db, principal, frameworks, a, status_code=exc.status_code,
                           refused={code: Refused({"file": _error_text(exc, language_of(request))}, None)})
 
-    @post("/files", media_type=MediaType.HTML, request_max_body_size=None, opt=FILE_UPLOAD)
+    @post("/files", media_type=MediaType.HTML, request_max_body_size=None, opt=file_upload(*evidence.ANSWERING))
     def attach(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
                file_context: files.FileContext, assessment_id: int, data: UploadBody) -> Any:
         code = str(_last(data.get("criterion")) or "")
         try:
             upload = upload_of(data, f"file-{code}", file_context.limit)
-            if upload is None:
-                raise ValidationFailed({"file": Message("choose a file")})
             evidence.attach(db, principal, frameworks, file_context, assessment_id, code, upload)
         except (ValidationFailed, Conflict, Forbidden) as exc:
             return self._refused(request, db, principal, frameworks, assessment_id, code, exc)
         return Redirect(f"/assessments/{assessment_id}#{dom_id(code)}", status_code=303)
 
     @post("/answers/{code:str}/files/{file_id:int}/remove", media_type=MediaType.HTML,
-          request_max_body_size=None, opt=FILE_UPLOAD)
+          request_max_body_size=None, opt=file_upload(*evidence.ANSWERING))
     def detach(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
                assessment_id: int, code: str, file_id: int) -> Any:
         try:

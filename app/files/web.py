@@ -13,15 +13,18 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from app.core.principal import ANONYMOUS_PRINCIPAL
-from app.errors import DomainError, Unauthenticated, ValidationFailed
+from app.core.principal import ANONYMOUS_PRINCIPAL, Principal, require
+from app.errors import DomainError, ValidationFailed
 from app.files.models import EvidenceFile
 from app.files.services import FileContext, Upload, megabytes
 from app.messages import Message
 
-# Route handlers that take files carry this in their `opt` (and request_max_body_size=None:
-# the limit is the settings', checked here).
-FILE_UPLOAD = {"file_upload": True}
+
+def file_upload(*permissions: str) -> dict[str, Any]:
+    """The `opt` of a route handler that takes files (with request_max_body_size=None: the
+    limit is the settings', checked by UploadGate), and the permissions one of which the
+    uploader needs (checked before the body is read; ownership is the service's)."""
+    return {"file_upload": permissions}
 # The rest of a form beside its file: the CSRF token, a note, the multipart framing.
 FORM_ALLOWANCE = 256 * 1024
 
@@ -43,23 +46,26 @@ def provide_file_context(state: State) -> FileContext:
     return FileContext(state.file_storage, state.settings.file_max_bytes)
 
 
-class RefuseLargeUploads(ASGIMiddleware):
-    """Runs before the CSRF check reads the form: an upload must say its length, and one
-    over the limit is answered 413 without being read."""
+class UploadGate(ASGIMiddleware):
+    """Runs before the CSRF check reads the form: the uploader must hold the route's
+    permission, an upload must say its length, and one over the limit is answered 413,
+    all without reading the body."""
 
     scopes = (ScopeType.HTTP,)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         handler = scope.get("route_handler")
         request: Request = Request(scope, receive)
-        if handler is not None and handler.opt.get("file_upload") and request.method == "POST":
+        permissions = handler.opt.get("file_upload") if handler is not None else None
+        if permissions and request.method == "POST":
+            principal: Principal = scope.get("user", ANONYMOUS_PRINCIPAL)
+            if not any(principal.can(p) for p in permissions):
+                require(principal, permissions[0])
             length = request.headers.get("content-length", "")
             limit = request.app.state.settings.file_max_bytes
             if not length.isdigit():
                 raise LengthRequired(Message("an upload must give its length (Content-Length)"))
             if int(length) > limit + FORM_ALLOWANCE:
-                if not scope.get("user", ANONYMOUS_PRINCIPAL).is_authenticated:
-                    raise Unauthenticated("log in (or send a bearer token) to do this")
                 raise UploadTooLarge(limit)
         await next_app(scope, receive, send)
 

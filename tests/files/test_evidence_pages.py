@@ -39,7 +39,7 @@ def test_vendor_hands_in_on_the_page_and_the_approver_downloads(client: Any, aut
     login(client, "org_reporter")  # sees the case, not the evidence
     page = client.get(f"/approvals/solutions/{solution.slug}").text
     assert "Dataudtræk juni.pdf" not in page and "Se side 3" not in page
-    assert client.get(f"/approvals/solutions/{link}").status_code == 404
+    assert client.get(f"/approvals/solutions/{link}").status_code == 403
 
 
 def test_a_renamed_program_is_refused_in_danish_naming_the_field(client: Any, auth: Any, db: Any) -> None:

@@ -108,8 +108,8 @@ def test_only_the_vendor_of_the_solution_and_approvers_see_the_files(client: Any
     url = f"/api/approvals/{solution.slug}/files/{file_id}"
     other = other_vendor_headers(app)
     for headers, status in ((auth("vendor"), 200), (auth("admin"), 200), (auth("approver"), 200),
-                            (other, 404), (auth("org_reporter"), 404), (auth("assessor"), 404),
-                            (auth("procurement"), 404), ({}, 401)):
+                            (other, 403), (auth("org_reporter"), 403), (auth("assessor"), 403),
+                            (auth("procurement"), 403), ({}, 401)):
         assert client.get(url, headers=headers).status_code == status, headers
     assert "files" not in str(client.get(f"/api/approvals/{solution.slug}", headers=other).json()["files"])
     assert client.get(f"/api/approvals/{solution.slug}", headers=other).json()["files"]["milestones"] == {}
