@@ -173,7 +173,8 @@ class ApprovalPages(Controller):
         return _page(request, "approvals/case.html", status_code=status_code, solution=solution,
                      case_files=evidence.case_files(db, principal, solution, case), uploaded_on=files.uploaded_on,
                      see_evidence=evidence.may_see_files(principal, solution),
-                     may_hand_in=own and view["status"] == lc.TEMPORARY
+                     # the vendor, or an approver for it (evidence sent by post or mail)
+                     may_hand_in=(own or may_decide) and view["status"] == lc.TEMPORARY
                      and any(m["status"] == lc.PENDING for m in view["milestones"]),
                      may_add_to_application=(may_apply and view["recorded_status"] == lc.APPLIED),
                      file_limit_mb=files.megabytes(request.app.state.settings.file_max_bytes),
