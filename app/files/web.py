@@ -1,6 +1,7 @@
 """The web side of evidence files, shared by the pages and the API of the domains that take
-them: reading an uploaded file, the download answer, and the guard that refuses a request
-far over the size limit from its Content-Length, before a byte of it is read."""
+them: reading an uploaded file, the download answer, and the gate that refuses an upload
+without the permission or far over the size limit (from its Content-Length) before a byte
+of it is read."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ def file_upload(*permissions: str) -> dict[str, Any]:
     limit is the settings', checked by UploadGate), and the permissions one of which the
     uploader needs (checked before the body is read; ownership is the service's)."""
     return {"file_upload": permissions}
+
+
 # The rest of a form beside its file: the CSRF token, a note, the multipart framing.
 FORM_ALLOWANCE = 256 * 1024
 
