@@ -6,6 +6,10 @@ Secrets (password hashes, API token hashes) are left out unless asked for
 (`--include-secrets`): the accounts are restored without a password (they cannot log in
 until `blaastempel users set-password` gives them one) and without API tokens.
 
+Evidence files travel with their rows: `files/<sha256>` holds the bytes of every file the
+evidence_file table names, read from and restored into the FileStorage given (import checks
+each one's size and digest; a missing or altered file fails the whole import).
+
 An archive to import may come from anywhere: its members' sizes and compression ratios are
 checked before anything is read (ARCHIVE_LIMITS), and every way it can be broken ends in
 an ArchiveError that says where, never a traceback.
@@ -14,6 +18,7 @@ an ArchiveError that says where, never a traceback.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import zipfile
 import zlib
@@ -29,6 +34,8 @@ from sqlalchemy import Connection, Table, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db.base import metadata
+from app.files.models import EvidenceFile
+from app.files.storage import FileStorage
 from app.messages import message_of
 from app.registry import import_all_models
 from app.ziplimits import MIB, ZipLimits, ZipRefused, open_zip
@@ -82,8 +89,28 @@ def _exported(table: Table, row: dict[str, Any], include_secrets: bool) -> dict[
     return plain
 
 
+def _stored_files(conn: Connection) -> list[tuple[str, int]]:
+    """(sha256, size) of every evidence file the rows name, once each."""
+    table = EvidenceFile.__table__
+    return [(sha, size) for sha, size in conn.execute(
+        select(table.c.sha256, table.c.size).distinct().order_by(table.c.sha256))]
+
+
+def _export_files(conn: Connection, archive: zipfile.ZipFile, storage: FileStorage) -> int:
+    stored = _stored_files(conn)
+    for sha, _size in stored:
+        try:
+            content = storage.get(sha)
+        except FileNotFoundError:
+            raise ArchiveError(f"the file store has no file {sha}, which evidence_file names") from None
+        # Stored as they are: a file that happens to compress very well must not look like a zip bomb.
+        archive.writestr(f"files/{sha}", content, compress_type=zipfile.ZIP_STORED)
+    return len(stored)
+
+
 def export_archive(conn: Connection, path: Path, progress: Callable[[str, int], None] | None = None,
-                   include_secrets: bool = False) -> dict:
+                   include_secrets: bool = False, storage: FileStorage | None = None) -> dict:
+    """Every table, and with `storage` the evidence files' bytes too."""
     counts: dict[str, int] = {}
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for table in _tables():
@@ -98,8 +125,10 @@ def export_archive(conn: Connection, path: Path, progress: Callable[[str, int], 
             counts[table.name] = n
             if progress:
                 progress(table.name, n)
+        files = _export_files(conn, archive, storage) if storage is not None else None
         manifest = {"format": FORMAT, "revision": _revision(conn), "dialect": conn.dialect.name,
-                    "created_at": datetime.now(UTC).isoformat(), "secrets": include_secrets, "tables": counts}
+                    "created_at": datetime.now(UTC).isoformat(), "secrets": include_secrets, "tables": counts,
+                    "files": files}
         archive.writestr("manifest.json", json.dumps(manifest, indent=2))
     return manifest
 
@@ -217,9 +246,28 @@ def _restore_table(conn: Connection, archive: zipfile.ZipFile, table: Table, exp
     return n
 
 
-def import_archive(conn: Connection, path: Path,
-                   progress: Callable[[str, int], None] | None = None) -> dict:
-    """Restore in one transaction: either every row is back or nothing is."""
+def _import_files(conn: Connection, archive: zipfile.ZipFile, storage: FileStorage) -> int:
+    """Every evidence file the restored rows name, checked (size, digest) and kept. A file
+    kept before a later one fails stays in the store, unnamed: it is found by content only."""
+    members = {info.filename: info for info in archive.infolist()}
+    stored = _stored_files(conn)
+    for sha, size in stored:
+        info = members.get(f"files/{sha}")
+        if info is None:
+            raise ArchiveError(f"files/{sha} is missing: evidence_file names it")
+        if info.file_size != size:
+            raise ArchiveError(f"files/{sha} is {info.file_size} bytes; evidence_file says {size}")
+        content = archive.read(info)
+        if hashlib.sha256(content).hexdigest() != sha:
+            raise ArchiveError(f"files/{sha} does not have the content its name says")
+        storage.put(sha, content)
+    return len(stored)
+
+
+def import_archive(conn: Connection, path: Path, progress: Callable[[str, int], None] | None = None,
+                   storage: FileStorage | None = None) -> dict:
+    """Restore in one transaction: either every row is back or nothing is. With `storage`
+    the evidence files are restored into it as well."""
     tables = _tables()
     with _opened(path) as archive:
         manifest = _manifest(archive)
@@ -228,5 +276,9 @@ def import_archive(conn: Connection, path: Path,
             n = _restore_table(conn, archive, table, manifest["tables"].get(table.name, 0))
             if progress:
                 progress(table.name, n)
+        if storage is not None:
+            files = _import_files(conn, archive, storage)
+            if progress:
+                progress("files", files)
     _reset_sequences(conn, tables)
     return manifest

@@ -440,13 +440,20 @@ def search_command(query: str, types: tuple[str, ...], facets: tuple[str, ...], 
                    "`users set-password`)")
 def export_command(archive: Path, include_secrets: bool) -> None:
     """Write the whole register (data and audit trail) to a portable zip archive."""
-    from app.archive import export_archive
+    from app.archive import ArchiveError, export_archive
     from app.db.engine import make_engine
+    from app.files.storage import make_storage
 
-    engine = make_engine(_settings().sqlalchemy_url)
-    with engine.connect() as conn:
-        manifest = export_archive(conn, archive, lambda t, n: click.echo(f"  {t}: {n:,}"), include_secrets)
-    engine.dispose()
+    settings = _settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with engine.connect() as conn:
+            manifest = export_archive(conn, archive, lambda t, n: click.echo(f"  {t}: {n:,}"), include_secrets,
+                                      make_storage(settings))
+    except ArchiveError as exc:
+        raise click.ClickException(f"no archive written: {exc}") from exc
+    finally:
+        engine.dispose()
     click.echo(f"wrote {archive} ({sum(manifest['tables'].values()):,} rows)")
     if not include_secrets:
         click.echo("password hashes and API tokens were left out (--include-secrets keeps them)")
@@ -458,11 +465,14 @@ def import_command(archive: Path) -> None:
     """Restore an archive into an empty, migrated database (all or nothing)."""
     from app.archive import ArchiveError, import_archive
     from app.db.engine import make_engine
+    from app.files.storage import make_storage
 
-    engine = make_engine(_settings().sqlalchemy_url)
+    settings = _settings()
+    engine = make_engine(settings.sqlalchemy_url)
     try:
         with engine.begin() as conn:
-            manifest = import_archive(conn, archive, lambda t, n: click.echo(f"  {t}: {n:,}"))
+            manifest = import_archive(conn, archive, lambda t, n: click.echo(f"  {t}: {n:,}"),
+                                      make_storage(settings))
     except ArchiveError as exc:
         raise click.ClickException(f"nothing imported: {exc}") from exc
     finally:

@@ -44,6 +44,8 @@ from app.contracts import pages as contracts_pages
 from app.db.engine import ConnectionLimits, make_engine
 from app.dependencies import provide_db, provide_page, provide_principal, provide_search
 from app.errors import DomainError
+from app.files.storage import make_storage
+from app.files.web import UploadGate, provide_file_context
 from app.notifications import pages as notification_pages
 from app.notifications import search_pages as saved_search_pages
 from app.notifications.background import BackgroundSender
@@ -118,7 +120,7 @@ def create_app(settings: Settings | None = None, mail: MailSettings | None = Non
         # Requests take turns (capacity); sessions live in the database (user_session) and
         # CSRF tokens are bound to them.
         middleware=[capacity.TakeTurns(), DefineMiddleware(AuthMiddleware, exclude=["^/static/"]),
-                    CsrfMiddleware()],
+                    UploadGate(), CsrfMiddleware()],
         guards=[api_write_guard],
         dependencies={
             "db": Provide(provide_db, sync_to_thread=False),
@@ -128,6 +130,7 @@ def create_app(settings: Settings | None = None, mail: MailSettings | None = Non
             # Asks the database whether a framework was published since (one small query).
             "frameworks": Provide(framework_api.provide_frameworks, sync_to_thread=True),
             "framework_library": Provide(framework_api.provide_library, sync_to_thread=False),
+            "file_context": Provide(provide_file_context, sync_to_thread=False),
         },
         template_config=TemplateConfig(directory=[*TEMPLATE_DIRS], engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(title="Blåstempel API", version="0.1.0", path="/schema",
@@ -152,6 +155,7 @@ def create_app(settings: Settings | None = None, mail: MailSettings | None = Non
     app.state.framework_library = library
     app.state.frameworks = library.seed  # the files read at start-up (published uploads: the library)
     app.state.engine = engine
+    app.state.file_storage = make_storage(settings)
     app.state.health_engine = make_engine(settings.sqlalchemy_url, capacity.HEALTH_LIMITS)
     app.on_startup.append(capacity.start)
     app.state.session_factory = session_factory

@@ -13,6 +13,8 @@ from app.approvals.lifecycle import DEFAULT_DECISION_MONTHS, DEFAULT_YEARLY_MINI
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "blaastempel.sqlite3"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+DEFAULT_FILE_MAX_MB = 25
+FILE_STORAGES = ("local",)
 
 
 def normalise_database_url(url: str) -> str:
@@ -129,6 +131,11 @@ class Settings:
     # (with one: 3), and the technologies to decide each year at least.
     decision_months: int = DEFAULT_DECISION_MONTHS
     yearly_decision_minimum: int = DEFAULT_YEARLY_MINIMUM
+    # Evidence files (app/files): where their bytes are kept ("local": a directory, by
+    # SHA-256), and the largest file accepted (bytes).
+    file_storage: str = "local"
+    files_dir: Path = PROJECT_ROOT / "var" / "files"
+    file_max_bytes: int = DEFAULT_FILE_MAX_MB * 1000 * 1000
 
     def __post_init__(self) -> None:
         if self.worker_threads < 1:
@@ -142,6 +149,11 @@ class Settings:
             raise SystemExit("BLAASTEMPEL_DECISION_MONTHS must be at least 1")
         if self.lock_timeout_ms < 1:
             raise SystemExit("BLAASTEMPEL_LOCK_TIMEOUT_MS must be at least 1: a lock wait is always bounded")
+        if self.file_storage not in FILE_STORAGES:
+            raise SystemExit(f"BLAASTEMPEL_FILE_STORAGE must be one of {', '.join(FILE_STORAGES)}, "
+                             f"not {self.file_storage!r}")
+        if self.file_max_bytes < 1:
+            raise SystemExit("BLAASTEMPEL_FILE_MAX_MB must be at least 1")
 
     @property
     def connection_pool_size(self) -> int:
@@ -181,4 +193,7 @@ class Settings:
             statement_timeout_ms=_int_env("BLAASTEMPEL_STATEMENT_TIMEOUT_MS", 30000),
             decision_months=_int_env("BLAASTEMPEL_DECISION_MONTHS", DEFAULT_DECISION_MONTHS),
             yearly_decision_minimum=_int_env("BLAASTEMPEL_YEARLY_DECISION_MINIMUM", DEFAULT_YEARLY_MINIMUM),
+            file_storage=env.get("BLAASTEMPEL_FILE_STORAGE", "").strip() or "local",
+            files_dir=Path(env.get("BLAASTEMPEL_FILES_DIR", "").strip() or PROJECT_ROOT / "var" / "files"),
+            file_max_bytes=_int_env("BLAASTEMPEL_FILE_MAX_MB", DEFAULT_FILE_MAX_MB) * 1000 * 1000,
         )

@@ -61,8 +61,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, secret_key="test-secret-key-0123456789abcdef")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(database_url=database_url, secret_key="test-secret-key-0123456789abcdef",
+                    files_dir=tmp_path_factory.mktemp("files"))
 
 
 @pytest.fixture(scope="session")

@@ -41,6 +41,7 @@ ORG_WRITERS = CATALOGUE_WRITERS | {"org_reporter"}
 REPORTERS = frozenset({"admin", "org_reporter"})
 APPLICANTS = frozenset({"admin", "approver", "procurement", "vendor"})
 KPI_REPORTERS = frozenset({"admin", "org_reporter", "vendor"})
+EVIDENCE = frozenset({"admin", "approver", "vendor"})  # approval files: approvers and the solution's vendor
 
 # (method, path template as in app.routes) -> roles allowed. Paths are filled from the
 # records below: the vendor user's own solution (selfback), the org_reporter's own
@@ -158,6 +159,13 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/solutions/{slug:str}/assessments/import"): ASSESSORS,
     ("POST", "/assessments/{assessment_id:int}/import"): ANSWERERS,
     ("GET", "/assessments/{assessment_id:int}/imports/{import_id:int}"): ASSESSMENT_READERS,
+    ("GET", "/api/assessments/{assessment_id:int}/files"): ASSESSMENT_READERS,
+    ("GET", "/api/assessments/{assessment_id:int}/files/{file_id:int}"): ASSESSMENT_READERS,
+    ("POST", "/api/assessments/{assessment_id:int}/answers/{code:str}/files"): ANSWERERS,
+    ("DELETE", "/api/assessments/{assessment_id:int}/answers/{code:str}/files/{file_id:int}"): ANSWERERS,
+    ("GET", "/assessments/{assessment_id:int}/files/{file_id:int}"): ASSESSMENT_READERS,
+    ("POST", "/assessments/{assessment_id:int}/files"): ANSWERERS,
+    ("POST", "/assessments/{assessment_id:int}/answers/{code:str}/files/{file_id:int}/remove"): ANSWERERS,
     ("GET", "/api/framework-library"): ADMIN,
     ("POST", "/api/framework-library/uploads"): ADMIN,
     ("GET", "/api/framework-library/uploads/{upload_id:int}"): ADMIN,
@@ -182,6 +190,12 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/approvals/solutions/{slug:str}"): USERS,
     ("POST", "/approvals/solutions/{slug:str}"): APPLICANTS,
     ("GET", "/approvals/solutions/{slug:str}/badge"): EVERYONE,
+    ("POST", "/api/approvals/{key:str}/milestones/{milestone_id:int}/evidence"): EVIDENCE,
+    ("POST", "/api/approvals/{key:str}/application/files"): APPLICANTS,
+    ("GET", "/api/approvals/{key:str}/files/{file_id:int}"): EVIDENCE,
+    ("POST", "/approvals/solutions/{slug:str}/evidence"): EVIDENCE,
+    ("POST", "/approvals/solutions/{slug:str}/application/files"): APPLICANTS,
+    ("GET", "/approvals/solutions/{slug:str}/files/{file_id:int}"): EVIDENCE,
     # search
     ("GET", "/api/search"): EVERYONE,
     ("GET", "/search"): EVERYONE,
@@ -326,7 +340,7 @@ def fill(path: str, r: dict[str, Any]) -> str:
         "{number:str}": r["register_number"], "{ref:str}": "municipality:169", "{need_id:int}": str(r["need"].id),
         "{project_id:int}": str(r["project"].id), "{job_id:str}": "0" * 32, "{path:str}": "openapi.yaml",
         "{file_path:path}": "app.css", "{import_id:int}": "1",
-        "{upload_id:int}": "1", "{search_id:int}": "1",
+        "{upload_id:int}": "1", "{search_id:int}": "1", "{file_id:int}": "1", "{milestone_id:int}": "1",
     }
     if path.startswith(("/api/needs", "/needs")):
         values["{key:str}"] = values["{slug:str}"] = r["need"].slug

@@ -50,6 +50,9 @@ REVOKE = "revoke"
 EXPIRE = "expire"
 COMPLETE_MILESTONE = "complete_milestone"
 MISS_MILESTONE = "miss_milestone"
+# The vendor hands in evidence for a milestone (a file, a note); the approver then records
+# the milestone met or missed. Recorded through its own service, not the decision forms.
+SUBMIT_EVIDENCE = "submit_evidence"
 EVENTS = (APPLY, APPROVE, APPROVE_TEMPORARILY, REJECT, EXTEND, REVOKE, EXPIRE,
           COMPLETE_MILESTONE, MISS_MILESTONE)
 DECISIONS = (APPROVE, APPROVE_TEMPORARILY, REJECT)
@@ -94,6 +97,7 @@ RULES: dict[str, Message] = {
                   "(a passed DTAC) or nice (a NICE evaluation)"),
     "D6": Message("an application based on an approval abroad gives its reference (a link or a number), "
                   "and one without such a basis gives none"),
+    "D7": Message("evidence handed in is a file or a note (or both)"),
     "A1": Message("an application can be made only when none is open and the solution is not approved"),
     "A2": Message("only an open application (or a valid temporary approval) can be decided on"),
     "A3": Message("an approval must name the treatment areas or indications it covers"),
@@ -115,6 +119,7 @@ RULES: dict[str, Message] = {
     "R1": Message("only a valid approval can be revoked"),
     "M1": Message("only a pending milestone of a valid temporary approval can be met, with an evidence link"),
     "M2": Message("a milestone can be marked missed only after its due date"),
+    "M3": Message("evidence can be handed in only for a pending milestone of a valid temporary approval"),
 }
 
 
@@ -177,10 +182,11 @@ class Event:
     valid_until: date | None = None      # approve: optional end; extend: the new end date
     evidence_due: date | None = None     # approve_temporarily / extend: final evidence date
     milestones: tuple[MilestonePlan, ...] = ()
-    milestone: int | None = None         # complete_milestone / miss_milestone: its index
+    milestone: int | None = None         # complete_milestone / miss_milestone / submit_evidence: its index
     evidence_url: str | None = None
     basis: str | None = None             # apply: BASES (default: none)
     basis_reference: str | None = None   # apply: the listing's or evaluation's link or number
+    files: int = 0                       # submit_evidence: files handed in
 
 
 @dataclass(frozen=True)
@@ -498,6 +504,21 @@ def _miss_milestone(state: ApprovalState, event: Event) -> ApprovalState:
     return replace(state, milestones=(*state.milestones[:index], missed, *state.milestones[index + 1:]))
 
 
+def _submit_evidence(state: ApprovalState, event: Event) -> ApprovalState:
+    if not is_valid(state, event.on) or state.status != TEMPORARY:
+        raise RuleViolation("M3", Message("{rule} (the approval is {status})", rule=RULES["M3"],
+                                          status=Term("approval", effective_status(state, event.on))))
+    index = event.milestone
+    if index is None or not 0 <= index < len(state.milestones):
+        raise RuleViolation("M3", Message("there is no such milestone"), "milestone")
+    if state.milestones[index].status != PENDING:
+        raise RuleViolation("M3", Message("milestone {n} is already {status}", n=index + 1,
+                                          status=Term("milestone", state.milestones[index].status)), "milestone")
+    if not event.files and not _text(event.reason):
+        raise RuleViolation("D7", field="file")
+    return state
+
+
 def _apply_application(state: ApprovalState, event: Event, months: int) -> ApprovalState:
     if state.status in (APPLIED, TEMPORARY) or (state.status == APPROVED and is_valid(state, event.on)):
         raise RuleViolation("A1", Message("{rule} (the solution is {status})", rule=RULES["A1"],
@@ -517,6 +538,7 @@ _HANDLERS: dict[str, Callable[..., ApprovalState]] = {
     EXPIRE: _expire,
     COMPLETE_MILESTONE: _complete_milestone,
     MISS_MILESTONE: _miss_milestone,
+    SUBMIT_EVIDENCE: _submit_evidence,
 }
 
 

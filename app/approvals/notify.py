@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.approvals import lifecycle as lc
-from app.approvals.models import ApprovalCase, ApprovalEvent
+from app.approvals.models import ApprovalCase, ApprovalEvent, ApprovalMilestone
 from app.audit.services import creators
 from app.catalogue.models import Need, Solution, TreatmentArea, project_need, project_solution
 from app.core.roles import Role
@@ -41,6 +41,15 @@ def recorded(session: Session, solution: Solution, case: ApprovalCase, event: Ap
             enqueue(session, user, "decision_recorded", context)
     if event.kind in (lc.APPROVE, lc.APPROVE_TEMPORARILY) and solution.published:
         _needs_matched(session, solution, case, event)
+
+
+def evidence_submitted(session: Session, solution: Solution, milestone: ApprovalMilestone,
+                       event: ApprovalEvent) -> None:
+    """Evidence handed in for a milestone: the approvers are to judge whether it is met."""
+    context = {"solution_name": solution.name, "milestone": milestone.title, "day": event.on_date.isoformat(),
+               "path": case_path(solution)}
+    for user in recipients.approvers(session):
+        enqueue(session, user, "milestone_evidence", context)
 
 
 def matching_needs(session: Session, case: ApprovalCase) -> list[Need]:

@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
+from app.approvals import evidence
 from app.approvals import lifecycle as lc
 from app.approvals import services as svc
 from app.approvals.ical import build_calendar
@@ -25,6 +26,8 @@ from app.catalogue.enums import Purpose, RegulatoryClass
 from app.core.pagination import PageRequest
 from app.core.principal import Principal, require
 from app.errors import Conflict, ValidationFailed
+from app.files import services as files
+from app.files.web import download, file_upload, upload_of
 from app.messages import Message, message_of
 from app.web import htmx
 from app.web.forms import ListForm, choice, text, typed_dates
@@ -34,6 +37,7 @@ from app.web.rendering import language_of, render, validate_form
 from app.web.routing import get, post
 
 FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+UploadBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 MILESTONE_ROWS = 4
 DATE_FIELDS = ("on", "valid_from", "valid_until", "evidence_due")
 
@@ -165,7 +169,15 @@ class ApprovalPages(Controller):
         forms = [e for e in view["allowed_events"]
                  if (e == lc.APPLY and may_apply) or (e != lc.APPLY and may_decide)]
         default_values = {"treatment_areas": [t.code for t in solution.treatment_areas]}
+        own = principal.role == "vendor" and principal.vendor_id == solution.vendor_id
         return _page(request, "approvals/case.html", status_code=status_code, solution=solution,
+                     case_files=evidence.case_files(db, principal, solution, case), uploaded_on=files.uploaded_on,
+                     see_evidence=evidence.may_see_files(principal, solution),
+                     # the vendor, or an approver for it (evidence sent by post or mail)
+                     may_hand_in=(own or may_decide) and view["status"] == lc.TEMPORARY
+                     and any(m["status"] == lc.PENDING for m in view["milestones"]),
+                     may_add_to_application=(may_apply and view["recorded_status"] == lc.APPLIED),
+                     file_limit_mb=files.megabytes(request.app.state.settings.file_max_bytes),
                      case=case, view=view, forms=forms, areas=areas,
                      areas_by_code={a.code: a for a in areas},
                      assessments=svc.completed_assessments(db, solution) if may_decide else [],
@@ -205,6 +217,46 @@ class ApprovalPages(Controller):
         except Conflict as exc:
             return self._case_page(request, db, principal, frameworks, slug, kind, {"event": message_of(exc)}, raw, 409)
         return Redirect(f"/approvals/solutions/{case.solution.slug}?saved={kind}", status_code=303)
+
+    def _refused(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+                 slug: str, kind: str, exc: ValidationFailed | Conflict, raw: dict[str, Any]) -> Template:
+        db.rollback()  # a refused file or event leaves nothing behind
+        errors = exc.errors if isinstance(exc, ValidationFailed) else {"event": message_of(exc)}
+        return self._case_page(request, db, principal, frameworks, slug, kind, errors,
+                               {k: v for k, v in raw.items() if isinstance(v, str)}, exc.status_code)
+
+    @post("/solutions/{slug:str}/evidence", media_type=MediaType.HTML, request_max_body_size=None,
+          opt=file_upload("approval.evidence"))
+    def hand_in(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+                file_context: files.FileContext, slug: str, data: UploadBody) -> Any:
+        """The vendor hands in evidence (a file and/or a note) for a milestone."""
+        milestone = str(data.get("milestone_id", ""))
+        try:
+            evidence.submit_milestone_evidence(
+                db, principal, file_context, slug, int(milestone) if milestone.isdigit() else 0,
+                data.get("note") if isinstance(data.get("note"), str) else None,
+                upload_of(data, "file", file_context.limit))
+        except (ValidationFailed, Conflict) as exc:
+            return self._refused(request, db, principal, frameworks, slug, lc.SUBMIT_EVIDENCE, exc, data)
+        return Redirect(f"/approvals/solutions/{slug}?saved={lc.SUBMIT_EVIDENCE}#plan-heading", status_code=303)
+
+    @post("/solutions/{slug:str}/application/files", media_type=MediaType.HTML, request_max_body_size=None,
+          opt=file_upload("approval.apply"))
+    def add_to_application(self, request: Request, db: Session, principal: Principal,
+                           frameworks: FrameworkRegistry, file_context: files.FileContext, slug: str,
+                           data: UploadBody) -> Any:
+        upload = upload_of(data, "file", file_context.limit)
+        try:
+            evidence.add_application_file(db, principal, file_context, slug, upload)
+        except (ValidationFailed, Conflict) as exc:
+            return self._refused(request, db, principal, frameworks, slug, "application_file", exc, data)
+        return Redirect(f"/approvals/solutions/{slug}#history-heading", status_code=303)
+
+    @get("/solutions/{slug:str}/files/{file_id:int}")
+    def file(self, db: Session, principal: Principal, file_context: files.FileContext, slug: str,
+             file_id: int) -> Response[bytes]:
+        row = evidence.case_file(db, principal, slug, file_id)
+        return download(row, files.content_of(file_context.storage, row))
 
     @get("/solutions/{slug:str}/badge")
     def badge(self, request: Request, db: Session, principal: Principal, slug: str) -> Template:

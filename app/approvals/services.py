@@ -319,6 +319,8 @@ def event_view(e: ApprovalEvent, public: bool = False) -> dict[str, Any]:
     }
     if not public:
         view["actor"] = {"id": e.actor_id, "label": e.actor_label}
+    elif e.kind == lc.SUBMIT_EVIDENCE:  # the vendor's note and files are for the approvers
+        view |= {"reason": None, "details": {"milestone": e.details.get("milestone")}}
     return view
 
 

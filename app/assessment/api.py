@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.assessment import form_import, form_reader
 from app.assessment import services as svc
+from app.assessment.evidence_api import AnswerFilesApi
 from app.assessment.loader import FrameworkRegistry
 from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn, VerifyIn
 from app.core.principal import Principal
@@ -169,4 +170,5 @@ def import_solution_form(db: Session, principal: Principal, frameworks: Framewor
     return form_import.import_view(form_import.import_new(db, principal, frameworks, key, filename, content))
 
 
-ROUTES: list[ControllerRouterHandler] = [FrameworkApi, AssessmentApi, solution_assessments, import_solution_form]
+ROUTES: list[ControllerRouterHandler] = [FrameworkApi, AssessmentApi, solution_assessments, import_solution_form,
+                                         AnswerFilesApi]

@@ -23,7 +23,7 @@ from litestar.types import ControllerRouterHandler
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from app.assessment import form_import, form_reader
+from app.assessment import evidence, form_import, form_reader
 from app.assessment import services as svc
 from app.assessment.display import answer_text, framework_title, outcome_text, tier_text
 from app.assessment.loader import FrameworkRegistry
@@ -34,6 +34,8 @@ from app.assessment.scoring import AssessmentScore
 from app.core.principal import ANONYMOUS_PRINCIPAL, Principal
 from app.core.roles import Role
 from app.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
+from app.files import services as files
+from app.files.web import download, file_upload, upload_of
 from app.messages import Message, message_of, translate
 from app.web import errors as error_pages
 from app.web.forms import Unreadable, number_text, typed_date, typed_number
@@ -220,8 +222,13 @@ def _form_context(request: Request, db: Session, principal: Principal,
         "suggestion_count": len(suggestions), "workflow_error": workflow_error,
         "workflow_errors": workflow_errors or {}, "errors": errors or {},
         "correction_id": svc.correction_of(db, a), "imports": form_import.imports_of(db, principal, a.id),
-        "import_max_mb": form_reader.MAX_MB, **_helpers(request),
+        "import_max_mb": form_reader.MAX_MB, **_answer_files(request, db, principal, a), **_helpers(request),
     }
+
+
+def _answer_files(request: Request, db: Session, principal: Principal, a: Assessment) -> dict[str, Any]:
+    return {"answer_files": evidence.answer_files(db, principal, a.id), "uploaded_on": files.uploaded_on,
+            "file_limit_mb": files.megabytes(request.app.state.settings.file_max_bytes)}
 
 
 def _form_page(request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
@@ -248,7 +255,8 @@ def _fragment(request: Request, db: Session, principal: Principal, frameworks: F
     return render(request, "assessment/_save_response.html", a=a, fw=fw, item=item,
                   dependents=dependents,
                   score=score if score is not None else svc.compute_score(fw, a),
-                  problems=svc.completeness_problems(fw, a), actions=actions, **_helpers(request))
+                  problems=svc.completeness_problems(fw, a), actions=actions,
+                  **_answer_files(request, db, principal, a), **_helpers(request))
 
 
 def _field_errors(exc: DomainError, code: str, lang: str) -> dict[str, str]:
@@ -649,4 +657,46 @@ class AssessmentPages(Controller):
         return Redirect(f"/assessments/{a.id}")
 
 
-ROUTES: list[ControllerRouterHandler] = [FrameworkPages, AssessmentPages]
+class AnswerFilePages(Controller):
+    """Files of the answers on the assessment form: one upload form per page (each
+    criterion's file field and button belong to it), taking off, downloading."""
+
+    path = "/assessments/{assessment_id:int}"
+    include_in_schema = False
+
+    def _refused(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+                 assessment_id: int, code: str, exc: DomainError) -> Template:
+        db.rollback()  # nothing of a refused file is kept
+        a = svc.get_assessment(db, principal, assessment_id)
+        return _form_page(request, db, principal, frameworks, a, status_code=exc.status_code,
+                          refused={code: Refused({"file": _error_text(exc, language_of(request))}, None)})
+
+    @post("/files", media_type=MediaType.HTML, request_max_body_size=None, opt=file_upload(*evidence.ANSWERING))
+    def attach(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+               file_context: files.FileContext, assessment_id: int, data: UploadBody) -> Any:
+        code = str(_last(data.get("criterion")) or "")
+        try:
+            upload = upload_of(data, f"file-{code}", file_context.limit)
+            evidence.attach(db, principal, frameworks, file_context, assessment_id, code, upload)
+        except (ValidationFailed, Conflict, Forbidden) as exc:
+            return self._refused(request, db, principal, frameworks, assessment_id, code, exc)
+        return Redirect(f"/assessments/{assessment_id}#{dom_id(code)}", status_code=303)
+
+    @post("/answers/{code:str}/files/{file_id:int}/remove", media_type=MediaType.HTML,
+          request_max_body_size=None, opt=file_upload(*evidence.ANSWERING))
+    def detach(self, request: Request, db: Session, principal: Principal, frameworks: FrameworkRegistry,
+               assessment_id: int, code: str, file_id: int) -> Any:
+        try:
+            evidence.detach(db, principal, frameworks, assessment_id, code, file_id)
+        except (ValidationFailed, Conflict, Forbidden) as exc:
+            return self._refused(request, db, principal, frameworks, assessment_id, code, exc)
+        return Redirect(f"/assessments/{assessment_id}#{dom_id(code)}", status_code=303)
+
+    @get("/files/{file_id:int}")
+    def download(self, db: Session, principal: Principal, file_context: files.FileContext, assessment_id: int,
+                 file_id: int) -> Any:
+        row = evidence.answer_file(db, principal, assessment_id, file_id)
+        return download(row, files.content_of(file_context.storage, row))
+
+
+ROUTES: list[ControllerRouterHandler] = [FrameworkPages, AssessmentPages, AnswerFilePages]

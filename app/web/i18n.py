@@ -105,3 +105,12 @@ def money(value: Decimal | float | int | None, language: str) -> str:
         return "–"
     amount = format_decimal(value, format="#,##0.00", locale=BABEL_LOCALES[language])
     return f"{amount} kr." if language == "da" else f"DKK {amount}"
+
+
+def file_size(size: int, language: str) -> str:
+    """A file's size as a reader writes it: "1,2 MB", "340 kB", "12 B" (decimal units)."""
+    if size < 1000:
+        return f"{size} B"
+    if size < 1_000_000:
+        return f"{number(round(size / 1000), language)} kB"
+    return f"{number(size / 1_000_000, language)} MB"

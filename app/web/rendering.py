@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from app.core.principal import ANONYMOUS_PRINCIPAL
 from app.messages import Message, translate
 from app.web.forms import date_text
-from app.web.i18n import country_name, day, field_label, number, pick_language, translations, written
+from app.web.i18n import country_name, day, field_label, file_size, number, pick_language, translations, written
 
 LANG_COOKIE = "lang"
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -35,6 +35,7 @@ def page_context(request: Request) -> dict[str, Any]:
         "ngettext": tr.ngettext,
         "fmt_number": lambda v, digits=1: number(v, lang, digits),
         "fmt_date": lambda v: day(v, lang),
+        "fmt_size": lambda v: file_size(v, lang),
         # A date as its form field shows it, ready to be saved again ("03.12.2026").
         "date_text": lambda v: date_text(v, lang),
         "field_label": lambda name: field_label(name, lang),

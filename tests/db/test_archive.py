@@ -18,6 +18,7 @@ from app.archive import ArchiveError, export_archive, import_archive
 from app.cli import main
 from app.db.engine import make_engine
 from app.db.migrate import upgrade
+from app.settings import Settings
 from app.ziplimits import ZipLimits
 from tests.helpers import DEMO_PASSWORD, DEMO_USERS
 
@@ -146,16 +147,18 @@ def test_include_secrets_keeps_logins_and_tokens(database_url: str, tmp_path: Pa
     target.dispose()
 
 
-def test_cli_export_import_and_set_password(database_url: str, tmp_path: Path,
+def test_cli_export_import_and_set_password(database_url: str, settings: Settings, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     archive = tmp_path / "cli.zip"
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("BLAASTEMPEL_FILES_DIR", str(settings.files_dir))  # the evidence files the rows name
     exported = CliRunner().invoke(main, ["export", str(archive)], catch_exceptions=False)
     assert exported.exit_code == 0 and "password hashes and API tokens were left out" in exported.output
     target_url = _fresh_sqlite(tmp_path, "cli.sqlite3")
     monkeypatch.setenv("DATABASE_URL", target_url)
+    monkeypatch.setenv("BLAASTEMPEL_FILES_DIR", str(tmp_path / "files"))
     restored = CliRunner().invoke(main, ["import", str(archive)], catch_exceptions=False)
-    assert restored.exit_code == 0 and "users set-password" in restored.output
+    assert restored.exit_code == 0 and "users set-password" in restored.output, restored.output
     target = make_engine(target_url)
     assert not _can_log_in(target)
     result = CliRunner().invoke(main, ["users", "set-password", "--email", DEMO_USERS["admin"]],

@@ -53,7 +53,28 @@ def _assessments(client: TestClient[Any], tokens: dict[str, str]) -> list[str]:
     for aid in (in_review, returned):
         done(client, aid, "review", reviewer)
     done(client, returned, "return", reviewer)
+    _files(client, tokens, draft.json()["id"])
     return [str(draft.json()["id"]), str(submitted), str(in_review), str(returned)]
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def _pending_milestone(client: TestClient[Any], slug: str) -> str:
+    return next(str(m["id"]) for m in client.get(f"/api/approvals/{slug}").json()["milestones"]
+                if m["status"] == "pending")
+
+
+def _files(client: TestClient[Any], tokens: dict[str, str], draft: int) -> None:
+    """Evidence files to be listed: on an answer of the draft, and handed in for a milestone."""
+    assessor, vendor = ({"Authorization": f"Bearer {tokens[role]}"} for role in ("assessor", "vendor"))
+    r = client.post(f"/api/assessments/{draft}/answers/BT1.3/files", headers=assessor,
+                    files={"file": ("Risikovurdering.pdf", PDF + b" " * 1_200_000, "application/pdf")})
+    assert r.status_code == 201, r.text
+    r = client.post(f"/api/approvals/selfback/milestones/{_pending_milestone(client, 'selfback')}/evidence",
+                    headers=vendor, data={"note": "Første dataudtræk"},
+                    files={"file": ("Dataudtræk.pdf", PDF, "application/pdf")})
+    assert r.status_code == 201, r.text
 
 
 def _values(app: Litestar, assessment_ids: list[str]) -> dict[str, list[str]]:
@@ -73,7 +94,7 @@ def _values(app: Litestar, assessment_ids: list[str]) -> dict[str, list[str]]:
                 "{number:str}": [number], "{assessment_id:int}": ["3", *assessment_ids],
                 "{need_id:int}": [str(need.id)], "{project_id:int}": [str(project.id)],
                 "{framework_id:str}/{version:str}": ["blaastempel-dk/1.0", "nice-esf/2022"],
-                "{import_id:int}": ["1"], "{upload_id:int}": ["1"],
+                "{import_id:int}": ["1"], "{upload_id:int}": ["1"], "{file_id:int}": ["1"],
                 "{programme:str}": ["kol-hjemmemonitorering", "kol-hospitaler-nord-midt"]}
 
 
@@ -105,7 +126,8 @@ def page_urls(app: Litestar, assessment_ids: list[str]) -> list[str]:
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Litestar]:
     """The demo data alone (other tests' hostile names, "a_b\\c", would read as raw codes)."""
     url = scratch_database(tmp_path_factory.mktemp("language"), "language")
-    app = create_app(Settings(database_url=url, secret_key="language-secret-key-0123456789abcd"))
+    app = create_app(Settings(database_url=url, secret_key="language-secret-key-0123456789abcd",
+                              files_dir=tmp_path_factory.mktemp("language-files")))
     yield app
     app.state.engine.dispose()
     if url.startswith("postgresql"):
@@ -195,6 +217,9 @@ def _refusals(client: TestClient[Any]) -> dict[str, str]:
         "adoption form": client.post("/benchmark/report", data=form(
             organisation="municipality:169", solution_name="findes-ikke", status="brugt", effective_from="31.2.2026",
             active_users="mange", end_date="1.1.2020", start_date="1.2.2020")).text,
+        "evidence file": client.post("/approvals/solutions/selfback/evidence", data=form(
+            milestone_id=_pending_milestone(client, "selfback")),
+            files={"file": ("faktura.pdf", b"MZ" + b"\x00" * 200, "application/pdf")}).text,
     }
 
 
@@ -209,6 +234,7 @@ def test_refused_forms_read_right(app: Litestar, lang: str) -> None:
     if lang == "da":
         assert "der findes ingen kommune 999" in pages["unknown organisation"]
         assert "fil:" in visible_text(pages["import without a file"])  # the field by its Danish label
+        assert "Fil: faktura.pdf er et program" in visible_text(pages["evidence file"])
 
 
 # ---- PDFs --------------------------------------------------------------------------------------

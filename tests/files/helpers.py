@@ -1,0 +1,59 @@
+"""A temporary approval of a solution of the demo vendor, and a vendor of another company."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from litestar import Litestar
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.accounts.services import create_token, create_user
+from app.approvals import services as svc
+from app.audit.hook import set_actor
+from app.catalogue.models import Solution, TreatmentArea, Vendor
+from tests.approvals.helpers import completed_assessment, temporary_body
+from tests.helpers import DEMO_USERS, unique
+
+TODAY = svc.today()
+
+
+def vendor_solution(db: Any) -> Solution:
+    set_actor(db, None, "tests")
+    vendor_id = db.scalar(select(User.vendor_id).where(User.email == DEMO_USERS["vendor"]))
+    area = db.scalar(select(TreatmentArea).where(TreatmentArea.code == "kol"))
+    name = unique("Evidensløsning")
+    solution = Solution(slug=name.lower(), name=name, vendor_id=vendor_id,
+                        short_description_da="En løsning med en midlertidig godkendelse", purpose="monitoring",
+                        target_users="citizen", origin="private", country="DK",
+                        regulatory_class="ce_iia", treatment_areas=[area])
+    db.add(solution)
+    db.commit()
+    return solution
+
+
+def temporary_approval(client: Any, auth: Any, db: Any) -> tuple[Solution, int]:
+    """A solution of the demo vendor, temporarily approved with one pending milestone (its id)."""
+    solution = vendor_solution(db)
+    assessment = completed_assessment(db, solution, days_ago=40)
+    on = TODAY - timedelta(days=30)
+    r = client.post(f"/api/approvals/{solution.slug}/events", headers=auth("approver"),
+                    json={"event": "apply", "on": (on - timedelta(days=5)).isoformat()})
+    assert r.status_code == 201, r.text
+    r = client.post(f"/api/approvals/{solution.slug}/events", headers=auth("approver"),
+                    json=temporary_body(assessment, on))
+    assert r.status_code == 201, r.text
+    return solution, r.json()["milestones"][0]["id"]
+
+
+def other_vendor_headers(app: Litestar) -> dict[str, str]:
+    """A bearer token of a vendor user of another company than the demo vendor's."""
+    with app.state.session_factory() as session, session.begin():
+        set_actor(session, None, "tests")
+        own = session.scalar(select(User.vendor_id).where(User.email == DEMO_USERS["vendor"]))
+        other = session.scalar(select(Vendor).where(Vendor.id != own).order_by(Vendor.id).limit(1))
+        user = create_user(session, email=f"{unique('anden')}@example.dk", name="Anden leverandør", role="vendor",
+                           password="en-lang-adgangskode-123", vendor_name=other.name)
+        token = create_token(session, user, "tests")
+    return {"Authorization": f"Bearer {token}"}
