@@ -1,25 +1,51 @@
 """A vendor hands in a file as evidence for its temporary approval's milestone in a real
-browser; the approver logs in, sees it on the case page and downloads it."""
+browser; the approvers get a mail (sent by `notify send`'s sender to a real SMTP server);
+the approver follows its link, logs in, sees the evidence on the case page and downloads it."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from litestar import Litestar
 
+from app.notifications.config import MailSettings, SmtpServer
+from app.notifications.sender import Sender
+from app.notifications.transport import SmtpTransport
+from tests.conftest import DEMO_USERS, _free_port
 from tests.files import samples
 from tests.files.helpers import temporary_approval
 from tests.helpers import browser_login, screenshot
+from tests.notifications.smtp_server import PASSWORD, USER, client_tls, make_certificate, smtp_server
 
 pytestmark = pytest.mark.browser
 
 EVIDENCE = samples.PDF + b"% delrapport\n" * 20_000
 
 
+def _mailed_link(app: Litestar, base_url: str, tmp_path: Path, address: str, solution_name: str) -> str:
+    """Send the pending mail through a real SMTP server; the link in the approver's mail."""
+    cert, port = make_certificate(tmp_path), _free_port()
+    server = SmtpServer("smtp", "127.0.0.1", port, USER, PASSWORD)
+    sender = Sender(app.state.session_factory, SmtpTransport(server, timeout=5, tls=client_tls(cert)),
+                    MailSettings(smtp=server, mail_from="Blåstempel <noreply@blaastempel.example.dk>"), base_url)
+    with smtp_server(port, cert) as inbox:
+        sender.run()
+    [mail] = [m for m in inbox.to(address) if str(m["Subject"]).startswith(f"Evidens indsendt for {solution_name}:")]
+    assert str(mail["Subject"]) == f"Evidens indsendt for {solution_name}: Første data"
+    body = mail.get_content()
+    assert "Vurder, om milepælen er opfyldt." in body
+    link = re.search(rf"{re.escape(base_url)}/approvals/solutions/\S+", body)
+    assert link is not None, body
+    return link.group(0)
+
+
 def test_vendor_hands_in_evidence_and_the_approver_downloads_it(page: Any, live_server: str, client: Any,
-                                                               auth: Any, db: Any, tmp_path: Path) -> None:
+                                                               auth: Any, db: Any, tmp_path: Path,
+                                                               app: Litestar) -> None:
     from playwright.sync_api import expect
 
     errors: list[str] = []
@@ -39,6 +65,7 @@ def test_vendor_hands_in_evidence_and_the_approver_downloads_it(page: Any, live_
     expect(plan).to_contain_text("260 kB")
     screenshot(page, "evidence-vendor")
 
+    assert _mailed_link(app, live_server, tmp_path, DEMO_USERS["approver"], solution.name) == case_url
     page.context.clear_cookies()
     browser_login(page, live_server, "approver")
     page.goto(case_url)
