@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from app.approvals.lifecycle import DEFAULT_DECISION_MONTHS, DEFAULT_YEARLY_MINIMUM
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "blaastempel.sqlite3"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_FILE_MAX_MB = 25
+DEFAULT_DECISION_MONTHS = 6  # BLAASTEMPEL_DECISION_MONTHS
+DEFAULT_YEARLY_MINIMUM = 20  # BLAASTEMPEL_YEARLY_DECISION_MINIMUM: the seed asks for a minimum, names no figure
 FILE_STORAGES = ("local",)
 
 

@@ -215,6 +215,9 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/benchmark/regions/{code:str}"): EVERYONE,
     ("GET", "/benchmark/import"): REPORTERS,
     ("POST", "/benchmark/import"): REPORTERS,
+    ("GET", "/benchmark/import/template"): REPORTERS,
+    ("GET", "/benchmark/report"): REPORTERS,
+    ("POST", "/benchmark/report"): REPORTERS,
     # reporting (new module; the kind decides the permission, the public "needs" report is open)
     ("GET", "/reports"): EVERYONE,
     ("GET", "/reports/solutions"): EVERYONE,

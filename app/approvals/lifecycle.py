@@ -26,6 +26,7 @@ from statistics import median
 
 from app.assessment import four_eyes
 from app.messages import RULE_MSGID, Message, Term
+from app.settings import DEFAULT_DECISION_MONTHS
 
 # ---- vocabulary ------------------------------------------------------------------------
 
@@ -76,8 +77,6 @@ NICE = "nice"    # evaluated by NICE
 ABROAD_BASES = (DIGA, DTAC, NICE)
 BASES = (BASIS_NONE, *ABROAD_BASES)
 ABROAD_DECISION_MONTHS = 3
-DEFAULT_DECISION_MONTHS = 6  # BLAASTEMPEL_DECISION_MONTHS
-DEFAULT_YEARLY_MINIMUM = 20  # BLAASTEMPEL_YEARLY_DECISION_MINIMUM: the seed asks for a minimum, names no figure
 DUE_SOON_DAYS = 14
 APPROACHING, PAST_DUE = "approaching", "past_due"
 

@@ -36,6 +36,7 @@ from app.core.records import assign, flush
 from app.core.roles import Role, allowed
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.messages import Message, message_of
+from app.settings import DEFAULT_DECISION_MONTHS, DEFAULT_YEARLY_MINIMUM
 from app.web.i18n import label
 
 DANISH_TIME = ZoneInfo("Europe/Copenhagen")
@@ -177,7 +178,7 @@ def _store(case: ApprovalCase, state: lc.ApprovalState) -> None:
 
 def record_event(session: Session, principal: Principal, key: int | str, data: EventIn,
                  on_day: date | None = None, actor_label: str | None = None,
-                 decision_months: int = lc.DEFAULT_DECISION_MONTHS) -> ApprovalCase:
+                 decision_months: int = DEFAULT_DECISION_MONTHS) -> ApprovalCase:
     """Check the event against the rules and record it. `on_day` is "today" (tests, CLI);
     an application without a basis abroad is due `decision_months` after it is received."""
     now = on_day or today()
@@ -541,7 +542,7 @@ WINDOWS = (30, 60, 90)
 
 def dashboard(session: Session, principal: Principal, now: date | None = None,
               case_ids: Collection[int] | None = None,
-              yearly_minimum: int = lc.DEFAULT_YEARLY_MINIMUM) -> dict[str, Any]:
+              yearly_minimum: int = DEFAULT_YEARLY_MINIMUM) -> dict[str, Any]:
     """The dashboard's figures, of every case or of `case_ids` only (a filtered report)."""
     require(principal, "approval.dashboard")
     when = now or today()

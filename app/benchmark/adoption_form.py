@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from app.benchmark import importer
 from app.benchmark import services as svc
 from app.catalogue.models import Organisation
+from app.catalogue.services import solution_by_name
 from app.core.principal import Principal
 from app.core.roles import Role
 from app.errors import ValidationFailed
-from app.reporting.services import solution_by_name
 from app.web.forms import text, typed_dates, typed_numbers
 
 DATES = ("effective_from", "start_date", "end_date")

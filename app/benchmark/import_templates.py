@@ -4,7 +4,6 @@ import reads both languages (importer.DANISH_COLUMNS, importer.status_names)."""
 
 from __future__ import annotations
 
-import csv
 import io
 
 from openpyxl import Workbook
@@ -14,7 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.benchmark import importer
 from app.benchmark.metrics import STATUSES
-from app.web.csv_export import safe_cell
+from app.web.csv_export import csv_text
 from app.web.i18n import translations
 
 FORMATS = ("csv", "xlsx")
@@ -39,10 +38,7 @@ def filename(kind: str, lang: str, fmt: str) -> str:
 def template_csv(kind: str, lang: str) -> bytes:
     """The header row; in Danish separated by semicolons, as a Danish Excel writes CSV. With
     a byte-order mark, so that Excel reads æ, ø and å as UTF-8."""
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=";" if lang == "da" else ",", lineterminator="\r\n").writerow(
-        [safe_cell(name) for name in columns(kind, lang)])
-    return ("\ufeff" + buffer.getvalue()).encode()
+    return ("\ufeff" + csv_text(columns(kind, lang), [], delimiter=";" if lang == "da" else ",")).encode()
 
 
 def template_xlsx(kind: str, lang: str) -> bytes:

@@ -597,3 +597,31 @@ def counts(session: Session, principal: Principal) -> dict[str, int]:
         "projects": session.scalar(select(func.count()).select_from(Project)) or 0,
         "needs": session.scalar(select(func.count()).select_from(Need)) or 0,
     }
+
+
+SUGGESTIONS = 12
+
+
+def solution_suggestions(session: Session, principal: Principal, typed: str) -> list[Solution]:
+    """The solutions whose name contains what was typed (the catalogue's own list, so only
+    those the principal may see), for the suggestion lists of forms that name a solution."""
+    typed = typed.strip()
+    if not typed:
+        return []
+    found, _total = list_solutions(session, principal, SolutionFilter(q=typed),
+                                   PageRequest(limit=SUGGESTIONS, offset=0))
+    return found
+
+
+def solution_by_name(session: Session, principal: Principal, typed: str) -> Solution:
+    """The one solution a typed name means: the one named exactly so (case aside), else the
+    only one whose name contains it. None or several is an error on the field, in words."""
+    candidates = solution_suggestions(session, principal, typed)
+    exact = [s for s in candidates if s.name.casefold() == typed.strip().casefold()]
+    chosen = exact or candidates
+    if len(chosen) == 1:
+        return chosen[0]
+    if not chosen:
+        raise ValidationFailed({"solution": Message("no solution is called {name}", name=typed.strip())})
+    raise ValidationFailed({"solution": Message("{name} matches several solutions ({names}); choose one in the list",
+                                                name=typed.strip(), names=", ".join(s.name for s in chosen[:5]))})

@@ -15,6 +15,7 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
 from app.accounts.ratelimit import client_key
+from app.catalogue import services as catalogue_svc
 from app.core.principal import Principal
 from app.errors import TryLater, ValidationFailed
 from app.messages import message_of
@@ -72,7 +73,7 @@ def start_report(request: Request, db: Session, principal: Principal, data: Form
 def solution_options(request: Request, db: Session, principal: Principal, solution_name: str = "") -> Template:
     """The suggestions of the report form's solution field (HTMX fills its datalist)."""
     return render(request, "reporting/_solution_options.html",
-                  solutions=svc.solution_suggestions(db, principal, solution_name))
+                  solutions=catalogue_svc.solution_suggestions(db, principal, solution_name))
 
 
 @get("/reports/jobs/{job_id:str}", include_in_schema=False)

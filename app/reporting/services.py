@@ -167,41 +167,13 @@ def _treatment_area(session: Session, code: str) -> TreatmentArea:
     return area
 
 
-SUGGESTIONS = 12
-
-
-def solution_suggestions(session: Session, principal: Principal, typed: str) -> list[Solution]:
-    """The solutions whose name contains what was typed (the catalogue's own list, so only
-    those the principal may see), for the report form's suggestion list."""
-    typed = typed.strip()
-    if not typed:
-        return []
-    found, _total = catalogue_svc.list_solutions(session, principal, catalogue_svc.SolutionFilter(q=typed),
-                                                 PageRequest(limit=SUGGESTIONS, offset=0))
-    return found
-
-
-def solution_by_name(session: Session, principal: Principal, typed: str) -> Solution:
-    """The one solution a typed name means: the one named exactly so (case aside), else the
-    only one whose name contains it. None or several is an error on the field, in words."""
-    candidates = solution_suggestions(session, principal, typed)
-    exact = [s for s in candidates if s.name.casefold() == typed.strip().casefold()]
-    chosen = exact or candidates
-    if len(chosen) == 1:
-        return chosen[0]
-    if not chosen:
-        raise ValidationFailed({"solution": Message("no solution is called {name}", name=typed.strip())})
-    raise ValidationFailed({"solution": Message("{name} matches several solutions ({names}); choose one in the list",
-                                                name=typed.strip(), names=", ".join(s.name for s in chosen[:5]))})
-
-
 def with_solution_id(session: Session, principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
     """The posted form with the solution as its id: the id picked among the suggestions, or
     the solution the typed name means (so the form works without JavaScript too)."""
     if data.get("kind") != "assessment" or str(data.get("solution") or "").strip():
         return data
     typed = str(data.get("solution_name") or "").strip()
-    return data | {"solution": str(solution_by_name(session, principal, typed).id)} if typed else data
+    return data | {"solution": str(catalogue_svc.solution_by_name(session, principal, typed).id)} if typed else data
 
 
 def check_references(session: Session, req: ReportRequest, principal: Principal) -> None:

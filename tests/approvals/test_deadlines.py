@@ -15,6 +15,7 @@ from app.accounts.services import principal_of
 from app.approvals import lifecycle as lc
 from app.approvals import services as svc
 from app.approvals.schemas import EventIn
+from app.settings import DEFAULT_YEARLY_MINIMUM
 from tests.approvals.helpers import completed_assessment, make_solution, user
 from tests.helpers import login
 
@@ -143,7 +144,7 @@ def test_demo_dashboard_shows_cases_near_and_past_due(client: Any, auth: Any) ->
     data = client.get("/api/approvals/dashboard", headers=auth("approver")).json()
     states = {x["solution"]["slug"]: (x["basis"], x["state"]) for x in data["decision_deadlines"]}
     assert states["sukkerspor"] == ("diga", "approaching") and states["hjertehjem"] == ("nice", "past_due")
-    assert data["case_handling"]["yearly_minimum"] == lc.DEFAULT_YEARLY_MINIMUM
+    assert data["case_handling"]["yearly_minimum"] == DEFAULT_YEARLY_MINIMUM
     login(client, "approver")
     page = client.get("/approvals").text
     assert "Sagsbehandling i" in page and "Optaget på DiGA-listen (Tyskland)" in page and "dage over fristen" in page

@@ -32,6 +32,8 @@ from app.notifications.transport import FileTransport, SmtpTransport
 from tests.conftest import _free_port
 from tests.helpers import unique
 from tests.notifications.smtp_server import PASSWORD, USER, client_tls, make_certificate, smtp_server
+from tests.notifications.test_mail_templates import BASE as TEMPLATES_BASE
+from tests.notifications.test_mail_templates import MAILS
 
 # aiosmtpd warns of a login without STARTTLS: on smtps:// the connection is TLS from the start.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
@@ -303,3 +305,19 @@ def test_the_command_line_sends_and_says_where(db: Session, person: User, databa
     assert "mails sent" in result.output
     assert any(person.email in f.read_text() for f in tmp_path.glob("*.eml"))
     assert [r.status for r in rows(db, person)] == ["sent"]
+
+
+def test_every_kind_of_mail_arrives_through_the_server_in_danish(app: Litestar, db: Session, person: User,
+                                                                  cert: tuple[Path, Path]) -> None:
+    with db.begin():
+        for kind, (mail_context, *_rest) in MAILS.items():
+            enqueue(db, person, kind, mail_context)
+    port = _free_port()
+    with smtp_server(port, cert) as inbox:
+        smtp_sender(app, port, cert).run()
+    received = {str(msg["Subject"]): msg.get_content().replace("\r\n", "\n") for msg in inbox.to(person.email)}
+    for kind, (mail_context, subject, line, *_english) in MAILS.items():
+        assert subject in received, kind
+        body = received[subject]
+        assert line.replace(TEMPLATES_BASE, BASE) in body and f"{BASE}{mail_context['path']}" in body, kind
+    assert {row.status for row in rows(db, person)} == {"sent"}
