@@ -8,6 +8,7 @@ from litestar import Request
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
+from app.benchmark import params
 from app.core.principal import Principal
 from app.programmes import services as svc
 from app.programmes.schemas import ProgrammeIn
@@ -39,9 +40,12 @@ def candidates(db: Session, principal: Principal) -> list[dict[str, Any]]:
      description="Stages: not_started, planned, implementing (a pilot), in_operation (in use: the benchmark's "
                  "definition). A target's share counts the organisations at its stage or further. The forecast "
                  "continues the change of the last 365 days in a straight line. `status_by_code` maps each "
-                 "target municipality's code to its stage.")
-def programme(request: Request, db: Session, principal: Principal, key: str) -> dict[str, Any]:
-    return svc.progress_view(db, principal, key, _lang(request))
+                 "target municipality's code to its stage. `as_of` (default today): the day of the figures; "
+                 "the regions are those valid that day (five in 2026, four from 1 January 2027).")
+def programme(request: Request, db: Session, principal: Principal, key: str,
+              as_of: str | None = None) -> dict[str, Any]:
+    lang = _lang(request)
+    return svc.progress_view(db, principal, key, lang, params.view_day(as_of, lang))
 
 
 @post("/api/programmes", tags=TAGS, status_code=201, summary="Create a programme (admin)")

@@ -12,17 +12,17 @@ from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
+from app.benchmark import params
 from app.benchmark.services import IN_USE_DEFINITION
 from app.core.principal import Principal
 from app.programmes import charts
 from app.programmes import progress as p
 from app.programmes import services as svc
+from app.programmes.maps import STAGE_KIND, stage_map
 from app.web import htmx
 from app.web.i18n import day, label, number, translations
 from app.web.rendering import language_of, render
 from app.web.routing import get
-
-STAGE_KIND = "programme-stage"
 
 
 def pct(value: float | None, lang: str) -> str:
@@ -78,12 +78,13 @@ def list_page(request: Request, db: Session, principal: Principal) -> Template:
 @get("/programmes/{programme:str}", include_in_schema=False)
 def programme_page(request: Request, db: Session, principal: Principal, programme: str) -> Template:
     lang = language_of(request)
-    view = svc.progress_view(db, principal, programme, lang)
+    view = svc.progress_view(db, principal, programme, lang, params.view_day(request.query_params.get("as_of"), lang))
     for i, target in enumerate(view["targets"]):
         target["text"] = target_text(target["stage"], target["share"], target["due"], lang)
         target["svg"] = path_svg(target, lang, f"chart-path-{i}")
     organisations = view["organisations"]
     return _page(request, db, "programmes/programme.html", view=view, programme=view["programme"],
+                 stage_map=stage_map(view["status_by_code"], lang),
                  leaders=[o for o in organisations if o["stage"] != "not_started"][:10],
                  laggards=list(reversed(organisations))[:10])
 

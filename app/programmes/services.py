@@ -25,6 +25,7 @@ from app.benchmark import metrics as m
 from app.benchmark import services as benchmark
 from app.catalogue import services as catalogue
 from app.catalogue.models import Organisation, Solution, TreatmentArea
+from app.catalogue.regions import regions_on
 from app.core.principal import Principal, require
 from app.core.records import assign, check_version, flush, get_record, unique_slug
 from app.errors import ValidationFailed
@@ -44,16 +45,32 @@ def today() -> date:
     return approvals.today()
 
 
-# ---- the one region look-up -----------------------------------------------------------------
+# ---- the regions of a day ------------------------------------------------------------------
 
 
-def region_of(orgs: pd.DataFrame, on: date) -> dict[int, int | None]:
-    """Organisation id -> the id of its region on `on` (a region is its own region). Every
-    programme figure by region and every "hospitals of these regions" goes through here.
-    Today it is each organisation's current region (the benchmark's rule)."""
-    del on  # the organisations carry no validity dates yet
+def day_organisations(session: Session, on: date) -> pd.DataFrame:
+    """The benchmarked organisations with the regions valid on `on` and each member's region
+    that day (regions.regions_on, through the benchmark's loader): five regions in 2026,
+    four from 1 January 2027. Every programme figure by region is drawn from these."""
+    return m.with_region_population(loader.load_organisations(session, on))
+
+
+def region_of(orgs: pd.DataFrame) -> dict[int, int | None]:
+    """Organisation id -> the id of its region on the day `orgs` is of (day_organisations);
+    a region is its own region."""
     regions = m.region_of(orgs)
     return {int(k): (None if pd.isna(v) else int(v)) for k, v in zip(regions.index, regions, strict=True)}
+
+
+def region_members(session: Session, code: str, on: date) -> set[int]:
+    """The members of the region with this code on `on`. A region not valid that day answers
+    with its members on its last (or first) day, so "the hospitals of Region Hovedstaden"
+    stay the same hospitals after the region became part of Region Østdanmark."""
+    region = session.scalar(select(Organisation).where(Organisation.kind == "region", Organisation.code == code))
+    if region is None:
+        return set()
+    day = min(max(on, region.valid_from or on), region.valid_to or on)
+    return set(regions_on(session, day).members(region.id))
 
 
 # ---- reading ----------------------------------------------------------------------------------
@@ -69,17 +86,16 @@ def get_programme(session: Session, principal: Principal, key: int | str) -> Pro
     return get_record(session, Programme, key, "programme")
 
 
-def target_ids(programme: Programme, orgs: pd.DataFrame, on: date) -> list[int]:
+def target_ids(session: Session, programme: Programme, orgs: pd.DataFrame, on: date) -> list[int]:
     """The programme's target organisations on `on` (ids of benchmarked organisations)."""
     if programme.target_scope == "list":
         known = set(orgs["id"].astype(int))
         return sorted(o.id for o in programme.listed_organisations if o.id in known)
     if programme.target_scope == "all_municipalities":
         return sorted(int(i) for i in orgs.loc[orgs["kind"] == "municipality", "id"])
-    regions = set(int(i) for i in orgs.loc[(orgs["kind"] == "region")
-                                           & orgs["code"].isin(programme.target_regions), "id"])
-    region = region_of(orgs, on)
-    return sorted(int(i) for i in orgs.loc[orgs["kind"] == "hospital", "id"] if region.get(int(i)) in regions)
+    hospitals = set(int(i) for i in orgs.loc[orgs["kind"] == "hospital", "id"])
+    members = set().union(*(region_members(session, code, on) for code in programme.target_regions))
+    return sorted(hospitals & members)
 
 
 def treatment_areas(session: Session) -> dict[str, TreatmentArea]:
@@ -249,13 +265,13 @@ def compute_progress(history: pd.DataFrame, orgs: pd.DataFrame, targets: list[in
 
 def programme_progress(session: Session, programme: Programme, as_of: date | None = None) -> Progress:
     as_of = as_of or today()
-    orgs = m.with_region_population(loader.load_organisations(session))
-    targets = target_ids(programme, orgs, as_of)
+    orgs = day_organisations(session, as_of)
+    targets = target_ids(session, programme, orgs, as_of)
     history = adoption_history(session, [s.id for s in programme.solutions], targets, as_of)
     goals = [(t.stage, t.share, t.due) for t in programme.targets]
     start = date(programme.year - BASELINE_YEARS, 1, 1)
     stages, paths = compute_progress(history, orgs, targets, goals, start, as_of)
-    return Progress(programme=programme, as_of=as_of, orgs=orgs, stages=stages, regions=region_of(orgs, as_of),
+    return Progress(programme=programme, as_of=as_of, orgs=orgs, stages=stages, regions=region_of(orgs),
                     paths=paths)
 
 
@@ -370,10 +386,10 @@ def organisation_programmes(session: Session, principal: Principal, ref: str,
     require(principal, READ)
     org = benchmark.get_benchmark_organisation(session, ref)
     as_of = as_of or today()
-    orgs = loader.load_organisations(session)
+    orgs = loader.load_organisations(session, as_of)
     out = []
     for programme in list_programmes(session, principal):
-        if org.id not in target_ids(programme, orgs, as_of):
+        if org.id not in target_ids(session, programme, orgs, as_of):
             continue
         history = adoption_history(session, [s.id for s in programme.solutions], [org.id], as_of)
         stage = p.stages_on(history, orgs, [org.id], as_of)[org.id]

@@ -5,6 +5,7 @@ one, refused input names its field and writes nothing."""
 from __future__ import annotations
 
 import subprocess
+from datetime import date
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 
 from app.benchmark import services as benchmark
 from app.catalogue.models import Organisation
+from app.catalogue.regions import regions_on
 from app.errors import ValidationFailed
 from app.programmes import services as svc
 from app.programmes.models import Programme
@@ -48,7 +50,8 @@ def test_progress_of_all_municipalities_counts_the_benchmarks_in_use(client: Any
     view = client.get("/api/programmes/kol-hjemmemonitorering").json()
     assert view["total"] == 98 and sum(view["counts"].values()) == 98
     assert len(view["status_by_code"]) == 98 and view["status_by_code"]["169"] in view["counts"]
-    assert sum(r["total"] for r in view["regions"]) == 98 and len(view["regions"]) == 5
+    regions = regions_on(db, date.fromisoformat(view["as_of"])).regions  # five in 2026, four from 2027
+    assert sum(r["total"] for r in view["regions"]) == 98 and len(view["regions"]) == len(regions)
     solution_id = db.scalar(select(Programme).where(Programme.slug == "kol-hjemmemonitorering")).solutions[0].id
     using = benchmark.adoption_of(db, [solution_id])[solution_id]["organisations"]
     municipalities_in_use = {o["id"] for o in using if o["in_use"] and o["kind"] == "municipality"}
@@ -182,7 +185,7 @@ def test_list_page(client: Any) -> None:
 
 
 def test_programme_page(client: Any) -> None:
-    r = client.get("/programmes/kol-hjemmemonitorering")
+    r = client.get("/programmes/kol-hjemmemonitorering?as_of=31.12.2026")
     assert r.status_code == 200
     text = r.text
     assert "80 % i drift senest 31. dec. 2027" in text and "<svg" in text and "Prognose i dagens tempo" in text
@@ -227,7 +230,7 @@ def test_programme_report_pdf(db: Any) -> None:
     context = reports.build(db, req, principal=ANONYMOUS_PRINCIPAL)
     text = _pdf_text(render.html_to_pdf(render.render_html(context)))
     for words in ("Udbredelsesprogram", "KOL-hjemmemonitorering i alle kommuner", "Regionerne", "Længst bagud",
-                  "Længst fremme", "80 % i drift senest 31. dec. 2027", "Region Sjælland", "Metode og datakilder",
+                  "Længst fremme", "80 % i drift senest 31. dec. 2027", "Region Syddanmark", "Metode og datakilder",
                   "Sundhedsstyrelsen"):
         assert words in text, words
     assert "in_operation" not in text and "not_started" not in text
@@ -248,3 +251,101 @@ def test_report_started_from_the_api(client: Any, auth: Any) -> None:
     assert r.status_code == 400 and "programme" in r.json()["errors"]
     page = client.get("/reports")
     assert 'id="programme-programme"' in page.text
+
+
+# ---- the regions of the day asked for, and the map ----------------------------------------------
+
+
+def _region_totals(view: dict[str, Any]) -> dict[str, int]:
+    return {r["code"]: r["total"] for r in view["regions"]}
+
+
+def test_regions_are_those_of_the_day_asked(client: Any) -> None:
+    """Hand-checked: Nordjylland 11, Midtjylland 19, Syddanmark 22, Hovedstaden 29 and Sjælland
+    17 municipalities; from 1.1.2027 Østdanmark has the 29 + 17 = 46."""
+    before = client.get("/api/programmes/kol-hjemmemonitorering?as_of=2026-12-31").json()
+    after = client.get("/api/programmes/kol-hjemmemonitorering?as_of=2027-01-01").json()
+    assert _region_totals(before) == {"1081": 11, "1082": 19, "1083": 22, "1084": 29, "1085": 17}
+    assert _region_totals(after) == {"1081": 11, "1082": 19, "1083": 22, "oest-intern": 46}
+    assert before["total"] == after["total"] == 98
+    by_name = {r["name"] for r in after["regions"]}
+    assert "Region Østdanmark" in by_name and "Region Hovedstaden" not in by_name
+    hvidovre = next(o for o in after["organisations"] if o["ref"] == "municipality:167")
+    assert hvidovre["region"] == "Region Østdanmark"
+
+
+def test_region_rows_follow_the_regions_of_the_day(db: Any) -> None:
+    programme = db.scalar(select(Programme).where(Programme.slug == "kol-hjemmemonitorering"))
+    for day, regions in ((date(2026, 12, 31), 5), (date(2027, 1, 1), 4)):
+        prog = svc.programme_progress(db, programme, day)
+        rows = svc.region_rows(prog, "da")
+        assert len(rows) == regions and sum(r["total"] for r in rows) == 98
+        assert sum(sum(r["counts"].values()) for r in rows) == 98
+
+
+def test_hospitals_of_an_ended_region_stay_the_same(client: Any, auth: Any, db: Any) -> None:
+    r = client.post("/api/programmes", json=body(target_scope="region_hospitals", target_regions=["1084"],
+                                                 organisations=[]), headers=auth("admin"))
+    assert r.status_code == 201, r.text
+    slug = r.json()["slug"]
+    before = client.get(f"/api/programmes/{slug}?as_of=2026-12-31").json()
+    after = client.get(f"/api/programmes/{slug}?as_of=2027-01-01").json()
+    assert before["total"] == after["total"] > 0
+    assert {o["ref"] for o in before["organisations"]} == {o["ref"] for o in after["organisations"]}
+    assert _region_totals(before) == {"1084": before["total"]}
+    assert _region_totals(after) == {"oest-intern": after["total"]}
+
+
+def test_bad_day_names_the_field(client: Any) -> None:
+    r = client.get("/api/programmes/kol-hjemmemonitorering?as_of=31.13.2026")
+    assert r.status_code == 400 and "as_of" in r.json()["errors"]
+    page = client.get("/programmes/kol-hjemmemonitorering?as_of=igår")
+    assert page.status_code == 400
+
+
+def test_programme_page_shows_the_map_and_the_regions_day(client: Any) -> None:
+    r = client.get("/programmes/kol-hjemmemonitorering?as_of=1.1.2027")
+    assert r.status_code == 200
+    text = r.text
+    assert 'id="map-stages"' in text and 'id="map-stages-table"' in text
+    assert "Kommunerne i målgruppen efter status" in text and "Kommunegrænser: Geodatastyrelsen" in text
+    assert text.count('data-code="') == 98 and "Region Østdanmark" in text
+    assert "Regionerne, som de gælder den 1. jan. 2027" in text
+    for stage in ("Ikke startet", "Planlagt", "Implementerer", "I drift"):
+        assert stage in text, stage
+    english = client.get("/programmes/kol-hjemmemonitorering?lang=en")
+    assert "The target municipalities by stage" in english.text
+
+
+def test_no_map_without_target_municipalities(client: Any) -> None:
+    r = client.get("/programmes/kol-hospitaler-nord-midt")
+    assert r.status_code == 200 and 'id="map-stages"' not in r.text
+
+
+def test_stage_map_colours_every_target_municipality(db: Any) -> None:
+    from app.programmes import maps
+
+    programme = db.scalar(select(Programme).where(Programme.slug == "kol-hjemmemonitorering"))
+    stages = svc.status_by_code(svc.programme_progress(db, programme))
+    figure = maps.stage_map(stages, "da")
+    assert figure is not None and len(figure.rows) == 98
+    assert all(r.css_class != "map-none" for r in figure.rows)
+    in_operation = [r for r in figure.rows if r.text == "I drift"]
+    assert len(in_operation) == sum(1 for s in stages.values() if s == "in_operation")
+    assert maps.stage_map({}, "da") is None
+    partial = maps.stage_map({"101": "planned"}, "da")
+    assert partial is not None and sum(r.text == "Ikke i målgruppen" for r in partial.rows) == 97
+
+
+def test_programme_report_has_the_map_only_with_municipalities(db: Any) -> None:
+    from app.core.principal import ANONYMOUS_PRINCIPAL
+
+    def text(slug: str) -> str:
+        context = reports.build(db, reports.ReportRequest("programme", programme=slug), principal=ANONYMOUS_PRINCIPAL)
+        return _pdf_text(render.html_to_pdf(render.render_html(context)))
+
+    municipalities = text("kol-hjemmemonitorering")
+    for words in ("Kommunerne på kortet", "Geodatastyrelsen", "Ikke i målgruppen",
+                  "Regionerne, som de gælder den"):
+        assert words in municipalities, words
+    assert "Kommunerne på kortet" not in text("kol-hospitaler-nord-midt")
