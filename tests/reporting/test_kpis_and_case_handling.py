@@ -171,3 +171,9 @@ def test_the_case_handling_follows_the_treatment_area(app: Any, tmp_path: Path) 
     text = _text(_pdf(app, tmp_path, kind="temporary-approvals", treatment_area="laenderygsmerter"))
     assert "Ingen ansøgning er over fristen eller skal afgøres inden for 14 dage." in text
     assert "SukkerSpor" not in text and "HjerteHjem" not in text
+
+
+def test_a_period_says_the_case_handling_is_of_this_year(app: Any, db: Any, tmp_path: Path) -> None:
+    year = approvals_svc.dashboard(db, CLI_PRINCIPAL)["year"]
+    text = _text(_pdf(app, tmp_path, kind="temporary-approvals", period=year - 1))
+    assert f"Sagsbehandlingen gælder {year}; perioden afgrænser kun de midlertidige godkendelser." in text
