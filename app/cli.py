@@ -520,6 +520,7 @@ def _run_report(settings: Settings, req: ReportRequest, out: Path) -> dict[str, 
     from app.registry import make_session_factory
     from app.reporting import render
     from app.reporting import services as svc
+    from app.reporting.case_handling import CaseRules
     from app.search.outbox import Indexer
     from app.search.services import make_backend
 
@@ -542,7 +543,8 @@ def _run_report(settings: Settings, req: ReportRequest, out: Path) -> dict[str, 
                 frameworks = library.registry(session)
                 context = svc.build(session, req, principal=CLI_PRINCIPAL, frameworks=frameworks,
                                     search_backend=backend,
-                                    progress=lambda step: progress.update(task, step=step))
+                                    progress=lambda step: progress.update(task, step=step),
+                                    case_rules=CaseRules(settings.decision_months, settings.yearly_decision_minimum))
                 timings["data"] = time.perf_counter() - started
                 progress.update(task, advance=1, step="html")
                 mark = time.perf_counter()

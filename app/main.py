@@ -57,6 +57,7 @@ from app.programmes import pages as programmes_pages
 from app.registry import make_session_factory
 from app.reporting import api as reporting_api
 from app.reporting import pages as reporting_pages
+from app.reporting.case_handling import CaseRules
 from app.reporting.jobs import ReportJobs
 from app.search import api as search_api
 from app.search import pages as search_pages
@@ -161,7 +162,8 @@ def create_app(settings: Settings | None = None, mail: MailSettings | None = Non
     app.state.session_factory = session_factory
     search_backend = make_backend(settings)
     app.state.search_backend = search_backend
-    app.state.report_jobs = ReportJobs(session_factory, settings.report_limits, library, search_backend)
+    app.state.report_jobs = ReportJobs(session_factory, settings.report_limits, library, search_backend,
+                                       CaseRules(settings.decision_months, settings.yearly_decision_minimum))
     # The indexer applies the outbox after each commit; the background loop catches up
     # (engine down, other workers, bulk loads). Started and stopped with the app.
     indexer = Indexer(session_factory, search_backend)

@@ -31,6 +31,7 @@ from app.errors import NotFound, Overloaded
 from app.messages import Message, message_of, translate
 from app.reporting import admission, render
 from app.reporting import services as svc
+from app.reporting.case_handling import CaseRules
 from app.settings import PROJECT_ROOT, ReportLimits
 from app.web.i18n import LANGUAGES, translations
 
@@ -145,8 +146,9 @@ class ReportJobs:
     admission rules (app/reporting/admission.py) and the queue of this process."""
 
     def __init__(self, session_factory: sessionmaker[Session], limits: ReportLimits, frameworks: Any = None,
-                 search_backend: Any = None) -> None:
+                 search_backend: Any = None, case_rules: CaseRules = CaseRules()) -> None:
         self.session_factory = session_factory
+        self.case_rules = case_rules
         self.limits = limits
         self.queue = ReportQueue(limits.running, limits.waiting)
         self.frameworks = frameworks
@@ -192,7 +194,8 @@ class ReportJobs:
             with self.session_factory() as session:
                 frameworks = self.frameworks.registry(session) if self.frameworks else None
                 context = svc.build(session, req, principal=principal, frameworks=frameworks,
-                                    search_backend=self.search_backend, progress=lambda step: None)
+                                    search_backend=self.search_backend, progress=lambda step: None,
+                                    case_rules=self.case_rules)
                 html = render.render_html(context)
                 session.rollback()  # read only
             _update(job_id, status, step="pdf")

@@ -43,6 +43,9 @@ from app.errors import NotFound, ValidationFailed
 from app.messages import Message, Term, message_of, plural
 from app.programmes import report as programme_report
 from app.programmes import services as programme_svc
+from app.reporting import contract_kpis
+from app.reporting.case_handling import CaseRules
+from app.reporting.case_handling import section as case_handling_section
 from app.web.i18n import day, label, number, translations
 
 KINDS = ("national-benchmark", "assessment", "temporary-approvals", "needs", "programme")
@@ -556,7 +559,8 @@ def assessment(session: Session, req: ReportRequest, principal: Principal, frame
             "completed_day": day(a.completed_at.date(), lang) if a.completed_at else "–",
             "num": partial(_number_in, lang), "fmt_day": lambda v: _iso_day(v, lang),
             "data_taken_day": day(date.today(), lang), "status_label": lambda v: _status_label(v, lang),
-            "section_toc": [{"id": f"section-{x['code']}", "label": x["title"], "sub": True} for x in sections]}
+            "section_toc": [{"id": f"section-{x['code']}", "label": x["title"], "sub": True} for x in sections],
+            "contracts": contract_kpis.contracts(session, frameworks, solution.id, lang)}
     ctx["subtitle"] = solution.name
     return ctx
 
@@ -580,13 +584,16 @@ def _iso_day(value: Any, lang: str) -> str:
 
 
 def temporary_approvals(session: Session, req: ReportRequest, principal: Principal,
-                        frameworks: FrameworkRegistry | None = None, progress: Progress = _noop) -> dict[str, Any]:
+                        frameworks: FrameworkRegistry | None = None, progress: Progress = _noop,
+                        case_rules: CaseRules = CaseRules()) -> dict[str, Any]:
     """The temporary approvals of the chosen part; the overview, outcomes, deadlines and
-    milestones are counted over the same cases as the list."""
+    milestones are counted over the same cases as the list. The case handling counts every
+    application of the chosen treatment area and region, this year."""
     lang = req.lang
     ctx = _base(req, session)
     progress("approvals")
-    cases = _temporary_cases(session, req)
+    in_scope = _cases_in_scope(session, req)
+    cases = _temporary_cases(in_scope, req)
     dash = approvals_svc.dashboard(session, principal, case_ids={c.id for c in cases})
     when = dash["today"]
     rows = []
@@ -607,19 +614,29 @@ def temporary_approvals(session: Session, req: ReportRequest, principal: Princip
             "median_days": dash["median_days_to_decision"],
             "fmt_day": lambda v: _iso_day(v, lang), "status_label": lambda s: _status_label(s, lang),
             "num": lambda v, d=1: number(v, lang, d), "pending": lc.PENDING}
+    handling = approvals_svc.dashboard(session, principal, case_ids={c.id for c in in_scope},
+                                       yearly_minimum=case_rules.yearly_minimum)
+    ctx["case_handling"] = case_handling_section(handling, case_rules, lang)
     return ctx
 
 
-def _temporary_cases(session: Session, req: ReportRequest) -> list[ApprovalCase]:
-    """Every case that has had a temporary approval, narrowed by the request's filters: a
-    treatment area the approval covers, a region where the solution is in use (its projects'
-    owners and partners), a year in which the approval was valid."""
-    cases = [c for c in session.scalars(select(ApprovalCase).order_by(ApprovalCase.id)) if c.temporary_count]
-    if req.treatment_area:
-        cases = [c for c in cases if req.treatment_area in (c.treatment_areas or [])]
+def _temporary_cases(in_scope: list[ApprovalCase], req: ReportRequest) -> list[ApprovalCase]:
+    """The cases that have had a temporary approval, in a year in which it was valid."""
+    cases = [c for c in in_scope if c.temporary_count]
     if req.period:
         cases = [c for c in cases if (c.valid_from and c.valid_from.year <= req.period) and
                  (c.valid_until is None or c.valid_until.year >= req.period)]
+    return cases
+
+
+def _cases_in_scope(session: Session, req: ReportRequest) -> list[ApprovalCase]:
+    """Every case narrowed by the request's treatment area (one the approval covers, or, for
+    a case without a decision yet, its solution's) and region (where the solution is in use:
+    its projects' owners and partners)."""
+    cases = list(session.scalars(select(ApprovalCase).order_by(ApprovalCase.id)))
+    if req.treatment_area:
+        cases = [c for c in cases if req.treatment_area in (c.treatment_areas or
+                                                            [t.code for t in c.solution.treatment_areas])]
     if req.region:
         rid, region_of = _region_members(session, req)
         using = approvals_svc.organisations_using(session, [c.solution_id for c in cases])
@@ -716,7 +733,8 @@ def _hit(hit: Any, lang: str) -> dict[str, Any]:
 
 
 def build(session: Session, req: ReportRequest, *, principal: Principal, frameworks: FrameworkRegistry | None = None,
-          search_backend: Any = None, progress: Progress = _noop) -> dict[str, Any]:
+          search_backend: Any = None, progress: Progress = _noop,
+          case_rules: CaseRules = CaseRules()) -> dict[str, Any]:
     """The context of one report, checking the principal may see it (as on its page)."""
     req.validate()
     permission = PERMISSIONS[req.kind]
@@ -729,7 +747,7 @@ def build(session: Session, req: ReportRequest, *, principal: Principal, framewo
             raise ValueError("the assessment report needs the framework registry")
         return assessment(session, req, principal, frameworks, progress=progress)
     if req.kind == "temporary-approvals":
-        return temporary_approvals(session, req, principal, frameworks, progress)
+        return temporary_approvals(session, req, principal, frameworks, progress, case_rules)
     if req.kind == "programme":
         return programme(session, req, principal)
     return needs(session, req, search_backend, progress=progress)
