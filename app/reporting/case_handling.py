@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.approvals import lifecycle as lc
+from app.settings import DEFAULT_DECISION_MONTHS, DEFAULT_YEARLY_MINIMUM
 from app.web.i18n import day, label, number
 
 
@@ -15,8 +16,8 @@ class CaseRules:
     """The settings the case handling is read with (BLAASTEMPEL_DECISION_MONTHS,
     BLAASTEMPEL_YEARLY_DECISION_MINIMUM)."""
 
-    decision_months: int = lc.DEFAULT_DECISION_MONTHS
-    yearly_minimum: int = lc.DEFAULT_YEARLY_MINIMUM
+    decision_months: int = DEFAULT_DECISION_MONTHS
+    yearly_minimum: int = DEFAULT_YEARLY_MINIMUM
 
 
 def section(dash: dict[str, Any], rules: CaseRules, lang: str) -> dict[str, Any]:

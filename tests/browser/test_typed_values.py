@@ -89,7 +89,7 @@ def test_an_invalid_evidence_link_keeps_the_comment_and_says_why(live_server: st
     form = page.locator("#c-BT2_1")
     with page.expect_response(lambda r: "/answers/BT2.1" in r.url):
         form.locator("input[value=yes]").check()
-    form.locator("summary").click()
+    form.locator("summary", has_text="Kommentar").click()
     form.locator("[name=comment]").fill("Målt i pilotprojektet i Aarhus")
     with page.expect_response(lambda r: "/answers/BT2.1" in r.url):  # leaving it saves it
         form.locator("[name=comment]").press("Tab")
@@ -135,7 +135,7 @@ def test_text_typed_while_a_save_is_on_its_way_is_kept_and_saved(live_server: st
     browser_login(page, live_server, "assessor")
     url = _start(page, live_server)
     form = page.locator("#c-BT2_1")
-    form.locator("summary").click()
+    form.locator("summary", has_text="Kommentar").click()
     held: list[Any] = []
     page.route("**/answers/BT2.1", lambda route: held.append(route))  # on its way until released
     form.locator("input[value=yes]").check()

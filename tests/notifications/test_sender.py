@@ -261,8 +261,8 @@ def test_without_smtp_each_mail_is_an_eml_file_with_a_safe_name(app: Litestar, d
     mail = MailSettings(mail_from=FROM, mail_dir=tmp_path / "mail")
     Sender(app.state.session_factory, FileTransport(mail.mail_dir), mail, BASE).run()
     files = sorted((tmp_path / "mail").glob("*.eml"))
-    mine = [m for m in (message_from_bytes(f.read_bytes(), policy=policy.default) for f in files)
-            if m["To"] == person.email]
+    mine = sorted((m for m in (message_from_bytes(f.read_bytes(), policy=policy.default) for f in files)
+                   if m["To"] == person.email), key=lambda m: str(m["Subject"]))
     assert len(mine) == 2
     assert all(set(f.name) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
                for f in files)
