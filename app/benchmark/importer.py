@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import math
 import unicodedata
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
@@ -470,17 +470,25 @@ def _validate_indicators(session: Session, principal: Principal, df: pd.DataFram
 def _upsert_indicators(session: Session, principal: Principal, rows: list[dict[str, Any]],
                        source: str, report: ImportReport) -> None:
     org_ids = {r["organisation_id"] for r in rows}
-    existing = {(v.indicator_id, v.organisation_id, v.period): v for v in session.scalars(
-        select(IndicatorValue).where(IndicatorValue.organisation_id.in_(org_ids)))}
+    existing = session.scalars(select(IndicatorValue).where(IndicatorValue.organisation_id.in_(org_ids)))
+    upsert_values(session, principal, IndicatorValue, ("indicator_id", "organisation_id", "period"),
+                  existing, rows, source, report)
+
+
+def upsert_values(session: Session, principal: Principal, model: type[Any], key: tuple[str, ...],
+                  existing: Iterable[Any], rows: list[dict[str, Any]], source: str, report: ImportReport) -> None:
+    """Reported values (a `value` per `key`): new ones added, changed ones overwritten with
+    who reported them and from where, the rest counted as unchanged."""
+    known = {tuple(getattr(v, name) for name in key): v for v in existing}
+    label = reporter_label(principal)
     for r in rows:
-        obj = existing.get((r["indicator_id"], r["organisation_id"], r["period"]))
+        obj = known.get(tuple(r[name] for name in key))
         if obj is None:
-            session.add(IndicatorValue(**r, reported_by_id=principal.id, reported_by=reporter_label(principal),
-                                       source=source))
+            session.add(model(**r, reported_by_id=principal.id, reported_by=label, source=source))
             report.created += 1
         elif obj.value != r["value"]:
             obj.value = r["value"]
-            obj.reported_by_id, obj.reported_by, obj.source = principal.id, reporter_label(principal), source
+            obj.reported_by_id, obj.reported_by, obj.source = principal.id, label, source
             report.updated += 1
         else:
             report.unchanged += 1

@@ -29,7 +29,7 @@ from app.benchmark.importer import (
     check_columns,
     organisations_by_ref,
     read_table,
-    reporter_label,
+    upsert_values,
 )
 from app.catalogue.models import Organisation, Solution
 from app.catalogue.services import solution_visible
@@ -220,20 +220,9 @@ def _text(raw: dict[Hashable, Any], column: str) -> str:
 def _upsert(session: Session, principal: Principal, rows: list[dict[str, Any]], source: str,
             report: ImportReport) -> None:
     contract_ids = {r["contract_id"] for r in rows}
-    existing = {(v.contract_id, v.kpi_id, v.measured_on): v for v in session.scalars(
-        select(KpiValue).where(KpiValue.contract_id.in_(contract_ids)))}
-    for r in rows:
-        obj = existing.get((r["contract_id"], r["kpi_id"], r["measured_on"]))
-        if obj is None:
-            session.add(KpiValue(**r, reported_by_id=principal.id, reported_by=reporter_label(principal),
-                                 source=source))
-            report.created += 1
-        elif obj.value != r["value"]:
-            obj.value = r["value"]
-            obj.reported_by_id, obj.reported_by, obj.source = principal.id, reporter_label(principal), source
-            report.updated += 1
-        else:
-            report.unchanged += 1
+    existing = session.scalars(select(KpiValue).where(KpiValue.contract_id.in_(contract_ids)))
+    upsert_values(session, principal, KpiValue, ("contract_id", "kpi_id", "measured_on"), existing, rows, source,
+                  report)
 
 
 # ---- entry points -------------------------------------------------------------------
