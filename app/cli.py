@@ -537,7 +537,7 @@ def _run_report(settings: Settings, req: ReportRequest, out: Path) -> dict[str, 
             backend = None
             if req.kind == "needs":
                 backend = make_backend(settings)
-                Indexer(factory, backend).drain_quietly(None)  # the index must hold every need and solution
+                Indexer(factory, backend).drain_quietly(None, wait=True)  # the index must hold every need and solution
             progress.update(task, advance=1, step="data")
             with factory() as session:
                 frameworks = library.registry(session)

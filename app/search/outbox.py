@@ -6,8 +6,15 @@ app/search/index.py), in the SAME transaction as the change: roll the change bac
 the row is gone too.
 After a commit the indexer drains the outbox into the engine (idempotent upserts); a
 background loop catches up whatever is left (engine down, another worker's commit,
-bulk loads). Nothing else writes to an index. On PostgreSQL several workers drain side
-by side: each batch is claimed with FOR UPDATE SKIP LOCKED.
+bulk loads). Nothing else writes to an index.
+
+One drainer at a time, across threads and processes: each batch's transaction first takes
+the drain lock (a PostgreSQL advisory lock; on SQLite the write lock, by writing first), and
+only then reads the outbox and the records. Two drainers side by side could otherwise each
+build a document from a different moment and commit them in the other order, leaving the
+older version in the index with its outbox row gone. A drainer that finds the lock taken
+leaves its rows to the one holding it, which reads the outbox again before it lets go, or
+to the next catch-up round. The claim is also FOR UPDATE SKIP LOCKED on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import weakref
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, event, func, select, update
+from sqlalchemy import Engine, delete, event, func, select, text, update
 from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
 
 from app.search.backend import SearchBackend
@@ -35,6 +42,8 @@ _OLDEST_QUEUED = select(func.min(search_outbox.c.enqueued_at))
 _KEYS = "search_outbox_keys"
 _NEW = "search_outbox_new"
 _DIRTY = "search_outbox_dirty"
+# pg_advisory_xact_lock key of the drain ("blaastem" in ASCII): any fixed number will do.
+DRAIN_LOCK_KEY = 0x626C61617374656D
 
 
 @event.listens_for(Session, "before_flush")
@@ -99,7 +108,7 @@ class Indexer:
         self.session_factory = session_factory
         self.backend = backend
         self.batch_size = batch_size
-        self._local = threading.local()
+        self._draining = threading.Lock()  # one drainer per process; take_drain_lock for all
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._dated: set[DocKey] = set()  # dated documents already re-queued
@@ -107,13 +116,24 @@ class Indexer:
         if engine is not None:
             _INDEXERS[engine] = self
 
-    def drain(self, max_batches: int | None = None) -> int:
+    def drain(self, max_batches: int | None = None, wait: bool = True) -> int:
         """Apply pending outbox rows; returns how many were applied. Raises on engine errors
-        (after recording them on the rows, which stay queued)."""
+        (after recording them on the rows, which stay queued). Without `wait`, returns 0 at
+        once when another thread or process is draining."""
+        if not self._draining.acquire(blocking=wait):
+            return 0
+        try:
+            return self._drain(max_batches, wait)
+        finally:
+            self._draining.release()
+
+    def _drain(self, max_batches: int | None, wait: bool) -> int:
         done = 0
         batches = 0
         while max_batches is None or batches < max_batches:
             with self.session_factory() as session, session.begin():
+                if not take_drain_lock(session, wait):
+                    break
                 stmt = select(search_outbox.c.id, search_outbox.c.doc_type, search_outbox.c.pk) \
                     .order_by(search_outbox.c.id).limit(self.batch_size)
                 if session.get_bind().dialect.name == "postgresql":
@@ -142,18 +162,14 @@ class Indexer:
         except Exception:
             log.exception("could not record the search indexing failure")
 
-    def drain_quietly(self, max_batches: int | None = 20) -> int:
-        """After a commit: never fails the caller; whatever is left waits for the catch-up."""
-        if getattr(self._local, "busy", False):
-            return 0
-        self._local.busy = True
+    def drain_quietly(self, max_batches: int | None = 20, wait: bool = False) -> int:
+        """After a commit and in the catch-up loop: never fails the caller, and (unless told
+        to `wait`) never waits for another drainer; what is left waits for it or the next round."""
         try:
-            return self.drain(max_batches)
+            return self.drain(max_batches, wait)
         except Exception as exc:
             log.warning("search index not updated (%s); the outbox keeps the changes", exc)
             return 0
-        finally:
-            self._local.busy = False
 
     def requeue_dated(self) -> int:
         """Queue the documents whose facets a passing date changed (an approval past its
@@ -199,6 +215,18 @@ class Indexer:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+
+
+def take_drain_lock(session: Session, wait: bool) -> bool:
+    """The drain lock for the rest of `session`'s transaction; False when `wait` is off and
+    another drainer holds it. SQLite has no try: its write lock waits the busy timeout."""
+    if session.get_bind().dialect.name == "postgresql":
+        if wait:
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DRAIN_LOCK_KEY})
+            return True
+        return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": DRAIN_LOCK_KEY}))
+    session.execute(text("UPDATE search_state SET value = value WHERE 0"))  # takes the write lock
+    return True
 
 
 def pending(session: Session) -> tuple[int, datetime | None]:
