@@ -58,9 +58,9 @@ class ArchiveError(Exception):
 
 
 # Not part of the register: derived state rebuilt from the data (`blaastempel reindex`), the
-# short-lived ledger of report starts (client addresses, minutes old), and live browser
-# sessions (a restored register starts with nobody logged in).
-LEFT_OUT_TABLE_PREFIXES = ("search_", "report_start", "user_session")
+# short-lived ledgers of report starts and failed logins (client addresses, minutes old), and
+# live browser sessions (a restored register starts with nobody logged in).
+LEFT_OUT_TABLE_PREFIXES = ("search_", "report_start", "login_failure", "user_session")
 
 
 def _tables() -> list[Table]:

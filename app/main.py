@@ -150,8 +150,8 @@ def create_app(settings: Settings | None = None, mail: MailSettings | None = Non
         debug=settings.debug,
     )
     app.state.settings = settings
-    app.state.login_limiter = LoginRateLimiter(settings.login_rate_limit, settings.login_rate_window)
-    app.state.known_browser_limiter = LoginRateLimiter(MAX_FAILED_LOGINS, LOCKOUT.total_seconds())
+    app.state.login_limiter = LoginRateLimiter("address", settings.login_rate_limit, settings.login_rate_window)
+    app.state.known_browser_limiter = LoginRateLimiter("browser", MAX_FAILED_LOGINS, LOCKOUT.total_seconds())
     app.on_startup.append(dummy_hash)  # made before the first login, not during it
     app.state.framework_library = library
     app.state.frameworks = library.seed  # the files read at start-up (published uploads: the library)

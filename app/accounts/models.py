@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.catalogue.models import Organisation, Vendor
-from app.db.base import Base
+from app.db.base import Base, metadata
 
 
 class User(Base):
@@ -53,3 +53,16 @@ class UserSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+
+
+# Failed logins per client key within the rate limit's window (app/accounts/ratelimit.py):
+# in the database so every worker counts the same failures. Rows live a window long.
+login_failure = Table(
+    "login_failure", metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("scope", String(16), nullable=False),
+    Column("client_key", String(100), nullable=False),
+    Column("failed_at", DateTimeUTC(timezone=True), nullable=False),
+    Index("ix_login_failure_key", "scope", "client_key", "failed_at"),
+    Index("ix_login_failure_time", "scope", "failed_at"),
+)

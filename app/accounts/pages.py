@@ -51,7 +51,7 @@ class LoginController(Controller):
               data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Any:
         limiter: LoginRateLimiter = request.app.state.login_limiter
         client = client_key(request)
-        wait = limiter.retry_after(client)
+        wait = limiter.retry_after(db, client)
         if wait is not None:  # checked before the password, so a right one is refused too
             msg = translations(language_of(request)).gettext(
                 "Too many failed logins from your address. Wait %(seconds)s seconds and try again.")
@@ -63,13 +63,14 @@ class LoginController(Controller):
         browser = read_known_browser(settings.secret_key, request.cookies.get(KNOWN_BROWSER_COOKIE))
         # A known browser that keeps failing loses its exemption from the lock-out for a while.
         browser_limiter: LoginRateLimiter = request.app.state.known_browser_limiter
-        known = browser.user_ids if browser and browser_limiter.retry_after(browser.nonce) is None else ()
+        known = browser.user_ids if browser and browser_limiter.retry_after(db, browser.nonce) is None else ()
         user = authenticate(db, data.email, data.password, known_user_ids=known)
+        if user is None:
+            limiter.record_failure(db, client)
+            if browser:
+                browser_limiter.record_failure(db, browser.nonce)
         db.commit()  # failed attempts must be counted even though we answer 400
         if user is None:
-            limiter.record_failure(client)
-            if browser:
-                browser_limiter.record_failure(browser.nonce)
             msg = translations(language_of(request)).gettext(
                 "Wrong e-mail or password, or the account is temporarily locked.")
             return render(request, "accounts/login.html", status_code=400, next=_safe_next(data.next),

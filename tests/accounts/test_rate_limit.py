@@ -1,7 +1,8 @@
 """Login rate limiting per client address (app/accounts/ratelimit.py): after N failed
 logins from one address within the window, every login from it answers 429 -- across
 accounts, and with the right password too -- until the window has passed. Other routes
-are never limited. The app here has its own small limit and a fake clock."""
+are never limited. The app here has its own small limit and a fake clock. The failures
+are kept in the database, so another app on it (another worker) counts them too."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from app.accounts.models import login_failure
 from app.accounts.ratelimit import LoginRateLimiter
 from app.accounts.services import create_user
 from app.audit.hook import set_actor
@@ -40,14 +44,19 @@ def limited_app(settings: Settings) -> Iterator[Litestar]:
     app.state.engine.dispose()
 
 
+def _reset(app: Litestar) -> None:
+    with app.state.session_factory() as session, session.begin():
+        app.state.login_limiter.reset(session)
+
+
 @pytest.fixture()
 def clock(limited_app: Litestar) -> Iterator[FakeClock]:
     fake = FakeClock()
     limiter: LoginRateLimiter = limited_app.state.login_limiter
     limiter.clock = fake
-    limiter.reset()
+    _reset(limited_app)
     yield fake
-    limiter.reset()
+    _reset(limited_app)
 
 
 @pytest.fixture(scope="module")
@@ -151,37 +160,53 @@ def test_the_shared_test_app_has_the_default_limit(app: Litestar) -> None:
 # ---- the limiter itself ---------------------------------------------------------------------
 
 
-def test_addresses_are_counted_separately() -> None:
+def test_another_worker_counts_the_same_failures(web: Any, clock: FakeClock, settings: Settings) -> None:
+    """Two apps on one database are two worker processes: failures in one count in the other."""
+    fail_n_times(web, LIMIT - 1)
+    other = create_app(replace(settings, login_rate_limit=LIMIT, login_rate_window=WINDOW))
+    other.state.login_limiter.clock = clock
+    try:
+        with TestClient(other) as elsewhere:
+            elsewhere.get("/login")
+            fail_n_times(elsewhere, 1)
+            assert attempt(elsewhere, "x@example.dk", "guess").status_code == 429
+        assert attempt(web, "x@example.dk", "guess").status_code == 429
+    finally:
+        other.state.engine.dispose()
+
+
+def test_addresses_are_counted_separately(db: Session) -> None:
     clock = FakeClock()
-    limiter = LoginRateLimiter(2, 60, clock)
-    limiter.record_failure("10.0.0.1")
-    limiter.record_failure("10.0.0.1")
-    assert limiter.retry_after("10.0.0.1") == 60
-    assert limiter.retry_after("10.0.0.2") is None
+    limiter = LoginRateLimiter("test-separate", 2, 60, clock)
+    limiter.record_failure(db, "10.0.0.1")
+    limiter.record_failure(db, "10.0.0.1")
+    assert limiter.retry_after(db, "10.0.0.1") == 60
+    assert limiter.retry_after(db, "10.0.0.2") is None
+    assert LoginRateLimiter("test-other-scope", 2, 60, clock).retry_after(db, "10.0.0.1") is None
     clock.now += 60
-    assert limiter.retry_after("10.0.0.1") is None
+    assert limiter.retry_after(db, "10.0.0.1") is None
+    db.rollback()
 
 
 @pytest.mark.parametrize(("limit", "window"), [(0, 60), (5, 0)])
-def test_zero_turns_the_limit_off(limit: int, window: int) -> None:
-    limiter = LoginRateLimiter(limit, window, FakeClock())
+def test_zero_turns_the_limit_off(db: Session, limit: int, window: int) -> None:
+    limiter = LoginRateLimiter("test-off", limit, window, FakeClock())
     for _ in range(100):
-        limiter.record_failure("10.0.0.1")
-    assert limiter.retry_after("10.0.0.1") is None
+        limiter.record_failure(db, "10.0.0.1")
+    assert limiter.retry_after(db, "10.0.0.1") is None
+    db.rollback()
 
 
-def test_memory_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.accounts import ratelimit
-
-    monkeypatch.setattr(ratelimit, "MAX_TRACKED", 100)
+def test_failures_past_the_window_are_deleted(db: Session) -> None:
     clock = FakeClock()
-    limiter = LoginRateLimiter(3, 60, clock)
+    limiter = LoginRateLimiter("test-sweep", 3, 60, clock)
     for i in range(250):
-        limiter.record_failure(f"10.0.{i // 256}.{i % 256}")
-    assert len(limiter._failures) <= 100
+        limiter.record_failure(db, f"10.0.{i // 256}.{i % 256}")
     clock.now += 61
-    limiter.record_failure("10.9.9.9")
-    assert len(limiter._failures) <= 100
+    limiter.record_failure(db, "10.9.9.9")
+    kept = db.scalars(select(login_failure.c.client_key).where(login_failure.c.scope == "test-sweep")).all()
+    assert kept == ["10.9.9.9"], "the table holds one window of failures"
+    db.rollback()
 
 
 def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
