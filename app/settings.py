@@ -28,17 +28,28 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def _secret_key() -> str:
+def _secret_key(key_file: Path = PROJECT_ROOT / "var" / "secret_key") -> str:
     key = os.environ.get("SECRET_KEY")
     if key:
         return key
-    key_file = PROJECT_ROOT / "var" / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
+    if not key_file.exists():
+        _create_key_file(key_file)
+    return key_file.read_text().strip()
+
+
+def _create_key_file(key_file: Path) -> None:
+    """Written whole under a name of its own, then linked into place: of the workers of a
+    first `serve --workers N`, the first link wins and every worker reads that one key."""
     key_file.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(16)
-    key_file.write_text(key)
-    return key
+    draft = key_file.with_name(f"{key_file.name}.{secrets.token_hex(8)}.tmp")
+    draft.write_text(secrets.token_hex(16))
+    draft.chmod(0o600)
+    try:
+        os.link(draft, key_file)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
 
 
 def _int_env(name: str, default: int) -> int:
