@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 # The command line acts with full read rights (seed, imports, reports).
 CLI_PRINCIPAL = Principal(id=0, email="cli", name="Blåstempel (kommandolinje)", role=Role.ADMIN)
+WORKER_HEALTHCHECK_S = 60
 
 
 def _settings() -> Settings:
@@ -68,8 +69,11 @@ def serve(host: str, port: int, workers: int, send_mail: bool) -> None:
 
     # Keep idle connections longer than clients wait between requests (uvicorn's 5 s
     # default races with a client reusing the connection: "connection reset by peer").
+    # With workers, each must answer the supervisor's health check within
+    # WORKER_HEALTHCHECK_S, also while it imports the app: uvicorn's 5 s made a busy
+    # machine kill and restart its starting workers in a loop.
     uvicorn.run("app.asgi:create", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, timeout_keep_alive=75)
+                proxy_headers=True, timeout_keep_alive=75, timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
 
 
 @main.group()
