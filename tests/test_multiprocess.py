@@ -128,7 +128,7 @@ def cluster(database_url: str, api_tokens: dict[str, str],
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for server, base, port in zip(servers, bases, ports, strict=True):
-            _wait_until(lambda s=server, b=base: _answers(b) or s.poll() is not None, 120, f"{base} answers")
+            _wait_until(lambda s=server, b=base: _answers(b) or s.poll() is not None, 180, f"{base} answers")
             assert server.poll() is None, (folder / f"serve-{port}.log").read_text()
         yield Cluster(database_url, engine, bases[0], bases[1], api_tokens["admin"], folder / "mail")
     finally:
