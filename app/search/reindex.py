@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.search.backend import SearchBackend
 from app.search.documents import all_keys, build_documents, count_all
 from app.search.models import search_outbox
+from app.search.outbox import take_drain_lock
 
 
 def reindex(session_factory: sessionmaker[Session], backend: SearchBackend,
@@ -26,6 +27,7 @@ def reindex(session_factory: sessionmaker[Session], backend: SearchBackend,
     with session_factory() as reader:
         for doc_type, ids in all_keys(reader):
             with session_factory() as session, session.begin():
+                take_drain_lock(session, wait=True)  # no drainer writes an older version meanwhile
                 docs, deletes = build_documents(session, [(doc_type, i) for i in ids])
                 backend.apply(session, docs, deletes)
             done += len(ids)
