@@ -36,6 +36,11 @@ def bench_database_url(name: str) -> str:
     configured = os.environ.get("BENCH_DATABASE_URL")
     if configured:
         return normalise_database_url(configured)
+    return fresh_sqlite_url(name)
+
+
+def fresh_sqlite_url(name: str) -> str:
+    """An empty SQLite file under var/bench."""
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     path = BENCH_DIR / f"{name}.sqlite3"
     for suffix in ("", "-wal", "-shm"):
