@@ -144,7 +144,8 @@ class PostgresBackend(SqlBackend):
             if query.match_any:
                 return None  # prior art: many words OR'd, ranked in SQL (_hit_rows)
             if text_count > EXACT_RANK_MAX:
-                return self._fetch_rows(conn, self._title_first(conn, terms, mask, need, snap, memo))
+                first = self._title_first(conn, terms, mask, need, snap, memo)
+                return self._fetch_rows(conn, dict(list(first.items())[query.offset:]))
             memo[RANKED] = self._rank(conn, terms, False)
         ids, scores = memo[RANKED]
         keep = in_mask(ids, mask)
