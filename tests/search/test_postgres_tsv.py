@@ -50,18 +50,18 @@ def test_the_narrow_table_follows_a_write_an_edit_an_unpublish_and_a_delete(app:
 
     renamed = "Omdøbt" + word
     with app.state.session_factory() as session, session.begin():
-        session.get(Solution, pk).name = renamed  # type: ignore[union-attr]
+        session.get(Solution, pk).name = renamed
     assert _slugs(app, renamed) == [slug]
     assert "omdøbt" in (_indexed(app, pk) or {})["title_tsv"]
 
     with app.state.session_factory() as session, session.begin():
-        session.get(Solution, pk).published = False  # type: ignore[union-attr]
+        session.get(Solution, pk).published = False
     row = _indexed(app, pk)
     assert row and row["deleted"] and not row["in_tsv"]
     assert _slugs(app, renamed) == []
 
     with app.state.session_factory() as session, session.begin():
-        session.get(Solution, pk).published = True  # type: ignore[union-attr]
+        session.get(Solution, pk).published = True
     assert (_indexed(app, pk) or {})["in_tsv"]
     with app.state.session_factory() as session, session.begin():
         session.delete(session.get(Solution, pk))
