@@ -5,12 +5,12 @@ is read only for a page's hits): per document `tsv`, the same tokens SQLite FTS5
 (app/search/text.py) through the 'simple' configuration so PostgreSQL keeps them as they
 are: the Danish stems of the title (weight A) and of the body with the English stems of
 the English text (B), and the stems of the compound tails of the title and the topic (C)
-and of the body (D); `title_tsv`, its A and C lexemes; and the facet tokens. Each is
-GIN-indexed. A query word is its Danish or English stem as a prefix ('genoptræn:* |
-genoptræn:*'; a synonym-file phrase's words exactly: Term.matchers); ts_rank_cd ranks with
-the weights below (a whole word above a compound's tail). Matches are marked in Python, by
-the rule the index matched (text.mark_matches), as on FTS5. Facet counts come from the
-shared in-memory bitmaps (app/search/sqlbase.py); the vocabulary from search_term.
+and of the body (D); and `title_tsv`, its A and C lexemes. Both are GIN-indexed. A query
+word is its Danish or English stem as a prefix ('genoptræn:* | genoptræn:*'; a synonym-file
+phrase's words exactly: Term.matchers); ts_rank_cd ranks with the weights below (a whole
+word above a compound's tail). Matches are marked in Python, by the rule the index matched
+(text.mark_matches), as on FTS5. Facets are counted and filtered with the shared in-memory
+bitmaps (app/search/sqlbase.py); the vocabulary comes from search_term.
 
 Speed, as on FTS5 (app/search/fts5.py): one statement returns the ids of every match (the
 facet bitmaps need them all), without ranking them. A relevance page of at most
@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from app.search.backend import Document, SearchQuery
 from app.search.fts5 import _first_in_mask as first_in_mask
-from app.search.sqlbase import NO_IDS, SqlBackend, facet_token, in_mask, mask_from_bits
+from app.search.sqlbase import NO_IDS, SqlBackend, in_mask, mask_from_bits
 from app.search.text import Term, english_stems_text, stem, stem_en, stems_text, tails_text, topic_text
 
 PAGE_COLUMNS = "d.id, d.doc_type, d.pk, d.slug, d.title, d.body, d.url, d.facets, d.adoption"
@@ -213,9 +213,9 @@ class PostgresBackend(SqlBackend):
         where = ["NOT d.deleted"]
         if exclude:
             where.append(f"d.id NOT IN ({','.join(str(int(i)) for i in exclude)})")
-        for i, tokens in enumerate(self.facet_where(query)):
-            params[f"f{i}"] = tokens
-            where.append(f"t.facet_tokens && CAST(:f{i} AS text[])")
+        for i, (facet, values) in enumerate(query.filters.items()):
+            params.update({f"fk{i}": facet, f"fv{i}": list(values)})
+            where.append(f"(d.facets::jsonb -> CAST(:fk{i} AS text)) ?| CAST(:fv{i} AS text[])")
         tables = "search_doc d JOIN search_tsv t ON t.id = d.id"
         score = "NULL"
         if tsq:
@@ -229,12 +229,11 @@ class PostgresBackend(SqlBackend):
 
     def _write_index(self, conn: Connection, rows: list[tuple[int, Document]]) -> None:
         conn.execute(text(
-            "INSERT INTO search_tsv (id, tsv, title_tsv, facet_tokens) SELECT id, v, ts_filter(v, '{a,c}'), tokens "
-            f"FROM (SELECT CAST(:id AS bigint) AS id, {TSVECTOR} AS v, CAST(:tokens AS text[]) AS tokens) s"),
+            "INSERT INTO search_tsv (id, tsv, title_tsv) SELECT id, v, ts_filter(v, '{a,c}') "
+            f"FROM (SELECT CAST(:id AS bigint) AS id, {TSVECTOR} AS v) s"),
             [{"id": rid, "title_s": stems_text(d.title),
               "body_s": f"{stems_text(d.body)} {english_stems_text(d.body_en)}",
-              "title_p": topic_text(d.title, d.topic), "body_p": tails_text(d.body),
-              "tokens": [facet_token(f, v) for f, vals in d.facets.items() for v in vals]}
+              "title_p": topic_text(d.title, d.topic), "body_p": tails_text(d.body)}
              for rid, d in rows])
 
     def _delete_index(self, conn: Connection, ids: list[int]) -> None:
