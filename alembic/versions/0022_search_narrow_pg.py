@@ -2,8 +2,8 @@
 
 PostgreSQL: search_tsv (id, tsv, title_tsv) replaces search_doc's tsv column, so a text
 match reads a small heap instead of the wide document rows, and the title's own tsvector
-(weights A and C, GIN-indexed) ranks a large match set by its title matches alone. Filled
-from the existing index (title_tsv = the A and C lexemes of tsv). The facet tokens go: the
+(the weight A lexemes, GIN-indexed) ranks a large match set by its title matches alone.
+Filled from the existing index. The facet tokens go: the
 facets are filtered in memory (bitmaps), and in SQL by search_doc.facets.
 SQLite: the two columns it never used are dropped.
 
@@ -28,7 +28,7 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE TABLE search_tsv (id bigint PRIMARY KEY, tsv tsvector NOT NULL, "
                    "title_tsv tsvector NOT NULL)")
-        op.execute("INSERT INTO search_tsv (id, tsv, title_tsv) SELECT id, tsv, ts_filter(tsv, '{a,c}') "
+        op.execute("INSERT INTO search_tsv (id, tsv, title_tsv) SELECT id, tsv, ts_filter(tsv, '{a}') "
                    "FROM search_doc WHERE tsv IS NOT NULL AND NOT deleted")
         op.execute("CREATE INDEX ix_search_tsv_tsv ON search_tsv USING gin (tsv)")
         op.execute("CREATE INDEX ix_search_tsv_title_tsv ON search_tsv USING gin (title_tsv)")

@@ -5,22 +5,22 @@ is read only for a page's hits): per document `tsv`, the same tokens SQLite FTS5
 (app/search/text.py) through the 'simple' configuration so PostgreSQL keeps them as they
 are: the Danish stems of the title (weight A) and of the body with the English stems of
 the English text (B), and the stems of the compound tails of the title and the topic (C)
-and of the body (D); and `title_tsv`, its A and C lexemes. Both are GIN-indexed. A query
-word is its Danish or English stem as a prefix ('genoptræn:* | genoptræn:*'; a synonym-file
-phrase's words exactly: Term.matchers); ts_rank_cd ranks with the weights below (a whole
-word above a compound's tail). Matches are marked in Python, by the rule the index matched
-(text.mark_matches), as on FTS5. Facets are counted and filtered with the shared in-memory
-bitmaps (app/search/sqlbase.py); the vocabulary comes from search_term.
+and of the body (D); and `title_tsv`, its A lexemes (the title's own words). Both are GIN-
+indexed. A query word is its Danish or English stem as a prefix ('genoptræn:* |
+genoptræn:*'; a synonym-file phrase's words exactly: Term.matchers); ts_rank_cd ranks with
+the weights below (a whole word above a compound's tail). Matches are marked in Python, by
+the rule the index matched (text.mark_matches), as on FTS5. Facets are counted and
+filtered with the shared in-memory bitmaps (app/search/sqlbase.py); the vocabulary comes
+from search_term.
 
 Speed, as on FTS5 (app/search/fts5.py): one statement returns the ids of every match (the
 facet bitmaps need them all), without ranking them. A relevance page of at most
-EXACT_RANK_MAX matches ranks them all (one pass: ids, scores and the precise matches); of a
-larger set the title matches are ranked (over title_tsv: a small set), then the other
-matches follow in the default order. That order and the other sorts are a per-process array
-of every id in the order: a page is its first ids in the final bitmap; rows written since
-the array was read are ordered by PostgreSQL together with that page (_walk). Prior art
-(words OR'd) is ranked in SQL (_hit_rows).
-"""
+EXACT_RANK_MAX matches ranks them all (one pass: ids, scores and the precise matches); of
+a larger set the records with any of the words in the title are ranked (over title_tsv: a
+small set), then the other matches follow in the default order. That order and the other
+sorts are a per-process array of every id in the order: a page is its first ids in the
+final bitmap; rows written since the array was read are ordered by PostgreSQL together
+with that page (_walk). Prior art (words OR'd) is ranked in SQL (_hit_rows)."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ TITLE_RANKED = "postgres:title"  # memo key: the title matches (ids best first, 
 WEIGHTS = "{0.1, 0.4, 0.2, 1.0}"
 TSVECTOR = ("setweight(to_tsvector('simple', :title_s), 'A') || setweight(to_tsvector('simple', :body_s), 'B') "
             "|| setweight(to_tsvector('simple', :title_p), 'C') || setweight(to_tsvector('simple', :body_p), 'D')")
+TEXT_INDEXES = {"ix_search_tsv_tsv": "tsv", "ix_search_tsv_title_tsv": "title_tsv"}  # as made by migration 0022
 # At most this many text matches are all ranked; a larger set ranks its title matches.
 EXACT_RANK_MAX = 1000
 # The orders of the per-process id arrays; "adoption" is also the empty query's order and
@@ -79,6 +80,21 @@ def _ids(value: str | None) -> np.ndarray:
     return np.fromstring(value, dtype=np.int64, sep=" ") if value else NO_IDS
 
 
+def _ranked(conn: Connection, column: str, q: str, r: str, p: str) -> tuple[np.ndarray, np.ndarray]:
+    """The rows whose `column` matches q: their ids ranked (matches of p first, then by the
+    rank over r) and their scores."""
+    # Three arrays filled in the same pass, not a Row object per match.
+    ids_list, scores_list, precise_list = conn.execute(text(
+        f"SELECT array_agg(id), array_agg(ts_rank_cd('{WEIGHTS}', {column}, r, 1)), "
+        f"array_agg(({column} @@ p)::int) FROM search_tsv, to_tsquery('simple', :q) q, "
+        f"to_tsquery('simple', :r) r, to_tsquery('simple', :p) p WHERE {column} @@ q"),
+        {"q": q, "r": r, "p": p}).one()
+    ids = np.array(ids_list or [], dtype=np.int64)
+    scores = np.array(scores_list or [], dtype=np.float64)
+    order = np.lexsort((ids, -scores, -np.array(precise_list or [], dtype=np.int64)))
+    return ids[order], scores[order]
+
+
 class PostgresBackend(SqlBackend):
     name = "postgresql"
 
@@ -87,8 +103,12 @@ class PostgresBackend(SqlBackend):
         self._orders: dict[str, tuple[int, int, np.ndarray]] = {}  # order -> (epoch, gen, ids)
 
     def compact(self, session: Session) -> None:
-        """Fresh planner statistics after a rebuild (autovacuum would get there later)."""
+        """After a rebuild: the text indexes built in one pass over the loaded table (clear
+        dropped them: faster than keeping them up to date row by row), and fresh planner
+        statistics (autovacuum would get there later)."""
         conn = session.connection()
+        for name, column in TEXT_INDEXES.items():
+            conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON search_tsv USING gin ({column})")
         conn.exec_driver_sql("ANALYZE search_doc")
         conn.exec_driver_sql("ANALYZE search_tsv")
 
@@ -107,22 +127,13 @@ class PostgresBackend(SqlBackend):
         return _ids(conn.execute(text("SELECT string_agg(id::text, ' ') FROM search_tsv "
                                       "WHERE tsv @@ to_tsquery('simple', :q)"), {"q": tsq}).scalar())
 
-    def _rank(self, conn: Connection, terms: list[Term], any_: bool, column: str = "tsv") -> tuple[np.ndarray, ...]:
-        """The matches of `column`, best first, and their scores. A whole word (or all of a
-        compound's parts) ranks above a match of a compound's first part alone: p is the
-        query without those broader alternatives; r adds the alternatives that only rank."""
+    def _rank(self, conn: Connection, terms: list[Term], any_: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The matches, best first, and their scores. A whole word (or all of a compound's
+        parts) ranks above a match of a compound's first part alone: p is the query without
+        those broader alternatives; r adds the alternatives that only rank."""
         tsq = tsquery(terms, any_)
         precise = tsquery(terms, any_, boost=True, broader=False) if any(t.broader for t in terms) else tsq
-        # Three arrays filled in the same pass, not a Row object per match.
-        ids_list, scores_list, precise_list = conn.execute(text(
-            f"SELECT array_agg(id), array_agg(ts_rank_cd('{WEIGHTS}', {column}, r, 1)), "
-            f"array_agg(({column} @@ p)::int) FROM search_tsv, to_tsquery('simple', :q) q, "
-            f"to_tsquery('simple', :r) r, to_tsquery('simple', :p) p WHERE {column} @@ q"),
-            {"q": tsq, "r": tsquery(terms, any_, boost=True), "p": precise}).one()
-        ids = np.array(ids_list or [], dtype=np.int64)
-        scores = np.array(scores_list or [], dtype=np.float64)
-        order = np.lexsort((ids, -scores, -np.array(precise_list or [], dtype=np.int64)))
-        return ids[order], scores[order]
+        return _ranked(conn, "tsv", tsq, tsquery(terms, any_, boost=True), precise)
 
     def _rank_relaxed(self, conn: Connection, terms: list[Term], counts: np.ndarray, snap: Any,
                       memo: dict[Any, Any]) -> None:
@@ -156,8 +167,9 @@ class PostgresBackend(SqlBackend):
                      memo: dict[Any, Any]) -> dict[int, float | None]:
         """The first `need` of a large match set (id -> score): the title matches ranked,
         then the rest in the default order."""
-        if TITLE_RANKED not in memo:
-            memo[TITLE_RANKED] = self._rank(conn, terms, False, column="title_tsv")
+        if TITLE_RANKED not in memo:  # any of the words in the title; not a compound's first part alone
+            titles = tsquery(terms, True, broader=False)
+            memo[TITLE_RANKED] = _ranked(conn, "title_tsv", titles, titles, titles)
         ids, scores = memo[TITLE_RANKED]
         keep = in_mask(ids, mask)
         first: dict[int, float | None] = dict(zip(ids[keep][:need].tolist(), scores[keep][:need].tolist(),
@@ -229,7 +241,7 @@ class PostgresBackend(SqlBackend):
 
     def _write_index(self, conn: Connection, rows: list[tuple[int, Document]]) -> None:
         conn.execute(text(
-            "INSERT INTO search_tsv (id, tsv, title_tsv) SELECT id, v, ts_filter(v, '{a,c}') "
+            "INSERT INTO search_tsv (id, tsv, title_tsv) SELECT id, v, ts_filter(v, '{a}') "
             f"FROM (SELECT CAST(:id AS bigint) AS id, {TSVECTOR} AS v) s"),
             [{"id": rid, "title_s": stems_text(d.title),
               "body_s": f"{stems_text(d.body)} {english_stems_text(d.body_en)}",
@@ -241,7 +253,9 @@ class PostgresBackend(SqlBackend):
             conn.execute(text("DELETE FROM search_tsv WHERE id = ANY(:ids)"), {"ids": ids})
 
     def _clear_index(self, conn: Connection) -> None:
-        conn.exec_driver_sql("DELETE FROM search_tsv")
+        """Before a rebuild (compact builds the text indexes again)."""
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {', '.join(TEXT_INDEXES)}")
+        conn.exec_driver_sql("TRUNCATE search_tsv")
 
     def _insert_terms(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(text("INSERT INTO search_term(term, gen) VALUES (:term, :gen) ON CONFLICT DO NOTHING"),

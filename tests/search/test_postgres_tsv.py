@@ -12,6 +12,8 @@ from sqlalchemy import text
 
 from app.catalogue.models import Solution
 from app.search.backend import SearchQuery
+from app.search.postgres import TEXT_INDEXES
+from app.search.reindex import reindex
 from tests.helpers import unique
 from tests.search.test_outbox import _new_solution
 
@@ -80,3 +82,15 @@ def test_every_live_document_is_in_the_narrow_table_and_no_other(app: Litestar) 
             "SELECT count(*) FROM search_tsv t WHERE NOT EXISTS (SELECT 1 FROM search_doc d WHERE d.id = t.id)"
         )).scalar_one()
     assert tuple(stray) == (0, 0) and orphans == 0
+
+
+def test_a_rebuild_loads_the_table_and_then_builds_its_text_indexes(app: Litestar) -> None:
+    backend = app.state.search_backend
+    done, _seconds = reindex(app.state.session_factory, backend)
+    with app.state.session_factory() as session:
+        indexes = set(session.execute(text(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'search_tsv'")).scalars())
+        rows = session.execute(text("SELECT count(*) FROM search_tsv")).scalar_one()
+    assert set(TEXT_INDEXES) <= indexes
+    assert 0 < rows <= done
+    test_every_live_document_is_in_the_narrow_table_and_no_other(app)
