@@ -50,11 +50,11 @@ def test_the_narrow_table_follows_a_write_an_edit_an_unpublish_and_a_delete(app:
     assert _slugs(app, word) == [slug]
     assert slug in _slugs(app, word, sort="name")
 
-    renamed = "Omdøbt" + word
+    renamed = "Zyxnavn" + unique("x").split("-")[1]
     with app.state.session_factory() as session, session.begin():
         session.get(Solution, pk).name = renamed
     assert _slugs(app, renamed) == [slug]
-    assert "omdøbt" in (_indexed(app, pk) or {})["title_tsv"]
+    assert "zyxnavn" in (_indexed(app, pk) or {})["title_tsv"]
 
     with app.state.session_factory() as session, session.begin():
         session.get(Solution, pk).published = False
