@@ -1,7 +1,12 @@
 """Search benchmark: the synthetic 100,000-solution set, a full reindex, then GET
 /api/search over loopback for a realistic mix next to the raw engine query.
 
-    .venv/bin/python -m bench.bench_search [--solutions 100000] [--requests 400] [--reuse]
+    .venv/bin/python -m bench.bench_search [--solutions 100000] [--requests 400] [--reuse] [--both]
+
+With --both it runs on a SQLite file and then on BENCH_DATABASE_URL (PostgreSQL, emptied
+first unless --reuse) on the same generated data and query mix, and ends with the two
+side by side: p95 per query kind, reindex time, database size and the PostgreSQL / SQLite
+ratios.
 
 The server runs in its own process (`blaastempel serve`, as in production) and is called
 over one kept-alive connection (stdlib http.client, so the client library adds next to
@@ -26,17 +31,22 @@ import json
 import os
 import random
 import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, text
 
 from app.db.engine import make_engine
 from app.registry import make_session_factory
 from app.search.reindex import reindex
 from app.search.services import make_backend
-from app.settings import Settings
+from app.search.sqlbase import SqlBackend
+from app.settings import Settings, normalise_database_url
 from bench.bench_catalogue import load
 from bench.common import (
     BENCH_DIR,
     KeepAliveClient,
-    bench_database_url,
+    fresh_sqlite_url,
     live_server,
     percentiles,
     prepare_database,
@@ -48,6 +58,7 @@ WORDS = ["diabetes", "genoptræning", "hjertesvigt", "kol", "depression", "monit
 COMPOUNDS = ["genoptræningen", "genoptræningsforløb", "hjemmemonitorering", "blodsukkerkontrol",
              "smertehåndtering", "kræftbehandlingen"]
 TYPOS = ["diabtes", "genoptræing", "hjertesvgt", "depresion", "monitorrering"]
+KINDS = ["single word", "Danish compound form", "one typo", "word + two facets", "empty query + two facets"]
 LAYERS = ("api", "engine", "sql")  # GET /api/search; its Server-Timing `search`; and `query`
 FACET_PAIRS = [("purpose", ["treatment", "monitoring", "prevention"]), ("target_users", ["citizen", "both"]),
                ("regulatory_class", ["none", "ce_i", "ce_iia"]), ("origin", ["public", "private"]),
@@ -82,15 +93,34 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--reuse", action="store_true",
                         help="reuse var/bench/search.sqlite3 or BENCH_DATABASE_URL (indexed by an earlier run)")
+    parser.add_argument("--both", action="store_true",
+                        help="SQLite (var/bench/search.sqlite3) and then BENCH_DATABASE_URL (PostgreSQL) on the "
+                             "same generated data and query mix, and the PostgreSQL / SQLite ratios")
     args = parser.parse_args()
+    pg_url = os.environ.get("BENCH_DATABASE_URL")
+    if not args.both:
+        run_engine(pg_url or None, args)
+        return
+    if not pg_url:
+        parser.error("--both needs BENCH_DATABASE_URL (a PostgreSQL database the benchmark may empty)")
+    compare(run_engine(None, args), run_engine(pg_url, args))
+
+
+def run_engine(pg_url: str | None, args: argparse.Namespace) -> dict[str, Any]:
+    """The benchmark on PostgreSQL (`pg_url`) or on the SQLite file; prints its report and
+    returns the figures compare() sets side by side."""
     reused = BENCH_DIR / "search.sqlite3"
-    reuse = args.reuse and (reused.exists() or bool(os.environ.get("BENCH_DATABASE_URL")))
-    if reuse:
-        # BENCH_DATABASE_URL is used as it is (bench_database_url empties only SQLite files).
-        url = bench_database_url("search") if os.environ.get("BENCH_DATABASE_URL") else f"sqlite:///{reused}"
-        load_seconds = 0.0
+    reuse = args.reuse and (bool(pg_url) or reused.exists())
+    if pg_url:
+        url = normalise_database_url(pg_url)
+    elif reuse:
+        url = f"sqlite:///{reused}"
     else:
-        url = bench_database_url("search")
+        url = fresh_sqlite_url("search")
+    load_seconds = 0.0
+    if not reuse:
+        if pg_url:
+            reset_postgres(url)
         prepare_database(url)
         load_seconds = load(url, args.solutions)
     settings = Settings(database_url=url, secret_key="bench-secret-key-0123456789abcdef")
@@ -99,9 +129,11 @@ def main() -> None:
     backend = make_backend(settings)
     if reuse:
         with factory() as session:
-            indexed, index_seconds = backend.count_docs(session), float("nan")
+            indexed = backend.count_docs(session) if isinstance(backend, SqlBackend) else 0
+            index_seconds = float("nan")
     else:
         indexed, index_seconds = reindex(factory, backend)
+    size = database_bytes(engine)
     engine.dispose()
     layers: dict[str, dict[int, list[float]]] = {name: {k: [] for k in range(5)} for name in LAYERS}
     with live_server(url) as base:
@@ -120,12 +152,12 @@ def main() -> None:
     api_p, engine_p, sql_p = (percentiles([x for per in layers[n].values() for x in per]) for n in LAYERS)
     web_layer = percentiles([x for per in _differences(layers) for x in per])
     distinct = len({json.dumps(mix(i), sort_keys=True) for i in range(args.requests)})
-    names = ["single word", "Danish compound form", "one typo", "word + two facets", "empty query + two facets"]
     report(f"Search on {args.solutions:,} solutions ({backend.name})", {
         "load average": os.getloadavg().__repr__(),
         "queries": f"{args.requests}, {distinct} distinct (no result cache)",
         "generate": f"{load_seconds:.1f} s",
         "reindex": f"{indexed:,} records in {index_seconds:.1f} s ({indexed / index_seconds:,.0f}/s)",
+        "database size": f"{size / 2**20:,.0f} MiB",
         "first query (the server builds its facet cache)": f"{first['api']:.0f} ms",
         "GET /api/search over HTTP, mix": api_p,
         "raw engine query: the engine's whole answer (Server-Timing search)": engine_p,
@@ -138,9 +170,43 @@ def main() -> None:
             percentiles(as_you_type),
     })
     report("By kind, p50 ; p95: GET /api/search | engine's whole answer | SQL alone", {
-        names[k]: " ; ".join(" | ".join(f"{percentiles(layers[n][k])[q]:.1f}" for n in LAYERS)
+        KINDS[k]: " ; ".join(" | ".join(f"{percentiles(layers[n][k])[q]:.1f}" for n in LAYERS)
                              for q in ("p50", "p95")) + " ms"
         for k in range(5)})
+    return {"name": backend.name, "api": api_p, "kinds": {KINDS[k]: percentiles(layers["api"][k]) for k in range(5)},
+            "partial": percentiles(as_you_type), "reindex": index_seconds, "size": size}
+
+
+def compare(sqlite: dict[str, Any], pg: dict[str, Any]) -> None:
+    """The two engines side by side: GET /api/search p95 per query kind, and the ratio."""
+    def row(a: dict[str, float], b: dict[str, float]) -> str:
+        return f"{a['p95']:.1f} | {b['p95']:.1f} ms | {b['p95'] / a['p95']:.2f}x"
+
+    rows: dict[str, Any] = {"load average": os.getloadavg().__repr__(), "whole mix": row(sqlite["api"], pg["api"])}
+    rows.update({kind: row(sqlite["kinds"][kind], pg["kinds"][kind]) for kind in KINDS})
+    rows["search as you type (results partial)"] = row(sqlite["partial"], pg["partial"])
+    rows["reindex"] = (f"{sqlite['reindex']:.1f} | {pg['reindex']:.1f} s | "
+                       f"{pg['reindex'] / sqlite['reindex']:.2f}x")
+    rows["database size"] = f"{sqlite['size'] / 2**20:,.0f} | {pg['size'] / 2**20:,.0f} MiB"
+    report(f"{sqlite['name']} | {pg['name']} | PostgreSQL / SQLite: GET /api/search p95", rows)
+
+
+def reset_postgres(url: str) -> None:
+    """The benchmark's PostgreSQL database emptied (its public schema dropped)."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def database_bytes(engine: Engine) -> int:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
+    path = Path(engine.url.database or "")
+    return sum(Path(f"{path}{suffix}").stat().st_size for suffix in ("", "-wal")
+               if Path(f"{path}{suffix}").exists())
 
 
 def timed_search(http: KeepAliveClient, params: dict[str, object]) -> dict[str, float]:

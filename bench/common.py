@@ -36,6 +36,11 @@ def bench_database_url(name: str) -> str:
     configured = os.environ.get("BENCH_DATABASE_URL")
     if configured:
         return normalise_database_url(configured)
+    return fresh_sqlite_url(name)
+
+
+def fresh_sqlite_url(name: str) -> str:
+    """An empty SQLite file under var/bench."""
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     path = BENCH_DIR / f"{name}.sqlite3"
     for suffix in ("", "-wal", "-shm"):
@@ -90,7 +95,7 @@ def live_server(url: str) -> Iterator[str]:
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a loaded machine starts it slowly
         while True:
             try:
                 httpx.get(f"{base}/health", timeout=2).raise_for_status()

@@ -1,12 +1,11 @@
 """Search tables. The outbox is the only way changes reach an index; search_doc/search_term/
 search_state hold the database engines' index (SQLite FTS5 adds the virtual table
-search_fts, PostgreSQL a tsvector column; both created by migration 0003)."""
+search_fts, made by migration 0003; PostgreSQL the narrow table search_tsv, made by 0022)."""
 
 from __future__ import annotations
 
 from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy import JSON, BigInteger, Boolean, Column, Index, Integer, String, Table, Text
-from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 
 from app.db.base import metadata
 
@@ -38,9 +37,6 @@ search_doc = Table(
     Column("adoption", Integer, nullable=False, default=0),
     Column("deleted", Boolean, nullable=False, default=False),
     Column("gen", BigInteger, nullable=False, default=0),
-    # PostgreSQL only (GIN-indexed by migration 0003); unused on SQLite, which has search_fts.
-    Column("tsv", TSVECTOR().with_variant(Text(), "sqlite"), nullable=True),
-    Column("facet_tokens", ARRAY(Text()).with_variant(JSON(), "sqlite"), nullable=True),
     Index("ix_search_doc_gen", "gen"),
     Index("ix_search_doc_sort_name", "sort_name"),
     Index("ix_search_doc_created_at", "created_at"),

@@ -1,16 +1,26 @@
 """PostgreSQL full-text search over our own stems.
 
-`search_doc.tsv` holds the same tokens SQLite FTS5 indexes (app/search/text.py), through
-the 'simple' configuration so PostgreSQL keeps them as they are: the Danish stems of the
-title (weight A) and of the body with the English stems of the English text (B), and the
-stems of the compound tails of the title (C) and of the body (D); GIN-indexed. Facet tokens
-sit in a GIN-indexed text[] column. A query word is its Danish or English stem as a prefix
-('genoptræn:* | genoptræn:*'; a synonym-file phrase's words exactly: Term.matchers);
-ts_rank_cd ranks with the weights below (a whole word above a compound's tail). Matches are
-marked in Python, by the rule the index matched (text.mark_matches), as on FTS5. Facet
-counts come from the shared in-memory bitmaps (app/search/sqlbase.py); the vocabulary from
-search_term.
-"""
+The text index is the narrow table `search_tsv` (migration 0022; the wide search_doc row
+is read only for a page's hits): per document `tsv`, the same tokens SQLite FTS5 indexes
+(app/search/text.py) through the 'simple' configuration so PostgreSQL keeps them as they
+are: the Danish stems of the title (weight A) and of the body with the English stems of
+the English text (B), and the stems of the compound tails of the title and the topic (C)
+and of the body (D); and `title_tsv`, its A lexemes (the title's own words). Both are GIN-
+indexed. A query word is its Danish or English stem as a prefix ('genoptræn:* |
+genoptræn:*'; a synonym-file phrase's words exactly: Term.matchers); ts_rank_cd ranks with
+the weights below (a whole word above a compound's tail). Matches are marked in Python, by
+the rule the index matched (text.mark_matches), as on FTS5. Facets are counted and
+filtered with the shared in-memory bitmaps (app/search/sqlbase.py); the vocabulary comes
+from search_term.
+
+Speed, as on FTS5 (app/search/fts5.py): one statement returns the ids of every match (the
+facet bitmaps need them all), without ranking them. A relevance page of at most
+EXACT_RANK_MAX matches ranks them all (one pass: ids, scores and the precise matches); of
+a larger set the records with any of the words in the title are ranked (over title_tsv: a
+small set), then the other matches follow in the default order. That order and the other
+sorts are a per-process array of every id in the order: a page is its first ids in the
+final bitmap; rows written since the array was read are ordered by PostgreSQL together
+with that page (_walk). Prior art (words OR'd) is ranked in SQL (_hit_rows)."""
 
 from __future__ import annotations
 
@@ -22,17 +32,30 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from app.search.backend import Document, SearchQuery
-from app.search.sqlbase import NO_IDS, SqlBackend, facet_token, in_mask, mask_from_bits
+from app.search.fts5 import _first_in_mask as first_in_mask
+from app.search.sqlbase import NO_IDS, SqlBackend, in_mask, mask_from_bits
 from app.search.text import Term, english_stems_text, stem, stem_en, stems_text, tails_text, topic_text
 
 PAGE_COLUMNS = "d.id, d.doc_type, d.pk, d.slug, d.title, d.body, d.url, d.facets, d.adoption"
 RANKED = "postgres:ranked"  # memo key: (ids best first, their scores)
+TITLE_RANKED = "postgres:title"  # memo key: the title matches (ids best first, their scores)
 # ts_rank_cd weights {D, C, B, A}: body tail, title tail, body (Danish and English), title;
 # the proportions of FTS5's bm25 weights.
 WEIGHTS = "{0.1, 0.4, 0.2, 1.0}"
-RANK = f"ts_rank_cd('{WEIGHTS}', tsv, r, 1)"  # r: the query with the alternatives that only rank
 TSVECTOR = ("setweight(to_tsvector('simple', :title_s), 'A') || setweight(to_tsvector('simple', :body_s), 'B') "
             "|| setweight(to_tsvector('simple', :title_p), 'C') || setweight(to_tsvector('simple', :body_p), 'D')")
+TEXT_INDEXES = {"ix_search_tsv_tsv": "tsv", "ix_search_tsv_title_tsv": "title_tsv"}  # as made by migration 0022
+# At most this many text matches are all ranked; a larger set ranks its title matches.
+EXACT_RANK_MAX = 1000
+# The orders of the per-process id arrays; "adoption" is also the empty query's order and
+# that of a large match set past its title matches.
+ORDERS = {
+    "name": "sort_name, id",
+    "newest": "created_at DESC NULLS LAST, id DESC",
+    "adoption": "adoption DESC, sort_name, id",
+}
+# An id array is read again when more rows than this changed since it was read.
+ORDER_REREAD_AFTER = 500
 
 
 def _word(word: str, prefix: bool) -> str:
@@ -52,12 +75,42 @@ def tsquery(terms: list[Term], any_: bool = False, boost: bool = False, broader:
     return (" | " if any_ else " & ").join(parts)
 
 
+def _ids(value: str | None) -> np.ndarray:
+    """string_agg's ids parsed by numpy: no Python object per id."""
+    return np.fromstring(value, dtype=np.int64, sep=" ") if value else NO_IDS
+
+
+def _ranked(conn: Connection, column: str, q: str, r: str, p: str) -> tuple[np.ndarray, np.ndarray]:
+    """The rows whose `column` matches q: their ids ranked (matches of p first, then by the
+    rank over r) and their scores."""
+    # Three arrays filled in the same pass, not a Row object per match.
+    ids_list, scores_list, precise_list = conn.execute(text(
+        f"SELECT array_agg(id), array_agg(ts_rank_cd('{WEIGHTS}', {column}, r, 1)), "
+        f"array_agg(({column} @@ p)::int) FROM search_tsv, to_tsquery('simple', :q) q, "
+        f"to_tsquery('simple', :r) r, to_tsquery('simple', :p) p WHERE {column} @@ q"),
+        {"q": q, "r": r, "p": p}).one()
+    ids = np.array(ids_list or [], dtype=np.int64)
+    scores = np.array(scores_list or [], dtype=np.float64)
+    order = np.lexsort((ids, -scores, -np.array(precise_list or [], dtype=np.int64)))
+    return ids[order], scores[order]
+
+
 class PostgresBackend(SqlBackend):
     name = "postgresql"
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._orders: dict[str, tuple[int, int, np.ndarray]] = {}  # order -> (epoch, gen, ids)
+
     def compact(self, session: Session) -> None:
-        """Fresh planner statistics after a rebuild (autovacuum would get there later)."""
-        session.connection().exec_driver_sql("ANALYZE search_doc")
+        """After a rebuild: the text indexes built in one pass over the loaded table (clear
+        dropped them: faster than keeping them up to date row by row), and fresh planner
+        statistics (autovacuum would get there later)."""
+        conn = session.connection()
+        for name, column in TEXT_INDEXES.items():
+            conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {name} ON search_tsv USING gin ({column})")
+        conn.exec_driver_sql("ANALYZE search_doc")
+        conn.exec_driver_sql("ANALYZE search_tsv")
 
     @staticmethod
     def order_by(query: SearchQuery, has_text: bool) -> str:
@@ -68,53 +121,102 @@ class PostgresBackend(SqlBackend):
         return SqlBackend.order_by(query, has_text)
 
     def _match_ids(self, conn: Connection, terms: list[Term], any_: bool, memo: dict[Any, Any]) -> Any:
-        """The matching ids, ranked in the same pass (the heap is read once: reading it
-        costs more than ranking), best first; the ranking is kept for the answer's pages."""
         tsq = tsquery(terms, any_)
         if not tsq:
             return NO_IDS
-        # Two arrays filled in the same pass (same row order), not a Row object per match:
-        # numpy over 10,000 Rows takes 300 ms.
-        # A whole word (or all of a compound's parts) ranks above a match of a compound's
-        # first part alone: p is the query without those broader alternatives.
+        return _ids(conn.execute(text("SELECT string_agg(id::text, ' ') FROM search_tsv "
+                                      "WHERE tsv @@ to_tsquery('simple', :q)"), {"q": tsq}).scalar())
+
+    def _rank(self, conn: Connection, terms: list[Term], any_: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The matches, best first, and their scores. A whole word (or all of a compound's
+        parts) ranks above a match of a compound's first part alone: p is the query without
+        those broader alternatives; r adds the alternatives that only rank."""
+        tsq = tsquery(terms, any_)
         precise = tsquery(terms, any_, boost=True, broader=False) if any(t.broader for t in terms) else tsq
-        ids_list, scores_list, precise_list = conn.execute(text(
-            f"SELECT array_agg(id), array_agg({RANK}), array_agg((tsv @@ p)::int) "
-            "FROM search_doc, to_tsquery('simple', :q) q, to_tsquery('simple', :r) r, "
-            "to_tsquery('simple', :p) p WHERE tsv @@ q"),
-            {"q": tsq, "r": tsquery(terms, any_, boost=True), "p": precise}).one()
-        ids = np.array(ids_list or [], dtype=np.int64)
-        scores = np.array(scores_list or [], dtype=np.float64)
-        order = np.lexsort((ids, -scores, -np.array(precise_list or [], dtype=np.int64)))
-        memo[RANKED] = (ids[order], scores[order])
-        return ids
+        return _ranked(conn, "tsv", tsq, tsquery(terms, any_, boost=True), precise)
 
     def _rank_relaxed(self, conn: Connection, terms: list[Term], counts: np.ndarray, snap: Any,
                       memo: dict[Any, Any]) -> None:
-        """More terms matched first, then the rank over any term (one pass, as _match_ids)."""
-        self._match_ids(conn, terms, True, memo)
-        ids, scores = memo[RANKED]
+        """More terms matched first, then the rank over any term."""
+        ids, scores = self._rank(conn, terms, True)
         matched = counts[np.minimum(ids, counts.size - 1)] * (ids < counts.size)
         order = np.lexsort((ids, -scores, -matched))
         memo[RANKED] = (ids[order], scores[order])
 
     def _fast_rows(self, conn: Connection, terms: list[Term], query: SearchQuery,
                    snap: Any, final: int, text_count: int, memo: dict[Any, Any]) -> list[Any] | None:
-        """A relevance page of a text query: the first ranked ids in the final bitmap (which
-        holds the facets and exclusions too). Other sorts are ordered by _hit_rows' SQL."""
-        ranked = memo.get(RANKED)
-        if ranked is None or query.sort != "relevance":
-            return None
-        ids, scores = ranked
-        keep = in_mask(ids, mask_from_bits(final, snap.nbits))
-        page = slice(query.offset, query.offset + query.limit)
-        chosen = dict(zip(ids[keep][page].tolist(), scores[keep][page].tolist(), strict=True))
-        if not chosen:
+        """The page chosen from the final bitmap (which holds the facets and exclusions too)."""
+        mask = mask_from_bits(final, snap.nbits)
+        need = query.offset + query.limit
+        if not terms or query.sort != "relevance":
+            ids = self._walk(conn, ORDERS.get(query.sort, ORDERS["adoption"]), mask, need, snap)
+            return self._fetch_rows(conn, {i: None for i in ids[query.offset:]})
+        if RANKED not in memo:
+            if query.match_any:
+                return None  # prior art: many words OR'd, ranked in SQL (_hit_rows)
+            if text_count > EXACT_RANK_MAX:
+                first = self._title_first(conn, terms, mask, need, snap, memo)
+                return self._fetch_rows(conn, dict(list(first.items())[query.offset:]))
+            memo[RANKED] = self._rank(conn, terms, False)
+        ids, scores = memo[RANKED]
+        keep = in_mask(ids, mask)
+        page = slice(query.offset, need)
+        return self._fetch_rows(conn, dict(zip(ids[keep][page].tolist(), scores[keep][page].tolist(), strict=True)))
+
+    def _title_first(self, conn: Connection, terms: list[Term], mask: np.ndarray, need: int, snap: Any,
+                     memo: dict[Any, Any]) -> dict[int, float | None]:
+        """The first `need` of a large match set (id -> score): the title matches ranked,
+        then the rest in the default order."""
+        if TITLE_RANKED not in memo:  # any of the words in the title; not a compound's first part alone
+            titles = tsquery(terms, True, broader=False)
+            memo[TITLE_RANKED] = _ranked(conn, "title_tsv", titles, titles, titles)
+        ids, scores = memo[TITLE_RANKED]
+        keep = in_mask(ids, mask)
+        first: dict[int, float | None] = dict(zip(ids[keep][:need].tolist(), scores[keep][:need].tolist(),
+                                                  strict=True))
+        if len(first) < need:
+            rest = mask.copy()
+            rest[ids[ids < rest.size]] = False
+            first.update(dict.fromkeys(self._walk(conn, ORDERS["adoption"], rest, need - len(first), snap)))
+        return first
+
+    def _walk(self, conn: Connection, order: str, mask: np.ndarray, k: int, snap: Any) -> list[int]:
+        """The first `k` ids in `order` among the ids set in `mask`."""
+        if k <= 0 or not mask.any():
+            return []
+        in_order, changed = self._ids_in_order(conn, order, snap)
+        first = first_in_mask(in_order, mask, k + changed.size)
+        if not changed.size:
+            return first.tolist()
+        # Rows written since the array was read may have moved or be new: their order is
+        # PostgreSQL's to decide, together with the first k of the rows that did not change.
+        unchanged_first = first[~np.isin(first, changed)][:k]
+        candidates = np.union1d(unchanged_first, changed[in_mask(changed, mask)]).tolist()
+        return list(conn.execute(text(f"SELECT id FROM search_doc WHERE id = ANY(:ids) ORDER BY {order} LIMIT :k"),
+                                 {"ids": candidates, "k": k}).scalars())
+
+    def _ids_in_order(self, conn: Connection, order: str, snap: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Every id in `order` as last read (about 1 MB per 100,000 rows), and the ids written
+        since then; read again after a new epoch or once more than ORDER_REREAD_AFTER changed."""
+        cached = self._orders.get(order)
+        if cached is not None and cached[0] == snap.epoch:
+            changed = NO_IDS if cached[1] == snap.gen else _ids(conn.execute(text(
+                "SELECT string_agg(id::text, ' ') FROM search_doc WHERE gen > :gen"), {"gen": cached[1]}).scalar())
+            if changed.size <= ORDER_REREAD_AFTER:
+                return cached[2], changed
+        ids = _ids(conn.execute(text(f"SELECT string_agg(id::text, ' ' ORDER BY {order}) FROM search_doc")).scalar())
+        self._orders[order] = (snap.epoch, snap.gen, ids)
+        return ids, NO_IDS
+
+    @staticmethod
+    def _fetch_rows(conn: Connection, scores: dict[int, float | None]) -> list[Any]:
+        """The page's rows in the order of `scores` (id -> score)."""
+        if not scores:
             return []
         rows = conn.execute(text(f"SELECT {PAGE_COLUMNS} FROM search_doc d WHERE d.id = ANY(:ids)"),
-                            {"ids": list(chosen)})
+                            {"ids": list(scores)})
         by_id = {r.id: r._asdict() for r in rows}
-        return [SimpleNamespace(**by_id[i], score=score) for i, score in chosen.items() if i in by_id]
+        return [SimpleNamespace(**by_id[i], score=score) for i, score in scores.items() if i in by_id]
 
     def _hit_rows(self, conn: Connection, terms: list[Term], query: SearchQuery,
                   exclude: list[int]) -> list[Any]:
@@ -123,38 +225,37 @@ class PostgresBackend(SqlBackend):
         where = ["NOT d.deleted"]
         if exclude:
             where.append(f"d.id NOT IN ({','.join(str(int(i)) for i in exclude)})")
-        for i, tokens in enumerate(self.facet_where(query)):
-            params[f"f{i}"] = tokens
-            where.append(f"d.facet_tokens && CAST(:f{i} AS text[])")
+        for i, (facet, values) in enumerate(query.filters.items()):
+            params.update({f"fk{i}": facet, f"fv{i}": list(values)})
+            where.append(f"(d.facets::jsonb -> CAST(:fk{i} AS text)) ?| CAST(:fv{i} AS text[])")
+        tables = "search_doc d JOIN search_tsv t ON t.id = d.id"
+        score = "NULL"
         if tsq:
             params.update(q=tsq, r=tsquery(terms, query.match_any, boost=True))
-            where.append("d.tsv @@ q")
-            sql = (f"SELECT {PAGE_COLUMNS}, {RANK.replace('tsv', 'd.tsv')} AS score "
-                   "FROM search_doc d, to_tsquery('simple', :q) q, to_tsquery('simple', :r) r "
-                   f"WHERE {' AND '.join(where)} ORDER BY {self.order_by(query, True)} "
-                   "LIMIT :limit OFFSET :offset")
-        else:
-            sql = (f"SELECT {PAGE_COLUMNS}, NULL AS score FROM search_doc d "
-                   f"WHERE {' AND '.join(where)} ORDER BY {self.order_by(query, False)} "
-                   "LIMIT :limit OFFSET :offset")
+            where.append("t.tsv @@ q")
+            tables += ", to_tsquery('simple', :q) q, to_tsquery('simple', :r) r"
+            score = f"ts_rank_cd('{WEIGHTS}', t.tsv, r, 1)"
+        sql = (f"SELECT {PAGE_COLUMNS}, {score} AS score FROM {tables} WHERE {' AND '.join(where)} "
+               f"ORDER BY {self.order_by(query, bool(tsq))} LIMIT :limit OFFSET :offset")
         return list(conn.execute(text(sql), params))
 
     def _write_index(self, conn: Connection, rows: list[tuple[int, Document]]) -> None:
         conn.execute(text(
-            f"UPDATE search_doc SET tsv = {TSVECTOR}, facet_tokens = CAST(:tokens AS text[]) WHERE id = :id"),
+            "INSERT INTO search_tsv (id, tsv, title_tsv) SELECT id, v, ts_filter(v, '{a}') "
+            f"FROM (SELECT CAST(:id AS bigint) AS id, {TSVECTOR} AS v) s"),
             [{"id": rid, "title_s": stems_text(d.title),
               "body_s": f"{stems_text(d.body)} {english_stems_text(d.body_en)}",
-              "title_p": topic_text(d.title, d.topic), "body_p": tails_text(d.body),
-              "tokens": [facet_token(f, v) for f, vals in d.facets.items() for v in vals]}
+              "title_p": topic_text(d.title, d.topic), "body_p": tails_text(d.body)}
              for rid, d in rows])
 
     def _delete_index(self, conn: Connection, ids: list[int]) -> None:
         if ids:
-            conn.execute(text("UPDATE search_doc SET tsv = NULL, facet_tokens = '{}' WHERE id = ANY(:ids)"),
-                         {"ids": ids})
+            conn.execute(text("DELETE FROM search_tsv WHERE id = ANY(:ids)"), {"ids": ids})
 
     def _clear_index(self, conn: Connection) -> None:
-        """search_doc itself is emptied by SqlBackend.clear."""
+        """Before a rebuild (compact builds the text indexes again)."""
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {', '.join(TEXT_INDEXES)}")
+        conn.exec_driver_sql("TRUNCATE search_tsv")
 
     def _insert_terms(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(text("INSERT INTO search_term(term, gen) VALUES (:term, :gen) ON CONFLICT DO NOTHING"),

@@ -290,15 +290,19 @@ def test_empty_and_huge_queries(run: Runner) -> None:
     assert run.ids(" ".join(["genoptræning"] * 900)) == run.ids("genoptræning")
 
 
-# ---- SQLite FTS5: the large-match-set paths give the same answers ------------------------
+# ---- the database engines: the large-match-set paths give the same answers --------------
 
 @pytest.fixture
-def fts5_paths(run: Runner) -> Iterator[Any]:
-    from app.search import fts5
+def engine_paths(run: Runner) -> Iterator[Any]:
+    """The module of the database engine under test (its EXACT_RANK_MAX, ORDERS, ...)."""
+    from app.search import fts5, postgres
 
-    if not isinstance(run.backend, fts5.Fts5Backend):
-        pytest.skip("SQLite FTS5 only")
-    yield fts5
+    if isinstance(run.backend, fts5.Fts5Backend):
+        yield fts5
+    elif isinstance(run.backend, postgres.PostgresBackend):
+        yield postgres
+    else:
+        pytest.skip("the database engines only")
 
 
 NAME_ORDER = [2, 8, 7, 6, 3, 5, 1, 4]  # sort_name in code point order: "forløbsplan" < "færre ..."
@@ -306,11 +310,11 @@ NEWEST_ORDER = [4, 8, 7, 2, 1, 3, 5, 6]
 ADOPTION_ORDER = [3, 1, 7, 5, 2, 8, 6, 4]  # adoption DESC, then name
 
 
-@pytest.mark.parametrize("reread_after", [0, 10**9])  # 0: arrays read again; else SQLite merges the change
-def test_fts5_title_first_ranking_and_sorted_pages(run: Runner, fts5_paths: Any, reread_after: int,
+@pytest.mark.parametrize("reread_after", [0, 10**9])  # 0: arrays read again; else the database merges the change
+def test_title_first_ranking_and_sorted_pages(run: Runner, engine_paths: Any, reread_after: int,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fts5_paths, "EXACT_RANK_MAX", 0)  # every match set counts as large
-    monkeypatch.setattr(fts5_paths, "ORDER_REREAD_AFTER", reread_after)
+    monkeypatch.setattr(engine_paths, "EXACT_RANK_MAX", 0)  # every match set counts as large
+    monkeypatch.setattr(engine_paths, "ORDER_REREAD_AFTER", reread_after)
     hits = run("træningsbro", limit=5).hits
     assert hits and hits[0].id - BASE == 1
     ranked = [h.id - BASE for h in run("genoptræning", limit=20).hits]
@@ -340,12 +344,12 @@ def test_fts5_title_first_ranking_and_sorted_pages(run: Runner, fts5_paths: Any,
         assert len(flat) == len(set(flat)) == total
 
 
-def test_fts5_sort_arrays_keep_sqlite_order(run: Runner, fts5_paths: Any) -> None:
+def test_sort_arrays_keep_the_databases_order(run: Runner, engine_paths: Any) -> None:
     with run.app.state.session_factory() as session:
         conn = session.connection()
         snap = run.backend.cache.current(conn)
         run.backend._orders.clear()  # a fresh read, not an array that _walk merges changes into
-        for order in fts5_paths.ORDERS.values():
+        for order in engine_paths.ORDERS.values():
             ids, _changed = run.backend._ids_in_order(conn, order, snap)
             plain = conn.exec_driver_sql(f"SELECT id FROM search_doc ORDER BY {order}").scalars().all()
             assert ids.tolist() == plain and len(plain) >= len(DOCS)
