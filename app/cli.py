@@ -43,6 +43,9 @@ def cli_session(settings: Settings, actor: str = "cli") -> Iterator[Session]:
         engine.dispose()
 
 
+WORKER_HEALTHCHECK_S = 60  # seconds a `serve --workers N` worker may leave a ping unanswered
+
+
 @click.group()
 def main() -> None:
     """Blåstempel: the national register of digital health solutions."""
@@ -68,8 +71,11 @@ def serve(host: str, port: int, workers: int, send_mail: bool) -> None:
 
     # Keep idle connections longer than clients wait between requests (uvicorn's 5 s
     # default races with a client reusing the connection: "connection reset by peer").
+    # With --workers, uvicorn kills a worker that leaves its ping unanswered for
+    # timeout_worker_healthcheck seconds; its 5 s default killed every worker still
+    # importing the app on a busy machine (30 s of imports), again and again.
     uvicorn.run("app.asgi:create", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, timeout_keep_alive=75)
+                proxy_headers=True, timeout_keep_alive=75, timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
 
 
 @main.group()
