@@ -375,8 +375,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=120, help="seconds (default 120)")
     parser.add_argument("--users", type=int, default=50, help="concurrent users (default 50)")
-    parser.add_argument("--spawn-rate", type=float, default=5,
-                        help="users started per second (default 5: the logins, argon2 each, spread over 10 s)")
+    parser.add_argument("--spawn-rate", type=float, default=2,
+                        help="users started per second (default 2: the logins, argon2 each, spread over 25 s)")
     parser.add_argument("--processes", type=int, default=1, choices=range(1, len(PROCESS_NAMES) + 1),
                         help="`blaastempel serve` processes on their own ports, one database (default 1)")
     parser.add_argument("--workers", type=int, default=None,

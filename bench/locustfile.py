@@ -110,9 +110,9 @@ def danish_day(day: date) -> str:
 
 
 class Forms(HTMLParser):
-    """The forms of a page as a browser would submit them: [{"action", "fields": [(name,
-    value)], "options": {name: [values]}}]; checked boxes, selected options (else a single
-    select's first), text areas."""
+    """The forms of a page as a browser would submit them: [{"action", "class", "fields":
+    [(name, value)], "options": {name: [values]}}]; checked boxes, selected options (else a
+    single select's first), text areas."""
 
     def __init__(self, html: str) -> None:
         super().__init__(convert_charrefs=True)
@@ -125,7 +125,8 @@ class Forms(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         if tag == "form":
-            self.forms.append({"action": a.get("action", ""), "fields": [], "options": {}})
+            self.forms.append({"action": a.get("action", ""), "class": a.get("class", ""), "fields": [],
+                               "options": {}})
             self._open = True
         elif not self._open:
             return
@@ -449,7 +450,7 @@ class FormAssessor(HttpUser, Browser):
                               name="/assessments/[id]/answers/[code] (htmx)", catch_response=True) as response:
             form = form_on(response.text, f"/assessments/{self.assessment_id}/answers/{code}")
             version = dict(form["fields"]).get("version", "") if form else ""
-            if response.status_code == 200 and version.isdigit() and 'class="field-error' not in response.text:
+            if response.status_code == 200 and form and version.isdigit() and "has-error" not in form["class"]:
                 self.versions[code] = version
                 _record_answer(self.assessment_id, code, comment, int(version))
             else:
