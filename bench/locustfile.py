@@ -604,8 +604,10 @@ class Vendor(HttpUser, Browser):
         entry.update(marker=marker, saves=entry["saves"] + 1)
         with self.client.get(self.url(f"/solutions/{self.slug}"), name="/solutions/[slug] (read back)",
                              catch_response=True) as page:
-            if marker not in page.text:
-                page.failure(f"the edit of {self.slug} saved through one process is not shown by the other")
+            if page.status_code != 200:
+                page.failure(f"read back: {page.status_code}")
+            elif marker not in page.text:
+                page.failure(f"the edit of {self.slug} just saved is not shown on its page")
 
     @task(1)
     def t_search_page(self) -> None:
