@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 # The command line acts with full read rights (seed, imports, reports).
 CLI_PRINCIPAL = Principal(id=0, email="cli", name="Blåstempel (kommandolinje)", role=Role.ADMIN)
-WORKER_HEALTHCHECK_S = 60
 
 
 def _settings() -> Settings:
@@ -42,6 +41,9 @@ def cli_session(settings: Settings, actor: str = "cli") -> Iterator[Session]:
                 yield session
     finally:
         engine.dispose()
+
+
+WORKER_HEALTHCHECK_S = 60  # seconds a `serve --workers N` worker may leave a ping unanswered
 
 
 @click.group()

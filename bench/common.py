@@ -120,7 +120,7 @@ def start_server(url: str, port: int, log_path: Path, workers: int = 1,
         server = subprocess.Popen([str(Path(sys.executable).with_name("blaastempel")), "serve", "--host", "127.0.0.1",
                                    "--port", str(port), "--workers", str(workers)], env=env, stdout=log,
                                   stderr=subprocess.STDOUT, cwd=PROJECT_ROOT, start_new_session=True)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a busy machine takes half a minute to import the app
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"the server exited ({server.returncode}); see {log_path}")
@@ -131,7 +131,7 @@ def start_server(url: str, port: int, log_path: Path, workers: int = 1,
             pass
         time.sleep(0.2)
     stop_server(server)
-    raise RuntimeError(f"the server did not answer /health within 60 s; see {log_path}")
+    raise RuntimeError(f"the server did not answer /health within 180 s; see {log_path}")
 
 
 def stop_server(server: subprocess.Popen[bytes], grace: float = 30) -> None:

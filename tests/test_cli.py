@@ -60,3 +60,15 @@ def test_users_create_refuses_bad_input(tmp_path: Path, monkeypatch: object) -> 
     assert result.exit_code == 1
     assert "email" in result.output and "password" in result.output
     assert _counts(db_file)["user_account"] == 0
+
+
+def test_serve_gives_busy_workers_time_to_answer(monkeypatch: object) -> None:
+    """uvicorn's 5 s health check killed workers still importing the app on a loaded machine."""
+    import uvicorn
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: calls.append(kwargs))  # type: ignore[attr-defined]
+    result = CliRunner().invoke(main, ["serve", "--workers", "2"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert calls[0]["workers"] == 2
+    assert calls[0]["timeout_worker_healthcheck"] >= 30  # type: ignore[operator]

@@ -70,6 +70,16 @@ def _next_id(session: Session, model: type[Vendor | Solution | Need | Project]) 
     return (session.scalar(select(func.max(model.id))) or 0) + 1
 
 
+def _advance_id_sequences(session: Session) -> None:
+    """The rows were written with their ids: on PostgreSQL move each table's id sequence
+    past them, or the next record made in the app would be given a taken id."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for model in (Vendor, Solution, Need, Project):
+        session.execute(select(func.setval(func.pg_get_serial_sequence(model.__tablename__, "id"),
+                                           select(func.max(model.id)).scalar_subquery())))
+
+
 class _Writer:
     def __init__(self, session: Session, progress: Progress | None) -> None:
         self.session = session
@@ -168,6 +178,7 @@ def generate_catalogue(session: Session, *, solutions: int, projects: int, needs
         writer.write("projekter × behov", project_need, projects, (
             {"project_id": proj_start + i, "need_id": need_start + rng.randrange(needs)}
             for i in range(projects) if needs))
+    _advance_id_sequences(session)
     # Refresh the query planner's statistics after a bulk load.
     session.execute(text("ANALYZE"))
     return {"solutions": solutions, "projects": projects, "needs": needs, "vendors": vendor_count}
