@@ -45,5 +45,5 @@ def queue_state(session: Session) -> dict[str, int]:
     """How much mail waits to go (pending) and how much was given up on (failed)."""
     found = dict(session.execute(select(Notification.status, func.count())
                                  .where(Notification.status.in_(MAIL_QUEUE_STATES))
-                                 .group_by(Notification.status)).tuples().all())
+                                 .group_by(Notification.status)).all())
     return {state: int(found.get(state, 0)) for state in MAIL_QUEUE_STATES}
