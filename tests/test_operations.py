@@ -9,12 +9,14 @@ import logging.config
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from alembic.script import ScriptDirectory
 from litestar import Litestar
@@ -27,10 +29,13 @@ from app import logs
 from app.db.engine import make_engine
 from app.db.migrate import alembic_config, upgrade
 from app.search.models import search_outbox
+from app.settings import PROJECT_ROOT
 from app.web import capacity
+from bench.common import _free_port, stop_server
 from tests.scratch import drop_postgres, empty_database
 
 HISTOGRAM = "blaastempel_http_request_duration_seconds"
+START_WITHIN = 240  # seconds
 
 
 @pytest.fixture(scope="module")
@@ -223,3 +228,45 @@ def test_an_unknown_log_format_stops_start_up(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("LOG_FORMAT", "xml")
     with pytest.raises(SystemExit, match="LOG_FORMAT must be one of text, json"):
         logs.log_format()
+
+
+def _serve(database_url: str, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    """As bench.common.start_server, with room for two workers importing the app on a busy
+    machine (a minute each has been seen on two shared cores)."""
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "ops-secret-key-0123456789abcdef",
+           "LOG_FORMAT": "json"}
+    env.pop("MEILI_URL", None)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([str(Path(sys.executable).with_name("blaastempel")), "serve", "--port", str(port),
+                                    "--workers", "2"], env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   cwd=PROJECT_ROOT, start_new_session=True)
+    deadline = time.monotonic() + START_WITHIN
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:  # not counted below
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    stop_server(process, grace=5)
+    raise AssertionError(f"`serve --workers 2` did not answer within {START_WITHIN} s: {log_path.read_text()}")
+
+
+@pytest.mark.slow
+def test_two_workers_count_together_and_log_json(database_url: str, tmp_path: Path) -> None:
+    """`serve --workers 2` with LOG_FORMAT=json, as deployed: /metrics adds up both workers
+    whichever answers the scrape, and every line either writes is one JSON object."""
+    port, log_path = _free_port(), tmp_path / "server.log"
+    process = _serve(database_url, port, log_path)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=20) as http:  # a new connection each: both workers answer
+            for _ in range(12):
+                assert http.get("/health/live", headers={"Connection": "close"}).status_code == 200
+            counts = {_value(_samples(http.get("/metrics", headers={"Connection": "close"}).text),
+                             f"{HISTOGRAM}_count", method="GET", route="/health/live") for _ in range(4)}
+    finally:
+        stop_server(process, grace=10)
+    assert counts == {12.0}
+    lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+    assert {"uvicorn.error", "blaastempel.access"} <= {line["logger"] for line in lines}
+    assert len({line["message"] for line in lines if line["message"].startswith("Started server process")}) == 2
