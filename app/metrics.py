@@ -18,6 +18,7 @@ from prometheus_client.registry import Collector
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 UNMATCHED = "unmatched"  # the route label of a request no route answers (404, 405)
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})  # any other: "other"
 
 REQUEST_SECONDS = Histogram(
     "blaastempel_http_request_duration_seconds", "Time from a request's arrival to its response's last byte",
@@ -33,6 +34,7 @@ def cache_lookup(cache: str, hit: bool) -> None:
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    method = method if method in METHODS else "other"  # a client may send any word
     REQUEST_SECONDS.labels(method, route).observe(seconds)
     REQUESTS.labels(method, route, f"{status // 100}xx").inc()
 

@@ -139,6 +139,7 @@ def test_metrics_have_a_latency_histogram_per_route_template(client: TestClient[
     for slug in ("selfback", "knaeklar"):
         assert client.get(f"/solutions/{slug}").status_code == 200
     assert client.get("/no-such-page-3f9a").status_code == 404
+    assert client.request("BREW", "/no-such-page-3f9a").status_code >= 400
     assert client.get("/search?q=diabetes").status_code == 200
     response = client.get("/metrics")
     assert response.status_code == 200
@@ -150,7 +151,9 @@ def test_metrics_have_a_latency_histogram_per_route_template(client: TestClient[
     assert _value(samples, f"{HISTOGRAM}_count", method="GET", route="/solutions/{slug}") >= 2
     assert _value(samples, f"{HISTOGRAM}_bucket", method="GET", route="/solutions/{slug}", le="+Inf") >= 2
     assert _value(samples, "blaastempel_http_requests_total", route="/solutions/{slug}", status="2xx") >= 2
-    assert _value(samples, "blaastempel_http_requests_total", route="unmatched", status="4xx") >= 1
+    assert _value(samples, "blaastempel_http_requests_total", method="GET", route="unmatched", status="4xx") >= 1
+    methods = {s.labels["method"] for s in samples if s.name == "blaastempel_http_requests_total"}
+    assert "other" in methods and "BREW" not in methods
     assert sum(s.value for s in samples if s.name == "blaastempel_cache_lookups_total"
                and s.labels["cache"] == "search_facets") >= 1  # a hit or a miss
     assert {"pending", "failed"} == {s.labels["state"] for s in samples if s.name == "blaastempel_mail_queue"}
