@@ -32,6 +32,7 @@ from app.search.models import search_outbox
 from app.settings import PROJECT_ROOT
 from app.web import capacity
 from bench.common import _free_port, stop_server
+from tests.helpers import login
 from tests.scratch import drop_postgres, empty_database
 
 HISTOGRAM = "blaastempel_http_request_duration_seconds"
@@ -273,3 +274,13 @@ def test_two_workers_count_together_and_log_json(database_url: str, tmp_path: Pa
     lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
     assert {"uvicorn.error", "blaastempel.access"} <= {line["logger"] for line in lines}
     assert len({line["message"] for line in lines if line["message"].startswith("Started server process")}) == 2
+
+
+def test_a_browser_that_reads_the_health_and_metrics_stays_logged_in(client: TestClient[Litestar]) -> None:
+    """No session is looked up there, and none is taken for ended either."""
+    login(client, "admin")
+    for path in ("/health", "/health/live", "/health/ready", "/metrics"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "blaastempel_session" not in response.headers.get("set-cookie", ""), path
+    assert client.get("/account", follow_redirects=False).status_code == 200
