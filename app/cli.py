@@ -63,19 +63,43 @@ def serve(host: str, port: int, workers: int, send_mail: bool) -> None:
 
     import uvicorn
 
+    from app import logs
     from app.notifications.config import MailSettings
 
     if send_mail:
         os.environ["BLAASTEMPEL_MAIL_SENDER"] = "1"  # read by every worker's create_app
         click.echo(f"notifications: {MailSettings.from_env().describe()}")
 
-    # Keep idle connections longer than clients wait between requests (uvicorn's 5 s
-    # default races with a client reusing the connection: "connection reset by peer").
-    # With workers, each must answer the supervisor's health check within
-    # WORKER_HEALTHCHECK_S, also while it imports the app: uvicorn's 5 s made a busy
-    # machine kill and restart its starting workers in a loop.
-    uvicorn.run("app.asgi:create", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, timeout_keep_alive=75, timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
+    log_config = logs.config(logs.log_format())
+    with metrics_directory(workers):
+        # Keep idle connections longer than clients wait between requests (uvicorn's 5 s
+        # default races with a client reusing the connection: "connection reset by peer").
+        # Access lines come from the app (app.web.observe), with route and duration. With
+        # workers, each must answer the supervisor's health check within
+        # WORKER_HEALTHCHECK_S, also while it imports the app: uvicorn's 5 s made a busy
+        # machine kill and restart its starting workers in a loop.
+        uvicorn.run("app.asgi:create", factory=True, host=host, port=port, workers=workers,
+                    proxy_headers=True, timeout_keep_alive=75, log_config=log_config, access_log=False,
+                    timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
+
+
+@contextmanager
+def metrics_directory(workers: int) -> Iterator[None]:
+    """With several workers, a fresh PROMETHEUS_MULTIPROC_DIR for this `serve` (unless one
+    is given), so /metrics adds up every worker's counts (app.metrics); removed at exit."""
+    import os
+    import shutil
+    import tempfile
+
+    if workers < 2 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="blaastempel-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder  # read by every worker as it starts
+    try:
+        yield
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @main.group()

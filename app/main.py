@@ -8,6 +8,7 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
+from litestar.logging.config import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -18,6 +19,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from app import logs, operations
 from app.accounts.api import MeController
 from app.accounts.csrf import CsrfMiddleware
 from app.accounts.middleware import AuthMiddleware
@@ -64,8 +66,9 @@ from app.search import pages as search_pages
 from app.search.outbox import Indexer
 from app.search.services import make_backend
 from app.settings import Settings
-from app.site import SiteController, health
+from app.site import SiteController
 from app.web import capacity, errors
+from app.web.observe import observed
 from app.web.security import add_security_headers
 from app.web.transactions import RequestSessions
 
@@ -91,7 +94,7 @@ def create_app(settings: Settings | None = None, mail: MailSettings | None = Non
     alchemy = SQLAlchemyPlugin(config=alchemy_config)
     app = Litestar(
         route_handlers=[
-            SiteController, health, LoginController, MeController, list_audit,
+            SiteController, *operations.ROUTES, LoginController, MeController, list_audit,
             *catalogue_api.ROUTES, *catalogue_pages.ROUTES,
             *assessment_api.ROUTES, *assessment_pages.ROUTES,
             *framework_api.ROUTES, *framework_pages.ROUTES,
@@ -120,7 +123,8 @@ def create_app(settings: Settings | None = None, mail: MailSettings | None = Non
         plugins=[alchemy],
         # Requests take turns (capacity); sessions live in the database (user_session) and
         # CSRF tokens are bound to them.
-        middleware=[capacity.TakeTurns(), DefineMiddleware(AuthMiddleware, exclude=["^/static/"]),
+        middleware=[capacity.TakeTurns(),
+                    DefineMiddleware(AuthMiddleware, exclude=["^/static/", capacity.OPERATIONS_PATHS]),
                     UploadGate(), CsrfMiddleware()],
         guards=[api_write_guard],
         dependencies={
@@ -147,8 +151,10 @@ def create_app(settings: Settings | None = None, mail: MailSettings | None = Non
             Exception: errors.internal_error_handler,
         },
         before_send=[add_security_headers],
+        logging_config=LoggingConfig(**logs.config(logs.log_format())),
         debug=settings.debug,
     )
+    app.asgi_handler = observed(app.asgi_handler)  # outside routing: 404s and errors are counted too
     app.state.settings = settings
     app.state.login_limiter = LoginRateLimiter("address", settings.login_rate_limit, settings.login_rate_window)
     app.state.known_browser_limiter = LoginRateLimiter("browser", MAX_FAILED_LOGINS, LOCKOUT.total_seconds())

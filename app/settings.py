@@ -147,6 +147,11 @@ class Settings:
     file_storage: str = "local"
     files_dir: Path = PROJECT_ROOT / "var" / "files"
     file_max_bytes: int = DEFAULT_FILE_MAX_MB * 1000 * 1000
+    # Operations (app/operations.py): /health/ready fails when the oldest queued search
+    # change waited longer than this (seconds; 0: never); /metrics wants this bearer token
+    # when it is set.
+    outbox_lag_limit: float = 300.0
+    metrics_token: str | None = None
 
     def __post_init__(self) -> None:
         if self.worker_threads < 1:
@@ -207,4 +212,6 @@ class Settings:
             file_storage=env.get("BLAASTEMPEL_FILE_STORAGE", "").strip() or "local",
             files_dir=Path(env.get("BLAASTEMPEL_FILES_DIR", "").strip() or PROJECT_ROOT / "var" / "files"),
             file_max_bytes=_int_env("BLAASTEMPEL_FILE_MAX_MB", DEFAULT_FILE_MAX_MB) * 1000 * 1000,
+            outbox_lag_limit=_seconds_env("BLAASTEMPEL_OUTBOX_LAG_LIMIT", 300.0),
+            metrics_token=env.get("BLAASTEMPEL_METRICS_TOKEN", "").strip() or None,
         )

@@ -38,13 +38,17 @@ def drop_postgres(url: str) -> None:
     admin.dispose()
 
 
-def scratch_database(folder: Path, suffix: str, *, demo: bool = True) -> str:
-    """Create, migrate and seed a fresh database; returns its SQLAlchemy URL."""
+def empty_database(folder: Path, suffix: str) -> str:
+    """A fresh, empty database of the suite's kind; returns its SQLAlchemy URL."""
     configured = os.environ.get("TEST_DATABASE_URL")
     if configured:
-        url = _postgres_sibling(normalise_database_url(configured), suffix)
-    else:
-        url = normalise_database_url(f"sqlite:///{folder / f'{suffix}.sqlite3'}")
+        return _postgres_sibling(normalise_database_url(configured), suffix)
+    return normalise_database_url(f"sqlite:///{folder / f'{suffix}.sqlite3'}")
+
+
+def scratch_database(folder: Path, suffix: str, *, demo: bool = True) -> str:
+    """Create, migrate and seed a fresh database; returns its SQLAlchemy URL."""
+    url = empty_database(folder, suffix)
     upgrade(url)
     engine = make_engine(url)
     with make_session_factory(engine)() as session, session.begin():

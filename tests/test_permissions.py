@@ -54,6 +54,9 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/login"): EVERYONE,
     ("POST", "/logout"): EVERYONE,
     ("GET", "/health"): EVERYONE,
+    ("GET", "/health/live"): EVERYONE,
+    ("GET", "/health/ready"): EVERYONE,
+    ("GET", "/metrics"): EVERYONE,  # unless BLAASTEMPEL_METRICS_TOKEN is set (tests/test_operations.py)
     ("GET", "/api/me"): EVERYONE,
     ("GET", "/api/audit"): STAFF,
     ("GET", "/account/searches"): USERS,

@@ -38,7 +38,7 @@ from app.accounts.browser import (
 from app.accounts.policy import SAFE_METHODS
 
 FORM_TYPES = frozenset({RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART})
-EXEMPT_PATHS = re.compile("^/api/|^/health|^/static/|^/schema")
+EXEMPT_PATHS = re.compile("^/api/|^/health|^/metrics$|^/static/|^/schema")  # no session is read there
 
 
 def _expected_token(request: Request, secret: str) -> str | None:

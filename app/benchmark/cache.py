@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.benchmark import metrics as m
 from app.catalogue.models import Solution
 from app.catalogue.services import unpublished
+from app.metrics import cache_lookup
 
 Figures = tuple[m.Benchmark, pd.DataFrame, pd.DataFrame]  # the benchmark, organisations, relevant solutions
 
@@ -69,6 +70,7 @@ def cached(session: Session, as_of: date, compute: Callable[[], Figures], region
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
         computing = _COMPUTING.setdefault(key[:2], threading.Lock())
+    cache_lookup("benchmark", hit is not None)
     if hit is not None:
         return hit
     # One computation at a time per database and day: requests arriving meanwhile wait

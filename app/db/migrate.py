@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 from alembic import command
 from app.settings import PROJECT_ROOT
@@ -27,3 +31,14 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
+
+
+@cache
+def script_heads() -> frozenset[str]:
+    """The revisions the migration scripts end in (read once per process)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("")).get_heads())
+
+
+def current_heads(conn: Connection) -> frozenset[str]:
+    """The revisions the database is at (empty before the first migration)."""
+    return frozenset(MigrationContext.configure(conn).get_current_heads())

@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.notifications.kinds import KINDS
 from app.notifications.models import Notification, NotificationPreference
+
+MAIL_QUEUE_STATES = ("pending", "failed")
 
 
 def wants(session: Session, user: User, kind: str) -> bool:
@@ -37,3 +39,11 @@ def enqueue(session: Session, user: User, kind: str, context: dict[str, Any],
                         next_attempt_at=datetime.now(UTC))
     session.add(note)
     return note
+
+
+def queue_state(session: Session) -> dict[str, int]:
+    """How much mail waits to go (pending) and how much was given up on (failed)."""
+    found = dict(session.execute(select(Notification.status, func.count())
+                                 .where(Notification.status.in_(MAIL_QUEUE_STATES))
+                                 .group_by(Notification.status)).all())
+    return {state: int(found.get(state, 0)) for state in MAIL_QUEUE_STATES}

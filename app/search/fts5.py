@@ -34,6 +34,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.db.chunks import chunked
+from app.metrics import cache_lookup
 from app.search.backend import Document, SearchQuery, SearchResult
 from app.search.sqlbase import NO_IDS, SqlBackend, facet_token, in_mask, mask_from_bits
 from app.search.text import Term, english_stems_text, stem, stem_en, stems_text, tails_text, topic_text
@@ -270,6 +271,7 @@ class Fts5Backend(SqlBackend):
         if cached is not None and cached[0] == snap.epoch:
             changed = NO_IDS if cached[1] == snap.gen else self._changed_since(conn, cached[1])
             if len(changed) <= ORDER_REREAD_AFTER:
+                cache_lookup("search_sort", True)
                 return cached[2], changed
         # group_concat keeps the subquery's order: SQLite does not flatten an ordered
         # subquery into an aggregate (tests/search compare it with a plain ORDER BY).
@@ -277,6 +279,7 @@ class Fts5Backend(SqlBackend):
         text_ids = rows[0][0] if rows else None
         ids = np.fromstring(text_ids, dtype=np.int64, sep=" ") if text_ids else NO_IDS
         self._orders[order] = (snap.epoch, snap.gen, ids)
+        cache_lookup("search_sort", False)
         return ids, NO_IDS
 
     @staticmethod

@@ -27,6 +27,7 @@ from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.db.chunks import chunked
+from app.metrics import cache_lookup
 from app.search.backend import (
     DOC_TYPES,
     FACETS,
@@ -140,6 +141,7 @@ class FacetCache:
     def current(self, conn: Connection) -> _Snapshot:
         epoch, gen = read_state(conn)
         snap = self.snap
+        cache_lookup("search_facets", snap.epoch == epoch and snap.gen == gen)
         if snap.epoch == epoch and snap.gen == gen:
             return snap
         with self._lock:

@@ -3,13 +3,14 @@
 Per process, from the settings:
 - at most `worker_threads` requests do their work at once: a request waits for its turn
   at most `pool_timeout` seconds, then it is answered 503 with Retry-After (never a long
-  stall, never a 500); /health and static files do not queue;
+  stall, never a 500); /health (and /health/live, /health/ready, /metrics) and static
+  files do not queue;
 - their handlers run on a thread pool of exactly that size (the event loop's default
   executor, which Litestar's sync handlers use), each with one database connection from a
   pool sized with it (Settings.connection_pool_size);
 - ending a request's transaction (commit, rollback, close) has threads of its own, so the
   commit that releases a row lock never waits behind handlers that wait for that lock;
-- /health pings the database on its own tiny engine and threads, within a short bound.
+- those ask the database on their own tiny engine and threads, within a short bound.
 
 A request gives its turn back as soon as its response has started: by then its
 transaction has ended (app/web/transactions.py), and a slow client reading a large answer
@@ -35,7 +36,8 @@ from app.db.engine import ConnectionLimits
 from app.settings import Settings
 
 BUSY = "the server is busy; try again in a moment"
-UNQUEUED_PATHS = re.compile("^/health$|^/static(/|$)")
+OPERATIONS_PATHS = "^/health(/live|/ready)?$|^/metrics$"  # app.operations: for the proxy and monitoring
+UNQUEUED_PATHS = re.compile(f"{OPERATIONS_PATHS}|^/static(/|$)")
 HEALTH_THREADS = 2
 HEALTH_LIMITS = ConnectionLimits(pool_size=HEALTH_THREADS, pool_timeout=1.0, lock_timeout_ms=1000,
                                  statement_timeout_ms=1000)

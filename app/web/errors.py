@@ -20,7 +20,7 @@ from app.web.rendering import language_of, render
 
 
 def wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api") or request.url.path == "/health" or (
+    return request.url.path.startswith(("/api", "/health", "/metrics")) or (
         "application/json" in request.headers.get("accept", "")
         and "text/html" not in request.headers.get("accept", ""))
 
