@@ -47,3 +47,20 @@ PRICE_UNIT_SYSTEM: Final = code_system("prisenhed")
 PLATFORM_SYSTEM: Final = code_system("platform")
 PURPOSE_SYSTEM: Final = code_system("formaal")
 REGULATORY_CLASS_SYSTEM: Final = code_system("risikoklasse")
+
+# Extensions (StructureDefinitions of kind complex-type, type Extension).
+PRICE_EXTENSION: Final = profile("price")                  # DeviceDefinition: Money + price unit
+LICENCE_MODEL_EXTENSION: Final = profile("licence-model")  # DeviceDefinition: Coding
+APPROVAL_STATUS_EXTENSION: Final = profile("approval-status")  # CatalogEntry: Coding
+# R4 CatalogEntry.referencedItem may not point at a DeviceDefinition (DiGA met the same
+# limit with HealthAppCatalogEntryHealthAppLink): the entry links its solution with this.
+REGISTER_ENTRY_SOLUTION_EXTENSION: Final = profile("register-entry-solution")
+
+# DeviceDefinition.property.type: which of the solution's coded facts a property holds.
+SOLUTION_PROPERTY_SYSTEM: Final = code_system("egenskab")
+PROPERTY_TREATMENT_AREA: Final = "behandlingsomraade"  # valueCode from TREATMENT_AREA_SYSTEM
+PROPERTY_PLATFORM: Final = "platform"                  # valueCode from PLATFORM_SYSTEM
+PROPERTY_INDICATION: Final = "indikation"              # valueCode from ICD10_SYSTEM
+PROPERTY_CONTRAINDICATION: Final = "kontraindikation"  # valueCode from ICD10_SYSTEM
+
+INDICATION_VALUE_SET: Final = value_set("indikation")  # the ICD-10 codes the register knows

@@ -1,0 +1,88 @@
+"""Errors under /fhir: an OperationOutcome with the HTTP status, as FHIR clients expect.
+
+A FHIR router passes EXCEPTION_HANDLERS to Litestar (`Router(..., exception_handlers=...)`);
+code under /fhir raises FhirError for a refusal of its own (an unknown parameter, an
+unknown id). Database outages keep the application's own 503 handlers (with Retry-After).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy.exc import DataError
+
+from app.errors import DomainError
+from app.messages import message_of
+
+FHIR_JSON = "application/fhir+json"
+
+# OperationOutcome.issue.code (http://hl7.org/fhir/issue-type) for an HTTP status.
+ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
+               406: "not-supported", 409: "conflict", 410: "deleted", 413: "too-costly",
+               415: "not-supported", 422: "processing", 429: "throttled", 503: "transient"}
+
+
+class FhirError(Exception):
+    """A refusal under /fhir: answered as an OperationOutcome with this status and issue code."""
+
+    def __init__(self, status: int, code: str, diagnostics: str) -> None:
+        super().__init__(diagnostics)
+        self.status = status
+        self.code = code
+        self.diagnostics = diagnostics
+
+
+def outcome(code: str, diagnostics: str, severity: str = "error") -> dict[str, Any]:
+    """An OperationOutcome resource with one issue."""
+    return {"resourceType": "OperationOutcome",
+            "issue": [{"severity": severity, "code": code, "diagnostics": diagnostics}]}
+
+
+def operation_outcome(status: int, code: str, diagnostics: str,
+                      headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
+    return Response(outcome(code, diagnostics), status_code=status, media_type=FHIR_JSON, headers=headers)
+
+
+def _issue_code(status: int) -> str:
+    return ISSUE_CODES.get(status, "exception" if status >= 500 else "processing")
+
+
+def fhir_error_handler(request: Request, exc: FhirError) -> Response[dict[str, Any]]:
+    return operation_outcome(exc.status, exc.code, exc.diagnostics)
+
+
+def http_error_handler(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
+    detail = str(exc.detail)
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+        reasons = [f"{e.get('key') or e.get('source')}: {e.get('message')}" for e in exc.extra if isinstance(e, dict)]
+        detail = "; ".join([detail, *reasons])
+    return operation_outcome(exc.status_code, _issue_code(exc.status_code), detail, exc.headers)
+
+
+def domain_error_handler(request: Request, exc: DomainError) -> Response[dict[str, Any]]:
+    return operation_outcome(exc.status_code, _issue_code(exc.status_code), str(message_of(exc)))
+
+
+def invalid_value_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    """A value the database or a model refused (too large, malformed) is the caller's mistake."""
+    request.logger.info("invalid value under /fhir: %s", exc)
+    return operation_outcome(400, "invalid", "a parameter value is out of range or malformed")
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    request.logger.exception("unhandled error", exc_info=exc)
+    return operation_outcome(500, "exception", "internal error")
+
+
+EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    FhirError: fhir_error_handler,
+    HTTPException: http_error_handler,
+    DomainError: domain_error_handler,
+    PydanticValidationError: invalid_value_handler,
+    DataError: invalid_value_handler,
+    OverflowError: invalid_value_handler,
+    Exception: internal_error_handler,
+}
