@@ -48,19 +48,25 @@ PLATFORM_SYSTEM: Final = code_system("platform")
 PURPOSE_SYSTEM: Final = code_system("formaal")
 REGULATORY_CLASS_SYSTEM: Final = code_system("risikoklasse")
 
-# Extensions (StructureDefinitions of kind complex-type, type Extension).
-PRICE_EXTENSION: Final = profile("price")                  # DeviceDefinition: Money + price unit
-LICENCE_MODEL_EXTENSION: Final = profile("licence-model")  # DeviceDefinition: Coding
-APPROVAL_STATUS_EXTENSION: Final = profile("approval-status")  # CatalogEntry: Coding
-# R4 CatalogEntry.referencedItem may not point at a DeviceDefinition (DiGA met the same
-# limit with HealthAppCatalogEntryHealthAppLink): the entry links its solution with this.
-REGISTER_ENTRY_SOLUTION_EXTENSION: Final = profile("register-entry-solution")
+# ---- the read/search API's resources (appended) ------------------------------------------
+# CVR as HL7 Denmark's DK Core writes it (Organization identifier slice CVR-ID).
+CVR_SYSTEM: Final = "http://cvr.dk"
+LANGUAGE_SYSTEM: Final = "urn:ietf:bcp:47"
+CURRENCY: Final = "DKK"
+# Extensions of the solution profile (DeviceDefinition has no element for these in R4).
+TREATMENT_AREA_EXTENSION: Final = profile("behandlingsomraade")    # valueCoding, 0..*
+INDICATION_EXTENSION: Final = profile("indikation")                # valueCoding (ICD-10), 0..*
+PLATFORM_EXTENSION: Final = profile("platform")                    # valueCoding, 0..*
+REGULATORY_CLASS_EXTENSION: Final = profile("risikoklasse")        # valueCoding, 0..1
+LICENCE_MODEL_EXTENSION: Final = profile("forretningsmodel")       # valueCoding, 0..1
+PRICE_EXTENSION: Final = profile("pris")  # complex: "amount" valueMoney, "unit" valueCoding; 0..1
 
-# DeviceDefinition.property.type: which of the solution's coded facts a property holds.
-SOLUTION_PROPERTY_SYSTEM: Final = code_system("egenskab")
-PROPERTY_TREATMENT_AREA: Final = "behandlingsomraade"  # valueCode from TREATMENT_AREA_SYSTEM
-PROPERTY_PLATFORM: Final = "platform"                  # valueCode from PLATFORM_SYSTEM
-PROPERTY_INDICATION: Final = "indikation"              # valueCode from ICD10_SYSTEM
-PROPERTY_CONTRAINDICATION: Final = "kontraindikation"  # valueCode from ICD10_SYSTEM
-
+# ---- the profiles, terminology and register entry (appended) -----------------------------
+CONTRAINDICATION_EXTENSION: Final = profile("kontraindikation")    # valueCoding (ICD-10), 0..*
+# Extensions of the register entry profile. CatalogEntry.status is the entry's publication
+# status; the approval status has its own extension. R4's CatalogEntry.referencedItem may not
+# point at a DeviceDefinition (DiGA met the same limit, HealthAppCatalogEntryHealthAppLink):
+# the entry names its solution by identifier there and links it with an extension.
+APPROVAL_STATUS_EXTENSION: Final = profile("godkendelsesstatus")   # valueCoding, 1..1
+REGISTER_ENTRY_SOLUTION_EXTENSION: Final = profile("loesning")     # valueReference(DeviceDefinition), 1..1
 INDICATION_VALUE_SET: Final = value_set("indikation")  # the ICD-10 codes the register knows

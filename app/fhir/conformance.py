@@ -9,8 +9,9 @@ from app.fhir import canonical
 
 HL7_SEARCH_PARAMETER = "http://hl7.org/fhir/SearchParameter"
 INTERACTIONS = ("read", "search-type")
-FORMAT_PARAMETER = "_format"
-FORMATS = ("json", "application/fhir+json", "application/json")  # accepted values of _format
+# Accepted by every search besides its search parameters (_cursor: the place in a next link).
+RESULT_PARAMETERS = frozenset({"_count", "_cursor", "_format", "_include"})
+JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json"})  # values of _format
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ LAST_UPDATED = SearchParam(
     "_lastUpdated", "date", "When the resource last changed, with a prefix (ge, gt, le, lt, eq): "
     "a client syncs the register by asking for what changed since its last run and following the "
     "Bundle's next links to the end.", f"{HL7_SEARCH_PARAMETER}/Resource-lastUpdated")
+# Listed in the CapabilityStatement for the resources that page (a result parameter, not a search one).
 COUNT = SearchParam("_count", "number", "Resources per page; the Bundle's next link gives the page after.")
 APPROVAL_STATUS = SearchParam(
     "status", "token", f"The approval status of the register entry, a code of {canonical.APPROVAL_STATUS_SYSTEM} "
@@ -51,32 +53,30 @@ SEARCH_PARAMETERS: dict[str, tuple[SearchParam, ...]] = {
                     f"or the solution's slug ({canonical.SOLUTION_SLUG_SYSTEM}|slug); system| may be left out.",
                     f"{HL7_SEARCH_PARAMETER}/DeviceDefinition-identifier"),
         SearchParam("name", "string", "The solution's name (deviceName): starts with, any case."),
-        APPROVAL_STATUS, TREATMENT_AREA, COUNT),
+        APPROVAL_STATUS, TREATMENT_AREA),
     "Organization": (
         ID, LAST_UPDATED,
         SearchParam("identifier", "token", f"The vendor's slug ({canonical.VENDOR_SLUG_SYSTEM}|slug).",
                     f"{HL7_SEARCH_PARAMETER}/Organization-identifier"),
         SearchParam("name", "string", "The vendor's name: starts with, any case.",
-                    f"{HL7_SEARCH_PARAMETER}/Organization-name"),
-        COUNT),
+                    f"{HL7_SEARCH_PARAMETER}/Organization-name")),
     "CatalogEntry": (
         ID, LAST_UPDATED,
         SearchParam("identifier", "token", f"The register number ({canonical.REGISTER_NUMBER_SYSTEM}|BT-YYYY-NNNN)."),
-        APPROVAL_STATUS, TREATMENT_AREA, COUNT),
+        APPROVAL_STATUS),
     "CodeSystem": _conformance("CodeSystem"),
     "ValueSet": _conformance("ValueSet"),
     "StructureDefinition": _conformance("StructureDefinition"),
 }
 
-SEARCH_INCLUDES: dict[str, tuple[str, ...]] = {"DeviceDefinition": ("DeviceDefinition:manufacturer",)}
+INCLUDES: dict[str, frozenset[str]] = {"DeviceDefinition": frozenset({"DeviceDefinition:manufacturer"})}
+PAGED = ("DeviceDefinition", "Organization", "CatalogEntry")  # searched with _count and next links
 
 PROFILES: dict[str, str] = {"DeviceDefinition": canonical.SOLUTION_PROFILE,
                             "Organization": canonical.VENDOR_PROFILE,
                             "CatalogEntry": canonical.REGISTER_ENTRY_PROFILE}
 
 
-def accepted_parameters(resource_type: str) -> frozenset[str]:
-    """Every query parameter a search of this type accepts: its search parameters, _format,
-    and _include where it has includes. Anything else is refused (400 OperationOutcome)."""
-    names = {p.name for p in SEARCH_PARAMETERS[resource_type]} | {FORMAT_PARAMETER}
-    return frozenset(names | ({"_include"} if resource_type in SEARCH_INCLUDES else set()))
+def parameter_names(resource_type: str) -> frozenset[str]:
+    """The names of the search parameters a search of this type accepts (beside RESULT_PARAMETERS)."""
+    return frozenset(p.name for p in SEARCH_PARAMETERS[resource_type])

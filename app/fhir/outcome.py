@@ -28,22 +28,26 @@ ISSUE_CODES = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found",
 class FhirError(Exception):
     """A refusal under /fhir: answered as an OperationOutcome with this status and issue code."""
 
-    def __init__(self, status: int, code: str, diagnostics: str) -> None:
+    def __init__(self, status: int, code: str, diagnostics: str, expression: str | None = None) -> None:
         super().__init__(diagnostics)
         self.status = status
         self.code = code
         self.diagnostics = diagnostics
+        self.expression = expression  # the parameter or element at fault
 
 
-def outcome(code: str, diagnostics: str, severity: str = "error") -> dict[str, Any]:
-    """An OperationOutcome resource with one issue."""
-    return {"resourceType": "OperationOutcome",
-            "issue": [{"severity": severity, "code": code, "diagnostics": diagnostics}]}
+def outcome(code: str, diagnostics: str, expression: str | None = None) -> dict[str, Any]:
+    """An OperationOutcome resource with one error."""
+    issue: dict[str, Any] = {"severity": "error", "code": code, "diagnostics": diagnostics}
+    if expression:
+        issue["expression"] = [expression]
+    return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 
-def operation_outcome(status: int, code: str, diagnostics: str,
-                      headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
-    return Response(outcome(code, diagnostics), status_code=status, media_type=FHIR_JSON, headers=headers)
+def operation_outcome(status: int, code: str, diagnostics: str, headers: dict[str, str] | None = None,
+                      expression: str | None = None) -> Response[dict[str, Any]]:
+    return Response(outcome(code, diagnostics, expression), status_code=status, media_type=FHIR_JSON,
+                    headers=headers)
 
 
 def _issue_code(status: int) -> str:
@@ -51,7 +55,7 @@ def _issue_code(status: int) -> str:
 
 
 def fhir_error_handler(request: Request, exc: FhirError) -> Response[dict[str, Any]]:
-    return operation_outcome(exc.status, exc.code, exc.diagnostics)
+    return operation_outcome(exc.status, exc.code, exc.diagnostics, expression=exc.expression)
 
 
 def http_error_handler(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
