@@ -63,10 +63,10 @@ PRICE_EXTENSION: Final = profile("pris")  # complex: "amount" valueMoney, "unit"
 
 # ---- the profiles, terminology and register entry (appended) -----------------------------
 CONTRAINDICATION_EXTENSION: Final = profile("kontraindikation")    # valueCoding (ICD-10), 0..*
-# Extensions of the register entry profile. CatalogEntry.status is the entry's publication
-# status; the approval status has its own extension. R4's CatalogEntry.referencedItem may not
-# point at a DeviceDefinition (DiGA met the same limit, HealthAppCatalogEntryHealthAppLink):
-# the entry names its solution by identifier there and links it with an extension.
-APPROVAL_STATUS_EXTENSION: Final = profile("godkendelsesstatus")   # valueCoding, 1..1
+# R4's CatalogEntry.referencedItem may not point at a DeviceDefinition (its targets are
+# Medication, Device, Organization, ...; DiGA met the same limit and added
+# HealthAppCatalogEntryHealthAppLink): the register entry names its solution there by
+# identifier (the slug) and links the DeviceDefinition with this extension. The approval
+# status is CatalogEntry.additionalCharacteristic; CatalogEntry.status is publication status.
 REGISTER_ENTRY_SOLUTION_EXTENSION: Final = profile("loesning")     # valueReference(DeviceDefinition), 1..1
 INDICATION_VALUE_SET: Final = value_set("indikation")  # the ICD-10 codes the register knows
