@@ -4,6 +4,7 @@ the CapabilityStatement and the API's parameter parsing both read, so they canno
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from app.fhir import canonical
 
@@ -80,3 +81,46 @@ PROFILES: dict[str, str] = {"DeviceDefinition": canonical.SOLUTION_PROFILE,
 def parameter_names(resource_type: str) -> frozenset[str]:
     """The names of the search parameters a search of this type accepts (beside RESULT_PARAMETERS)."""
     return frozenset(p.name for p in SEARCH_PARAMETERS[resource_type])
+
+
+STATEMENT_URL = f"{canonical.CANONICAL_BASE}/CapabilityStatement/blaastempel"
+STATEMENT_DATE = "2026-12-04"
+
+
+def _search_param(param: SearchParam) -> dict[str, str]:
+    entry = {"name": param.name, "type": param.type, "documentation": param.documentation}
+    return entry | ({"definition": param.definition} if param.definition else {})
+
+
+def _resource(resource_type: str) -> dict[str, Any]:
+    params = [*SEARCH_PARAMETERS[resource_type], *((COUNT,) if resource_type in PAGED else ())]
+    resource: dict[str, Any] = {"type": resource_type}
+    if resource_type in PROFILES:
+        resource["profile"] = PROFILES[resource_type]
+    resource |= {"interaction": [{"code": code} for code in INTERACTIONS], "readHistory": False,
+                 "updateCreate": False}
+    if resource_type in INCLUDES:
+        resource["searchInclude"] = sorted(INCLUDES[resource_type])
+    return resource | {"searchParam": [_search_param(p) for p in params]}
+
+
+def capability_statement(base_url: str, software_version: str) -> dict[str, Any]:
+    """What this server does, for GET /fhir/metadata: read and search, JSON only, no login."""
+    return {
+        "resourceType": "CapabilityStatement", "url": STATEMENT_URL, "version": software_version,
+        "name": "BlaastempelDirectory", "title": "Blåstempel-registret som FHIR-katalog", "status": "active",
+        "experimental": False, "date": STATEMENT_DATE, "publisher": "Blåstempel",
+        "description": "The published part of the Blåstempel register (solutions, vendors and register "
+                       "entries) and its own vocabularies and profiles, read-only. Only published data; no "
+                       "login. Keep identifiers, not resource ids.",
+        "kind": "instance",
+        "software": {"name": "Blåstempel", "version": software_version},
+        "implementation": {"description": "Blåstempel: Denmark's register of digital health solutions",
+                           "url": f"{base_url.rstrip('/')}/fhir"},
+        "fhirVersion": canonical.FHIR_VERSION, "format": ["json"],
+        "rest": [{"mode": "server",
+                  "documentation": "Read and search. Errors are OperationOutcome resources with the HTTP status.",
+                  "security": {"cors": False, "description": "No authentication: the directory serves only "
+                                                             "what the public register shows."},
+                  "resource": [_resource(t) for t in SEARCH_PARAMETERS]}],
+    }

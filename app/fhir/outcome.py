@@ -11,6 +11,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import DataError
 
@@ -81,7 +82,7 @@ def internal_error_handler(request: Request, exc: Exception) -> Response[dict[st
     return operation_outcome(500, "exception", "internal error")
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     FhirError: fhir_error_handler,
     HTTPException: http_error_handler,
     DomainError: domain_error_handler,
