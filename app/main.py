@@ -45,6 +45,7 @@ from app.db.engine import ConnectionLimits, make_engine
 from app.dependencies import provide_db, provide_page, provide_principal, provide_search
 from app.errors import DomainError
 from app.fhir.conformance_api import ROUTER as fhir_conformance
+from app.fhir.outcome import under_fhir
 from app.files.storage import make_storage
 from app.files.web import UploadGate, provide_file_context
 from app.notifications import pages as notification_pages
@@ -141,7 +142,7 @@ def create_app(settings: Settings | None = None, mail: MailSettings | None = Non
         exception_handlers={
             DomainError: errors.domain_error_handler,
             PydanticValidationError: errors.pydantic_error_handler,
-            HTTPException: errors.http_error_handler,
+            HTTPException: under_fhir(errors.http_error_handler),
             OperationalError: errors.database_unavailable_handler,
             PoolTimeoutError: errors.pool_timeout_handler,
             DataError: errors.out_of_range_handler,

@@ -7,6 +7,7 @@ unknown id). Database outages keep the application's own 503 handlers (with Retr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Response
@@ -91,3 +92,14 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     OverflowError: invalid_value_handler,
     Exception: internal_error_handler,
 }
+
+
+def under_fhir(fallback: Callable[[Request, HTTPException], Any]) -> Callable[[Request, HTTPException], Any]:
+    """The application's HTTPException handler, answering an OperationOutcome for paths under
+    /fhir: a path no route matches (404) or a method none allows (405) never reaches a router's
+    own handlers."""
+    def handle(request: Request, exc: HTTPException) -> Any:
+        if request.url.path == "/fhir" or request.url.path.startswith("/fhir/"):
+            return http_error_handler(request, exc)
+        return fallback(request, exc)
+    return handle
