@@ -13,6 +13,9 @@ INTERACTIONS = ("read", "search-type")
 # Accepted by every search besides its search parameters (_cursor: the place in a next link).
 RESULT_PARAMETERS = frozenset({"_count", "_cursor", "_format", "_include"})
 JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json"})  # values of _format
+# Formats FHIR defines that this server does not write: 406, not 400.
+OTHER_FORMATS = frozenset({"xml", "text/xml", "application/xml", "application/fhir+xml", "ttl",
+                           "application/fhir+turtle", "text/turtle", "html", "text/html"})
 
 
 @dataclass(frozen=True)

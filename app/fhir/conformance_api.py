@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from importlib import metadata
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, Router, get
+from litestar.openapi import ResponseSpec
+from litestar.params import QueryParameter
 
 from app.fhir import conformance, terminology
 from app.fhir.outcome import EXCEPTION_HANDLERS, FHIR_JSON, FhirError
@@ -15,6 +17,25 @@ from app.fhir.profiles import structure_definitions
 
 Resource = dict[str, Any]
 STRING_MODIFIERS = ("exact", "contains")
+
+# The parameters as the OpenAPI schema shows them (so the fuzz and hostile-input tests reach
+# them). The handlers read the raw query, where a parameter may repeat or carry a modifier.
+Format = Annotated[str | None, QueryParameter(name="_format", description="json (the only format served)")]
+Ids = Annotated[str | None, QueryParameter(name="_id", description="resource ids, comma-separated")]
+Url = Annotated[str | None, QueryParameter(name="url", description="canonical URL, optionally url|version")]
+Name = Annotated[str | None, QueryParameter(name="name", description="name, starts with (any case); "
+                                                                "name:exact, name:contains")]
+Status = Annotated[str | None, QueryParameter(name="status", description="draft, active or retired")]
+
+
+def _outcome(description: str) -> ResponseSpec:
+    return ResponseSpec(dict[str, Any], media_type=FHIR_JSON, description=f"OperationOutcome: {description}",
+                        generate_examples=False)
+
+
+SEARCH_ERRORS = {400: _outcome("a parameter is unknown or its value is not valid"),
+                 406: _outcome("_format asks for a format other than JSON")}
+READ_ERRORS = SEARCH_ERRORS | {404: _outcome("no resource has this id")}
 
 
 def _resources(resource_type: str) -> tuple[Resource, ...]:
@@ -34,8 +55,10 @@ def _fhir(resource: Resource) -> Response[Resource]:
 
 
 def _check_format(value: str) -> None:
+    if value in conformance.OTHER_FORMATS:
+        raise FhirError(406, "not-supported", f"_format: {value} is not served; use json", "_format")
     if value not in conformance.JSON_FORMATS:
-        raise FhirError(406, "not-supported", f"_format: only JSON is served, not {value!r}", "_format")
+        raise FhirError(400, "invalid", "_format: one of json, application/json, application/fhir+json", "_format")
 
 
 def _string_match(modifier: str | None, wanted: str) -> Callable[[str], bool]:
@@ -106,8 +129,8 @@ def _read(request: Request, resource_type: str, resource_id: str) -> Response[Re
     raise FhirError(404, "not-found", f"{resource_type}/{resource_id} is not known")
 
 
-@get("/metadata", sync_to_thread=False, media_type=FHIR_JSON)
-def capability_statement(request: Request) -> Response[Resource]:
+@get("/metadata", sync_to_thread=False, media_type=FHIR_JSON, responses=SEARCH_ERRORS)
+def capability_statement(request: Request, _format: Format = None) -> Response[Resource]:
     """The CapabilityStatement: what this FHIR server reads and searches."""
     for key, value in request.query_params.multi_items():
         if key not in ("_format", "mode"):
@@ -118,36 +141,39 @@ def capability_statement(request: Request) -> Response[Resource]:
                                                   metadata.version("blaastempel")))
 
 
-@get("/CodeSystem", sync_to_thread=False, media_type=FHIR_JSON)
-def search_code_systems(request: Request) -> Response[Resource]:
+@get("/CodeSystem", sync_to_thread=False, media_type=FHIR_JSON, responses=SEARCH_ERRORS)
+def search_code_systems(request: Request, _id: Ids = None, url: Url = None, name: Name = None,
+                        status: Status = None, _format: Format = None) -> Response[Resource]:
     """Our own vocabularies (searched by _id, url, name, status)."""
     return _search(request, "CodeSystem")
 
 
-@get("/CodeSystem/{resource_id:str}", sync_to_thread=False, media_type=FHIR_JSON)
-def read_code_system(request: Request, resource_id: str) -> Response[Resource]:
+@get("/CodeSystem/{resource_id:str}", sync_to_thread=False, media_type=FHIR_JSON, responses=READ_ERRORS)
+def read_code_system(request: Request, resource_id: str, _format: Format = None) -> Response[Resource]:
     return _read(request, "CodeSystem", resource_id)
 
 
-@get("/ValueSet", sync_to_thread=False, media_type=FHIR_JSON)
-def search_value_sets(request: Request) -> Response[Resource]:
+@get("/ValueSet", sync_to_thread=False, media_type=FHIR_JSON, responses=SEARCH_ERRORS)
+def search_value_sets(request: Request, _id: Ids = None, url: Url = None, name: Name = None,
+                      status: Status = None, _format: Format = None) -> Response[Resource]:
     """A value set over each vocabulary, and the ICD-10 indications (searched by _id, url, name, status)."""
     return _search(request, "ValueSet")
 
 
-@get("/ValueSet/{resource_id:str}", sync_to_thread=False, media_type=FHIR_JSON)
-def read_value_set(request: Request, resource_id: str) -> Response[Resource]:
+@get("/ValueSet/{resource_id:str}", sync_to_thread=False, media_type=FHIR_JSON, responses=READ_ERRORS)
+def read_value_set(request: Request, resource_id: str, _format: Format = None) -> Response[Resource]:
     return _read(request, "ValueSet", resource_id)
 
 
-@get("/StructureDefinition", sync_to_thread=False, media_type=FHIR_JSON)
-def search_structure_definitions(request: Request) -> Response[Resource]:
+@get("/StructureDefinition", sync_to_thread=False, media_type=FHIR_JSON, responses=SEARCH_ERRORS)
+def search_structure_definitions(request: Request, _id: Ids = None, url: Url = None, name: Name = None,
+                                 status: Status = None, _format: Format = None) -> Response[Resource]:
     """Our profiles and extensions (searched by _id, url, name, status)."""
     return _search(request, "StructureDefinition")
 
 
-@get("/StructureDefinition/{resource_id:str}", sync_to_thread=False, media_type=FHIR_JSON)
-def read_structure_definition(request: Request, resource_id: str) -> Response[Resource]:
+@get("/StructureDefinition/{resource_id:str}", sync_to_thread=False, media_type=FHIR_JSON, responses=READ_ERRORS)
+def read_structure_definition(request: Request, resource_id: str, _format: Format = None) -> Response[Resource]:
     return _read(request, "StructureDefinition", resource_id)
 
 

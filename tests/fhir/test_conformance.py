@@ -112,6 +112,7 @@ def test_an_unknown_id_is_404(client: TestClient) -> None:
     ("/fhir/StructureDefinition/BlaastempelSolution", {"_elements": "url"}, 400, "not-supported"),
     ("/fhir/metadata", {"_summary": "true"}, 400, "not-supported"),
     ("/fhir/metadata", {"_format": "text/turtle"}, 406, "not-supported"),
+    ("/fhir/metadata", {"_format": "' OR 1=1 --"}, 400, "invalid"),
 ])
 def test_bad_parameters_are_an_operation_outcome(client: TestClient, path: str, params: dict[str, str],
                                                  status: int, code: str) -> None:
