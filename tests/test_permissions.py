@@ -352,7 +352,7 @@ def fill(path: str, r: dict[str, Any]) -> str:
         "{project_id:int}": str(r["project"].id), "{job_id:str}": "0" * 32, "{path:str}": "openapi.yaml",
         "{file_path:path}": "app.css", "{import_id:int}": "1",
         "{upload_id:int}": "1", "{search_id:int}": "1", "{file_id:int}": "1", "{milestone_id:int}": "1",
-        "{resource_id:str}": "behandlingsomraade",  # a CodeSystem, ValueSet and StructureDefinition
+        "{resource_id:str}": str(r["own_solution"].id),
     }
     if path.startswith(("/api/needs", "/needs")):
         values["{key:str}"] = values["{slug:str}"] = r["need"].slug
