@@ -2,7 +2,8 @@
 
 A FHIR router passes EXCEPTION_HANDLERS to Litestar (`Router(..., exception_handlers=...)`);
 code under /fhir raises FhirError for a refusal of its own (an unknown parameter, an
-unknown id). Database outages keep the application's own 503 handlers (with Retry-After).
+unknown id). The application's own handlers of more particular errors (a database outage:
+503 with Retry-After) still apply, as Litestar picks the handler of the most particular class.
 """
 
 from __future__ import annotations
@@ -13,11 +14,6 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ExceptionHandlersMap
-from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy.exc import DataError
-
-from app.errors import DomainError
-from app.messages import message_of
 
 FHIR_JSON = "application/fhir+json"
 
@@ -68,16 +64,6 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response[dict[st
     return operation_outcome(exc.status_code, _issue_code(exc.status_code), detail, exc.headers)
 
 
-def domain_error_handler(request: Request, exc: DomainError) -> Response[dict[str, Any]]:
-    return operation_outcome(exc.status_code, _issue_code(exc.status_code), str(message_of(exc)))
-
-
-def invalid_value_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
-    """A value the database or a model refused (too large, malformed) is the caller's mistake."""
-    request.logger.info("invalid value under /fhir: %s", exc)
-    return operation_outcome(400, "invalid", "a parameter value is out of range or malformed")
-
-
 def internal_error_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     request.logger.exception("unhandled error", exc_info=exc)
     return operation_outcome(500, "exception", "internal error")
@@ -86,10 +72,6 @@ def internal_error_handler(request: Request, exc: Exception) -> Response[dict[st
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     FhirError: fhir_error_handler,
     HTTPException: http_error_handler,
-    DomainError: domain_error_handler,
-    PydanticValidationError: invalid_value_handler,
-    DataError: invalid_value_handler,
-    OverflowError: invalid_value_handler,
     Exception: internal_error_handler,
 }
 

@@ -129,3 +129,12 @@ def test_a_write_is_refused_as_an_operation_outcome(client: TestClient) -> None:
 def test_a_path_no_route_serves_is_an_operation_outcome(client: TestClient) -> None:
     _outcome(client.get("/fhir/Patient"), 404, "not-found")
     assert client.get("/api/nowhere").json()["status_code"] == 404  # the rest of the app is as before
+
+
+def test_a_failure_is_a_500_operation_outcome(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> tuple[dict, ...]:
+        raise RuntimeError("broken")
+
+    monkeypatch.setattr(terminology, "code_systems", broken)
+    issue = _outcome(client.get("/fhir/CodeSystem"), 500, "exception")
+    assert "broken" not in issue["diagnostics"]  # no internals to the caller
