@@ -46,6 +46,8 @@ from app.contracts import pages as contracts_pages
 from app.db.engine import ConnectionLimits, make_engine
 from app.dependencies import provide_db, provide_page, provide_principal, provide_search
 from app.errors import DomainError
+from app.fhir.conformance_api import ROUTER as fhir_conformance
+from app.fhir.outcome import under_fhir
 from app.files.storage import make_storage
 from app.files.web import UploadGate, provide_file_context
 from app.notifications import pages as notification_pages
@@ -107,6 +109,7 @@ def create_app(settings: Settings | None = None, mail: MailSettings | None = Non
             *notification_pages.ROUTES,
             *saved_search_pages.ROUTES,
             *programmes_api.ROUTES, *programmes_pages.ROUTES,
+            fhir_conformance,
             create_static_files_router(path="/static/benchmark", directories=[APP_DIR / "benchmark" / "static"],
                                        include_in_schema=False),
             create_static_files_router(path="/static/search", directories=[APP_DIR / "search" / "static"],
@@ -143,7 +146,7 @@ def create_app(settings: Settings | None = None, mail: MailSettings | None = Non
         exception_handlers={
             DomainError: errors.domain_error_handler,
             PydanticValidationError: errors.pydantic_error_handler,
-            HTTPException: errors.http_error_handler,
+            HTTPException: under_fhir(errors.http_error_handler),
             OperationalError: errors.database_unavailable_handler,
             PoolTimeoutError: errors.pool_timeout_handler,
             DataError: errors.out_of_range_handler,

@@ -259,6 +259,14 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/programmes/organisations/{ref:str}"): EVERYONE,
     ("GET", "/programmes/organisations/{ref:str}/panel"): EVERYONE,
     ("GET", "/static/programmes/{file_path:path}"): EVERYONE,
+    # the FHIR directory's conformance resources: public
+    ("GET", "/fhir/metadata"): EVERYONE,
+    ("GET", "/fhir/CodeSystem"): EVERYONE,
+    ("GET", "/fhir/CodeSystem/{resource_id:str}"): EVERYONE,
+    ("GET", "/fhir/ValueSet"): EVERYONE,
+    ("GET", "/fhir/ValueSet/{resource_id:str}"): EVERYONE,
+    ("GET", "/fhir/StructureDefinition"): EVERYONE,
+    ("GET", "/fhir/StructureDefinition/{resource_id:str}"): EVERYONE,
 }
 
 
@@ -347,6 +355,7 @@ def fill(path: str, r: dict[str, Any]) -> str:
         "{project_id:int}": str(r["project"].id), "{job_id:str}": "0" * 32, "{path:str}": "openapi.yaml",
         "{file_path:path}": "app.css", "{import_id:int}": "1",
         "{upload_id:int}": "1", "{search_id:int}": "1", "{file_id:int}": "1", "{milestone_id:int}": "1",
+        "{resource_id:str}": str(r["own_solution"].id),
     }
     if path.startswith(("/api/needs", "/needs")):
         values["{key:str}"] = values["{slug:str}"] = r["need"].slug

@@ -29,7 +29,8 @@ HOSTILE = [
 HTML_PAGES = {"/solutions": "/api/solutions", "/projects": "/api/projects", "/needs": "/api/needs",
               "/vendors": "/api/vendors", "/organisations": "/api/organisations",
               "/register": "/api/register", "/search": "/api/search"}
-PATH_VALUES = {"{key}": "selfback", "{ref}": "municipality:169", "{code}": "1084"}
+PATH_VALUES = {"{key}": "selfback", "{ref}": "municipality:169", "{code}": "1084", "{resource_id}": "1"}
+FHIR_CONFORMANCE = ("/fhir/CodeSystem/", "/fhir/ValueSet/", "/fhir/StructureDefinition/")  # ids are names
 SECRET = re.compile(r"\$argon2|password_hash\W*[:=]")
 
 
@@ -42,6 +43,8 @@ def routes(app: Litestar) -> dict[str, list[str]]:
     for path, operations in schema["paths"].items():
         params = [p["name"] for p in operations.get("get", {}).get("parameters", []) if p["in"] == "query"]
         if params:
+            if path.startswith(FHIR_CONFORMANCE):
+                path = path.replace("{resource_id}", "behandlingsomraade")
             for placeholder, value in PATH_VALUES.items():
                 path = path.replace(placeholder, value)
             assert "{" not in path, f"add a value for the path parameter of {path} to PATH_VALUES"

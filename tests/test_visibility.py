@@ -231,7 +231,8 @@ def fill(template: str, w: World) -> list[str]:
               "{need_id:int}": [str(w.need_id)], "{project_id:int}": [str(w.project_id)],
               "{framework_id:str}/{version:str}": ["blaastempel-dk/1.0"], "{job_id:str}": ["0" * 32],
               "{import_id:int}": ["1"], "{upload_id:int}": ["1"], "{file_id:int}": ["1"],
-              "{programme:str}": ["kol-hjemmemonitorering"]}
+              "{programme:str}": ["kol-hjemmemonitorering"],
+              "{resource_id:str}": [str(r.id) for r in s.values()]}
     paths = [template]
     for placeholder, options in values.items():
         if placeholder in template:

@@ -47,3 +47,26 @@ PRICE_UNIT_SYSTEM: Final = code_system("prisenhed")
 PLATFORM_SYSTEM: Final = code_system("platform")
 PURPOSE_SYSTEM: Final = code_system("formaal")
 REGULATORY_CLASS_SYSTEM: Final = code_system("risikoklasse")
+
+# ---- the read/search API's resources (appended) ------------------------------------------
+# CVR as HL7 Denmark's DK Core writes it (Organization identifier slice CVR-ID).
+CVR_SYSTEM: Final = "http://cvr.dk"
+LANGUAGE_SYSTEM: Final = "urn:ietf:bcp:47"
+CURRENCY: Final = "DKK"
+# Extensions of the solution profile (DeviceDefinition has no element for these in R4).
+TREATMENT_AREA_EXTENSION: Final = profile("behandlingsomraade")    # valueCoding, 0..*
+INDICATION_EXTENSION: Final = profile("indikation")                # valueCoding (ICD-10), 0..*
+PLATFORM_EXTENSION: Final = profile("platform")                    # valueCoding, 0..*
+REGULATORY_CLASS_EXTENSION: Final = profile("risikoklasse")        # valueCoding, 0..1
+LICENCE_MODEL_EXTENSION: Final = profile("forretningsmodel")       # valueCoding, 0..1
+PRICE_EXTENSION: Final = profile("pris")  # complex: "amount" valueMoney, "unit" valueCoding; 0..1
+
+# ---- the profiles, terminology and register entry (appended) -----------------------------
+CONTRAINDICATION_EXTENSION: Final = profile("kontraindikation")    # valueCoding (ICD-10), 0..*
+# R4's CatalogEntry.referencedItem may not point at a DeviceDefinition (its targets are
+# Medication, Device, Organization, ...; DiGA met the same limit and added
+# HealthAppCatalogEntryHealthAppLink): the register entry names its solution there by
+# identifier (the slug) and links the DeviceDefinition with this extension. The approval
+# status is CatalogEntry.additionalCharacteristic; CatalogEntry.status is publication status.
+REGISTER_ENTRY_SOLUTION_EXTENSION: Final = profile("loesning")     # valueReference(DeviceDefinition), 1..1
+INDICATION_VALUE_SET: Final = value_set("indikation")  # the ICD-10 codes the register knows

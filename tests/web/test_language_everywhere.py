@@ -39,7 +39,8 @@ pytestmark = pytest.mark.slow  # make test-fast leaves it out
 
 ANON = "anonymous"
 ROLES = (ANON, "admin", "approver", "assessor", "org_reporter", "vendor")
-NOT_WALKED = ("/lang/", "/login", "/health", "/metrics", "/approvals/calendar.ics", "/reports/jobs/")
+NOT_WALKED = ("/lang/", "/login", "/health", "/metrics", "/approvals/calendar.ics", "/reports/jobs/",
+              "/fhir/")  # /fhir: JSON
 
 
 def _assessments(client: TestClient[Any], tokens: dict[str, str]) -> list[str]:
