@@ -10,8 +10,9 @@ from alembic import command
 from app.settings import PROJECT_ROOT
 
 # Engine-specific search structures made by hand in 0003_search (FTS5 table, GIN
-# indexes); the models don't describe them, so autogenerate must leave them alone.
-HAND_MADE = ("search_fts", "ix_search_doc_tsv", "ix_search_doc_facet_tokens")
+# indexes) and the trigger-kept catalogue version of 0023; the models don't describe
+# them, so autogenerate must leave them alone.
+HAND_MADE = ("search_fts", "ix_search_doc_tsv", "ix_search_doc_facet_tokens", "catalogue_version")
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
