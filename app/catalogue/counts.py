@@ -5,10 +5,11 @@ a quarter of them): 100-250 ms on SQLite. Instead each process keeps the catalog
 solutions counted by group of every value the list filters on (published, purpose,
 target users, origin, regulatory class, country; per treatment area and in all): a few
 thousand groups from two GROUP BY statements, summed in memory for a filter. The groups
-are read again when `catalogue_version` has moved (triggers give it a new value on every
-change of a solution or its treatment areas, migration 0023), so a total is always the
-one the database would count. Filters the groups cannot answer (a name search, a vendor,
-a vendor's own unpublished solutions) are counted by SQL (services.list_solutions).
+are read again, on a thread of their own, when `catalogue_version` has moved (triggers give
+it a new value on every change of a solution or its treatment areas, migration 0023);
+until they are, SQL counts. A total is always the one the database would count. Filters
+the groups cannot answer (a name search, a vendor, a vendor's own unpublished solutions)
+are counted by SQL too (services.list_solutions).
 """
 
 from __future__ import annotations
@@ -18,18 +19,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from app.catalogue.models import Solution, solution_treatment_area
 
 COLUMNS = ("published", "purpose", "target_users", "origin", "regulatory_class", "country")
 ALL_AREAS = 0  # the groups of all solutions, each counted once
+VERSION = text("SELECT value FROM catalogue_version")
 
 
 @dataclass(frozen=True)
 class _Groups:
-    version: int | None
+    version: int
     keys: dict[str, np.ndarray]  # per column (and "area"): each group's value
     counts: np.ndarray
 
@@ -40,7 +42,7 @@ class _Groups:
         return int(self.counts[mask].sum())
 
 
-def _read(session: Session, version: int | None) -> _Groups:
+def _read(session: Session, version: int) -> _Groups:
     columns = [getattr(Solution, c) for c in COLUMNS]
     area = solution_treatment_area.c.treatment_area_id
     overall = select(*columns, func.count()).group_by(*columns)
@@ -59,22 +61,34 @@ class SolutionCounts:
     def __init__(self) -> None:
         self._groups: _Groups | None = None
         self._lock = threading.Lock()
+        self._reading = False
 
-    def total(self, session: Session, where: list[tuple[str, Any]]) -> int:
-        """How many solutions have every (column, value) of `where`; ("area", id) for a
-        treatment area, else every solution counts once."""
+    def total(self, session: Session, where: list[tuple[str, Any]]) -> int | None:
+        """How many solutions have every (column, value) of `where` (("area", id) for a
+        treatment area; without one every solution counts once), or None while the groups
+        are not those of the database's catalogue version: they are then read again on a
+        thread of their own (seconds at a million solutions) and SQL counts meanwhile."""
         if not any(column == "area" for column, _ in where):
             where = [*where, ("area", ALL_AREAS)]
-        version = session.scalar(text("SELECT value FROM catalogue_version"))
         groups = self._groups
-        if groups is None or groups.version != version:
-            with self._lock:
-                groups = self._groups
-                if groups is None or groups.version != version:
-                    groups = _read(session, version)
-                    if version is not None:
-                        self._groups = groups
-        return groups.total(where)
+        if groups is not None and groups.version == session.scalar(VERSION):
+            return groups.total(where)
+        with self._lock:
+            if self._reading:
+                return None
+            self._reading = True
+        threading.Thread(target=self.read, args=(session.get_bind(),), daemon=True, name="solution-counts").start()
+        return None
+
+    def read(self, bind: Engine | Connection) -> None:
+        """Read the groups and the catalogue version together, in one transaction."""
+        try:
+            with Session(bind) as session:
+                version = session.scalar(VERSION)
+                if version is not None:
+                    self._groups = _read(session, version)
+        finally:
+            self._reading = False
 
 
 SOLUTION_COUNTS = SolutionCounts()

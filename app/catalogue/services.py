@@ -297,9 +297,10 @@ def list_solutions(session: Session, principal: Principal, flt: SolutionFilter,
         stmt = stmt.where(Solution.name.icontains(flt.q, autoescape=True))
     stmt = stmt.order_by(SOLUTION_SORTS[sort], Solution.id)
     where = _counted_groups(principal, flt, area_id)
-    if where is None:
+    total = None if where is None else SOLUTION_COUNTS.total(session, where)
+    if total is None:
         return paginate(session, stmt, page, single_pass=bool(flt.treatment_area or flt.q))
-    return page_rows(session, stmt, page), SOLUTION_COUNTS.total(session, where)
+    return page_rows(session, stmt, page), total
 
 
 def _counted_groups(principal: Principal, flt: SolutionFilter,
