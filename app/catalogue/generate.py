@@ -1,17 +1,14 @@
 """Synthetic national-scale catalogue for benchmarks (`blaastempel generate`).
 
 Rows are written with bulk Core inserts, bypassing the ORM and therefore the audit
-hook: this is benchmark data, not a record of anyone's decisions. The tables' secondary
-indexes are dropped for the load and built after it, in the same transaction (one sorted
-build per index instead of a million inserts at random places in each; the tables are
-locked for other writers meanwhile on PostgreSQL, as any bulk load locks them).
+hook: this is benchmark data, not a record of anyone's decisions.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -73,17 +70,6 @@ def _next_id(session: Session, model: type[Vendor | Solution | Need | Project]) 
     return (session.scalar(select(func.max(model.id))) or 0) + 1
 
 
-@contextmanager
-def _indexes_built_after(session: Session, tables: list[Any]) -> Iterator[None]:
-    conn = session.connection()
-    indexes = [index for table in tables for index in table.indexes]
-    for index in indexes:
-        index.drop(conn)
-    yield
-    for index in indexes:
-        index.create(conn)
-
-
 class _Writer:
     def __init__(self, session: Session, progress: Progress | None) -> None:
         self.session = session
@@ -106,9 +92,7 @@ def generate_catalogue(session: Session, *, solutions: int, projects: int, needs
     areas = {t.code: t.id for t in session.scalars(select(TreatmentArea))}
     area_codes = list(areas)
     run = f"g{seed}-{_next_id(session, Solution)}"
-    tables = [Vendor.__table__, Solution.__table__, solution_treatment_area, Need.__table__, Project.__table__,
-              project_solution, project_partner, project_need]
-    with Progress() if progress else nullcontext() as bar, _indexes_built_after(session, tables):
+    with Progress() if progress else nullcontext() as bar:
         writer = _Writer(session, bar if progress else None)
         vendor_start = _next_id(session, Vendor)
         vendor_count = max(1, solutions // 20)
