@@ -98,7 +98,7 @@ def live_server(url: str) -> Iterator[str]:
         deadline = time.monotonic() + 180  # a loaded machine starts it slowly
         while True:
             try:
-                httpx.get(f"{base}/health", timeout=2).raise_for_status()
+                httpx.get(f"{base}/health", timeout=20).raise_for_status()
                 break
             except httpx.HTTPError:
                 if server.poll() is not None or time.monotonic() > deadline:

@@ -110,7 +110,9 @@ class Solution(Versioned, Base):
     __tablename__ = "solution"
     __table_args__ = (
         Index("ix_solution_purpose_name", "purpose", "name"),
-        Index("ix_solution_published_name", "published", "name"),
+        # The list in name order, filtered without reading the rows (migration 0023).
+        Index("ix_solution_list_name", "published", "name", "id", "purpose", "target_users", "origin",
+              "regulatory_class", "country"),
     )
 
     slug: Mapped[str] = mapped_column(String(120), unique=True)

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.catalogue.codes import icd10_code, is_language
+from app.catalogue.counts import SOLUTION_COUNTS
 from app.catalogue.models import (
     Need,
     NeedEndorsement,
@@ -40,7 +41,7 @@ from app.catalogue.schemas import (
     VendorIn,
     VendorUpdate,
 )
-from app.core.pagination import PageRequest, paginate
+from app.core.pagination import PageRequest, page_rows, paginate
 from app.core.principal import ANONYMOUS_PRINCIPAL, Principal, require
 from app.core.records import assign, check_version, flush, get_record, is_id, not_found, unique_slug
 from app.core.roles import Role
@@ -286,14 +287,39 @@ def list_solutions(session: Session, principal: Principal, flt: SolutionFilter,
         stmt = stmt.where(Solution.vendor_id == flt.vendor_id)
     if flt.published is not None:
         stmt = stmt.where(Solution.published.is_(flt.published))
+    area_id = None
     if flt.treatment_area:
-        area_id = session.scalar(select(TreatmentArea.id).where(TreatmentArea.code == flt.treatment_area))
-        stmt = stmt.where(Solution.id.in_(select(solution_treatment_area.c.solution_id).where(
-            solution_treatment_area.c.treatment_area_id == (area_id or -1))))
+        area_id = session.scalar(select(TreatmentArea.id).where(TreatmentArea.code == flt.treatment_area)) or -1
+        # EXISTS, not IN: the list walks its name-order index and stops at the page.
+        stmt = stmt.where(exists().where(solution_treatment_area.c.solution_id == Solution.id,
+                                         solution_treatment_area.c.treatment_area_id == area_id))
     if flt.q:
         stmt = stmt.where(Solution.name.icontains(flt.q, autoescape=True))
-    return paginate(session, stmt.order_by(SOLUTION_SORTS[sort], Solution.id), page,
-                    single_pass=bool(flt.treatment_area or flt.q))
+    stmt = stmt.order_by(SOLUTION_SORTS[sort], Solution.id)
+    where = _counted_groups(principal, flt, area_id)
+    total = None if where is None else SOLUTION_COUNTS.total(session, where)
+    if total is None:
+        return paginate(session, stmt, page, single_pass=bool(flt.treatment_area or flt.q))
+    return page_rows(session, stmt, page), total
+
+
+def _counted_groups(principal: Principal, flt: SolutionFilter,
+                    area_id: int | None) -> list[tuple[str, Any]] | None:
+    """The list's filter as the groups of catalogue.counts select them, or None when they
+    cannot answer it (a name search, a vendor, a vendor's own unpublished solutions)."""
+    if flt.q or flt.vendor_id or (principal.can("catalogue.read_unpublished") and principal.role == Role.VENDOR):
+        return None
+    where: list[tuple[str, Any]] = [(c, getattr(flt, c)) for c in ("purpose", "target_users", "origin",
+                                                                  "regulatory_class") if getattr(flt, c)]
+    if flt.country:
+        where.append(("country", flt.country.upper()))
+    if not principal.can("catalogue.read_unpublished"):
+        where.append(("published", True))
+    if flt.published is not None:
+        where.append(("published", flt.published))
+    if area_id is not None:
+        where.append(("area", area_id))
+    return where
 
 
 def get_solution(session: Session, principal: Principal, key: int | str) -> Solution:

@@ -51,14 +51,22 @@ def paginate(session: Session, stmt: Select[Any], page: PageRequest,
     search), and much slower on an unfiltered table, where count(*) reads an index."""
     model = stmt.column_descriptions[0]["entity"]
     count = stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
-    if single_pass:
-        narrow = stmt.with_only_columns(model.id, func.count().over(), maintain_column_froms=True)
-        rows = session.execute(narrow.limit(page.limit).offset(page.offset)).all()
-        ids = [row[0] for row in rows]
-        total = rows[0][1] if rows else (session.scalar(count) or 0 if page.offset else 0)
-    else:
-        total = session.scalar(count) or 0
-        narrow = stmt.with_only_columns(model.id, maintain_column_froms=True)
-        ids = list(session.scalars(narrow.limit(page.limit).offset(page.offset)))
+    if not single_pass:
+        return page_rows(session, stmt, page), session.scalar(count) or 0
+    narrow = stmt.with_only_columns(model.id, func.count().over(), maintain_column_froms=True)
+    rows = session.execute(narrow.limit(page.limit).offset(page.offset)).all()
+    total = rows[0][1] if rows else (session.scalar(count) or 0 if page.offset else 0)
+    return _load(session, model, [row[0] for row in rows]), total
+
+
+def page_rows(session: Session, stmt: Select[Any], page: PageRequest) -> list[Any]:
+    """The page's rows without counting (the caller knows the total): its ids by a narrow
+    query, then those rows."""
+    model = stmt.column_descriptions[0]["entity"]
+    narrow = stmt.with_only_columns(model.id, maintain_column_froms=True)
+    return _load(session, model, list(session.scalars(narrow.limit(page.limit).offset(page.offset))))
+
+
+def _load(session: Session, model: Any, ids: list[int]) -> list[Any]:
     by_id = {obj.id: obj for obj in session.scalars(select(model).where(model.id.in_(ids))).unique()}
-    return [by_id[i] for i in ids], total
+    return [by_id[i] for i in ids]

@@ -14,8 +14,9 @@ from alembic import command
 from app.settings import PROJECT_ROOT
 
 # Engine-specific search structures made by hand in 0003_search and 0022 (FTS5 table,
-# PostgreSQL's search_tsv); the models don't describe them, so autogenerate must leave them alone.
-HAND_MADE = ("search_fts", "search_tsv", "ix_search_tsv_")
+# PostgreSQL's search_tsv) and the trigger-kept catalogue version of 0023; the models don't
+# describe them, so autogenerate must leave them alone.
+HAND_MADE = ("search_fts", "search_tsv", "ix_search_tsv_", "catalogue_version")
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
