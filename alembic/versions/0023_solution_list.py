@@ -2,7 +2,7 @@
 order, and a catalogue version the list's count cache follows
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-04 19:00:00
 
 `catalogue_version` (hand made, like search_fts: not in the models, not in archives) holds
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0023'
-down_revision: str | None = '0021'
+down_revision: str | None = '0022'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
