@@ -44,6 +44,7 @@ from app.contracts import pages as contracts_pages
 from app.db.engine import ConnectionLimits, make_engine
 from app.dependencies import provide_db, provide_page, provide_principal, provide_search
 from app.errors import DomainError
+from app.fhir import api as fhir_api
 from app.files.storage import make_storage
 from app.files.web import UploadGate, provide_file_context
 from app.notifications import pages as notification_pages
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, mail: MailSettings | None = Non
             *notification_pages.ROUTES,
             *saved_search_pages.ROUTES,
             *programmes_api.ROUTES, *programmes_pages.ROUTES,
+            *fhir_api.ROUTES,
             create_static_files_router(path="/static/benchmark", directories=[APP_DIR / "benchmark" / "static"],
                                        include_in_schema=False),
             create_static_files_router(path="/static/search", directories=[APP_DIR / "search" / "static"],

@@ -47,3 +47,16 @@ PRICE_UNIT_SYSTEM: Final = code_system("prisenhed")
 PLATFORM_SYSTEM: Final = code_system("platform")
 PURPOSE_SYSTEM: Final = code_system("formaal")
 REGULATORY_CLASS_SYSTEM: Final = code_system("risikoklasse")
+
+# ---- the read/search API's resources (appended) ------------------------------------------
+# CVR as HL7 Denmark's DK Core writes it (Organization identifier slice CVR-ID).
+CVR_SYSTEM: Final = "http://cvr.dk"
+LANGUAGE_SYSTEM: Final = "urn:ietf:bcp:47"
+CURRENCY: Final = "DKK"
+# Extensions of the solution profile (DeviceDefinition has no element for these in R4).
+TREATMENT_AREA_EXTENSION: Final = profile("behandlingsomraade")    # valueCoding, 0..*
+INDICATION_EXTENSION: Final = profile("indikation")                # valueCoding (ICD-10), 0..*
+PLATFORM_EXTENSION: Final = profile("platform")                    # valueCoding, 0..*
+REGULATORY_CLASS_EXTENSION: Final = profile("risikoklasse")        # valueCoding, 0..1
+LICENCE_MODEL_EXTENSION: Final = profile("forretningsmodel")       # valueCoding, 0..1
+PRICE_EXTENSION: Final = profile("pris")  # complex: "amount" valueMoney, "unit" valueCoding; 0..1
