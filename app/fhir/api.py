@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
@@ -97,17 +97,17 @@ def _read(request: Request, db: Session, resource: str, resource_id: str) -> Res
 
 # The parameters below are declared for the OpenAPI schema; the search reads them (with their
 # repeats and modifiers such as name:contains) from the query string, where an unknown one is refused.
-Identifier = Annotated[Values, Parameter(description="system|value, |value or value; a comma means or")]
-Name = Annotated[Values, Parameter(description="starts with (any case; name:contains, name:exact)")]
-Status = Annotated[Values, Parameter(description="approval status: approved, temporarily_approved, "
+Identifier = Annotated[Values, QueryParameter(description="system|value, |value or value; a comma means or")]
+Name = Annotated[Values, QueryParameter(description="starts with (any case; name:contains, name:exact)")]
+Status = Annotated[Values, QueryParameter(description="approval status: approved, temporarily_approved, "
                                                  "revoked, expired, rejected")]
-Area = Annotated[Values, Parameter(query="treatment-area", description="treatment area code")]
-Ids = Annotated[Values, Parameter(query="_id", description="resource ids; a comma means or")]
-LastUpdated = Annotated[Values, Parameter(query="_lastUpdated", description="e.g. ge2026-12-04T10:00:00Z")]
-Count = Annotated[str | None, Parameter(query="_count", description="entries per page, 0-200 (20)")]
-Cursor_ = Annotated[str | None, Parameter(query="_cursor", description="from the Bundle's next link")]
-Format = Annotated[str | None, Parameter(query="_format", description="json")]
-Include = Annotated[Values, Parameter(query="_include", description="DeviceDefinition:manufacturer")]
+Area = Annotated[Values, QueryParameter(query="treatment-area", description="treatment area code")]
+Ids = Annotated[Values, QueryParameter(query="_id", description="resource ids; a comma means or")]
+LastUpdated = Annotated[Values, QueryParameter(query="_lastUpdated", description="e.g. ge2026-12-04T10:00:00Z")]
+Count = Annotated[str | None, QueryParameter(query="_count", description="entries per page, 0-200 (20)")]
+Cursor_ = Annotated[str | None, QueryParameter(query="_cursor", description="from the Bundle's next link")]
+Format = Annotated[str | None, QueryParameter(query="_format", description="json")]
+Include = Annotated[Values, QueryParameter(query="_include", description="DeviceDefinition:manufacturer")]
 TAGS = ["fhir"]
 
 
