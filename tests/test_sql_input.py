@@ -29,7 +29,7 @@ HOSTILE = [
 HTML_PAGES = {"/solutions": "/api/solutions", "/projects": "/api/projects", "/needs": "/api/needs",
               "/vendors": "/api/vendors", "/organisations": "/api/organisations",
               "/register": "/api/register", "/search": "/api/search"}
-PATH_VALUES = {"{key}": "selfback", "{ref}": "municipality:169", "{code}": "1084"}
+PATH_VALUES = {"{key}": "selfback", "{ref}": "municipality:169", "{code}": "1084", "{resource_id}": "1"}
 SECRET = re.compile(r"\$argon2|password_hash\W*[:=]")
 
 

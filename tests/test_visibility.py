@@ -231,7 +231,8 @@ def fill(template: str, w: World) -> list[str]:
               "{need_id:int}": [str(w.need_id)], "{project_id:int}": [str(w.project_id)],
               "{framework_id:str}/{version:str}": ["blaastempel-dk/1.0"], "{job_id:str}": ["0" * 32],
               "{import_id:int}": ["1"], "{upload_id:int}": ["1"], "{file_id:int}": ["1"],
-              "{programme:str}": ["kol-hjemmemonitorering"]}
+              "{programme:str}": ["kol-hjemmemonitorering"],
+              "{resource_id:str}": [str(r.id) for r in s.values()]}
     paths = [template]
     for placeholder, options in values.items():
         if placeholder in template:
@@ -281,7 +282,18 @@ def extra_urls(w: World) -> list[str]:
     return ["/search?q=Skjult", "/search?q=Skjult&type=project", "/api/search?q=Skjult", *facets,
             "/benchmark?format=csv&table=heat", "/benchmark?format=csv&table=spread",
             f"/benchmark/organisations/{w.org_ref}?format=csv&table=solutions",
-            f"/reports?solution={w.solutions['other'].slug}"]
+            f"/reports?solution={w.solutions['other'].slug}", *fhir_urls(w)]
+
+
+def fhir_urls(w: World) -> list[str]:
+    """FHIR searches naming the unpublished solutions by every search parameter."""
+    hidden = [w.solutions["own"], w.solutions["other"]]
+    params = [("name", "Skjult"), ("name:contains", "Skjult"), ("identifier", w.register_number),
+              *((p, v) for r in hidden for p, v in (("identifier", r.slug), ("_id", str(r.id))))]
+    return [f"/fhir/{kind}?{urlencode({p: v, '_include': 'DeviceDefinition:manufacturer'})}"
+            if kind == "DeviceDefinition" else f"/fhir/{kind}?{urlencode({p: v})}"
+            for kind in ("DeviceDefinition", "CatalogEntry") for p, v in params
+            if not (kind == "CatalogEntry" and p.startswith("name"))]
 
 
 def walk_urls(app: Litestar, w: World) -> list[str]:
