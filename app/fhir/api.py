@@ -101,13 +101,13 @@ Identifier = Annotated[Values, QueryParameter(description="system|value, |value 
 Name = Annotated[Values, QueryParameter(description="starts with (any case; name:contains, name:exact)")]
 Status = Annotated[Values, QueryParameter(description="approval status: approved, temporarily_approved, "
                                                  "revoked, expired, rejected")]
-Area = Annotated[Values, QueryParameter(query="treatment-area", description="treatment area code")]
-Ids = Annotated[Values, QueryParameter(query="_id", description="resource ids; a comma means or")]
-LastUpdated = Annotated[Values, QueryParameter(query="_lastUpdated", description="e.g. ge2026-12-04T10:00:00Z")]
-Count = Annotated[str | None, QueryParameter(query="_count", description="entries per page, 0-200 (20)")]
-Cursor_ = Annotated[str | None, QueryParameter(query="_cursor", description="from the Bundle's next link")]
-Format = Annotated[str | None, QueryParameter(query="_format", description="json")]
-Include = Annotated[Values, QueryParameter(query="_include", description="DeviceDefinition:manufacturer")]
+Area = Annotated[Values, QueryParameter(name="treatment-area", description="treatment area code")]
+Ids = Annotated[Values, QueryParameter(name="_id", description="resource ids; a comma means or")]
+LastUpdated = Annotated[Values, QueryParameter(name="_lastUpdated", description="e.g. ge2026-12-04T10:00:00Z")]
+Count = Annotated[str | None, QueryParameter(name="_count", description="entries per page, 0-200 (20)")]
+Cursor_ = Annotated[str | None, QueryParameter(name="_cursor", description="from the Bundle's next link")]
+Format = Annotated[str | None, QueryParameter(name="_format", description="json")]
+Include = Annotated[Values, QueryParameter(name="_include", description="DeviceDefinition:manufacturer")]
 TAGS = ["fhir"]
 
 

@@ -326,3 +326,15 @@ def test_an_unpublished_solutions_register_entry_vanishes(fhir_app: Litestar, fc
     number = target["identifier"][0]["value"]
     assert fhir_json(fc.get("/fhir/CatalogEntry", params={"identifier": number}))["total"] == 0
     assert fhir_json(fc.get("/fhir/DeviceDefinition", params={"identifier": number}))["total"] == 0
+
+
+def test_a_change_of_treatment_areas_alone_is_a_change(fhir_app: Litestar, fc: Any) -> None:
+    before = fhir_json(fc.get("/fhir/DeviceDefinition", params={"identifier": "digirehab"}))["entry"][0]["resource"]
+
+    def add_area(s: Any) -> None:
+        solution = by_slug(s, "digirehab")
+        codes = {a.code for a in solution.treatment_areas}
+        solution.treatment_areas.append(s.scalar(select(TreatmentArea).where(TreatmentArea.code.not_in(codes))))
+    edit(fhir_app, add_area)
+    changed = walk(fc, "/fhir/DeviceDefinition?_lastUpdated=gt" + quote(before["meta"]["lastUpdated"])).matches
+    assert before["id"] in {r["id"] for r in changed}
