@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, not_, or_, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from app.approvals import lifecycle as lc
 from app.approvals.models import ApprovalCase
@@ -173,15 +173,29 @@ def _solution_streams(search: Search, on: date) -> list[tuple[Select[Any], Any]]
     return [(plain, Solution.updated_at), (numbered, newer)]
 
 
+def _solution_total(session: Session, search: Search, on: date) -> int:
+    """How many published solutions match: one count (an index-only one without _lastUpdated)."""
+    stmt = select(func.count()).select_from(Solution).where(
+        _visible(), *(_solution_condition(k, on) for k in search.criteria))
+    if search.last_updated:
+        stmt = stmt.outerjoin(ApprovalCase, and_(ApprovalCase.solution_id == Solution.id, _registered()))
+        newer = case((ApprovalCase.updated_at > Solution.updated_at, ApprovalCase.updated_at),
+                     else_=Solution.updated_at)
+        stmt = stmt.where(*_bounds(newer, search.last_updated))
+    return session.scalar(stmt) or 0
+
+
 def _cases_of(session: Session, solution_ids: Sequence[int]) -> dict[int, ApprovalCase]:
     if not solution_ids:
         return {}
     return {case.solution_id: case for case in session.scalars(
-        select(ApprovalCase).where(ApprovalCase.solution_id.in_(solution_ids), _registered()))}
+        select(ApprovalCase).options(lazyload("*")).where(ApprovalCase.solution_id.in_(solution_ids), _registered()))}
 
 
 def _device_definitions(session: Session, ids: Sequence[int]) -> tuple[list[Resource], list[Solution]]:
-    by_id = {s.id: s for s in session.scalars(select(Solution).where(Solution.id.in_(ids))).unique()} if ids else {}
+    # Only what a DeviceDefinition shows: not the vendor (a reference by id) nor the studies.
+    loaded = select(Solution).options(lazyload("*"), selectinload(Solution.treatment_areas))
+    by_id = {s.id: s for s in session.scalars(loaded.where(Solution.id.in_(ids)))} if ids else {}
     cases = _cases_of(session, list(ids))
     solutions = [by_id[i] for i in ids if i in by_id]
     return [resources.device_definition(s, cases.get(s.id)) for s in solutions], solutions
@@ -191,7 +205,7 @@ def search_device_definitions(session: Session, search: Search) -> Page:
     on = today()
     streams = _solution_streams(search, on)
     keys = list(heapq.merge(*(_keys(session, stmt, key, Solution.id, search) for stmt, key in streams)))
-    total = sum(_count(session, stmt, key, search) for stmt, key in streams)
+    total = _solution_total(session, search, on)
     ids, cursor = _cut(keys, search.count)
     found, solutions = _device_definitions(session, ids)
     included = []
@@ -261,7 +275,8 @@ def _entries(on: date, criteria: Sequence[Criterion]) -> Select[Any]:
 
 
 def _catalog_entries(session: Session, ids: Sequence[int], on: date) -> list[Resource]:
-    by_id = {e.id: e for e in session.scalars(select(ApprovalCase).where(ApprovalCase.id.in_(ids)))} if ids else {}
+    loaded = select(ApprovalCase).options(lazyload("*"), selectinload(ApprovalCase.milestones))
+    by_id = {e.id: e for e in session.scalars(loaded.where(ApprovalCase.id.in_(ids)))} if ids else {}
     return [resources.catalog_entry(by_id[i], on) for i in ids if i in by_id]
 
 
