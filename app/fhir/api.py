@@ -6,13 +6,13 @@ application/fhir+json; errors are OperationOutcomes with the HTTP status."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
@@ -26,9 +26,8 @@ Resource = dict[str, Any]
 Values = list[str] | None
 
 
-def fhir_response(body: Resource, status: int = 200) -> Response[bytes]:
-    return Response(json.dumps(body, ensure_ascii=False).encode(), status_code=status,
-                    media_type=f"{FHIR_JSON}; charset=utf-8")
+def fhir_response(body: Resource, status: int = 200) -> Response[Resource]:
+    return Response(body, status_code=status, media_type=f"{FHIR_JSON}; charset=utf-8")
 
 
 def outcome(error: FhirError) -> Resource:
@@ -38,7 +37,7 @@ def outcome(error: FhirError) -> Resource:
     return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 
-def _answer(request: Request, work: Callable[[], Resource]) -> Response[bytes]:
+def _answer(request: Request, work: Callable[[], Resource]) -> Response[Resource]:
     try:
         check_format(request.query_params.getall("_format", []), request.headers.get("accept"))
         return fhir_response(work())
@@ -78,7 +77,7 @@ def searchset(request: Request, resource: str, page: services.Page, started: dat
             + [_entry(base, r, "include") for r in page.included]}
 
 
-def _search(request: Request, db: Session, resource: str) -> Response[bytes]:
+def _search(request: Request, db: Session, resource: str) -> Response[Resource]:
     def work() -> Resource:
         started = datetime.now(UTC)
         search = parse_search(resource, request.query_params.multi_items())
@@ -86,7 +85,7 @@ def _search(request: Request, db: Session, resource: str) -> Response[bytes]:
     return _answer(request, work)
 
 
-def _read(request: Request, db: Session, resource: str, resource_id: str) -> Response[bytes]:
+def _read(request: Request, db: Session, resource: str, resource_id: str) -> Response[Resource]:
     def work() -> Resource:
         unknown = sorted(set(request.query_params) - {"_format"})
         if unknown:
@@ -109,47 +108,52 @@ Cursor_ = Annotated[str | None, QueryParameter(name="_cursor", description="from
 Format = Annotated[str | None, QueryParameter(name="_format", description="json")]
 Include = Annotated[Values, QueryParameter(name="_include", description="DeviceDefinition:manufacturer")]
 TAGS = ["fhir"]
+OUTCOMES = {status: ResponseSpec(Resource, description=f"OperationOutcome: {why}", media_type=FHIR_JSON)
+            for status, why in ((400, "a parameter or value refused, named in the issue"),
+                                (404, "no such published record"), (406, "a format other than JSON"))}
 
 
-@get("/fhir/DeviceDefinition", tags=TAGS, media_type=FHIR_JSON,
+@get("/fhir/DeviceDefinition", tags=TAGS, media_type=FHIR_JSON, responses=OUTCOMES,
      summary="FHIR search: published solutions as DeviceDefinition (Bundle searchset)")
 def search_device_definition(request: Request, db: Session, identifier: Identifier = None, name: Name = None,
                              status: Status = None, treatment_area: Area = None, ids: Ids = None,
                              last_updated: LastUpdated = None, count: Count = None, cursor: Cursor_ = None,
-                             format_: Format = None, include: Include = None) -> Response[bytes]:
+                             format_: Format = None, include: Include = None) -> Response[Resource]:
     return _search(request, db, "DeviceDefinition")
 
 
-@get("/fhir/DeviceDefinition/{resource_id:str}", tags=TAGS, media_type=FHIR_JSON,
+@get("/fhir/DeviceDefinition/{resource_id:str}", tags=TAGS, media_type=FHIR_JSON, responses=OUTCOMES,
      summary="FHIR read: a published solution")
-def read_device_definition(request: Request, db: Session, resource_id: str, format_: Format = None) -> Response[bytes]:
+def read_device_definition(request: Request, db: Session, resource_id: str,
+                           format_: Format = None) -> Response[Resource]:
     return _read(request, db, "DeviceDefinition", resource_id)
 
 
-@get("/fhir/Organization", tags=TAGS, media_type=FHIR_JSON,
+@get("/fhir/Organization", tags=TAGS, media_type=FHIR_JSON, responses=OUTCOMES,
      summary="FHIR search: vendors as Organization (Bundle searchset)")
 def search_organization(request: Request, db: Session, identifier: Identifier = None, name: Name = None,
                         ids: Ids = None, last_updated: LastUpdated = None, count: Count = None,
-                        cursor: Cursor_ = None, format_: Format = None) -> Response[bytes]:
+                        cursor: Cursor_ = None, format_: Format = None) -> Response[Resource]:
     return _search(request, db, "Organization")
 
 
-@get("/fhir/Organization/{resource_id:str}", tags=TAGS, media_type=FHIR_JSON, summary="FHIR read: a vendor")
-def read_organization(request: Request, db: Session, resource_id: str, format_: Format = None) -> Response[bytes]:
+@get("/fhir/Organization/{resource_id:str}", tags=TAGS, media_type=FHIR_JSON, responses=OUTCOMES,
+     summary="FHIR read: a vendor")
+def read_organization(request: Request, db: Session, resource_id: str, format_: Format = None) -> Response[Resource]:
     return _read(request, db, "Organization", resource_id)
 
 
-@get("/fhir/CatalogEntry", tags=TAGS, media_type=FHIR_JSON,
+@get("/fhir/CatalogEntry", tags=TAGS, media_type=FHIR_JSON, responses=OUTCOMES,
      summary="FHIR search: register entries (approvals) as CatalogEntry (Bundle searchset)")
 def search_catalog_entry(request: Request, db: Session, identifier: Identifier = None, status: Status = None,
                          ids: Ids = None, last_updated: LastUpdated = None, count: Count = None,
-                         cursor: Cursor_ = None, format_: Format = None) -> Response[bytes]:
+                         cursor: Cursor_ = None, format_: Format = None) -> Response[Resource]:
     return _search(request, db, "CatalogEntry")
 
 
-@get("/fhir/CatalogEntry/{resource_id:str}", tags=TAGS, media_type=FHIR_JSON,
+@get("/fhir/CatalogEntry/{resource_id:str}", tags=TAGS, media_type=FHIR_JSON, responses=OUTCOMES,
      summary="FHIR read: a register entry")
-def read_catalog_entry(request: Request, db: Session, resource_id: str, format_: Format = None) -> Response[bytes]:
+def read_catalog_entry(request: Request, db: Session, resource_id: str, format_: Format = None) -> Response[Resource]:
     return _read(request, db, "CatalogEntry", resource_id)
 
 

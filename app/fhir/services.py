@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, not_, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, not_, or_, select
 from sqlalchemy.orm import Session, lazyload, selectinload
 
 from app.approvals import lifecycle as lc
@@ -132,19 +132,27 @@ def _bounds(key: Any, bounds: Sequence[Bound]) -> list[ColumnElement[bool]]:
     return [key >= b.at if b.at_or_after else key < b.at for b in bounds]
 
 
-def _after(key: Any, id_column: Any, cursor: Cursor | None) -> list[ColumnElement[bool]]:
-    if cursor is None:
-        return []
-    return [tuple_(key, id_column) > tuple_(literal(cursor.after, Solution.updated_at.type), cursor.after_id)]
-
-
 # ---- keyset paging -----------------------------------------------------------------------------
 
 def _keys(session: Session, stmt: Select[Any], key: Any, id_column: Any, search: Search) -> list[tuple[datetime, int]]:
-    """(lastUpdated, id) of the first count + 1 matches after the cursor."""
-    stmt = stmt.where(*_bounds(key, search.last_updated), *_after(key, id_column, search.cursor))
-    rows = session.execute(stmt.with_only_columns(key, id_column).order_by(key, id_column).limit(search.count + 1))
-    return [(row[0], row[1]) for row in rows]
+    """(lastUpdated, id) of the first count + 1 matches after the cursor. After a cursor, two
+    index seeks: the rest of the cursor's instant by id, then the later instants (a row-value
+    comparison would make SQLite scan every row of the cursor's instant, and a bulk load
+    gives thousands the same one)."""
+    stmt = stmt.where(*_bounds(key, search.last_updated)).with_only_columns(key, id_column)
+    limit = search.count + 1
+    if search.cursor is None:
+        parts = [stmt.order_by(key, id_column)]
+    else:
+        at = literal(search.cursor.after, Solution.updated_at.type)
+        parts = [stmt.where(key == at, id_column > search.cursor.after_id).order_by(id_column),
+                 stmt.where(key > at).order_by(key, id_column)]
+    keys: list[tuple[datetime, int]] = []
+    for part in parts:
+        keys += [(row[0], row[1]) for row in session.execute(part.limit(limit - len(keys)))]
+        if len(keys) >= limit:
+            break
+    return keys
 
 
 def _count(session: Session, stmt: Select[Any], key: Any, search: Search) -> int:
