@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from litestar import Request, Response, get
+from litestar import Request, Response
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import QueryParameter
 from litestar.types import ControllerRouterHandler
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.fhir import services
 from app.fhir.params import Cursor, FhirError, check_format, parse_search
 from app.fhir.resources import instant
+from app.web.routing import get
 
 FHIR_JSON = "application/fhir+json"
 Resource = dict[str, Any]
