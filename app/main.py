@@ -48,6 +48,7 @@ from app.dependencies import provide_db, provide_page, provide_principal, provid
 from app.errors import DomainError
 from app.fhir.conformance_api import ROUTER as fhir_conformance
 from app.fhir.outcome import under_fhir
+from app.fhir import api as fhir_api
 from app.files.storage import make_storage
 from app.files.web import UploadGate, provide_file_context
 from app.notifications import pages as notification_pages
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, mail: MailSettings | None = Non
             *saved_search_pages.ROUTES,
             *programmes_api.ROUTES, *programmes_pages.ROUTES,
             fhir_conformance,
+            *fhir_api.ROUTES,
             create_static_files_router(path="/static/benchmark", directories=[APP_DIR / "benchmark" / "static"],
                                        include_in_schema=False),
             create_static_files_router(path="/static/search", directories=[APP_DIR / "search" / "static"],

@@ -16,6 +16,7 @@ def import_all_models() -> None:
     from app.benchmark import models as _benchmark  # noqa: F401
     from app.catalogue import models as _catalogue  # noqa: F401
     from app.contracts import models as _contracts  # noqa: F401
+    from app.fhir import models as _fhir  # noqa: F401
     from app.files import models as _files  # noqa: F401
     from app.notifications import models as _notifications  # noqa: F401
     from app.programmes import models as _programmes  # noqa: F401

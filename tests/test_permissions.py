@@ -186,6 +186,13 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/approvals/{key:str}/events"): APPLICANTS,
     ("GET", "/api/register"): EVERYONE,
     ("GET", "/api/register/{number:str}"): EVERYONE,
+    # the FHIR directory (published data only, whoever reads)
+    ("GET", "/fhir/DeviceDefinition"): EVERYONE,
+    ("GET", "/fhir/DeviceDefinition/{resource_id:str}"): EVERYONE,
+    ("GET", "/fhir/Organization"): EVERYONE,
+    ("GET", "/fhir/Organization/{resource_id:str}"): EVERYONE,
+    ("GET", "/fhir/CatalogEntry"): EVERYONE,
+    ("GET", "/fhir/CatalogEntry/{resource_id:str}"): EVERYONE,
     ("GET", "/register"): EVERYONE,
     ("GET", "/register/{number:str}"): EVERYONE,
     ("GET", "/approvals"): APPROVERS,
@@ -357,6 +364,8 @@ def fill(path: str, r: dict[str, Any]) -> str:
         "{upload_id:int}": "1", "{search_id:int}": "1", "{file_id:int}": "1", "{milestone_id:int}": "1",
         "{resource_id:str}": str(r["own_solution"].id),
     }
+    if path.startswith("/fhir/Organization"):
+        values["{resource_id:str}"] = str(r["vendor"].id)
     if path.startswith(("/api/needs", "/needs")):
         values["{key:str}"] = values["{slug:str}"] = r["need"].slug
     if path.startswith(("/api/projects", "/projects")):

@@ -282,7 +282,18 @@ def extra_urls(w: World) -> list[str]:
     return ["/search?q=Skjult", "/search?q=Skjult&type=project", "/api/search?q=Skjult", *facets,
             "/benchmark?format=csv&table=heat", "/benchmark?format=csv&table=spread",
             f"/benchmark/organisations/{w.org_ref}?format=csv&table=solutions",
-            f"/reports?solution={w.solutions['other'].slug}"]
+            f"/reports?solution={w.solutions['other'].slug}", *fhir_urls(w)]
+
+
+def fhir_urls(w: World) -> list[str]:
+    """FHIR searches naming the unpublished solutions by every search parameter."""
+    hidden = [w.solutions["own"], w.solutions["other"]]
+    params = [("name", "Skjult"), ("name:contains", "Skjult"), ("identifier", w.register_number),
+              *((p, v) for r in hidden for p, v in (("identifier", r.slug), ("_id", str(r.id))))]
+    return [f"/fhir/{kind}?{urlencode({p: v, '_include': 'DeviceDefinition:manufacturer'})}"
+            if kind == "DeviceDefinition" else f"/fhir/{kind}?{urlencode({p: v})}"
+            for kind in ("DeviceDefinition", "CatalogEntry") for p, v in params
+            if not (kind == "CatalogEntry" and p.startswith("name"))]
 
 
 def walk_urls(app: Litestar, w: World) -> list[str]:

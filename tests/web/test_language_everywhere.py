@@ -113,7 +113,7 @@ def _paths(template: str, values: dict[str, list[str]]) -> list[str]:
 
 def page_urls(app: Litestar, assessment_ids: list[str]) -> list[str]:
     values = _values(app, assessment_ids)
-    urls = [p for template in get_routes(app) if not template.startswith(("/api", *NOT_WALKED))
+    urls = [p for template in get_routes(app) if not template.startswith(("/api", "/fhir", *NOT_WALKED))
             for p in _paths(template, values)]
     sorts = [f"{path}?sort={sort}" for path, form in list_forms().items() for sort in form.sorts]
     return urls + sorts + ["/search?q=genoptræning", "/search?q=KOL&type=project", "/search?q=xqzzy",
