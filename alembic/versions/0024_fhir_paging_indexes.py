@@ -1,7 +1,7 @@
 """fhir paging indexes: (lastUpdated, id) order of solutions, vendors and register cases
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0023
 Create Date: 2026-12-04 19:30:00
 """
 from collections.abc import Sequence
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0024'
-down_revision: str | None = '0021'
+down_revision: str | None = '0023'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
