@@ -46,9 +46,9 @@ from app.contracts import pages as contracts_pages
 from app.db.engine import ConnectionLimits, make_engine
 from app.dependencies import provide_db, provide_page, provide_principal, provide_search
 from app.errors import DomainError
+from app.fhir import api as fhir_api
 from app.fhir.conformance_api import ROUTER as fhir_conformance
 from app.fhir.outcome import under_fhir
-from app.fhir import api as fhir_api
 from app.files.storage import make_storage
 from app.files.web import UploadGate, provide_file_context
 from app.notifications import pages as notification_pages
