@@ -367,6 +367,9 @@ class SqlBackend:
         if not upserts and not deletes:
             return
         conn = session.connection()
+        # The index's words so far are parts of this batch's compounds: a process that has
+        # written but never searched (or not since another process wrote) must know them too.
+        self.cache.current(conn)
         gen = bump_generation(conn)
         by_doc = {d.doc_id: d for d in upserts}
         wanted = list(by_doc) + list(deletes)
