@@ -34,7 +34,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.db.chunks import chunked
-from app.metrics import cache_lookup
 from app.search.backend import Document, SearchQuery, SearchResult
 from app.search.sqlbase import NO_IDS, SqlBackend, facet_token, in_mask, mask_from_bits
 from app.search.text import Term, english_stems_text, stem, stem_en, stems_text, tails_text, topic_text
@@ -50,8 +49,7 @@ BM25 = "bm25(search_fts, 10.0, 2.0, 4.0, 1.0, 2.0, 0.0)"
 # a small set), then the other matches in the default order, read with an early stop.
 EXACT_RANK_MAX = 1000
 # A sorted page is the first rows of the match bitmap in a per-process array of every id
-# in that order. The array is read again when more rows than this changed since.
-ORDER_REREAD_AFTER = 500
+# in that order (SqlBackend._walk).
 ORDERS = {
     "name": "sort_name, id",
     "newest": "created_at DESC, id DESC",
@@ -130,33 +128,11 @@ def _sql(conn: Connection, sql: str, params: tuple[Any, ...] | dict[str, Any] = 
     return rows
 
 
-def _first_in_mask(in_order: np.ndarray, mask: np.ndarray, k: int) -> np.ndarray:
-    """The first `k` ids of `in_order` that are set in `mask`, reading `in_order` in
-    growing slices: a page of a large match set is found in the first slice."""
-    found: list[np.ndarray] = []
-    start, step, count = 0, max(1024, 8 * k), 0
-    while count < k and start < in_order.size:
-        part = in_order[start:start + step]
-        part = part[in_mask(part, mask)]
-        found.append(part)
-        count += part.size
-        start, step = start + step, step * 4
-    return np.concatenate(found)[:k] if found else NO_IDS
-
-
-def _sorted_ids(conn: Connection, order: str, ids: list[int], k: int) -> list[int]:
-    """The first `k` of `ids` in `order`, sorted by SQLite."""
-    rows = _sql(conn, f"SELECT id FROM search_doc WHERE id IN (SELECT value FROM json_each(?)) "
-                      f"ORDER BY {order} LIMIT ?", (json.dumps(ids), k))
-    return [r[0] for r in rows]
-
-
 class Fts5Backend(SqlBackend):
     name = "sqlite-fts5"
 
     def __init__(self) -> None:
         super().__init__()
-        self._orders: dict[str, tuple[int, int, np.ndarray]] = {}  # order -> (epoch, gen, ids)
 
     def _match_ids(self, conn: Connection, terms: list[Term], any_: bool, memo: dict[Any, Any]) -> Any:
         expr = _text_expr(terms, any_)
@@ -251,39 +227,19 @@ class Fts5Backend(SqlBackend):
             ranked = memo[("bm25", expr)] = ids[np.lexsort((ids, scores))]
         return ranked[in_mask(ranked, mask)]
 
-    def _walk(self, conn: Connection, order: str, mask: np.ndarray, k: int, snap: Any) -> list[int]:
-        """The first `k` ids in `order` among the ids set in `mask`."""
-        if k <= 0 or not mask.any():
-            return []
-        in_order, changed = self._ids_in_order(conn, order, snap)
-        first = _first_in_mask(in_order, mask, k + changed.size)
-        if not changed.size:
-            return first.tolist()
-        # Rows written since the array was read may have moved or be new: their order is
-        # SQLite's to decide, together with the first k of the rows that did not change.
-        unchanged_first = first[~np.isin(first, changed)][:k]
-        return _sorted_ids(conn, order, np.union1d(unchanged_first, changed[in_mask(changed, mask)]).tolist(), k)
-
-    def _ids_in_order(self, conn: Connection, order: str, snap: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Every id in `order` as last read (about 1 MB per 100,000 rows), and the ids written
-        since then; read again after a new epoch or once more than ORDER_REREAD_AFTER changed."""
-        cached = self._orders.get(order)
-        if cached is not None and cached[0] == snap.epoch:
-            changed = NO_IDS if cached[1] == snap.gen else self._changed_since(conn, cached[1])
-            if len(changed) <= ORDER_REREAD_AFTER:
-                cache_lookup("search_sort", True)
-                return cached[2], changed
+    def _read_order(self, conn: Connection, order: str) -> np.ndarray:
         # group_concat keeps the subquery's order: SQLite does not flatten an ordered
         # subquery into an aggregate (tests/search compare it with a plain ORDER BY).
         rows = _sql(conn, f"SELECT group_concat(id, ' ') FROM (SELECT id FROM search_doc ORDER BY {order})")
         text_ids = rows[0][0] if rows else None
-        ids = np.fromstring(text_ids, dtype=np.int64, sep=" ") if text_ids else NO_IDS
-        self._orders[order] = (snap.epoch, snap.gen, ids)
-        cache_lookup("search_sort", False)
-        return ids, NO_IDS
+        return np.fromstring(text_ids, dtype=np.int64, sep=" ") if text_ids else NO_IDS
 
-    @staticmethod
-    def _changed_since(conn: Connection, gen: int) -> np.ndarray:
+    def _sorted_ids(self, conn: Connection, order: str, ids: list[int], k: int) -> list[int]:
+        rows = _sql(conn, f"SELECT id FROM search_doc WHERE id IN (SELECT value FROM json_each(?)) "
+                          f"ORDER BY {order} LIMIT ?", (json.dumps(ids), k))
+        return [r[0] for r in rows]
+
+    def _changed_since(self, conn: Connection, gen: int) -> np.ndarray:
         rows = _sql(conn, "SELECT id FROM search_doc WHERE gen > ?", (gen,))
         return np.array(rows, dtype=np.int64).reshape(-1)
 

@@ -32,7 +32,6 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from app.search.backend import Document, SearchQuery
-from app.search.fts5 import _first_in_mask as first_in_mask
 from app.search.sqlbase import NO_IDS, SqlBackend, in_mask, mask_from_bits
 from app.search.text import Term, english_stems_text, stem, stem_en, stems_text, tails_text, topic_text
 
@@ -54,8 +53,6 @@ ORDERS = {
     "newest": "created_at DESC NULLS LAST, id DESC",
     "adoption": "adoption DESC, sort_name, id",
 }
-# An id array is read again when more rows than this changed since it was read.
-ORDER_REREAD_AFTER = 500
 
 
 def _word(word: str, prefix: bool) -> str:
@@ -100,7 +97,6 @@ class PostgresBackend(SqlBackend):
 
     def __init__(self) -> None:
         super().__init__()
-        self._orders: dict[str, tuple[int, int, np.ndarray]] = {}  # order -> (epoch, gen, ids)
 
     def compact(self, session: Session) -> None:
         """After a rebuild: the text indexes built in one pass over the loaded table (clear
@@ -180,33 +176,16 @@ class PostgresBackend(SqlBackend):
             first.update(dict.fromkeys(self._walk(conn, ORDERS["adoption"], rest, need - len(first), snap)))
         return first
 
-    def _walk(self, conn: Connection, order: str, mask: np.ndarray, k: int, snap: Any) -> list[int]:
-        """The first `k` ids in `order` among the ids set in `mask`."""
-        if k <= 0 or not mask.any():
-            return []
-        in_order, changed = self._ids_in_order(conn, order, snap)
-        first = first_in_mask(in_order, mask, k + changed.size)
-        if not changed.size:
-            return first.tolist()
-        # Rows written since the array was read may have moved or be new: their order is
-        # PostgreSQL's to decide, together with the first k of the rows that did not change.
-        unchanged_first = first[~np.isin(first, changed)][:k]
-        candidates = np.union1d(unchanged_first, changed[in_mask(changed, mask)]).tolist()
-        return list(conn.execute(text(f"SELECT id FROM search_doc WHERE id = ANY(:ids) ORDER BY {order} LIMIT :k"),
-                                 {"ids": candidates, "k": k}).scalars())
+    def _read_order(self, conn: Connection, order: str) -> np.ndarray:
+        return _ids(conn.execute(text(f"SELECT string_agg(id::text, ' ' ORDER BY {order}) FROM search_doc")).scalar())
 
-    def _ids_in_order(self, conn: Connection, order: str, snap: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Every id in `order` as last read (about 1 MB per 100,000 rows), and the ids written
-        since then; read again after a new epoch or once more than ORDER_REREAD_AFTER changed."""
-        cached = self._orders.get(order)
-        if cached is not None and cached[0] == snap.epoch:
-            changed = NO_IDS if cached[1] == snap.gen else _ids(conn.execute(text(
-                "SELECT string_agg(id::text, ' ') FROM search_doc WHERE gen > :gen"), {"gen": cached[1]}).scalar())
-            if changed.size <= ORDER_REREAD_AFTER:
-                return cached[2], changed
-        ids = _ids(conn.execute(text(f"SELECT string_agg(id::text, ' ' ORDER BY {order}) FROM search_doc")).scalar())
-        self._orders[order] = (snap.epoch, snap.gen, ids)
-        return ids, NO_IDS
+    def _changed_since(self, conn: Connection, gen: int) -> np.ndarray:
+        return _ids(conn.execute(text("SELECT string_agg(id::text, ' ') FROM search_doc WHERE gen > :gen"),
+                                 {"gen": gen}).scalar())
+
+    def _sorted_ids(self, conn: Connection, order: str, ids: list[int], k: int) -> list[int]:
+        return list(conn.execute(text(f"SELECT id FROM search_doc WHERE id = ANY(:ids) ORDER BY {order} LIMIT :k"),
+                                 {"ids": ids, "k": k}).scalars())
 
     @staticmethod
     def _fetch_rows(conn: Connection, scores: dict[int, float | None]) -> list[Any]:

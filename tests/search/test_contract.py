@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 
+from app.search import sqlbase
 from app.search.backend import Document, SearchBackend, SearchQuery, SearchResult
 
 CORPUS = "contract"
@@ -314,7 +315,7 @@ ADOPTION_ORDER = [3, 1, 7, 5, 2, 8, 6, 4]  # adoption DESC, then name
 def test_title_first_ranking_and_sorted_pages(run: Runner, engine_paths: Any, reread_after: int,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_paths, "EXACT_RANK_MAX", 0)  # every match set counts as large
-    monkeypatch.setattr(engine_paths, "ORDER_REREAD_AFTER", reread_after)
+    monkeypatch.setattr(sqlbase, "ORDER_REREAD_AFTER", reread_after)
     hits = run("træningsbro", limit=5).hits
     assert hits and hits[0].id - BASE == 1
     ranked = [h.id - BASE for h in run("genoptræning", limit=20).hits]
