@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -51,6 +51,7 @@ from bench.common import (
     bench_database_url,
     percentiles,
     prepare_database,
+    reset_postgres,
     start_server,
     stop_server,
 )
@@ -67,18 +68,10 @@ SEARCH_WORDS = ["genoptræning", "kol", "diabetes", "hjertesvigt", "telemedicin"
                 "digital", "sår", "demens", "medicin", "søvn", "kræft"]
 
 
-def _reset_postgres(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
 def setup(url: str, extra_solutions: int) -> dict[str, Any]:
     """Fresh database: migrations, reference + demo data (+ synthetic catalogue), load accounts."""
     if not url.startswith("sqlite"):
-        _reset_postgres(url)
+        reset_postgres(url)
     prepare_database(url)
     engine = make_engine(url)
     factory = make_session_factory(engine)

@@ -18,9 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from pathlib import Path
-
-from sqlalchemy import text
 
 from app.db.engine import make_engine
 from app.registry import make_session_factory
@@ -28,35 +25,34 @@ from app.search.reindex import reindex
 from app.search.services import make_backend
 from app.settings import Settings, normalise_database_url
 from bench.bench_catalogue import filtered_params, load
-from bench.bench_load import _reset_postgres
 from bench.bench_search import mix, timed_search
 from bench.common import (
     BENCH_DIR,
     KeepAliveClient,
     bench_database_url,
+    database_bytes,
     live_server,
     percentiles,
     prepare_database,
     report,
+    reset_postgres,
 )
 
 SQLITE_FILE = BENCH_DIR / "scale.sqlite3"
 
 
 def database_size(url: str) -> int:
-    if url.startswith("sqlite"):
-        return sum(p.stat().st_size for p in (SQLITE_FILE, Path(f"{SQLITE_FILE}-wal")) if p.exists())
     engine = make_engine(url)
-    with engine.connect() as conn:
-        size = int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
-    engine.dispose()
-    return size
+    try:
+        return database_bytes(engine)
+    finally:
+        engine.dispose()
 
 
 def build(url: str, solutions: int) -> tuple[float, int, float]:
     """Generate the set and index it: (generate seconds, documents indexed, reindex seconds)."""
     if not url.startswith("sqlite"):
-        _reset_postgres(url)
+        reset_postgres(url)
     prepare_database(url)
     generate_seconds = load(url, solutions)
     engine = make_engine(url)

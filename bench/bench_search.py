@@ -31,10 +31,7 @@ import json
 import os
 import random
 import time
-from pathlib import Path
 from typing import Any
-
-from sqlalchemy import Engine, text
 
 from app.db.engine import make_engine
 from app.registry import make_session_factory
@@ -46,11 +43,13 @@ from bench.bench_catalogue import load
 from bench.common import (
     BENCH_DIR,
     KeepAliveClient,
+    database_bytes,
     fresh_sqlite_url,
     live_server,
     percentiles,
     prepare_database,
     report,
+    reset_postgres,
 )
 
 WORDS = ["diabetes", "genoptræning", "hjertesvigt", "kol", "depression", "monitorering", "træning",
@@ -189,24 +188,6 @@ def compare(sqlite: dict[str, Any], pg: dict[str, Any]) -> None:
                        f"{pg['reindex'] / sqlite['reindex']:.2f}x")
     rows["database size"] = f"{sqlite['size'] / 2**20:,.0f} | {pg['size'] / 2**20:,.0f} MiB"
     report(f"{sqlite['name']} | {pg['name']} | PostgreSQL / SQLite: GET /api/search p95", rows)
-
-
-def reset_postgres(url: str) -> None:
-    """The benchmark's PostgreSQL database emptied (its public schema dropped)."""
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
-def database_bytes(engine: Engine) -> int:
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
-    path = Path(engine.url.database or "")
-    return sum(Path(f"{path}{suffix}").stat().st_size for suffix in ("", "-wal")
-               if Path(f"{path}{suffix}").exists())
 
 
 def timed_search(http: KeepAliveClient, params: dict[str, object]) -> dict[str, float]:

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
+from sqlalchemy import Engine, text
 
 from app.audit.hook import set_actor
 from app.db.engine import make_engine
@@ -179,3 +180,22 @@ class KeepAliveClient:
 
     def close(self) -> None:
         self.connection.close()
+
+
+def reset_postgres(url: str) -> None:
+    """The benchmark's PostgreSQL database emptied (its public schema dropped)."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def database_bytes(engine: Engine) -> int:
+    """The database's size on disk: pg_database_size, or the SQLite file with its WAL."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
+    path = Path(engine.url.database or "")
+    return sum(Path(f"{path}{suffix}").stat().st_size for suffix in ("", "-wal")
+               if Path(f"{path}{suffix}").exists())
