@@ -99,6 +99,7 @@ def metrics_directory(workers: int) -> Iterator[None]:
     try:
         yield
     finally:
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)  # nothing may point at a removed folder
         shutil.rmtree(folder, ignore_errors=True)
 
 

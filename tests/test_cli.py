@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from app.cli import main
@@ -72,3 +74,17 @@ def test_serve_gives_busy_workers_time_to_answer(monkeypatch: object) -> None:
     assert result.exit_code == 0, result.output
     assert calls[0]["workers"] == 2
     assert calls[0]["timeout_worker_healthcheck"] >= 30  # type: ignore[operator]
+
+
+def test_serve_leaves_no_metrics_folder_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers count into a folder of their own; once `serve` ends, the folder and the
+    setting naming it are gone (a later app in the same process counts on its own)."""
+    import uvicorn
+
+    seen: list[str] = []
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.append(os.environ["PROMETHEUS_MULTIPROC_DIR"]))
+    result = CliRunner().invoke(main, ["serve", "--workers", "2"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert seen and not Path(seen[0]).exists()
+    assert "PROMETHEUS_MULTIPROC_DIR" not in os.environ
