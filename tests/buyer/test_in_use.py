@@ -57,8 +57,11 @@ def test_selfback_demo_figures_agree_everywhere(client: Any, db: Session) -> Non
     assert len(set(figures.values())) == 1, figures  # 1 on the demo data alone (earlier tests may add some)
     assert _heat_using(client, "selfback") in (None, figures["api"])
     api = client.get("/api/solutions/selfback/adoption").json()
-    assert ("Høje-Taastrup", "in_operation", "2022-09-27") in [(o["name"], o["status"], o["since"])
-                                                              for o in api["organisations"]]
+    hoeje_taastrup = next(o for o in api["organisations"] if o["name"] == "Høje-Taastrup")
+    assert hoeje_taastrup["status"] == "in_operation"
+    # The demo data says since 27 September 2022; the adoption form's tests report the demo
+    # reporter's own SelfBack use on random earlier days, which moves "since" back.
+    assert hoeje_taastrup["since"] <= "2022-09-27"
     assert api["definition"].startswith("I brug = ")
 
 
