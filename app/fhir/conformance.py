@@ -12,6 +12,7 @@ HL7_SEARCH_PARAMETER = "http://hl7.org/fhir/SearchParameter"
 INTERACTIONS = ("read", "search-type")
 # Accepted by every search besides its search parameters (_cursor: the place in a next link).
 RESULT_PARAMETERS = frozenset({"_count", "_cursor", "_format", "_include"})
+STRING_MODIFIERS = frozenset({"contains", "exact"})  # of a string parameter (name)
 JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json"})  # values of _format
 # Formats FHIR defines that this server does not write: 406, not 400.
 OTHER_FORMATS = frozenset({"xml", "text/xml", "application/xml", "application/fhir+xml", "ttl",

@@ -13,10 +13,10 @@ from litestar.params import QueryParameter
 
 from app.fhir import conformance, terminology
 from app.fhir.outcome import EXCEPTION_HANDLERS, FHIR_JSON, FhirError
+from app.fhir.params import check_format
 from app.fhir.profiles import structure_definitions
 
 Resource = dict[str, Any]
-STRING_MODIFIERS = ("exact", "contains")
 
 # The parameters as the OpenAPI schema shows them (so the fuzz and hostile-input tests reach
 # them). The handlers read the raw query, where a parameter may repeat or carry a modifier.
@@ -55,10 +55,7 @@ def _fhir(resource: Resource) -> Response[Resource]:
 
 
 def _check_format(value: str) -> None:
-    if value in conformance.OTHER_FORMATS:
-        raise FhirError(406, "not-supported", f"_format: {value} is not served; use json", "_format")
-    if value not in conformance.JSON_FORMATS:
-        raise FhirError(400, "invalid", "_format: one of json, application/json, application/fhir+json", "_format")
+    check_format([value], None)
 
 
 def _string_match(modifier: str | None, wanted: str) -> Callable[[str], bool]:
@@ -95,7 +92,7 @@ def _criteria(resource_type: str, query: Iterable[tuple[str, str]]) -> list[Call
         if name not in names:
             raise FhirError(400, "not-supported", f"{key}: not a search parameter of {resource_type} "
                             f"(known: {', '.join(sorted(names | {'_format'}))})", key)
-        if modifier and not (name == "name" and modifier in STRING_MODIFIERS):
+        if modifier and not (name == "name" and modifier in conformance.STRING_MODIFIERS):
             raise FhirError(400, "not-supported", f"{key}: the modifier {modifier!r} is not supported", key)
         if not value:
             raise FhirError(400, "invalid", f"{key}: a value is needed", key)

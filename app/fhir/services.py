@@ -23,7 +23,8 @@ from app.catalogue import services as catalogue
 from app.catalogue.models import Solution, TreatmentArea, Vendor, solution_treatment_area
 from app.fhir import canonical as c
 from app.fhir import resources
-from app.fhir.params import Bound, Criterion, Cursor, FhirError, Search, token
+from app.fhir.outcome import FhirError
+from app.fhir.params import Bound, Criterion, Cursor, Search, token
 
 Resource = dict[str, Any]
 
