@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, not_, or_, select
-from sqlalchemy.orm import Session, lazyload, selectinload
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from app.approvals import lifecycle as lc
 from app.approvals.models import ApprovalCase
@@ -284,7 +284,8 @@ def _entries(on: date, criteria: Sequence[Criterion]) -> Select[Any]:
 
 
 def _catalog_entries(session: Session, ids: Sequence[int], on: date) -> list[Resource]:
-    loaded = select(ApprovalCase).options(lazyload("*"), selectinload(ApprovalCase.milestones))
+    loaded = select(ApprovalCase).options(lazyload("*"), selectinload(ApprovalCase.milestones),
+                                          joinedload(ApprovalCase.solution).lazyload("*"))
     by_id = {e.id: e for e in session.scalars(loaded.where(ApprovalCase.id.in_(ids)))} if ids else {}
     return [resources.catalog_entry(by_id[i], on) for i in ids if i in by_id]
 

@@ -123,7 +123,11 @@ def test_catalog_entries_are_the_public_register(fc: Any) -> None:
         assert status["system"] == c.APPROVAL_STATUS_SYSTEM
         assert status["code"] == statuses[entry["identifier"][0]["value"]]
         assert entry["status"] == ("active" if status["code"] in ("approved", "temporarily_approved") else "retired")
-        assert fhir_json(fc.get(f"/fhir/{entry['referencedItem']['reference']}"))["resourceType"] == "DeviceDefinition"
+        (link,) = entry["extension"]
+        assert link["url"] == c.REGISTER_ENTRY_SOLUTION_EXTENSION
+        solution = fhir_json(fc.get(f"/fhir/{link['valueReference']['reference']}"))
+        assert entry["referencedItem"] == {"identifier": solution["identifier"][0],
+                                           "display": solution["deviceName"][0]["name"]}
     approved = fhir_json(fc.get("/fhir/CatalogEntry", params={"status": "approved"}))
     assert approved["total"] == sum(1 for s in statuses.values() if s == "approved")
 
@@ -320,7 +324,7 @@ def test_a_client_syncs_the_register_while_it_changes(fhir_app: Litestar, fc: An
 def test_an_unpublished_solutions_register_entry_vanishes(fhir_app: Litestar, fc: Any) -> None:
     entries = walk(fc, "/fhir/CatalogEntry").matches
     target = entries[0]
-    solution_id = int(target["referencedItem"]["reference"].split("/")[1])
+    solution_id = int(target["extension"][0]["valueReference"]["reference"].split("/")[1])
     edit(fhir_app, lambda s: setattr(s.get(Solution, solution_id), "published", False))
     fhir_json(fc.get(f"/fhir/CatalogEntry/{target['id']}"), 404)
     number = target["identifier"][0]["value"]
