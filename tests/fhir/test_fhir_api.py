@@ -23,7 +23,7 @@ from app.fhir import canonical as c
 from app.main import create_app
 from app.settings import Settings
 from tests.fhir.helpers import SyncClient, walk
-from tests.fhir.validate import fhir_json
+from tests.fhir.r4 import fhir_json
 from tests.scratch import drop_postgres, scratch_database
 
 
