@@ -66,7 +66,8 @@ SEARCH_PARAMETERS: dict[str, tuple[SearchParam, ...]] = {
         APPROVAL_STATUS, TREATMENT_AREA),
     "Organization": (
         ID, LAST_UPDATED,
-        SearchParam("identifier", "token", f"The vendor's slug ({canonical.VENDOR_SLUG_SYSTEM}|slug).",
+        SearchParam("identifier", "token", f"The vendor's CVR number ({canonical.CVR_SYSTEM}|12345678); "
+                    "system| may be left out.",
                     f"{HL7_SEARCH_PARAMETER}/Organization-identifier"),
         SearchParam("name", "string", "The vendor's name: starts with, any case" + NAME_MODIFIERS,
                     f"{HL7_SEARCH_PARAMETER}/Organization-name")),
