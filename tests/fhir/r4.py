@@ -6,8 +6,9 @@ fhir.resources 8 models R5 at its top level and R4B under fhir.resources.R4B; it
 type the directory serves, R4B has the same elements, cardinalities and types as R4 (CatalogEntry
 included: R4B kept R4's CatalogEntry, R5 dropped it), so the R4B models validate our R4 JSON. What
 they do not check, this module does: R4's allowed target types of a Reference, that each
-meta.profile and extension URL is a StructureDefinition we serve, and the profile's own
-constraints (cardinality, fixed values) on the elements it names."""
+meta.profile and extension URL is a StructureDefinition we serve, the profile's own
+constraints (cardinality, fixed values) on the elements it names, and that every Coding of our
+code systems (or ICD-10) is one they define, with its Danish display."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 
+from app.fhir import canonical, terminology
 from app.fhir.profiles import structure_definitions
 
 _TYPE_NAME = re.compile(r"(\w+)Type\b")
@@ -31,6 +33,7 @@ def validate(resource: dict[str, Any]) -> Any:
                if url not in served]
     assert not unknown, f"no StructureDefinition served for {unknown}"
     assert not profile_errors(resource), profile_errors(resource)
+    assert not coding_errors(resource), coding_errors(resource)
     for entry in resource.get("entry", []):
         validate(entry["resource"])
     return parsed
@@ -143,4 +146,23 @@ def _reference_errors(model: Any, node: dict[str, Any], where: str) -> list[str]
                     and target not in allowed:
                 errors.append(f"{where}.{key}: {target} is not one of {', '.join(allowed)}")
             errors += _reference_errors(child, item, f"{where}.{key}")
+    return errors
+
+
+def coding_errors(node: Any) -> list[str]:
+    """The Codings of our code systems and ICD-10 that are not what terminology.coding writes."""
+    if isinstance(node, list):
+        return [e for item in node for e in coding_errors(item)]
+    if not isinstance(node, dict):
+        return []
+    errors = [e for value in node.values() for e in coding_errors(value)]
+    system, code = node.get("system"), node.get("code")
+    if isinstance(system, str) and isinstance(code, str) and (
+            system.startswith(f"{canonical.CANONICAL_BASE}/CodeSystem/") or system == canonical.ICD10_SYSTEM):
+        try:
+            expected = terminology.coding(system, code)
+        except KeyError:
+            return [*errors, f"{system}|{code} is not defined"]
+        if node != expected:
+            errors.append(f"{node} is not {expected}")
     return errors
