@@ -48,6 +48,7 @@ def _price(solution: Solution) -> dict[str, Any]:
 def solution_extensions(solution: Solution) -> list[dict[str, Any]]:
     out = [_coded(c.TREATMENT_AREA_EXTENSION, c.TREATMENT_AREA_SYSTEM, a.code) for a in solution.treatment_areas]
     out += [_coded(c.INDICATION_EXTENSION, c.ICD10_SYSTEM, code) for code in solution.indications or []]
+    out += [_coded(c.CONTRAINDICATION_EXTENSION, c.ICD10_SYSTEM, code) for code in solution.contraindications or []]
     out += [_coded(c.PLATFORM_EXTENSION, c.PLATFORM_SYSTEM, p) for p in solution.platforms or []]
     out.append(_coded(c.REGULATORY_CLASS_EXTENSION, c.REGULATORY_CLASS_SYSTEM, solution.regulatory_class))
     if solution.licence_model:

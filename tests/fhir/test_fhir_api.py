@@ -76,6 +76,13 @@ def test_every_resource_of_the_demo_register_is_valid_fhir(fhir_app: Litestar, f
     solutions = walk(fc, "/fhir/DeviceDefinition?_count=200").matches
     assert {r["id"] for r in solutions} == published_ids(fhir_app)
     assert all(r["meta"]["profile"] == [c.SOLUTION_PROFILE] for r in solutions)
+    with fhir_app.state.session_factory() as s:
+        held = {str(x.id): (x.indications, x.contraindications) for x in s.scalars(select(Solution))}
+    for r in solutions:  # the profile's ICD-10 extensions carry what the register holds
+        coded = {url: [e["valueCoding"]["code"] for e in r["extension"] if e["url"] == url]
+                 for url in (c.INDICATION_EXTENSION, c.CONTRAINDICATION_EXTENSION)}
+        assert (coded[c.INDICATION_EXTENSION], coded[c.CONTRAINDICATION_EXTENSION]) == held[r["id"]]
+    assert any(codes for _, codes in held.values())
 
 
 def test_a_device_definition_carries_the_register_facts(fhir_app: Litestar, fc: Any) -> None:
