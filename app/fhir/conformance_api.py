@@ -54,10 +54,6 @@ def _fhir(resource: Resource) -> Response[Resource]:
     return Response(resource, media_type=FHIR_JSON)
 
 
-def _check_format(value: str) -> None:
-    check_format([value], None)
-
-
 def _string_match(modifier: str | None, wanted: str) -> Callable[[str], bool]:
     """FHIR string search: starts with, any case; :exact as written; :contains anywhere, any case."""
     if modifier == "exact":
@@ -87,7 +83,7 @@ def _criteria(resource_type: str, query: Iterable[tuple[str, str]]) -> list[Call
     for key, value in query:
         name, _, modifier = key.partition(":")
         if key == "_format":
-            _check_format(value)
+            check_format([value], None)
             continue
         if name not in names:
             raise FhirError(400, "not-supported", f"{key}: not a search parameter of {resource_type} "
@@ -119,7 +115,7 @@ def _read(request: Request, resource_type: str, resource_id: str) -> Response[Re
     for key, value in request.query_params.multi_items():
         if key != "_format":
             raise FhirError(400, "not-supported", f"{key}: a read takes no parameters but _format", key)
-        _check_format(value)
+        check_format([value], None)
     for resource in _resources(resource_type):
         if resource["id"] == resource_id:
             return _fhir(resource)
@@ -133,7 +129,7 @@ def capability_statement(request: Request, _format: Format = None) -> Response[R
         if key not in ("_format", "mode"):
             raise FhirError(400, "not-supported", f"{key}: /metadata takes only _format and mode", key)
         if key == "_format":
-            _check_format(value)
+            check_format([value], None)
     return _fhir(conformance.capability_statement(request.app.state.settings.base_url,
                                                   metadata.version("blaastempel")))
 
