@@ -72,24 +72,32 @@ def _nodes(resource: dict[str, Any], path: list[str]) -> list[dict[str, Any]]:
 
 
 def profile_errors(resource: dict[str, Any]) -> list[str]:
-    """Where the resource breaks its profiles' cardinalities and fixed values (of elements
-    outside slices: a slice is checked by the extension URL test above)."""
+    """Where the resource breaks its profiles' cardinalities, fixed values and required bindings
+    (of elements outside slices: a slice is checked by the extension URL test above)."""
     errors: list[str] = []
     for url in resource.get("meta", {}).get("profile", []):
         for element in _served().get(url, {}).get("differential", {}).get("element", []):
             segments = element["path"].split(".")[1:]
             if not segments or ":" in element["id"] or "[x]" in element["path"]:
                 continue
-            fixed = next((v for k, v in element.items() if k.startswith("fixed")), None)
             for node in _nodes(resource, segments[:-1]):
                 value = node.get(segments[-1])
                 present = [] if value is None else value if isinstance(value, list) else [value]
-                if len(present) < element.get("min", 0):
-                    errors.append(f"{element['id']}: at least {element['min']}")
-                if element.get("max", "*") != "*" and len(present) > int(element["max"]):
-                    errors.append(f"{element['id']}: at most {element['max']}")
-                if fixed is not None and any(v != fixed for v in present):
-                    errors.append(f"{element['id']}: must be {fixed!r}")
+                errors += _element_errors(element, present)
+    return errors
+
+
+def _element_errors(element: dict[str, Any], present: list[Any]) -> list[str]:
+    errors = []
+    if len(present) < element.get("min", 0):
+        errors.append(f"{element['id']}: at least {element['min']}")
+    if element.get("max", "*") != "*" and len(present) > int(element["max"]):
+        errors.append(f"{element['id']}: at most {element['max']}")
+    fixed = next((v for k, v in element.items() if k.startswith("fixed")), None)
+    if fixed is not None and any(v != fixed for v in present):
+        errors.append(f"{element['id']}: must be {fixed!r}")
+    if element.get("binding", {}).get("strength") == "required":
+        errors += _binding_errors(element["id"], element["binding"]["valueSet"], present)
     return errors
 
 
@@ -115,7 +123,7 @@ def path_fields(path: str) -> list[tuple[Any, list[str]]]:
     """For each segment of an element path after the resource (or datatype) name, the model it is
     looked up on and the fields it names; an empty list where the segment does not exist."""
     segments = path.split(".")
-    model = get_fhir_model_class(segments[0])
+    model: Any = get_fhir_model_class(segments[0])
     out: list[tuple[Any, list[str]]] = []
     for segment in segments[1:]:
         fields = _fields(model, segment) if model is not None else []
@@ -147,6 +155,21 @@ def _reference_errors(model: Any, node: dict[str, Any], where: str) -> list[str]
                 errors.append(f"{where}.{key}: {target} is not one of {', '.join(allowed)}")
             errors += _reference_errors(child, item, f"{where}.{key}")
     return errors
+
+
+def _value_set_codes(url: str) -> set[tuple[str, str]]:
+    """The (system, code) pairs one of our ValueSets holds."""
+    (value_set,) = [v for v in terminology.value_sets() if v["url"] == url]
+    systems = {c["url"]: c for c in terminology.code_systems()}
+    return {(include["system"], concept["code"]) for include in value_set["compose"]["include"]
+            for concept in include.get("concept") or systems[include["system"]]["concept"]}
+
+
+def _binding_errors(element: str, url: str, values: list[Any]) -> list[str]:
+    codings = [c for v in values if isinstance(v, dict) for c in v.get("coding", [v] if "code" in v else [])]
+    allowed = _value_set_codes(url)
+    return [f"{element}: {c.get('code')} is not in {url}" for c in codings
+            if (c.get("system"), c.get("code")) not in allowed]
 
 
 def coding_errors(node: Any) -> list[str]:
