@@ -18,7 +18,7 @@ from app.settings import PROJECT_ROOT
 
 APP = PROJECT_ROOT / "app"
 DOMAINS = frozenset({"accounts", "approvals", "assessment", "audit", "benchmark", "buyer", "catalogue",
-                     "contracts", "reporting", "search"})
+                     "contracts", "fhir", "reporting", "search"})
 
 
 def _module(path: Path) -> str:

@@ -18,11 +18,11 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
 from app.fhir import services
-from app.fhir.params import Cursor, FhirError, check_format, parse_search
+from app.fhir.outcome import FHIR_JSON, FhirError, operation_outcome
+from app.fhir.params import Cursor, check_format, parse_search
 from app.fhir.resources import instant
 from app.web.routing import get
 
-FHIR_JSON = "application/fhir+json"
 Resource = dict[str, Any]
 Values = list[str] | None
 
@@ -31,19 +31,12 @@ def fhir_response(body: Resource, status: int = 200) -> Response[Resource]:
     return Response(body, status_code=status, media_type=f"{FHIR_JSON}; charset=utf-8")
 
 
-def outcome(error: FhirError) -> Resource:
-    issue: Resource = {"severity": "error", "code": error.code, "diagnostics": error.diagnostics}
-    if error.expression:
-        issue["expression"] = [error.expression]
-    return {"resourceType": "OperationOutcome", "issue": [issue]}
-
-
-def _answer(request: Request, work: Callable[[], Resource]) -> Response[Resource]:
+def _answer(request: Request, work: Callable[[], Resource]) -> Response[Any]:
     try:
         check_format(request.query_params.getall("_format", []), request.headers.get("accept"))
         return fhir_response(work())
     except FhirError as error:
-        return fhir_response(outcome(error), error.status)
+        return operation_outcome(error.status, error.code, error.diagnostics, expression=error.expression)
 
 
 def _base(request: Request) -> str:

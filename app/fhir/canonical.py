@@ -16,7 +16,6 @@ CANONICAL_BASE: Final = "https://fhir.blaastempel.dk"
 IDENTIFIER_BASE: Final = f"{CANONICAL_BASE}/Identifier"
 REGISTER_NUMBER_SYSTEM: Final = f"{IDENTIFIER_BASE}/registernummer"  # BT-YYYY-NNNN
 SOLUTION_SLUG_SYSTEM: Final = f"{IDENTIFIER_BASE}/loesning"
-VENDOR_SLUG_SYSTEM: Final = f"{IDENTIFIER_BASE}/leverandoer"
 ICD10_SYSTEM: Final = "http://hl7.org/fhir/sid/icd-10"
 
 

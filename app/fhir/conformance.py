@@ -12,6 +12,7 @@ HL7_SEARCH_PARAMETER = "http://hl7.org/fhir/SearchParameter"
 INTERACTIONS = ("read", "search-type")
 # Accepted by every search besides its search parameters (_cursor: the place in a next link).
 RESULT_PARAMETERS = frozenset({"_count", "_cursor", "_format", "_include"})
+STRING_MODIFIERS = frozenset({"contains", "exact"})  # of a string parameter (name)
 JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json"})  # values of _format
 # Formats FHIR defines that this server does not write: 406, not 400.
 OTHER_FORMATS = frozenset({"xml", "text/xml", "application/xml", "application/fhir+xml", "ttl",
@@ -33,7 +34,11 @@ LAST_UPDATED = SearchParam(
     "a client syncs the register by asking for what changed since its last run and following the "
     "Bundle's next links to the end.", f"{HL7_SEARCH_PARAMETER}/Resource-lastUpdated")
 # Listed in the CapabilityStatement for the resources that page (a result parameter, not a search one).
-COUNT = SearchParam("_count", "number", "Resources per page; the Bundle's next link gives the page after.")
+COUNT = SearchParam("_count", "number", "Resources per page, 0 to 200 (20 when left out); the Bundle's next "
+                    "link gives the page after.")
+CURSOR = SearchParam("_cursor", "string", "Where the previous page ended: written by the server into the Bundle's "
+                     "next link; a client follows the link and never writes it.")
+NAME_MODIFIERS = "; name:contains finds it anywhere (any case), name:exact only as written."
 APPROVAL_STATUS = SearchParam(
     "status", "token", f"The approval status of the register entry, a code of {canonical.APPROVAL_STATUS_SYSTEM} "
     "(approved, temporarily_approved, revoked, expired, rejected).")
@@ -44,7 +49,8 @@ TREATMENT_AREA = SearchParam(
 def _conformance(resource: str) -> tuple[SearchParam, ...]:
     return (ID,
             SearchParam("url", "uri", f"The {resource}'s canonical URL.", f"{HL7_SEARCH_PARAMETER}/conformance-url"),
-            SearchParam("name", "string", f"The {resource}'s computer-friendly name (starts with, any case).",
+            SearchParam("name", "string", f"The {resource}'s computer-friendly name: starts with, any case"
+                        + NAME_MODIFIERS,
                         f"{HL7_SEARCH_PARAMETER}/conformance-name"),
             SearchParam("status", "token", "Publication status: draft, active or retired.",
                         f"{HL7_SEARCH_PARAMETER}/conformance-status"))
@@ -56,13 +62,14 @@ SEARCH_PARAMETERS: dict[str, tuple[SearchParam, ...]] = {
         SearchParam("identifier", "token", f"The register number ({canonical.REGISTER_NUMBER_SYSTEM}|BT-YYYY-NNNN) "
                     f"or the solution's slug ({canonical.SOLUTION_SLUG_SYSTEM}|slug); system| may be left out.",
                     f"{HL7_SEARCH_PARAMETER}/DeviceDefinition-identifier"),
-        SearchParam("name", "string", "The solution's name (deviceName): starts with, any case."),
+        SearchParam("name", "string", "The solution's name (deviceName): starts with, any case" + NAME_MODIFIERS),
         APPROVAL_STATUS, TREATMENT_AREA),
     "Organization": (
         ID, LAST_UPDATED,
-        SearchParam("identifier", "token", f"The vendor's slug ({canonical.VENDOR_SLUG_SYSTEM}|slug).",
+        SearchParam("identifier", "token", f"The vendor's CVR number ({canonical.CVR_SYSTEM}|12345678); "
+                    "system| may be left out.",
                     f"{HL7_SEARCH_PARAMETER}/Organization-identifier"),
-        SearchParam("name", "string", "The vendor's name: starts with, any case.",
+        SearchParam("name", "string", "The vendor's name: starts with, any case" + NAME_MODIFIERS,
                     f"{HL7_SEARCH_PARAMETER}/Organization-name")),
     "CatalogEntry": (
         ID, LAST_UPDATED,
@@ -96,7 +103,7 @@ def _search_param(param: SearchParam) -> dict[str, str]:
 
 
 def _resource(resource_type: str) -> dict[str, Any]:
-    params = [*SEARCH_PARAMETERS[resource_type], *((COUNT,) if resource_type in PAGED else ())]
+    params = [*SEARCH_PARAMETERS[resource_type], *((COUNT, CURSOR) if resource_type in PAGED else ())]
     resource: dict[str, Any] = {"type": resource_type}
     if resource_type in PROFILES:
         resource["profile"] = PROFILES[resource_type]

@@ -13,10 +13,10 @@ from litestar.params import QueryParameter
 
 from app.fhir import conformance, terminology
 from app.fhir.outcome import EXCEPTION_HANDLERS, FHIR_JSON, FhirError
+from app.fhir.params import check_format
 from app.fhir.profiles import structure_definitions
 
 Resource = dict[str, Any]
-STRING_MODIFIERS = ("exact", "contains")
 
 # The parameters as the OpenAPI schema shows them (so the fuzz and hostile-input tests reach
 # them). The handlers read the raw query, where a parameter may repeat or carry a modifier.
@@ -54,13 +54,6 @@ def _fhir(resource: Resource) -> Response[Resource]:
     return Response(resource, media_type=FHIR_JSON)
 
 
-def _check_format(value: str) -> None:
-    if value in conformance.OTHER_FORMATS:
-        raise FhirError(406, "not-supported", f"_format: {value} is not served; use json", "_format")
-    if value not in conformance.JSON_FORMATS:
-        raise FhirError(400, "invalid", "_format: one of json, application/json, application/fhir+json", "_format")
-
-
 def _string_match(modifier: str | None, wanted: str) -> Callable[[str], bool]:
     """FHIR string search: starts with, any case; :exact as written; :contains anywhere, any case."""
     if modifier == "exact":
@@ -90,12 +83,12 @@ def _criteria(resource_type: str, query: Iterable[tuple[str, str]]) -> list[Call
     for key, value in query:
         name, _, modifier = key.partition(":")
         if key == "_format":
-            _check_format(value)
+            check_format([value], None)
             continue
         if name not in names:
             raise FhirError(400, "not-supported", f"{key}: not a search parameter of {resource_type} "
                             f"(known: {', '.join(sorted(names | {'_format'}))})", key)
-        if modifier and not (name == "name" and modifier in STRING_MODIFIERS):
+        if modifier and not (name == "name" and modifier in conformance.STRING_MODIFIERS):
             raise FhirError(400, "not-supported", f"{key}: the modifier {modifier!r} is not supported", key)
         if not value:
             raise FhirError(400, "invalid", f"{key}: a value is needed", key)
@@ -122,7 +115,7 @@ def _read(request: Request, resource_type: str, resource_id: str) -> Response[Re
     for key, value in request.query_params.multi_items():
         if key != "_format":
             raise FhirError(400, "not-supported", f"{key}: a read takes no parameters but _format", key)
-        _check_format(value)
+        check_format([value], None)
     for resource in _resources(resource_type):
         if resource["id"] == resource_id:
             return _fhir(resource)
@@ -136,7 +129,7 @@ def capability_statement(request: Request, _format: Format = None) -> Response[R
         if key not in ("_format", "mode"):
             raise FhirError(400, "not-supported", f"{key}: /metadata takes only _format and mode", key)
         if key == "_format":
-            _check_format(value)
+            check_format([value], None)
     return _fhir(conformance.capability_statement(request.app.state.settings.base_url,
                                                   metadata.version("blaastempel")))
 

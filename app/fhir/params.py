@@ -9,42 +9,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from app.approvals import lifecycle as lc
+from app.fhir.conformance import (
+    INCLUDES,
+    JSON_FORMATS,
+    OTHER_FORMATS,
+    RESULT_PARAMETERS,
+    STRING_MODIFIERS,
+    parameter_names,
+)
+from app.fhir.outcome import FhirError
 
 DEFAULT_COUNT = 20
 MAX_COUNT = 200
 MAX_VALUE_LENGTH = 400
-
-# The parameters each resource type searches by (besides the result parameters below).
-SEARCH_PARAMETERS: dict[str, frozenset[str]] = {
-    "DeviceDefinition": frozenset({"_id", "_lastUpdated", "identifier", "name", "status", "treatment-area"}),
-    "Organization": frozenset({"_id", "_lastUpdated", "identifier", "name"}),
-    "CatalogEntry": frozenset({"_id", "_lastUpdated", "identifier", "status"}),
-}
-RESULT_PARAMETERS = frozenset({"_count", "_cursor", "_format", "_include"})
-INCLUDES: dict[str, frozenset[str]] = {"DeviceDefinition": frozenset({"DeviceDefinition:manufacturer"})}
-STRING_MODIFIERS = frozenset({"contains", "exact"})
-JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json"})
-# Formats FHIR defines that this server does not write: 406, not 400.
-OTHER_FORMATS = frozenset({"xml", "text/xml", "application/xml", "application/fhir+xml", "ttl",
-                           "application/fhir+turtle", "text/turtle", "html", "text/html"})
 
 _DATE_TIME = re.compile(
     r"^(?P<prefix>eq|ne|gt|lt|ge|le|sa|eb|ap)?(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
     r"(?:T(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<fraction>\d{1,9}))?)?"
     r"(?P<zone>Z|[+-]\d{2}:\d{2}))?)?)?$")
 _CURSOR = re.compile(r"^(\d{1,18})-(\d{1,18})$")
-
-
-class FhirError(Exception):
-    """A request the server answers with an OperationOutcome: HTTP status, issue code, the
-    parameter (or element) at fault and why."""
-
-    def __init__(self, status: int, code: str, diagnostics: str, expression: str | None = None) -> None:
-        super().__init__(diagnostics)
-        self.status = status
-        self.code = code
-        self.diagnostics = diagnostics
-        self.expression = expression
 
 
 def invalid(parameter: str, why: str) -> FhirError:
@@ -117,7 +100,7 @@ def check_format(values: Iterable[str], accept: str | None) -> None:
 
 def parse_search(resource: str, items: Iterable[tuple[str, str]]) -> Search:
     """The search of `resource` the query string's (name, value) pairs ask for."""
-    allowed = SEARCH_PARAMETERS[resource]
+    allowed = parameter_names(resource)
     criteria: list[Criterion] = []
     bounds: list[Bound] = []
     result: dict[str, list[str]] = {}

@@ -1,8 +1,9 @@
 """Register records as FHIR R4 resources (plain dicts, JSON as FHIR writes it). Pure: the
 caller loads the records and decides what the public may see.
 
-Danish first: names, descriptions and code displays are the Danish ones. Codes of our own
-vocabularies are the stored codes, in the code systems app.fhir.canonical names."""
+Danish first: names, descriptions and code displays are the Danish ones. Every coded value
+is written by terminology.coding: the stored code, in a code system we serve (or ICD-10), with
+its Danish display; a code the system does not define raises rather than reach a client."""
 
 from __future__ import annotations
 
@@ -12,10 +13,9 @@ from typing import Any
 from app.approvals import lifecycle as lc
 from app.approvals.models import ApprovalCase
 from app.approvals.services import state_of
-from app.catalogue.codes import icd10
 from app.catalogue.models import Solution, Vendor
 from app.fhir import canonical as c
-from app.web.i18n import label
+from app.fhir.terminology import coding
 
 Resource = dict[str, Any]
 
@@ -33,35 +33,26 @@ def solution_updated(solution: Solution, case: ApprovalCase | None) -> datetime:
     return solution.updated_at
 
 
-def _coding(system: str, code: str, display: str | None = None) -> dict[str, str]:
-    return {"system": system, "code": code} | ({"display": display} if display else {})
-
-
-def _coded(url: str, system: str, code: str, display: str | None = None) -> dict[str, Any]:
-    return {"url": url, "valueCoding": _coding(system, code, display)}
+def _coded(url: str, system: str, code: str) -> dict[str, Any]:
+    return {"url": url, "valueCoding": coding(system, code)}
 
 
 def _price(solution: Solution) -> dict[str, Any]:
     parts: list[dict[str, Any]] = [{"url": "amount", "valueMoney": {"value": float(solution.price_dkk or 0),
                                                                     "currency": c.CURRENCY}}]
     if solution.price_unit:
-        parts.append({"url": "unit", "valueCoding": _coding(c.PRICE_UNIT_SYSTEM, solution.price_unit,
-                                                            label("da", "price_unit", solution.price_unit))})
+        parts.append({"url": "unit", "valueCoding": coding(c.PRICE_UNIT_SYSTEM, solution.price_unit)})
     return {"url": c.PRICE_EXTENSION, "extension": parts}
 
 
 def solution_extensions(solution: Solution) -> list[dict[str, Any]]:
-    diagnoses = icd10()
-    out = [_coded(c.TREATMENT_AREA_EXTENSION, c.TREATMENT_AREA_SYSTEM, a.code, a.name_da)
-           for a in solution.treatment_areas]
-    out += [_coded(c.INDICATION_EXTENSION, c.ICD10_SYSTEM, code,
-                   diagnoses[code].title_da if code in diagnoses else None) for code in solution.indications or []]
-    out += [_coded(c.PLATFORM_EXTENSION, c.PLATFORM_SYSTEM, p, label("da", "platform", p))
-            for p in solution.platforms or []]
+    out = [_coded(c.TREATMENT_AREA_EXTENSION, c.TREATMENT_AREA_SYSTEM, a.code) for a in solution.treatment_areas]
+    out += [_coded(c.INDICATION_EXTENSION, c.ICD10_SYSTEM, code) for code in solution.indications or []]
+    out += [_coded(c.CONTRAINDICATION_EXTENSION, c.ICD10_SYSTEM, code) for code in solution.contraindications or []]
+    out += [_coded(c.PLATFORM_EXTENSION, c.PLATFORM_SYSTEM, p) for p in solution.platforms or []]
     out.append(_coded(c.REGULATORY_CLASS_EXTENSION, c.REGULATORY_CLASS_SYSTEM, solution.regulatory_class))
     if solution.licence_model:
-        out.append(_coded(c.LICENCE_MODEL_EXTENSION, c.LICENCE_MODEL_SYSTEM, solution.licence_model,
-                          label("da", "licence_model", solution.licence_model)))
+        out.append(_coded(c.LICENCE_MODEL_EXTENSION, c.LICENCE_MODEL_SYSTEM, solution.licence_model))
     if solution.price_dkk is not None:
         out.append(_price(solution))
     return out
@@ -80,10 +71,12 @@ def device_definition(solution: Solution, case: ApprovalCase | None) -> Resource
         "identifier": identifiers,
         "manufacturerReference": {"reference": f"Organization/{solution.vendor_id}"},
         "deviceName": [{"name": solution.name, "type": "user-friendly-name"}],
-        "type": {"coding": [_coding(c.PURPOSE_SYSTEM, solution.purpose)]},
+        "type": {"coding": [coding(c.PURPOSE_SYSTEM, solution.purpose)]},
     }
     if solution.languages:
-        resource["languageCode"] = [{"coding": [_coding(c.LANGUAGE_SYSTEM, code)]} for code in solution.languages]
+        # BCP 47 language tags: a code system of its own, not one of ours, so no display.
+        resource["languageCode"] = [{"coding": [{"system": c.LANGUAGE_SYSTEM, "code": code}]}
+                                    for code in solution.languages]
     if solution.website:
         resource["onlineInformation"] = solution.website
     if solution.short_description_da:
@@ -118,16 +111,18 @@ def catalog_entry(case: ApprovalCase, today: date) -> Resource:
         "resourceType": "CatalogEntry",
         "id": str(case.id),
         "meta": {"lastUpdated": instant(case.updated_at), "profile": [c.REGISTER_ENTRY_PROFILE]},
+        "extension": [{"url": c.REGISTER_ENTRY_SOLUTION_EXTENSION,
+                       "valueReference": {"reference": f"DeviceDefinition/{case.solution_id}"}}],
         "identifier": [{"system": c.REGISTER_NUMBER_SYSTEM, "value": case.register_number}],
         "orderable": False,
-        "referencedItem": {"reference": f"DeviceDefinition/{case.solution_id}"},
+        "referencedItem": {"identifier": {"system": c.SOLUTION_SLUG_SYSTEM, "value": case.solution.slug},
+                           "display": case.solution.name},
         "status": "active" if lc.is_valid(state, today) else "retired",
-        "additionalCharacteristic": [{"coding": [_coding(c.APPROVAL_STATUS_SYSTEM, status,
-                                                         label("da", "approval", status))]}],
+        "additionalCharacteristic": [{"coding": [coding(c.APPROVAL_STATUS_SYSTEM, status)]}],
         "lastUpdated": instant(case.updated_at),
     }
     if case.treatment_areas:
-        resource["classification"] = [{"coding": [_coding(c.TREATMENT_AREA_SYSTEM, code)]}
+        resource["classification"] = [{"coding": [coding(c.TREATMENT_AREA_SYSTEM, code)]}
                                       for code in case.treatment_areas]
     period = {k: v.isoformat() for k, v in (("start", case.valid_from), ("end", case.valid_until)) if v}
     if period:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, not_, or_, select
-from sqlalchemy.orm import Session, lazyload, selectinload
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from app.approvals import lifecycle as lc
 from app.approvals.models import ApprovalCase
@@ -23,7 +23,8 @@ from app.catalogue import services as catalogue
 from app.catalogue.models import Solution, TreatmentArea, Vendor, solution_treatment_area
 from app.fhir import canonical as c
 from app.fhir import resources
-from app.fhir.params import Bound, Criterion, Cursor, FhirError, Search, token
+from app.fhir.outcome import FhirError
+from app.fhir.params import Bound, Criterion, Cursor, Search, token
 
 Resource = dict[str, Any]
 
@@ -283,7 +284,8 @@ def _entries(on: date, criteria: Sequence[Criterion]) -> Select[Any]:
 
 
 def _catalog_entries(session: Session, ids: Sequence[int], on: date) -> list[Resource]:
-    loaded = select(ApprovalCase).options(lazyload("*"), selectinload(ApprovalCase.milestones))
+    loaded = select(ApprovalCase).options(lazyload("*"), selectinload(ApprovalCase.milestones),
+                                          joinedload(ApprovalCase.solution).lazyload("*"))
     by_id = {e.id: e for e in session.scalars(loaded.where(ApprovalCase.id.in_(ids)))} if ids else {}
     return [resources.catalog_entry(by_id[i], on) for i in ids if i in by_id]
 

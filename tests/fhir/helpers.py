@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.fhir.validate import fhir_json
+from tests.fhir.r4 import fhir_json
 
 Resource = dict[str, Any]
 

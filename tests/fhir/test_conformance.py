@@ -32,6 +32,31 @@ def _outcome(response: Any, status: int, code: str) -> dict[str, Any]:
     return issue
 
 
+# A valid value of each declared parameter (a status: the register's or a publication status).
+SAMPLES = {"_id": "1", "_lastUpdated": "ge2020-01-01", "identifier": "BT-2026-0001", "name": "a",
+           "treatment-area": "kol", "url": canonical.TREATMENT_AREA_SYSTEM, "_count": "5", "_cursor": "1-1"}
+
+
+def test_the_api_accepts_what_the_statement_declares_and_nothing_else(client: TestClient) -> None:
+    (rest,) = _fhir(client.get("/fhir/metadata"))["rest"]
+    for resource in rest["resource"]:
+        kind = resource["type"]
+        status = "approved" if kind in conformance.PAGED else "active"
+        for param in resource["searchParam"]:
+            values = [SAMPLES.get(param["name"], status)]
+            names = [param["name"], *(f"name:{m}" for m in conformance.STRING_MODIFIERS if param["name"] == "name")]
+            for name in names:
+                _fhir(client.get(f"/fhir/{kind}", params={name: values[0], "_format": "json"}))
+        for include in resource.get("searchInclude", []):
+            _fhir(client.get(f"/fhir/{kind}", params={"_include": include}))
+        declared = {p["name"] for p in resource["searchParam"]}
+        for name in sorted({"_sort", "_summary", "_elements", "_revinclude", "_has", "type", "family",
+                            "publisher", "manufacturer", "_include", "treatment-area", "identifier", "url",
+                            "status:not", "name:text", "_count"} - declared):
+            value = "Organization:partof" if name == "_include" else "x"
+            assert client.get(f"/fhir/{kind}", params={name: value}).status_code == 400, (kind, name)
+
+
 def test_the_capability_statement(client: TestClient) -> None:
     statement = _fhir(client.get("/fhir/metadata"))
     assert statement["resourceType"] == "CapabilityStatement"
@@ -46,7 +71,7 @@ def test_the_capability_statement(client: TestClient) -> None:
     for resource_type, resource in resources.items():
         assert [i["code"] for i in resource["interaction"]] == ["read", "search-type"]
         names = {p["name"] for p in resource["searchParam"]}
-        paged = {"_count"} if resource_type in conformance.PAGED else set()
+        paged = {"_count", "_cursor"} if resource_type in conformance.PAGED else set()
         assert names == conformance.parameter_names(resource_type) | paged
         assert resource.get("profile") == conformance.PROFILES.get(resource_type)
     assert resources["DeviceDefinition"]["searchInclude"] == ["DeviceDefinition:manufacturer"]

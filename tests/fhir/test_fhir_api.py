@@ -23,7 +23,7 @@ from app.fhir import canonical as c
 from app.main import create_app
 from app.settings import Settings
 from tests.fhir.helpers import SyncClient, walk
-from tests.fhir.validate import fhir_json
+from tests.fhir.r4 import fhir_json
 from tests.scratch import drop_postgres, scratch_database
 
 
@@ -76,6 +76,13 @@ def test_every_resource_of_the_demo_register_is_valid_fhir(fhir_app: Litestar, f
     solutions = walk(fc, "/fhir/DeviceDefinition?_count=200").matches
     assert {r["id"] for r in solutions} == published_ids(fhir_app)
     assert all(r["meta"]["profile"] == [c.SOLUTION_PROFILE] for r in solutions)
+    with fhir_app.state.session_factory() as s:
+        held = {str(x.id): (x.indications, x.contraindications) for x in s.scalars(select(Solution))}
+    for r in solutions:  # the profile's ICD-10 extensions carry what the register holds
+        coded = {url: [e["valueCoding"]["code"] for e in r["extension"] if e["url"] == url]
+                 for url in (c.INDICATION_EXTENSION, c.CONTRAINDICATION_EXTENSION)}
+        assert (coded[c.INDICATION_EXTENSION], coded[c.CONTRAINDICATION_EXTENSION]) == held[r["id"]]
+    assert any(codes for _, codes in held.values())
 
 
 def test_a_device_definition_carries_the_register_facts(fhir_app: Litestar, fc: Any) -> None:
@@ -123,7 +130,11 @@ def test_catalog_entries_are_the_public_register(fc: Any) -> None:
         assert status["system"] == c.APPROVAL_STATUS_SYSTEM
         assert status["code"] == statuses[entry["identifier"][0]["value"]]
         assert entry["status"] == ("active" if status["code"] in ("approved", "temporarily_approved") else "retired")
-        assert fhir_json(fc.get(f"/fhir/{entry['referencedItem']['reference']}"))["resourceType"] == "DeviceDefinition"
+        (link,) = entry["extension"]
+        assert link["url"] == c.REGISTER_ENTRY_SOLUTION_EXTENSION
+        solution = fhir_json(fc.get(f"/fhir/{link['valueReference']['reference']}"))
+        assert entry["referencedItem"] == {"identifier": solution["identifier"][0],
+                                           "display": solution["deviceName"][0]["name"]}
     approved = fhir_json(fc.get("/fhir/CatalogEntry", params={"status": "approved"}))
     assert approved["total"] == sum(1 for s in statuses.values() if s == "approved")
 
@@ -320,7 +331,7 @@ def test_a_client_syncs_the_register_while_it_changes(fhir_app: Litestar, fc: An
 def test_an_unpublished_solutions_register_entry_vanishes(fhir_app: Litestar, fc: Any) -> None:
     entries = walk(fc, "/fhir/CatalogEntry").matches
     target = entries[0]
-    solution_id = int(target["referencedItem"]["reference"].split("/")[1])
+    solution_id = int(target["extension"][0]["valueReference"]["reference"].split("/")[1])
     edit(fhir_app, lambda s: setattr(s.get(Solution, solution_id), "published", False))
     fhir_json(fc.get(f"/fhir/CatalogEntry/{target['id']}"), 404)
     number = target["identifier"][0]["value"]

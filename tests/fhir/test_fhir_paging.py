@@ -17,7 +17,7 @@ from app.catalogue.models import Solution
 from app.main import create_app
 from app.settings import Settings
 from tests.fhir.helpers import walk
-from tests.fhir.validate import validate
+from tests.fhir.r4 import validate
 from tests.scratch import drop_postgres, scratch_database
 
 pytestmark = pytest.mark.slow
