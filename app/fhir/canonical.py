@@ -48,7 +48,8 @@ PURPOSE_SYSTEM: Final = code_system("formaal")
 REGULATORY_CLASS_SYSTEM: Final = code_system("risikoklasse")
 
 # ---- the read/search API's resources (appended) ------------------------------------------
-# CVR as HL7 Denmark's DK Core writes it (Organization identifier slice CVR-ID).
+# CVR as HL7 Denmark's DK Core writes it: its CVRIdentifier fixes this system and its
+# NamingSystem cvr names it (https://build.fhir.org/ig/hl7dk/dk-core/NamingSystem-cvr.html).
 CVR_SYSTEM: Final = "http://cvr.dk"
 LANGUAGE_SYSTEM: Final = "urn:ietf:bcp:47"
 CURRENCY: Final = "DKK"
