@@ -71,6 +71,11 @@ def _id(url: str) -> str:
     return url.rsplit("/", 1)[1]
 
 
+# A register entry keeps its number whatever follows, so it can carry any status but "none"
+# (lifecycle.REGISTER_STATUSES are the ones the register can be filtered by).
+REGISTER_ENTRY_STATUSES = tuple(status for status in lifecycle.STATUSES if status != lifecycle.NONE)
+
+
 @cache
 def vocabularies() -> tuple[Vocabulary, ...]:
     return (
@@ -82,9 +87,9 @@ def vocabularies() -> tuple[Vocabulary, ...]:
         Vocabulary(_id(canonical.APPROVAL_STATUS_SYSTEM), canonical.APPROVAL_STATUS_SYSTEM,
                    "BlaastempelApprovalStatus", "Godkendelsesstatus",
                    "En løsnings status i blåstemplingen, beregnet på datoen. Værdisættet rummer de statusser, "
-                   "en post i det offentlige register kan have (godkendt, midlertidigt godkendt, tilbagekaldt, "
-                   "udløbet, afvist).",
-                   _labelled(lifecycle.STATUSES, "approval"), lifecycle.REGISTER_STATUSES),
+                   "en post i det offentlige register kan have: alle, når først et registernummer er givet "
+                   "(også ansøgt, når en løsning søger igen efter afslag, tilbagekaldelse eller udløb).",
+                   _labelled(lifecycle.STATUSES, "approval"), REGISTER_ENTRY_STATUSES),
         Vocabulary(_id(canonical.LICENCE_MODEL_SYSTEM), canonical.LICENCE_MODEL_SYSTEM,
                    "BlaastempelLicenceModel", "Forretningsmodel",
                    "Hvordan en løsning licenseres til køberen.", _labelled(LicenceModel, "licence_model")),

@@ -139,6 +139,25 @@ def test_catalog_entries_are_the_public_register(fc: Any) -> None:
     assert approved["total"] == sum(1 for s in statuses.values() if s == "approved")
 
 
+def test_a_register_entry_applying_again_is_valid_fhir(fhir_app: Litestar, fc: Any) -> None:
+    """A solution keeps its register number when it applies again after a rejection,
+    revocation or expiry: its entry then reads "applied", a code of the bound value set."""
+    def reapply(s: Any) -> tuple[int, str]:
+        case = s.scalars(select(ApprovalCase).where(ApprovalCase.register_number.is_not(None))
+                         .order_by(ApprovalCase.id)).first()
+        before = case.status
+        case.status = "applied"
+        return case.id, before
+
+    case_id, before = edit(fhir_app, reapply)
+    try:
+        entry = fhir_json(fc.get(f"/fhir/CatalogEntry/{case_id}"))
+        assert entry["additionalCharacteristic"][0]["coding"][0]["code"] == "applied"
+        assert entry["status"] == "retired"
+    finally:
+        edit(fhir_app, lambda s: setattr(s.get(ApprovalCase, case_id), "status", before))
+
+
 @pytest.mark.parametrize(("params", "slugs"), [
     ({"identifier": "selfback"}, {"selfback"}),
     ({"identifier": f"{c.SOLUTION_SLUG_SYSTEM}|selfback,liva"}, {"selfback", "liva"}),

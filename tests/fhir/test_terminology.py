@@ -69,7 +69,8 @@ def test_value_sets_draw_only_on_defined_codes() -> None:
             known = icd10().keys() if include["system"] == canonical.ICD10_SYSTEM else _codes(include["system"])
             assert {c["code"] for c in include.get("concept", [])} <= set(known), value_set["id"]
     registered = next(v for v in terminology.value_sets() if v["url"] == canonical.value_set("godkendelsesstatus"))
-    assert [c["code"] for c in registered["compose"]["include"][0]["concept"]] == list(lifecycle.REGISTER_STATUSES)
+    assert [c["code"] for c in registered["compose"]["include"][0]["concept"]] == [
+        status for status in lifecycle.STATUSES if status != lifecycle.NONE]
 
 
 def test_the_indication_value_set_holds_the_registers_icd10_codes_with_their_source() -> None:
