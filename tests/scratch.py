@@ -6,17 +6,21 @@ shared test database."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from litestar import Litestar
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app.audit.hook import set_actor
 from app.db.engine import make_engine
 from app.db.migrate import upgrade
+from app.main import create_app
 from app.registry import make_session_factory
 from app.seed import seed_demo, seed_reference
-from app.settings import PROJECT_ROOT, normalise_database_url
+from app.settings import PROJECT_ROOT, Settings, normalise_database_url
 
 
 def _postgres_sibling(url: str, suffix: str) -> str:
@@ -58,3 +62,16 @@ def scratch_database(folder: Path, suffix: str, *, demo: bool = True) -> str:
             seed_demo(session, PROJECT_ROOT / "data")
     engine.dispose()
     return url
+
+
+@contextmanager
+def scratch_app(folder: Path, suffix: str, *, demo: bool = True) -> Iterator[Litestar]:
+    """The app on a scratch database of its own, removed afterwards."""
+    url = scratch_database(folder, suffix, demo=demo)
+    app = create_app(Settings(database_url=url, secret_key=f"{suffix}-secret-key-0123456789abcdef"))
+    try:
+        yield app
+    finally:
+        app.state.engine.dispose()
+        if url.startswith("postgresql"):
+            drop_postgres(url)

@@ -18,10 +18,8 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 
 from app.catalogue.schemas import SolutionUpdate
-from app.main import create_app
-from app.settings import Settings
 from tests.helpers import DEMO_PASSWORD, DEMO_USERS
-from tests.scratch import drop_postgres, scratch_database
+from tests.scratch import scratch_app
 
 pytestmark = pytest.mark.slow  # make test-fast leaves it out
 
@@ -284,12 +282,8 @@ def app_routes(app: Any) -> set[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def perm_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    url = scratch_database(tmp_path_factory.mktemp("perm"), "perm")
-    app = create_app(Settings(database_url=url, secret_key="perm-secret-key-0123456789abcdef"))
-    yield app
-    app.state.engine.dispose()
-    if url.startswith("postgresql"):
-        drop_postgres(url)
+    with scratch_app(tmp_path_factory.mktemp("perm"), "perm") as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

@@ -40,14 +40,12 @@ from app.accounts.services import create_token, principal_of, user_by_email
 from app.assessment.models import Assessment
 from app.core.principal import ANONYMOUS_PRINCIPAL, Principal
 from app.errors import DomainError
-from app.main import create_app
 from app.reporting import render
 from app.reporting import services as reports
 from app.search.backend import FACETS
-from app.settings import Settings
 from app.web.forms import ListForm
 from tests.helpers import DEMO_USERS, login
-from tests.scratch import drop_postgres, scratch_database
+from tests.scratch import scratch_app
 
 pytestmark = pytest.mark.slow  # make test-fast leaves it out
 
@@ -93,12 +91,8 @@ class World:
 
 @pytest.fixture(scope="module")
 def vis_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Litestar]:
-    url = scratch_database(tmp_path_factory.mktemp("visibility"), "visibility")
-    app = create_app(Settings(database_url=url, secret_key="visibility-secret-key-0123456789ab"))
-    yield app
-    app.state.engine.dispose()
-    if url.startswith("postgresql"):
-        drop_postgres(url)
+    with scratch_app(tmp_path_factory.mktemp("visibility"), "visibility") as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

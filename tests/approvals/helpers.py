@@ -21,12 +21,13 @@ def user(db: Session, role: str) -> User:
     return found
 
 
-def make_solution(db: Session, name: str | None = None) -> Solution:
+def make_solution(db: Session, name: str | None = None, vendor_id: int | None = None) -> Solution:
+    """A fresh published solution (of the first vendor unless `vendor_id` is given)."""
     set_actor(db, None, "tests")
-    vendor = db.scalar(select(Vendor).order_by(Vendor.id).limit(1))
+    vendor_id = vendor_id or db.scalar(select(Vendor.id).order_by(Vendor.id).limit(1))
     area = db.scalar(select(TreatmentArea).where(TreatmentArea.code == "kol"))
     name = name or unique("Godkendelsestest")
-    solution = Solution(slug=name.lower(), name=name, vendor_id=vendor.id,
+    solution = Solution(slug=name.lower(), name=name, vendor_id=vendor_id,
                         short_description_da="En løsning til godkendelsestest", purpose="monitoring",
                         target_users="citizen", origin="private", country="DK",
                         regulatory_class="ce_iia", treatment_areas=[area])

@@ -20,21 +20,15 @@ from app.approvals.models import ApprovalCase
 from app.audit.hook import set_actor
 from app.catalogue.models import Solution, TreatmentArea, Vendor
 from app.fhir import canonical as c
-from app.main import create_app
-from app.settings import Settings
 from tests.fhir.helpers import SyncClient, walk
 from tests.fhir.r4 import fhir_json
-from tests.scratch import drop_postgres, scratch_database
+from tests.scratch import scratch_app
 
 
 @pytest.fixture(scope="module")
 def fhir_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Litestar]:
-    url = scratch_database(tmp_path_factory.mktemp("fhir"), "fhir")
-    app = create_app(Settings(database_url=url, secret_key="fhir-secret-key-0123456789abcdef"))
-    yield app
-    app.state.engine.dispose()
-    if url.startswith("postgresql"):
-        drop_postgres(url)
+    with scratch_app(tmp_path_factory.mktemp("fhir"), "fhir") as app:
+        yield app
 
 
 @pytest.fixture()

@@ -14,26 +14,20 @@ from sqlalchemy import func, select
 from app.audit.hook import set_actor
 from app.catalogue.generate import generate_catalogue
 from app.catalogue.models import Solution
-from app.main import create_app
-from app.settings import Settings
 from tests.fhir.helpers import walk
 from tests.fhir.r4 import validate
-from tests.scratch import drop_postgres, scratch_database
+from tests.scratch import scratch_app
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def big_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Litestar]:
-    url = scratch_database(tmp_path_factory.mktemp("fhir-big"), "fhirbig", demo=False)
-    app = create_app(Settings(database_url=url, secret_key="fhir-secret-key-0123456789abcdef"))
-    with app.state.session_factory() as s, s.begin():
-        set_actor(s, None, "tests:generate")
-        generate_catalogue(s, solutions=10_000, projects=10, needs=10)
-    yield app
-    app.state.engine.dispose()
-    if url.startswith("postgresql"):
-        drop_postgres(url)
+    with scratch_app(tmp_path_factory.mktemp("fhir-big"), "fhirbig", demo=False) as app:
+        with app.state.session_factory() as s, s.begin():
+            set_actor(s, None, "tests:generate")
+            generate_catalogue(s, solutions=10_000, projects=10, needs=10)
+        yield app
 
 
 def test_paging_walks_a_10000_solution_register_to_the_end(big_app: Litestar) -> None:

@@ -12,25 +12,16 @@ from app.accounts.models import User
 from app.accounts.services import create_token, create_user
 from app.approvals import services as svc
 from app.audit.hook import set_actor
-from app.catalogue.models import Solution, TreatmentArea, Vendor
-from tests.approvals.helpers import completed_assessment, temporary_body
+from app.catalogue.models import Solution, Vendor
+from tests.approvals.helpers import completed_assessment, make_solution, temporary_body
 from tests.helpers import DEMO_USERS, unique
 
 TODAY = svc.today()
 
 
 def vendor_solution(db: Any) -> Solution:
-    set_actor(db, None, "tests")
     vendor_id = db.scalar(select(User.vendor_id).where(User.email == DEMO_USERS["vendor"]))
-    area = db.scalar(select(TreatmentArea).where(TreatmentArea.code == "kol"))
-    name = unique("Evidensløsning")
-    solution = Solution(slug=name.lower(), name=name, vendor_id=vendor_id,
-                        short_description_da="En løsning med en midlertidig godkendelse", purpose="monitoring",
-                        target_users="citizen", origin="private", country="DK",
-                        regulatory_class="ce_iia", treatment_areas=[area])
-    db.add(solution)
-    db.commit()
-    return solution
+    return make_solution(db, unique("Evidensløsning"), vendor_id)
 
 
 def temporary_approval(client: Any, auth: Any, db: Any) -> tuple[Solution, int]:
