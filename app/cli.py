@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -567,8 +568,8 @@ def _run_report(settings: Settings, req: ReportRequest, out: Path) -> dict[str, 
             library = FrameworkLibrary(settings.frameworks_dir)
             backend = None
             if req.kind == "needs":
-                backend = make_backend(settings)
-                Indexer(factory, backend).drain_quietly(None, wait=True)  # the index must hold every need and solution
+                backend = make_backend(settings)  # the index must hold every need and solution
+                Indexer(factory, backend).drain_quietly(None, wait=math.inf)
             progress.update(task, advance=1, step="data")
             with factory() as session:
                 frameworks = library.registry(session)

@@ -337,7 +337,7 @@ def test_one_drainer_at_a_time(cluster: Cluster) -> None:
 
     def hold() -> None:
         with factory() as other, other.begin():
-            assert take_drain_lock(other, wait=True)
+            assert take_drain_lock(other)
             holder_has_it.set()
             release.wait(30)
 

@@ -12,14 +12,17 @@ One drainer at a time, across threads and processes: each batch's transaction fi
 the drain lock (a PostgreSQL advisory lock; on SQLite the write lock, by writing first), and
 only then reads the outbox and the records. Two drainers side by side could otherwise each
 build a document from a different moment and commit them in the other order, leaving the
-older version in the index with its outbox row gone. A drainer that finds the lock taken
-leaves its rows to the one holding it, which reads the outbox again before it lets go, or
-to the next catch-up round. The claim is also FOR UPDATE SKIP LOCKED on PostgreSQL.
+older version in the index with its outbox row gone. The background round that finds the
+lock taken leaves the rows to the one holding it, which reads the outbox again before it
+lets go. A writer's own drain after its commit waits its turn (up to AFTER_COMMIT_WAIT_S):
+what a person saves is in the index when their request returns, even while a catch-up
+round is running. The claim is also FOR UPDATE SKIP LOCKED on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 import weakref
@@ -37,6 +40,10 @@ from app.search.models import search_outbox
 log = logging.getLogger("blaastempel.search")
 STALE_AFTER = timedelta(seconds=5)
 DATED_EVERY = 300.0  # seconds between asks for documents a passing date changed
+# How long a writer's drain after its commit waits for another drainer before it leaves its
+# rows to the catch-up loop: longer than a batch takes, short of holding a request long.
+AFTER_COMMIT_WAIT_S = 5.0
+LOCK_POLL_S = 0.02
 # Asked on every search: built once, run on the connection (no ORM execution path).
 _OLDEST_QUEUED = select(func.min(search_outbox.c.enqueued_at))
 _KEYS = "search_outbox_keys"
@@ -88,7 +95,7 @@ def _after_commit(session: Session) -> None:
     engine = bind if isinstance(bind, Engine) else getattr(bind, "engine", None)
     indexer = _INDEXERS.get(engine) if engine is not None else None
     if indexer is not None:
-        indexer.drain_quietly()
+        indexer.drain_quietly(wait=AFTER_COMMIT_WAIT_S)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -116,23 +123,24 @@ class Indexer:
         if engine is not None:
             _INDEXERS[engine] = self
 
-    def drain(self, max_batches: int | None = None, wait: bool = True) -> int:
+    def drain(self, max_batches: int | None = None, wait: float = math.inf) -> int:
         """Apply pending outbox rows; returns how many were applied. Raises on engine errors
-        (after recording them on the rows, which stay queued). Without `wait`, returns 0 at
-        once when another thread or process is draining."""
-        if not self._draining.acquire(blocking=wait):
+        (after recording them on the rows, which stay queued). Returns 0 when another thread
+        or process has been draining for longer than `wait` seconds."""
+        deadline = time.monotonic() + wait
+        if not self._draining.acquire(timeout=-1 if math.isinf(wait) else wait):
             return 0
         try:
-            return self._drain(max_batches, wait)
+            return self._drain(max_batches, deadline)
         finally:
             self._draining.release()
 
-    def _drain(self, max_batches: int | None, wait: bool) -> int:
+    def _drain(self, max_batches: int | None, deadline: float) -> int:
         done = 0
         batches = 0
         while max_batches is None or batches < max_batches:
             with self.session_factory() as session, session.begin():
-                if not take_drain_lock(session, wait):
+                if not take_drain_lock(session, deadline):
                     break
                 stmt = select(search_outbox.c.id, search_outbox.c.doc_type, search_outbox.c.pk) \
                     .order_by(search_outbox.c.id).limit(self.batch_size)
@@ -162,9 +170,9 @@ class Indexer:
         except Exception:
             log.exception("could not record the search indexing failure")
 
-    def drain_quietly(self, max_batches: int | None = 20, wait: bool = False) -> int:
-        """After a commit and in the catch-up loop: never fails the caller, and (unless told
-        to `wait`) never waits for another drainer; what is left waits for it or the next round."""
+    def drain_quietly(self, max_batches: int | None = 20, wait: float = 0.0) -> int:
+        """After a commit and in the catch-up loop: never fails the caller, and waits at most
+        `wait` seconds for another drainer; what is left waits for it or the next round."""
         try:
             return self.drain(max_batches, wait)
         except Exception as exc:
@@ -217,15 +225,20 @@ class Indexer:
             self._thread = None
 
 
-def take_drain_lock(session: Session, wait: bool) -> bool:
-    """The drain lock for the rest of `session`'s transaction; False when `wait` is off and
-    another drainer holds it. SQLite has no try: its write lock waits the busy timeout."""
-    if session.get_bind().dialect.name == "postgresql":
-        if wait:
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DRAIN_LOCK_KEY})
-            return True
-        return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": DRAIN_LOCK_KEY}))
-    session.execute(text("UPDATE search_state SET value = value WHERE 0"))  # takes the write lock
+def take_drain_lock(session: Session, deadline: float = math.inf) -> bool:
+    """The drain lock for the rest of `session`'s transaction; False when another drainer
+    still holds it at `deadline` (time.monotonic). SQLite has no try: its write lock waits
+    the busy timeout."""
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(text("UPDATE search_state SET value = value WHERE 0"))  # takes the write lock
+        return True
+    if math.isinf(deadline):
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DRAIN_LOCK_KEY})
+        return True
+    while not session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": DRAIN_LOCK_KEY}):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(LOCK_POLL_S)
     return True
 
 

@@ -27,7 +27,7 @@ def reindex(session_factory: sessionmaker[Session], backend: SearchBackend,
     with session_factory() as reader:
         for doc_type, ids in all_keys(reader):
             with session_factory() as session, session.begin():
-                take_drain_lock(session, wait=True)  # no drainer writes an older version meanwhile
+                take_drain_lock(session)  # no drainer writes an older version meanwhile
                 docs, deletes = build_documents(session, [(doc_type, i) for i in ids])
                 backend.apply(session, docs, deletes)
             done += len(ids)

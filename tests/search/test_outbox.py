@@ -3,6 +3,7 @@ the engine fails, reindex rebuilds, the search page warns when the index is behi
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from app.catalogue.models import Solution, Vendor
 from app.main import create_app
 from app.search.backend import SearchQuery, SearchUnavailable
 from app.search.models import search_outbox
+from app.search.outbox import take_drain_lock
 from app.search.reindex import reindex
 from app.settings import Settings
 from tests.helpers import unique
@@ -130,6 +132,40 @@ def test_a_failing_engine_does_not_fail_the_write_and_the_outbox_catches_up(
     assert solution.slug in _hits(app, word)
     page = client.get("/search", params={"q": word})
     assert "out of date" not in page.text and "måske ikke opdateret" not in page.text
+
+
+@pytest.mark.parametrize("holder", ["thread", "database"])
+def test_what_a_person_saves_is_found_though_another_drainer_is_busy(private_app: Litestar, holder: str) -> None:
+    """A catch-up round (this process's background thread, or another process holding the
+    drain lock) is running when a person saves: their save still reaches the index before
+    the save returns, not some rounds later."""
+    app, indexer = private_app, private_app.state.search_indexer
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        if holder == "thread":
+            with indexer._draining:
+                holding.set()
+                release.wait(10)
+            return
+        with app.state.session_factory() as other, other.begin():
+            take_drain_lock(other)
+            holding.set()
+            release.wait(10)
+
+    other = threading.Thread(target=hold)
+    other.start()
+    assert holding.wait(10)
+    threading.Timer(0.3, release.set).start()
+    word = "Travltræner" + unique("x").split("-")[1]
+    try:
+        with app.state.session_factory() as session, session.begin():
+            solution = _new_solution(session, word)
+        assert solution.slug in _hits(app, word)
+        assert _outbox(app, "solution", solution.id) == 0
+    finally:
+        release.set()
+        other.join()
 
 
 def test_search_page_says_when_the_engine_is_unavailable(
