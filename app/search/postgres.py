@@ -72,6 +72,44 @@ def tsquery(terms: list[Term], any_: bool = False, boost: bool = False, broader:
     return (" | " if any_ else " & ").join(parts)
 
 
+Atom = tuple[str, bool]  # a stem, as a prefix?
+
+
+def _covers(atom: Atom, other: Atom) -> bool:
+    """Every lexeme `other` matches, `atom` matches too."""
+    return other[0].startswith(atom[0]) if atom[1] else other == atom
+
+
+def _widest(atoms: list[Atom]) -> list[Atom]:
+    """The atoms no other one of them covers: their OR matches what all of them do."""
+    unique = list(dict.fromkeys(atoms))
+    return [a for a in unique if not any(b != a and _covers(b, a) for b in unique)]
+
+
+def _atoms_text(atoms: list[Atom]) -> str:
+    return " | ".join(f"{s}{':*' if prefix else ''}" for s, prefix in atoms)
+
+
+def _filter_term(term: Term, broader: bool) -> str:
+    """_term without the alternatives another one already matches ('genoptræning:*' next to
+    'genoptræn:*'): the same rows for less of GIN's work, as each prefix is a walk of the
+    index. Only for finding the rows: ts_rank_cd counts every alternative."""
+    words = [[_widest([(s, prefix) for s in (stem(w), stem_en(w)) if s]) for w in alt]
+             for alt, prefix in term.matchers(broader=broader) if alt]
+    single = _widest([a for alt in words if len(alt) == 1 for a in alt[0]])
+    phrases = [alt for alt in words if len(alt) > 1
+               and not any(all(any(_covers(k, a) for k in single) for a in w) for w in alt)]
+    parts = [_atoms_text(single)] if single else []
+    parts += ["(" + " & ".join(f"({_atoms_text(w)})" for w in alt) + ")" for alt in phrases]
+    return " | ".join(dict.fromkeys(parts))
+
+
+def match_tsquery(terms: list[Term], any_: bool = False, broader: bool = True) -> str:
+    """The rows tsquery(terms, any_, broader=broader) matches, as a cheaper query."""
+    parts = [f"({e})" for t in terms if (e := _filter_term(t, broader))]
+    return (" | " if any_ else " & ").join(parts)
+
+
 def _ids(value: str | None) -> np.ndarray:
     """string_agg's ids parsed by numpy: no Python object per id."""
     return np.fromstring(value, dtype=np.int64, sep=" ") if value else NO_IDS
@@ -117,7 +155,7 @@ class PostgresBackend(SqlBackend):
         return SqlBackend.order_by(query, has_text)
 
     def _match_ids(self, conn: Connection, terms: list[Term], any_: bool, memo: dict[Any, Any]) -> Any:
-        tsq = tsquery(terms, any_)
+        tsq = match_tsquery(terms, any_)
         if not tsq:
             return NO_IDS
         return _ids(conn.execute(text("SELECT string_agg(id::text, ' ') FROM search_tsv "
@@ -127,9 +165,9 @@ class PostgresBackend(SqlBackend):
         """The matches, best first, and their scores. A whole word (or all of a compound's
         parts) ranks above a match of a compound's first part alone: p is the query without
         those broader alternatives; r adds the alternatives that only rank."""
-        tsq = tsquery(terms, any_)
-        precise = tsquery(terms, any_, boost=True, broader=False) if any(t.broader for t in terms) else tsq
-        return _ranked(conn, "tsv", tsq, tsquery(terms, any_, boost=True), precise)
+        precise = tsquery(terms, any_, boost=True, broader=False) if any(t.broader for t in terms) \
+            else tsquery(terms, any_)
+        return _ranked(conn, "tsv", match_tsquery(terms, any_), tsquery(terms, any_, boost=True), precise)
 
     def _rank_relaxed(self, conn: Connection, terms: list[Term], counts: np.ndarray, snap: Any,
                       memo: dict[Any, Any]) -> None:
@@ -165,7 +203,7 @@ class PostgresBackend(SqlBackend):
         then the rest in the default order."""
         if TITLE_RANKED not in memo:  # any of the words in the title; not a compound's first part alone
             titles = tsquery(terms, True, broader=False)
-            memo[TITLE_RANKED] = _ranked(conn, "title_tsv", titles, titles, titles)
+            memo[TITLE_RANKED] = _ranked(conn, "title_tsv", match_tsquery(terms, True, broader=False), titles, titles)
         ids, scores = memo[TITLE_RANKED]
         keep = in_mask(ids, mask)
         first: dict[int, float | None] = dict(zip(ids[keep][:need].tolist(), scores[keep][:need].tolist(),
@@ -199,7 +237,7 @@ class PostgresBackend(SqlBackend):
 
     def _hit_rows(self, conn: Connection, terms: list[Term], query: SearchQuery,
                   exclude: list[int]) -> list[Any]:
-        tsq = tsquery(terms, query.match_any)
+        tsq = match_tsquery(terms, query.match_any)
         params: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
         where = ["NOT d.deleted"]
         if exclude:
