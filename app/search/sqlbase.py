@@ -51,14 +51,17 @@ def facet_token(facet: str, value: str) -> str:
     return "zf" + hashlib.sha1(f"{facet}={value}".encode()).hexdigest()[:14]
 
 
-def bits_from_ids(ids: Any, nbits: int) -> int:
+def bits_from_ids(ids: Any) -> int:
+    """Row ids -> a bitmap int. Built over the ids' own span and shifted into place: a
+    batch of new rows (ids close together, high up) costs its span, not the whole table."""
     arr = ids if isinstance(ids, np.ndarray) else np.fromiter(ids, dtype=np.int64)
     if arr.size == 0:
         return 0
-    size = max(nbits, int(arr.max()) + 1)
+    low = int(arr.min()) & ~7
+    size = int(arr.max()) + 1 - low
     mask = np.zeros(size + (-size) % 8, dtype=bool)
-    mask[arr] = True
-    return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
+    mask[arr - low] = True
+    return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little") << low
 
 
 NO_IDS = np.zeros(0, dtype=np.int64)
@@ -184,35 +187,36 @@ class FacetCache:
                 for v in values:
                     per.setdefault(v, []).append(rid)
         nbits = max_id + 1
-        values = {f: {v: bits_from_ids(lst, nbits) for v, lst in per.items()} for f, per in ids.items()}
+        values = {f: {v: bits_from_ids(lst) for v, lst in per.items()} for f, per in ids.items()}
         vocab = Vocabulary()
         vocab.add(t for (t,) in conn.execute(select(search_term.c.term)))
-        return _Snapshot(epoch, gen, nbits, bits_from_ids(live, nbits), values, vocab)
+        return _Snapshot(epoch, gen, nbits, bits_from_ids(live), values, vocab)
 
     def _incremental(self, conn: Connection, old: _Snapshot, gen: int) -> _Snapshot:
-        values = {f: dict(per) for f, per in old.values.items()}
-        live = old.live
+        """The rows written since `old`: cleared from every bitmap at once, then set where
+        they now belong (a few big-int operations per facet value, whatever the batch)."""
         rows = conn.execute(select(search_doc.c.id, search_doc.c.facets, search_doc.c.deleted)
                             .where(search_doc.c.gen > old.gen)).all()
+        keep = ~bits_from_ids([r[0] for r in rows])
+        live: list[int] = []
+        added: dict[str, dict[str, list[int]]] = {}
         for rid, facets, deleted in rows:
-            clear = ~(1 << rid)
-            live &= clear
-            for per in values.values():
-                for v, bits in per.items():
-                    if bits >> rid & 1:
-                        per[v] = bits & clear
             if deleted:
                 continue
-            bit = 1 << rid
-            live |= bit
+            live.append(rid)
             for facet, vals in (facets or {}).items():
-                per = values.setdefault(facet, {})
+                per = added.setdefault(facet, {})
                 for v in vals:
-                    per[v] = per.get(v, 0) | bit
+                    per.setdefault(v, []).append(rid)
+        values = {f: {v: bits & keep for v, bits in per.items()} for f, per in old.values.items()}
+        for facet, per in added.items():
+            into = values.setdefault(facet, {})
+            for v, ids in per.items():
+                into[v] = into.get(v, 0) | bits_from_ids(ids)
         vocab = old.vocab
         vocab.add(t for (t,) in conn.execute(select(search_term.c.term).where(search_term.c.gen > old.gen)))
         nbits = max([old.nbits, *(r[0] + 1 for r in rows)])
-        return _Snapshot(old.epoch, gen, nbits, live, values, vocab)
+        return _Snapshot(old.epoch, gen, nbits, old.live & keep | bits_from_ids(live), values, vocab)
 
 
 class SqlBackend:
@@ -222,6 +226,7 @@ class SqlBackend:
 
     def __init__(self) -> None:
         self.cache = FacetCache()
+        self._last_write: tuple[int, int] | None = None  # (epoch, generation) this process wrote last
         self._orders: dict[str, tuple[int, int, np.ndarray]] = {}  # order -> (epoch, gen, ids)
 
     # -- engine specific ------------------------------------------------------------------
@@ -299,7 +304,7 @@ class SqlBackend:
         if terms:
             matched = self._match_ids(conn, terms, query.match_any, memo)
             text_count = len(matched)
-            text_bits = bits_from_ids(matched, snap.nbits) & allowed
+            text_bits = bits_from_ids(matched) & allowed
             found = (text_bits & selection).bit_count()
             if not query.match_any and found < FEW_RESULTS:
                 unmatched, wider = self._relax(conn, terms, snap, allowed, selection, found, memo)
@@ -356,7 +361,7 @@ class SqlBackend:
         for _, ids, weight in loose:
             counts[ids[ids < counts.size]] += weight
         counts[~mask_from_bits(allowed, snap.nbits)[:counts.size]] = 0
-        any_bits = bits_from_ids(np.flatnonzero(counts), snap.nbits)
+        any_bits = bits_from_ids(np.flatnonzero(counts))
         if (any_bits & selection).bit_count() <= found:
             return unmatched, None
         relaxed_terms = [t for t, _, _ in loose]
@@ -426,8 +431,12 @@ class SqlBackend:
         conn = session.connection()
         # The index's words so far are parts of this batch's compounds: a process that has
         # written but never searched (or not since another process wrote) must know them too.
-        self.cache.current(conn)
+        # Right after its own last write (a rebuild's next batch) it knows them already.
+        state = read_state(conn)
+        if state != self._last_write:
+            self.cache.current(conn)
         gen = bump_generation(conn)
+        self._last_write = (state[0], gen)
         by_doc = {d.doc_id: d for d in upserts}
         wanted = list(by_doc) + list(deletes)
         existing: dict[str, tuple[int, bool]] = {}
