@@ -6,7 +6,8 @@ solutions counted by group of every value the list filters on (published, purpos
 target users, origin, regulatory class, country; per treatment area and in all): a few
 thousand groups from two GROUP BY statements, summed in memory for a filter. The groups
 are read again, on a thread of their own, when `catalogue_version` has moved (triggers give
-it a new value on every change of a solution or its treatment areas, migration 0023);
+it a new value in every transaction that changes a solution or its treatment areas:
+migrations 0023 and 0026);
 until they are, SQL counts. A total is always the one the database would count. Filters
 the groups cannot answer (a name search, a vendor, a vendor's own unpublished solutions)
 are counted by SQL too (services.list_solutions).
