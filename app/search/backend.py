@@ -153,3 +153,7 @@ class SearchBackend(Protocol):
 
     def compact(self, session: Session) -> None:
         """After a full rebuild: let the engine tidy its index for reading (may do nothing)."""
+
+    def warm(self, session: Session) -> None:
+        """Read into memory now what answers need (may do nothing), so that the first search
+        after a start does not wait for it."""

@@ -130,6 +130,7 @@ def _sql(conn: Connection, sql: str, params: tuple[Any, ...] | dict[str, Any] = 
 
 class Fts5Backend(SqlBackend):
     name = "sqlite-fts5"
+    default_order = ORDERS["relevance"]
 
     def __init__(self) -> None:
         super().__init__()

@@ -154,6 +154,9 @@ class MeiliBackend:
     def compact(self, session: Session) -> None:
         pass  # Meilisearch keeps its own index tidy
 
+    def warm(self, session: Session) -> None:
+        pass  # the server holds its index; this process keeps nothing of it
+
     def _filter(self, filters: dict[str, tuple[str, ...]], skip: str | None = None,
                 exclude: tuple[str, ...] = ()) -> list[Any]:
         out: list[Any] = [[f"{facet} = {_quote(v)}" for v in vals]

@@ -190,6 +190,13 @@ class Indexer:
         self._dated = keys
         return len(new)
 
+    def _warm_quietly(self) -> None:
+        try:
+            with self.session_factory() as session:
+                self.backend.warm(session)
+        except Exception as exc:
+            log.warning("search caches not read ahead (%s); the first search reads them", exc)
+
     def _requeue_dated_quietly(self) -> None:
         try:
             self.requeue_dated()
@@ -199,7 +206,8 @@ class Indexer:
     # -- background catch-up --------------------------------------------------------------
     def start(self, interval: float = 2.0, first_batches: int = 10) -> None:
         """Drain a first few batches now (a small backlog is indexed before the first
-        request), then keep catching up in a background thread."""
+        request), then, in a background thread, read what searches need into memory
+        (backend.warm) and keep catching up."""
         if self._thread is not None:
             return
         self._requeue_dated_quietly()
@@ -207,6 +215,7 @@ class Indexer:
         self._stop.clear()
 
         def loop() -> None:
+            self._warm_quietly()
             dated_at = time.monotonic()
             while not self._stop.is_set():
                 if time.monotonic() - dated_at >= DATED_EVERY:

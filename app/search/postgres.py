@@ -132,6 +132,7 @@ def _ranked(conn: Connection, column: str, q: str, r: str, p: str) -> tuple[np.n
 
 class PostgresBackend(SqlBackend):
     name = "postgresql"
+    default_order = ORDERS["adoption"]
 
     def __init__(self) -> None:
         super().__init__()

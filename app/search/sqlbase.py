@@ -223,6 +223,7 @@ class SqlBackend:
     """Template for the database engines; subclasses supply the engine's SQL."""
 
     name = "sql"
+    default_order = ""  # the empty query's order, and a large match set's past its title matches
 
     def __init__(self) -> None:
         self.cache = FacetCache()
@@ -410,6 +411,12 @@ class SqlBackend:
         # the database's to decide, together with the first k of the rows that did not change.
         unchanged_first = first[~np.isin(first, changed)][:k]
         return self._sorted_ids(conn, order, np.union1d(unchanged_first, changed[in_mask(changed, mask)]).tolist(), k)
+
+    def warm(self, session: Session) -> None:
+        """The facet bitmaps and the default order's id array: at a million documents they
+        take seconds to read, which the first search after a start would otherwise wait."""
+        conn = session.connection()
+        self._ids_in_order(conn, self.default_order, self.cache.current(conn))
 
     def _ids_in_order(self, conn: Connection, order: str, snap: Any) -> tuple[np.ndarray, np.ndarray]:
         """Every id in `order` as last read (about 1 MB per 100,000 rows), and the ids written

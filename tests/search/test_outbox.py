@@ -4,8 +4,10 @@ the engine fails, reindex rebuilds, the search page warns when the index is behi
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +21,10 @@ from app.search.backend import SearchQuery, SearchUnavailable
 from app.search.models import search_outbox
 from app.search.outbox import take_drain_lock
 from app.search.reindex import reindex
+from app.search.sqlbase import read_state
 from app.settings import Settings
 from tests.helpers import unique
-from tests.scratch import drop_postgres, scratch_database
+from tests.scratch import drop_postgres, scratch_app, scratch_database
 
 
 def _outbox(app: Litestar, doc_type: str, pk: int) -> int:
@@ -255,3 +258,19 @@ def test_reindex_leaves_a_compacted_fts5_index(app: Litestar, monkeypatch: pytes
     reindex(app.state.session_factory, backend)
     compacted = index_pages()
     assert pages_after_another_optimize() == compacted < uncompacted
+
+
+def test_a_started_app_has_read_its_search_caches_before_the_first_search(tmp_path: Path) -> None:
+    """At a million documents the facet bitmaps and the default order take seconds to read:
+    the app reads them on start, not during someone's first search."""
+    with scratch_app(tmp_path, "warm") as app, TestClient(app=app):
+        backend = app.state.search_backend
+        if not hasattr(backend, "cache"):
+            pytest.skip("the SQL engines keep search caches in the process")
+        deadline = time.monotonic() + 30
+        while backend.default_order not in backend._orders and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with app.state.session_factory() as session:
+            epoch, gen = read_state(session.connection())
+        assert (backend.cache.snap.epoch, backend.cache.snap.gen) == (epoch, gen)
+        assert backend._orders[backend.default_order][:2] == (epoch, gen)
