@@ -165,7 +165,7 @@ def test_no_sql_is_built_from_strings_in_the_app() -> None:
     found = sorted(f"{p.relative_to(PROJECT_ROOT)}:{i}" for p in (PROJECT_ROOT / "app").rglob("*.py")
                    for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line))
     reviewed = {"app/search/fts5.py", "app/search/postgres.py", "app/benchmark/loader.py", "app/benchmark/cache.py",
-                "app/db/engine.py"}
+                "app/db/engine.py", "app/catalogue/generate.py"}  # generate: PRAGMA cache_size, a constant or an int
     assert {f.split(":")[0] for f in found} <= reviewed, f"review new SQL built from f-strings: {found}"
 
 

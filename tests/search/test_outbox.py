@@ -65,6 +65,9 @@ class Failing:
     def compact(self, *_a: Any, **_k: Any) -> None:
         raise SearchUnavailable("search engine is down")
 
+    def warm(self, *_a: Any, **_k: Any) -> None:
+        raise SearchUnavailable("search engine is down")
+
 
 def test_outbox_row_is_written_in_the_same_transaction(app: Litestar) -> None:
     with app.state.session_factory() as session:
