@@ -14,11 +14,10 @@ from app.approvals import lifecycle as lc
 from app.approvals import services as svc
 from app.approvals.models import ApprovalCase, ApprovalEvent
 from app.approvals.seed import seed_decisions
+from app.approvals.services import today
 from app.audit.models import AuditEvent
 from app.settings import PROJECT_ROOT
 from tests.approvals.helpers import completed_assessment, make_solution, temporary_body
-
-TODAY = svc.today()
 
 
 def post(client: Any, auth: Any, slug: str, body: dict[str, Any], role: str = "approver") -> Any:
@@ -28,14 +27,14 @@ def post(client: Any, auth: Any, slug: str, body: dict[str, Any], role: str = "a
 def applied(client: Any, auth: Any, db: Any, days_ago: int = 60) -> tuple[str, int]:
     solution = make_solution(db)
     assessment = completed_assessment(db, solution, days_ago=days_ago - 5)
-    r = post(client, auth, solution.slug, {"event": "apply", "on": (TODAY - timedelta(days=days_ago)).isoformat()})
+    r = post(client, auth, solution.slug, {"event": "apply", "on": (today() - timedelta(days=days_ago)).isoformat()})
     assert r.status_code == 201, r.text
     return solution.slug, assessment
 
 
 def test_application_to_temporary_to_permanent(client: Any, auth: Any, db: Any) -> None:
     slug, aid = applied(client, auth, db)
-    start = TODAY - timedelta(days=50)
+    start = today() - timedelta(days=50)
     r = post(client, auth, slug, temporary_body(aid, start))
     assert r.status_code == 201, r.text
     body = r.json()
@@ -49,7 +48,7 @@ def test_application_to_temporary_to_permanent(client: Any, auth: Any, db: Any) 
         slug,
         {
             "event": "approve",
-            "on": TODAY.isoformat(),
+            "on": today().isoformat(),
             "reason": "dokumenteret",
             "treatment_areas": ["kol"],
             "assessment_ids": [aid],
@@ -83,7 +82,7 @@ def test_application_to_temporary_to_permanent(client: Any, auth: Any, db: Any) 
 
 def test_second_temporary_approval_is_refused_with_the_rule(client: Any, auth: Any, db: Any) -> None:
     slug, aid = applied(client, auth, db, days_ago=500)
-    start = TODAY - timedelta(days=480)
+    start = today() - timedelta(days=480)
     assert post(client, auth, slug, temporary_body(aid, start)).status_code == 201
     r = post(
         client,
@@ -113,30 +112,30 @@ def test_bad_input_and_forbidden_decisions(client: Any, auth: Any, db: Any) -> N
     r = post(client, auth, slug, {"event": "approve", "reason": "x", "treatment_areas": ["kol"]})
     assert r.status_code == 409 and r.json()["errors"]["rule"] == "B1"
     # an assessor who authored the assessment may not decide (and assessors lack the permission anyway)
-    assert post(client, auth, slug, temporary_body(aid, TODAY), role="assessor").status_code == 403
+    assert post(client, auth, slug, temporary_body(aid, today()), role="assessor").status_code == 403
     # an admin who reviewed it may not decide on it: rule B2
     solution = db.scalar(
         select(ApprovalCase).join(ApprovalCase.solution).where(ApprovalCase.solution.has(slug=slug))
     ).solution
     reviewed_by_admin = completed_assessment(db, solution, author="assessor", reviewer="admin", days_ago=30)
-    r = post(client, auth, slug, temporary_body(reviewed_by_admin, TODAY), role="admin")
+    r = post(client, auth, slug, temporary_body(reviewed_by_admin, today()), role="admin")
     assert r.status_code == 409 and r.json()["errors"]["rule"] == "B2"
     # a date in the future: 400
-    r = post(client, auth, slug, temporary_body(aid, TODAY + timedelta(days=3)))
+    r = post(client, auth, slug, temporary_body(aid, today() + timedelta(days=3)))
     assert r.status_code == 400 and r.json()["errors"]["rule"] == "D1"
     # evidence due later than 3 months before the end
-    r = post(client, auth, slug, temporary_body(aid, TODAY, evidence_due=(TODAY + timedelta(days=330)).isoformat()))
+    r = post(client, auth, slug, temporary_body(aid, today(), evidence_due=(today() + timedelta(days=330)).isoformat()))
     assert r.status_code == 409 and r.json()["errors"]["rule"] == "T4" and "evidence_due" in r.json()["errors"]
     # unknown assessment, unknown area, unknown field
-    r = post(client, auth, slug, temporary_body(999999, TODAY))
+    r = post(client, auth, slug, temporary_body(999999, today()))
     assert r.status_code == 400 and "assessment_ids" in r.json()["errors"]
-    assert post(client, auth, slug, temporary_body(aid, TODAY, treatment_areas=["x"])).status_code == 400
+    assert post(client, auth, slug, temporary_body(aid, today(), treatment_areas=["x"])).status_code == 400
     assert post(client, auth, slug, {"event": "apply", "bogus": 1}).status_code == 400
     # anonymous
     assert client.post(f"/api/approvals/{slug}/events", json={"event": "apply"}).status_code == 401
     # extension beyond 12 months, then once only
-    assert post(client, auth, slug, temporary_body(aid, TODAY)).status_code == 201
-    end = lc.temporary_end(TODAY)
+    assert post(client, auth, slug, temporary_body(aid, today())).status_code == 201
+    end = lc.temporary_end(today())
     r = post(
         client,
         auth,
@@ -159,7 +158,7 @@ def test_bad_input_and_forbidden_decisions(client: Any, auth: Any, db: Any) -> N
 
 def test_expiry_is_computed_on_read_and_recorded_by_the_job(client: Any, auth: Any, db: Any) -> None:
     slug, aid = applied(client, auth, db, days_ago=400)
-    start = TODAY - timedelta(days=380)
+    start = today() - timedelta(days=380)
     assert post(client, auth, slug, temporary_body(aid, start)).status_code == 201
     case = client.get(f"/api/approvals/{slug}").json()
     assert case["recorded_status"] == "temporarily_approved"
@@ -167,9 +166,9 @@ def test_expiry_is_computed_on_read_and_recorded_by_the_job(client: Any, auth: A
     assert "expire" in case["allowed_events"]
     listed = client.get("/api/register", params={"q": slug, "limit": 200}).json()["items"]
     assert [e["status"] for e in listed] == ["expired"]
-    expired = svc.expire_due(db, TODAY)
+    expired = svc.expire_due(db, today())
     assert slug in [c.solution.slug for c in expired]
-    assert svc.expire_due(db, TODAY) == []  # idempotent
+    assert svc.expire_due(db, today()) == []  # idempotent
     db.commit()
     case = client.get(f"/api/approvals/{slug}").json()
     assert case["recorded_status"] == "expired" and case["history"][-1]["event"] == "expire"

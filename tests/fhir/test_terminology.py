@@ -5,7 +5,6 @@ never emits a code its CodeSystem lacks)."""
 from __future__ import annotations
 
 import csv
-from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.approvals import lifecycle
 from app.approvals.models import ApprovalCase
-from app.approvals.services import state_of
+from app.approvals.services import state_of, today
 from app.catalogue.codes import icd10
 from app.catalogue.enums import LicenceModel, Platform, PriceUnit, Purpose, RegulatoryClass
 from app.catalogue.models import Solution
@@ -100,7 +99,7 @@ def test_every_code_the_register_uses_is_defined(db: Session) -> None:
         used += [(system, code) for system, code in ((canonical.LICENCE_MODEL_SYSTEM, s.licence_model),
                                                      (canonical.PRICE_UNIT_SYSTEM, s.price_unit)) if code]
     for case in db.scalars(select(ApprovalCase)):
-        used.append((canonical.APPROVAL_STATUS_SYSTEM, lifecycle.effective_status(state_of(case), date.today())))
+        used.append((canonical.APPROVAL_STATUS_SYSTEM, lifecycle.effective_status(state_of(case), today())))
         used += [(canonical.TREATMENT_AREA_SYSTEM, code) for code in case.treatment_areas or []]
     assert {system for system, _ in used} >= {canonical.PURPOSE_SYSTEM, canonical.PLATFORM_SYSTEM,
                                               canonical.ICD10_SYSTEM, canonical.PRICE_UNIT_SYSTEM}

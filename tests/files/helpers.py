@@ -16,8 +16,6 @@ from app.catalogue.models import Solution, Vendor
 from tests.approvals.helpers import completed_assessment, make_solution, temporary_body
 from tests.helpers import DEMO_USERS, unique
 
-TODAY = svc.today()
-
 
 def vendor_solution(db: Any) -> Solution:
     vendor_id = db.scalar(select(User.vendor_id).where(User.email == DEMO_USERS["vendor"]))
@@ -28,7 +26,7 @@ def temporary_approval(client: Any, auth: Any, db: Any) -> tuple[Solution, int]:
     """A solution of the demo vendor, temporarily approved with one pending milestone (its id)."""
     solution = vendor_solution(db)
     assessment = completed_assessment(db, solution, days_ago=40)
-    on = TODAY - timedelta(days=30)
+    on = svc.today() - timedelta(days=30)
     r = client.post(f"/api/approvals/{solution.slug}/events", headers=auth("approver"),
                     json={"event": "apply", "on": (on - timedelta(days=5)).isoformat()})
     assert r.status_code == 201, r.text

@@ -4,7 +4,6 @@ it concerns: never to others, never to a deactivated user."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 import pytest
@@ -133,7 +132,7 @@ def test_an_application_tells_every_active_approver(session: Session) -> None:
     assert sorted(n.user_id for n in notes) == sorted(active_ids(session, "approver"))
     assert extra.id in {n.user_id for n in notes} and gone.id not in {n.user_id for n in notes}
     assert notes[0].context == {"solution_name": solution.name, "vendor_name": solution.vendor.name,
-                                "applied_on": date.today().isoformat(),
+                                "applied_on": approvals.today().isoformat(),
                                 "path": f"/approvals/solutions/{solution.slug}"}
 
 
@@ -156,7 +155,7 @@ def test_a_decision_tells_the_vendors_users_and_the_submitters_of_matching_needs
         needs.append(need)
     set_actor(session, None, "tests")
     approvals.record_event(session, who(session, "procurement"), solution.id, EventIn(event="apply"))
-    on = date.today()
+    on = approvals.today()
     mark = last_id(session)
     approvals.record_event(session, _approver(session), solution.id,
                            EventIn.model_validate(temporary_body(assessment_id, on)))
@@ -179,7 +178,7 @@ def test_an_unpublished_solution_tells_no_need(session: Session) -> None:
     approvals.record_event(session, who(session, "procurement"), solution.id, EventIn(event="apply"))
     mark = last_id(session)
     approvals.record_event(session, _approver(session), solution.id,
-                           EventIn.model_validate(temporary_body(assessment_id, date.today())))
+                           EventIn.model_validate(temporary_body(assessment_id, approvals.today())))
     assert {n.kind for n in written(session, mark)} <= {"decision_recorded"}
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from app.accounts.services import create_token, principal_of, user_by_email
 from app.approvals.models import ApprovalCase
+from app.approvals.services import today
 from app.catalogue.models import Need, Project, Solution, Vendor
 from app.main import create_app
 from app.reporting import render
@@ -198,14 +199,14 @@ def _refusals(client: TestClient[Any]) -> dict[str, str]:
     def form(**fields: str) -> dict[str, str]:
         return {"_csrf_token": client.cookies.get("csrftoken", ""), **fields}
 
-    too_late = (date.today() + timedelta(days=3 * 365)).isoformat()
+    too_late = (today() + timedelta(days=3 * 365)).isoformat()
     return {
         "import": client.post("/benchmark/import", data=form(),
                               files={"file": ("adoption.csv", BAD_ADOPTION.encode(), "text/csv")}).text,
         "import without a file": client.post("/benchmark/import", data=form(),
                                              files={"other": ("x.txt", b"x", "text/plain")}).text,
         "extension": client.post("/approvals/solutions/sindro", data=form(
-            event="extend", on=date.today().isoformat(), valid_until=too_late, reason="mere tid")).text,
+            event="extend", on=today().isoformat(), valid_until=too_late, reason="mere tid")).text,
         "project": client.post("/projects/new", data=form(name="", stage="pilot")).text,
         "report": client.post("/reports/jobs", data=form(kind="assessment", solution="findes-ikke")).text,
         "unknown organisation": client.get("/benchmark/organisations/municipality:999").text,
