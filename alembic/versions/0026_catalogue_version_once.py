@@ -7,7 +7,8 @@ Create Date: 2026-12-04 22:20:00
 The statement triggers of 0023 updated the one catalogue_version row on every statement
 that touched a solution or its treatment areas. A transaction writing rows one statement
 at a time (an import, `generate`) then left a new version of that row per statement, and
-each update had to step over all the earlier ones: a million solutions took hours. One
+each update had to step over all the earlier ones: `generate` of a million solutions had
+not finished writing them after 17 minutes (it now writes everything in about 2). One
 new value per transaction tells the list's count cache the same thing (other processes
 only ever see the committed value). The marker is a transaction-local setting, so it goes
 with the transaction, and with a savepoint rolled back. SQLite updates the row in place:
