@@ -147,7 +147,7 @@ class Fts5Backend(SqlBackend):
         if candidates.size <= EXACT_RANK_MAX:
             ids = self._ranked(conn, _text_expr(terms, True), counts > 0, memo)
         else:
-            in_order, _ = self._ids_in_order(conn, ORDERS["relevance"], snap)
+            in_order, _ = self._ids_in_order(conn, self.default_order, snap)
             ids = in_order[in_mask(in_order, counts > 0)]
             ids = np.concatenate([ids, np.setdiff1d(candidates, ids)])
         memo[RELAXED] = ids[np.argsort(-counts[ids], kind="stable")]
@@ -203,10 +203,10 @@ class Fts5Backend(SqlBackend):
             tier = np.zeros_like(rest)
             tier[ids[ids < tier.size]] = True
             tier &= rest
-            out += self._walk(conn, ORDERS["relevance"], tier, need - len(out), snap)
+            out += self._walk(conn, self.default_order, tier, need - len(out), snap)
             rest &= ~tier
         if len(out) < need:
-            out += self._walk(conn, ORDERS["relevance"], rest, need - len(out), snap)
+            out += self._walk(conn, self.default_order, rest, need - len(out), snap)
         return out[:need]
 
     @staticmethod

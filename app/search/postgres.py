@@ -55,10 +55,21 @@ ORDERS = {
 }
 
 
+Atom = tuple[str, bool]  # a stem, as a prefix?
+
+
+def _atoms(word: str, prefix: bool) -> list[Atom]:
+    """A word's Danish and English stems. Stems are letters and digits only (text.words), so
+    they are safe inside to_tsquery."""
+    return [(s, prefix) for s in dict.fromkeys((stem(word), stem_en(word))) if s]
+
+
+def _atoms_text(atoms: list[Atom]) -> str:
+    return " | ".join(f"{s}{':*' if prefix else ''}" for s, prefix in atoms)
+
+
 def _word(word: str, prefix: bool) -> str:
-    """Stems are letters and digits only (text.words), so they are safe inside to_tsquery."""
-    mark = ":*" if prefix else ""
-    return " | ".join(f"{s}{mark}" for s in dict.fromkeys((stem(word), stem_en(word))) if s)
+    return _atoms_text(_atoms(word, prefix))
 
 
 def _term(term: Term, boost: bool, broader: bool) -> str:
@@ -72,9 +83,6 @@ def tsquery(terms: list[Term], any_: bool = False, boost: bool = False, broader:
     return (" | " if any_ else " & ").join(parts)
 
 
-Atom = tuple[str, bool]  # a stem, as a prefix?
-
-
 def _covers(atom: Atom, other: Atom) -> bool:
     """Every lexeme `other` matches, `atom` matches too."""
     return other[0].startswith(atom[0]) if atom[1] else other == atom
@@ -86,15 +94,11 @@ def _widest(atoms: list[Atom]) -> list[Atom]:
     return [a for a in unique if not any(b != a and _covers(b, a) for b in unique)]
 
 
-def _atoms_text(atoms: list[Atom]) -> str:
-    return " | ".join(f"{s}{':*' if prefix else ''}" for s, prefix in atoms)
-
-
 def _filter_term(term: Term, broader: bool) -> str:
     """_term without the alternatives another one already matches ('genoptræning:*' next to
     'genoptræn:*'): the same rows for less of GIN's work, as each prefix is a walk of the
     index. Only for finding the rows: ts_rank_cd counts every alternative."""
-    words = [[_widest([(s, prefix) for s in (stem(w), stem_en(w)) if s]) for w in alt]
+    words = [[_widest(_atoms(w, prefix)) for w in alt]
              for alt, prefix in term.matchers(broader=broader) if alt]
     single = _widest([a for alt in words if len(alt) == 1 for a in alt[0]])
     phrases = [alt for alt in words if len(alt) > 1
@@ -184,7 +188,7 @@ class PostgresBackend(SqlBackend):
         mask = mask_from_bits(final, snap.nbits)
         need = query.offset + query.limit
         if not terms or query.sort != "relevance":
-            ids = self._walk(conn, ORDERS.get(query.sort, ORDERS["adoption"]), mask, need, snap)
+            ids = self._walk(conn, ORDERS.get(query.sort, self.default_order), mask, need, snap)
             return self._fetch_rows(conn, {i: None for i in ids[query.offset:]})
         if RANKED not in memo:
             if query.match_any:
@@ -212,7 +216,7 @@ class PostgresBackend(SqlBackend):
         if len(first) < need:
             rest = mask.copy()
             rest[ids[ids < rest.size]] = False
-            first.update(dict.fromkeys(self._walk(conn, ORDERS["adoption"], rest, need - len(first), snap)))
+            first.update(dict.fromkeys(self._walk(conn, self.default_order, rest, need - len(first), snap)))
         return first
 
     def _read_order(self, conn: Connection, order: str) -> np.ndarray:
