@@ -354,7 +354,7 @@ def notify_remind(today_text: str | None) -> None:
     from datetime import date
 
     from app.approvals.reminders import remind
-    from app.approvals.services import today
+    from app.core.clock import today
     from app.notifications.saved_searches import alert
     from app.search.services import make_backend
 

@@ -18,7 +18,6 @@ import argparse
 import os
 import resource
 import time
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -30,6 +29,7 @@ from app.benchmark import services as svc
 from app.benchmark.generate import generate_adoption
 from app.benchmark.models import AdoptionRecord
 from app.catalogue.generate import generate_catalogue
+from app.core import clock
 from app.db.engine import make_engine
 from app.registry import make_session_factory
 from bench.common import BENCH_DIR, bench_database_url, prepare_database, report
@@ -76,7 +76,7 @@ def main() -> None:
             # The app maps up to 256 MiB of the database file (PRAGMA mmap_size): file-backed
             # pages that would count in RSS although they are page cache. Measure without.
             session.connection().exec_driver_sql("PRAGMA mmap_size=0")
-        as_of = date.today()
+        as_of = clock.today()
         runs: list[tuple[float, float, float, float]] = []  # load, compute, cpu, rss after load
         for _ in range(1 + args.runs):  # the first run warms the page cache and is not counted
             t0, cpu0 = time.perf_counter(), time.process_time()

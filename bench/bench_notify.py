@@ -25,11 +25,12 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.audit.hook import set_actor
+from app.core.clock import DANISH_TIME
 from app.db.engine import make_engine
 from app.notifications.config import MailSettings, SmtpServer
 from app.notifications.models import Notification, NotificationSetting
 from app.notifications.outbox import enqueue
-from app.notifications.sender import DANISH_TIME, Sender
+from app.notifications.sender import Sender
 from app.notifications.transport import SmtpTransport
 from app.registry import make_session_factory
 from bench.common import bench_database_url, prepare_database

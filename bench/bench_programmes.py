@@ -32,6 +32,7 @@ from app.benchmark import metrics as m
 from app.benchmark.generate import generate_adoption
 from app.benchmark.models import AdoptionRecord
 from app.catalogue.generate import generate_catalogue
+from app.core import clock
 from app.db.engine import make_engine
 from app.programmes import progress as p
 from app.programmes import services as svc
@@ -75,7 +76,7 @@ def main() -> None:
     args = parser.parse_args()
     url, gen_seconds = _database(args)
     engine = make_engine(url)
-    today = date.today()
+    today = clock.today()
     goals = [("implementing", 0.5, date(today.year + 1, 6, 30)), ("in_operation", 0.8, date(today.year + 1, 12, 31))]
     start = date(today.year - 2, 1, 1)
     with make_session_factory(engine)() as session:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 
 from app.catalogue.models import Organisation, Solution, Vendor
+from app.core import clock
 from tests.approvals.helpers import completed_assessment
 from tests.helpers import login
 
@@ -102,7 +103,7 @@ def world(app: Litestar, api_tokens: dict[str, str]) -> World:
         # a temporary approval with hostile reason, conditions, indications and milestone
         solution = db.scalar(select(Solution).where(Solution.slug == w.solution))
         completed = completed_assessment(db, solution, days_ago=20)
-        on = date.today() - timedelta(days=10)
+        on = clock.today() - timedelta(days=10)
         _ok(c.post(f"/api/approvals/{w.solution}/events", headers=approver,
                    json={"event": "apply", "on": (on - timedelta(days=5)).isoformat()}))
         decision = _ok(c.post(f"/api/approvals/{w.solution}/events", headers=approver, json={
@@ -114,7 +115,7 @@ def world(app: Litestar, api_tokens: dict[str, str]) -> World:
         # adoption of the hostile solution (benchmark pages and SVG charts show its name)
         _ok(c.post("/api/benchmark/adoption", headers=admin, json={
             "organisation": "municipality:169", "solution": w.solution, "status": "in_operation",
-            "effective_from": (date.today() - timedelta(days=30)).isoformat()}))
+            "effective_from": (clock.today() - timedelta(days=30)).isoformat()}))
         db.scalar(select(Vendor.id))  # keep the session used
     return w
 

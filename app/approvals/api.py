@@ -15,6 +15,7 @@ from app.approvals import evidence
 from app.approvals import lifecycle as lc
 from app.approvals import services as svc
 from app.approvals.schemas import EventIn
+from app.core import clock
 from app.core.pagination import PageRequest
 from app.core.principal import Principal
 from app.errors import ValidationFailed
@@ -118,7 +119,7 @@ def register_api(request: Request, db: Session, principal: Principal, page: Page
         entries, _total = svc.register(db, principal, flt, None)
         rows = svc.register_csv_rows(entries, request.app.state.settings.base_url)
         return csv_response(svc.REGISTER_CSV_COLUMNS, ([row[c] for c in svc.REGISTER_CSV_COLUMNS] for row in rows),
-                            f"blaastempel-register-{svc.today().isoformat()}")
+                            f"blaastempel-register-{clock.today().isoformat()}")
     if format != "json":
         raise ValidationFailed({"format": "must be json or csv"})
     items, total = svc.register(db, principal, flt, page)
@@ -131,7 +132,7 @@ def register_entry(db: Session, principal: Principal, number: str) -> dict[str, 
     case = svc.register_case(db, principal, number)
     entries = svc.register_entry(case, {t.code: t for t in svc.treatment_area_list(db)},
                                  svc.organisations_using(db, [case.solution_id]).get(case.solution_id, []),
-                                 svc.today())
+                                 clock.today())
     entries["history"] = [svc.event_view(e, public=True) for e in svc.events_of(db, case)]
     return entries
 

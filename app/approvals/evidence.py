@@ -13,6 +13,7 @@ from app.approvals import services as svc
 from app.approvals.models import ApprovalCase, ApprovalEvent
 from app.catalogue import services as catalogue
 from app.catalogue.models import Solution
+from app.core import clock
 from app.core.principal import Principal, require
 from app.core.records import flush
 from app.core.roles import Role
@@ -49,7 +50,7 @@ def submit_milestone_evidence(session: Session, principal: Principal, ctx: files
                                "version {version}, it is now version {current}); reload it",
                                solution=solution.name, version=version, current=case.version))
     index = _milestone_index(case, milestone_id)
-    now = svc.today()
+    now = clock.today()
     note = (note or "").strip() or None
     event = lc.Event(kind=lc.SUBMIT_EVIDENCE, on=now, actor_id=principal.id, reason=note, milestone=index,
                      files=1 if upload else 0)

@@ -23,6 +23,7 @@ from app.assessment.display import framework_title
 from app.assessment.loader import FrameworkRegistry
 from app.benchmark.services import IN_USE_DEFINITION
 from app.catalogue.enums import Purpose, RegulatoryClass
+from app.core import clock
 from app.core.pagination import PageRequest
 from app.core.principal import Principal, require
 from app.errors import Conflict, ValidationFailed
@@ -81,14 +82,14 @@ class RegisterPages(Controller):
                      pager=pager(REGISTER_FORM.path, listing.values, page, total), areas=areas,
                      areas_by_code={a.code: a for a in areas}, statuses=lc.REGISTER_STATUSES,
                      purposes=[p.value for p in Purpose],
-                     regulatory_classes=[r.value for r in RegulatoryClass], today=svc.today())
+                     regulatory_classes=[r.value for r in RegulatoryClass], today=clock.today())
 
     @get("/{number:str}")
     def detail(self, request: Request, db: Session, principal: Principal, number: str) -> Template:
         case = svc.register_case(db, principal, number)
         areas = {a.code: a for a in svc.treatment_area_list(db)}
         orgs = svc.organisations_using(db, [case.solution_id]).get(case.solution_id, [])
-        entry = svc.register_entry(case, areas, orgs, svc.today())
+        entry = svc.register_entry(case, areas, orgs, clock.today())
         return _page(request, "approvals/register_detail.html", entry=entry, case=case,
                      areas_by_code=areas, history=svc.events_of(db, case))
 
@@ -158,7 +159,7 @@ class ApprovalPages(Controller):
                    error_event: str | None = None, errors: dict[str, str] | None = None,
                    values: dict[str, Any] | None = None, status_code: int = 200) -> Template:
         solution, case = svc.get_solution_and_case(db, principal, slug)
-        now = svc.today()
+        now = clock.today()
         view = svc.case_view(db, principal, solution, case, now)
         areas = svc.treatment_area_list(db)
         if language_of(request) == "en":

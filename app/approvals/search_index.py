@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.approvals import lifecycle as lc
 from app.approvals.models import ApprovalCase
-from app.approvals.services import today
+from app.core.clock import today
 from app.search.index import DocKey, FacetLabels, FacetSource, SearchIndex, Trigger
 from app.web.i18n import label
 

@@ -25,6 +25,7 @@ from app.assessment.loader import load_frameworks
 from app.assessment.models import Answer, AnswerWriter, Assessment, AssessmentTransition
 from app.assessment.schema import Framework
 from app.catalogue.models import Solution
+from app.core import clock
 from app.core.principal import Principal
 from app.settings import PROJECT_ROOT
 
@@ -131,7 +132,7 @@ def seed_decisions(session: Session, data_dir: Path, today: date | None = None) 
     if not path.exists():
         return 0
     spec = _spec(data_dir)
-    day0 = today or svc.today()
+    day0 = today or clock.today()
     approver = _principal(_user(session, spec["approver"]))
     author, reviewer = _user(session, spec["author"]), _user(session, spec["reviewer"])
     fw = _framework(spec)

@@ -15,7 +15,6 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -30,6 +29,7 @@ from app.assessment.models import Assessment
 from app.benchmark import services as benchmark
 from app.catalogue import services as catalogue
 from app.catalogue.models import Organisation, Solution, TreatmentArea
+from app.core.clock import danish_day, today
 from app.core.pagination import PageRequest
 from app.core.principal import Principal, require
 from app.core.records import assign, flush
@@ -39,14 +39,8 @@ from app.messages import Message, message_of
 from app.settings import DEFAULT_DECISION_MONTHS, DEFAULT_YEARLY_MINIMUM
 from app.web.i18n import label
 
-DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 REGISTER_PREFIX = "BT"
 SYSTEM_LABEL = "system (daily expiry job)"
-
-
-def today() -> date:
-    """Today in Denmark (the date every rule is checked against)."""
-    return datetime.now(DANISH_TIME).date()
 
 
 class ApprovalRefused(ValidationFailed):
@@ -109,7 +103,7 @@ def _assessment_facts(session: Session, solution: Solution, ids: list[int]) -> t
             raise ValidationFailed({"assessment_ids": Message("assessment #{id} is not an assessment of "
                                                               "{solution}", id=assessment_id,
                                                               solution=solution.name)})
-        completed_on = a.completed_at.astimezone(DANISH_TIME).date() if a.completed_at else None
+        completed_on = danish_day(a.completed_at) if a.completed_at else None
         facts.append(lc.AssessmentFact(id=a.id, status=a.status,
                                        contributors=assessments.contributors(session, a),
                                        completed_on=completed_on))

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,6 +29,7 @@ from app.assessment.schemas import AnswerIn, AssessmentIn, ScopeIn, TransitionIn
 from app.assessment.scoring import AssessmentScore, score_assessment
 from app.catalogue import services as catalogue
 from app.catalogue.models import Solution
+from app.core.clock import danish_day
 from app.core.principal import Principal, require
 from app.core.records import flush
 from app.core.roles import Role
@@ -40,7 +40,6 @@ from app.web.i18n import translations
 
 DRAFT, SUBMITTED, IN_REVIEW, COMPLETED, RETURNED = "draft", "submitted", "in_review", "completed", "returned"
 STATUSES = (DRAFT, SUBMITTED, IN_REVIEW, COMPLETED, RETURNED)
-DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 EDITABLE = (DRAFT, RETURNED)
 
 
@@ -881,7 +880,7 @@ def _section_title(fw: Framework | None, code: str, lang: str) -> str:
 
 
 def _danish_day(moment: datetime | None) -> str | None:
-    return moment.astimezone(DANISH_TIME).date().isoformat() if moment else None
+    return danish_day(moment).isoformat() if moment else None
 
 
 def concept_claims(session: Session, frameworks: FrameworkRegistry, solution_ids: Iterable[int], concept: str,

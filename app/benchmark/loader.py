@@ -31,6 +31,7 @@ from app.benchmark.models import (
 from app.catalogue.models import Organisation, Solution
 from app.catalogue.regions import regions_on
 from app.catalogue.services import unpublished
+from app.core import clock
 
 BENCHMARK_KINDS = ("region", "municipality", "hospital")
 ASSESSED_KINDS = BENCHMARK_KINDS
@@ -39,7 +40,7 @@ ASSESSED_KINDS = BENCHMARK_KINDS
 def load_organisations(session: Session, on: date | None = None) -> pd.DataFrame:
     """The benchmarked organisations as on a day (today by default): the regions valid then,
     and each municipality's and hospital's region on that day (regions.regions_on)."""
-    regions = regions_on(session, on or date.today())
+    regions = regions_on(session, on or clock.today())
     stmt = select(Organisation.id, Organisation.kind, Organisation.code, Organisation.name,
                   Organisation.name_en, Organisation.population).where(Organisation.kind.in_(BENCHMARK_KINDS))
     df = pd.read_sql(stmt, session.connection())

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.benchmark import adoption_form, import_templates, importer
 from app.benchmark.metrics import STATUSES
+from app.core import clock
 from app.core.principal import Principal
 from app.errors import ValidationFailed
 from app.messages import Message
@@ -28,7 +29,7 @@ FormBody = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENC
 def _form_page(request: Request, db: Session, principal: Principal, values: dict[str, Any],
                status_code: int = 200, **context: Any) -> Template:
     choices = adoption_form.organisations(db, principal)
-    example_day = date_text(date(date.today().year, 3, 1), language_of(request))
+    example_day = date_text(date(clock.today().year, 3, 1), language_of(request))
     return render(request, "benchmark/report.html", status_code=status_code, values=values,
                   organisations=choices, statuses=STATUSES, example_day=example_day,
                   errors=context.pop("errors", {}), **context)

@@ -22,6 +22,7 @@ from app.benchmark.models import AdoptionRecord, Indicator, IndicatorTarget
 from app.catalogue import services as catalogue
 from app.catalogue.models import Organisation
 from app.catalogue.regions import regions_on
+from app.core import clock
 from app.errors import NotFound, ValidationFailed
 from app.messages import Message, Term
 
@@ -48,7 +49,7 @@ def compute(session: Session, as_of: date | None = None, trend_for: Iterable[int
             organisation_ids: Iterable[int] | None = None, regions_day: date | None = None) -> cache.Figures:
     """The benchmark as of a day (today by default), from the cache when the data have not
     changed. `trend_for` only narrows the trend rows returned (they are computed for all)."""
-    as_of = as_of or date.today()
+    as_of = as_of or clock.today()
     if organisation_ids is not None:
         return compute_uncached(session, as_of, trend_for, organisation_ids, regions_day)
     bench, orgs, relevant = cache.cached(session, as_of, lambda: compute_uncached(
@@ -162,7 +163,7 @@ def region_view(session: Session, code: str, lang: str = "da", as_of: date | Non
     region = session.scalar(select(Organisation).where(Organisation.kind == "region", Organisation.code == code))
     if region is None:
         raise NotFound(Message("{kind} {key} does not exist", kind=Term("missing", "region"), key=code))
-    as_of = as_of or date.today()
+    as_of = as_of or clock.today()
     orgs = loader.load_organisations(session, as_of)
     _require_valid(region, orgs, as_of)
     member_ids = [int(i) for i in orgs.loc[(orgs["region_id"] == region.id) | (orgs["id"] == region.id), "id"]]
@@ -225,7 +226,7 @@ def municipal_indicator(session: Session, code: str, lang: str = "da",
     muni = orgs[orgs["kind"] == "municipality"].set_index("id")["code"]
     indicator_id = int(indicators.loc[indicators["code"] == code, "id"].iloc[0])
     mine = values[(values["indicator_id"] == indicator_id) & values["organisation_id"].isin(muni.index)
-                  & (values["period"] <= (as_of or date.today()).year)]
+                  & (values["period"] <= (as_of or clock.today()).year)]
     period = int(mine["period"].max()) if len(mine) else None
     latest = mine[mine["period"] == period]
     return chosen | {"period": period, "values": {str(muni[o]): float(v) for o, v in

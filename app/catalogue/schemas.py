@@ -35,6 +35,7 @@ from app.catalogue.enums import (
     StudyDesign,
     TargetUsers,
 )
+from app.core import clock
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
@@ -111,7 +112,7 @@ class StudyIn(InputModel):
     @field_validator("year")
     @classmethod
     def _year_in_range(cls, year: int | None) -> int | None:
-        if year is not None and not FIRST_STUDY_YEAR <= year <= date.today().year + 1:
+        if year is not None and not FIRST_STUDY_YEAR <= year <= clock.today().year + 1:
             raise ValueError("the year must be from 1950 to next year")
         return year
 

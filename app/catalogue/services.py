@@ -41,6 +41,7 @@ from app.catalogue.schemas import (
     VendorIn,
     VendorUpdate,
 )
+from app.core import clock
 from app.core.pagination import PageRequest, page_rows, paginate
 from app.core.principal import ANONYMOUS_PRINCIPAL, Principal, require
 from app.core.records import assign, check_version, flush, get_record, is_id, not_found, unique_slug
@@ -98,12 +99,12 @@ def _by_ids(session: Session, model: Any, ids: Sequence[int], field: str, label:
 def list_organisations(session: Session, page: PageRequest, *, kind: str | None = None,
                        region_id: int | None = None, q: str | None = None) -> tuple[list[Organisation], int]:
     """The organisations valid today (an ended or coming region is reached by its own page)."""
-    stmt = select(Organisation).where(valid_on(Organisation, date.today())).order_by(Organisation.kind,
+    stmt = select(Organisation).where(valid_on(Organisation, clock.today())).order_by(Organisation.kind,
                                                                                    Organisation.name)
     if kind:
         stmt = stmt.where(Organisation.kind == kind)
     if region_id:
-        stmt = stmt.where(or_(in_region(region_id, date.today()), Organisation.id == region_id))
+        stmt = stmt.where(or_(in_region(region_id, clock.today()), Organisation.id == region_id))
     if q:
         stmt = stmt.where(Organisation.name.icontains(q, autoescape=True))
     return paginate(session, stmt, page)
@@ -126,7 +127,7 @@ def find_organisation(session: Session, organisation_id: int | None) -> Organisa
 def region_members(session: Session, region: Organisation, on: date | None = None) -> list[Organisation]:
     """The region's organisations on a day (today by default), or on its last day if it has
     ended, or its first if it has not started."""
-    day = on or date.today()
+    day = on or clock.today()
     if region.valid_to is not None and region.valid_to < day:
         day = region.valid_to
     if region.valid_from is not None and region.valid_from > day:
@@ -139,7 +140,7 @@ def organisation_choices(session: Session, kinds: Sequence[str] | None = None,
                          on: date | None = None) -> list[Organisation]:
     """The organisations a picker offers: those valid on the day in view (today by default),
     so from 1 January 2027 Region Østdanmark instead of Hovedstaden and Sjælland."""
-    stmt = select(Organisation).where(valid_on(Organisation, on or date.today())).order_by(
+    stmt = select(Organisation).where(valid_on(Organisation, on or clock.today())).order_by(
         Organisation.kind, Organisation.name)
     if kinds:
         stmt = stmt.where(Organisation.kind.in_(kinds))
@@ -455,7 +456,7 @@ def list_projects(session: Session, principal: Principal, flt: ProjectFilter,
         stmt = stmt.where(Project.owner_id == flt.owner_id)
     if flt.region_id:
         owners = select(Organisation.id).where(
-            or_(in_region(flt.region_id, date.today()), Organisation.id == flt.region_id))
+            or_(in_region(flt.region_id, clock.today()), Organisation.id == flt.region_id))
         stmt = stmt.where(Project.owner_id.in_(owners))
     if flt.solution_id:
         stmt = stmt.where(Project.solutions.any(and_(Solution.id == flt.solution_id,

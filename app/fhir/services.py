@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from app.approvals import lifecycle as lc
 from app.approvals.models import ApprovalCase
-from app.approvals.services import today
 from app.catalogue import services as catalogue
 from app.catalogue.models import Solution, TreatmentArea, Vendor, solution_treatment_area
+from app.core.clock import today
 from app.fhir import canonical as c
 from app.fhir import resources
 from app.fhir.outcome import FhirError

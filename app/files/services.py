@@ -9,19 +9,17 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core.clock import danish_day
 from app.core.principal import Principal
 from app.errors import NotFound, ValidationFailed
 from app.files.content import FileRefused, detect, safe_name
 from app.files.models import EvidenceFile
 from app.files.storage import FileStorage
 from app.messages import Message
-
-DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 
 
 @dataclass(frozen=True)
@@ -105,7 +103,7 @@ def remove(principal: Principal, row: EvidenceFile) -> None:
 
 def uploaded_on(row: EvidenceFile) -> date:
     """The day (in Denmark) the file was uploaded."""
-    return row.created_at.astimezone(DANISH_TIME).date()
+    return danish_day(row.created_at)
 
 
 def content_of(storage: FileStorage, row: EvidenceFile) -> bytes:

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import TemplateError
 from sqlalchemy import Select, exists, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts.models import User
+from app.core.clock import DANISH_TIME, danish_day
 from app.db.base import table_of
 from app.notifications.config import MailSettings
 from app.notifications.models import Notification, NotificationSetting
@@ -35,7 +35,6 @@ from app.notifications.render import Mail, render_digest, render_mail
 from app.notifications.transport import DELIVERY_ERRORS, Transport, message
 
 log = logging.getLogger("blaastempel.notifications")
-DANISH_TIME = ZoneInfo("Europe/Copenhagen")
 BATCH = 50
 CLAIM_LEASE = timedelta(minutes=15)
 FIRST_RETRY = timedelta(minutes=1)  # then 2, 4, 8 ... minutes
@@ -73,7 +72,7 @@ class Sender:
         report = RunReport(skipped=self._skip_deactivated())
         while claimed := self._claim(_due_one_by_one(now), now):
             self._deliver_each(claimed, now, report)
-        today = now.astimezone(DANISH_TIME).date()
+        today = danish_day(now)
         if now.astimezone(DANISH_TIME).hour >= self.mail.digest_hour:
             for user_id in self._digests_due(now, today):
                 self._deliver_digest(user_id, now, today, report)

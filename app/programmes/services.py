@@ -26,6 +26,7 @@ from app.benchmark import services as benchmark
 from app.catalogue import services as catalogue
 from app.catalogue.models import Organisation, Solution, TreatmentArea
 from app.catalogue.regions import regions_on
+from app.core.clock import today
 from app.core.principal import Principal, require
 from app.core.records import assign, check_version, flush, get_record, unique_slug
 from app.errors import ValidationFailed
@@ -39,10 +40,6 @@ MANAGE = "programme.manage"
 OWNER_KINDS = ("national_body", "region")
 PATH_MONTHS = 3
 BASELINE_YEARS = 2  # the path starts this many years before the programme's year, as its baseline
-
-
-def today() -> date:
-    return approvals.today()
 
 
 # ---- the regions of a day ------------------------------------------------------------------

@@ -4,7 +4,6 @@ download."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from litestar import Request, Response
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.ratelimit import client_key
 from app.catalogue import services as catalogue_svc
+from app.core import clock
 from app.core.principal import Principal
 from app.errors import TryLater, ValidationFailed
 from app.messages import message_of
@@ -44,7 +44,7 @@ def _reports(request: Request, db: Session, principal: Principal, chosen: dict[s
     kinds = [{"kind": k, "title": svc.TITLES[k][1 if lang == "en" else 0], "allowed": svc.may_generate(principal, k)}
              for k in svc.KINDS]
     return render(request, "reporting/reports.html", status_code=status_code, kinds=kinds, regions=regions,
-                  areas=areas, chosen=chosen, failed=failed, today=date.today(),
+                  areas=areas, chosen=chosen, failed=failed, today=clock.today(),
                   programmes=programme_svc.list_programmes(db, principal))
 
 

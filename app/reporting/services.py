@@ -37,6 +37,7 @@ from app.catalogue import services as catalogue_svc
 from app.catalogue.models import Organisation, Solution, TreatmentArea
 from app.catalogue.prior_art import prior_art_for_need
 from app.catalogue.regions import regions_on
+from app.core import clock
 from app.core.pagination import MAX_PAGE_SIZE, PageRequest
 from app.core.principal import Principal, require
 from app.errors import NotFound, ValidationFailed
@@ -125,7 +126,7 @@ def filter_choices(session: Session) -> tuple[list[Organisation], list[Treatment
     """What the report forms offer: the regions valid today and those that start later (the
     form names their first day; a report's period must lie in a region's time), and the
     treatment areas, by code."""
-    today = date.today()
+    today = clock.today()
     regions = session.scalars(select(Organisation).where(
         Organisation.kind == "region", or_(Organisation.valid_to.is_(None), Organisation.valid_to >= today))
         .order_by(Organisation.code))
@@ -141,7 +142,7 @@ def _noop(_step: str) -> None:
 
 def as_of_for(period: int | None) -> date:
     """The day the figures are taken at: today, or the end of the chosen year."""
-    today = date.today()
+    today = clock.today()
     if period is None or period >= today.year:
         return today
     return date(period, 12, 31)
@@ -150,7 +151,7 @@ def as_of_for(period: int | None) -> date:
 def regions_day_for(period: int | None) -> date:
     """The day whose regions a report shows: the end of the chosen year (five regions for
     2026, four for 2027), or today."""
-    return date(period, 12, 31) if period is not None else date.today()
+    return date(period, 12, 31) if period is not None else clock.today()
 
 
 def _region(session: Session, code: str, on: date | None = None) -> Organisation:
@@ -558,7 +559,7 @@ def assessment(session: Session, req: ReportRequest, principal: Principal, frame
             "reviewer_name": a.reviewer.name if a.reviewer else None,
             "completed_day": day(a.completed_at.date(), lang) if a.completed_at else "–",
             "num": partial(_number_in, lang), "fmt_day": lambda v: _iso_day(v, lang),
-            "data_taken_day": day(date.today(), lang), "status_label": lambda v: _status_label(v, lang),
+            "data_taken_day": day(clock.today(), lang), "status_label": lambda v: _status_label(v, lang),
             "section_toc": [{"id": f"section-{x['code']}", "label": x["title"], "sub": True} for x in sections],
             "contracts": contract_kpis.contracts(session, frameworks, solution.id, lang)}
     ctx["subtitle"] = solution.name
@@ -703,7 +704,7 @@ def needs(session: Session, req: ReportRequest, backend: Any, limit: int = 50,
                      if need.treatment_area else "–",
                      "solutions": [_hit(h, lang) for h in prior["solutions"]],
                      "projects": [_hit(h, lang) for h in prior["projects"]]})
-    ctx |= {"needs": rows, "total": len(ranked), "data_taken_day": day(date.today(), lang),
+    ctx |= {"needs": rows, "total": len(ranked), "data_taken_day": day(clock.today(), lang),
             "num": lambda v, d=0: number(v, lang, d),
             "priority_label": lambda p: label(lang, "report-priority", p)}
     return ctx

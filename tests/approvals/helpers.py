@@ -12,6 +12,7 @@ from app.accounts.models import User
 from app.approvals.seed import sample_assessment
 from app.audit.hook import set_actor
 from app.catalogue.models import Solution, TreatmentArea, Vendor
+from app.core import clock
 from tests.helpers import DEMO_USERS, unique
 
 
@@ -40,7 +41,7 @@ def completed_assessment(db: Session, solution: Solution, author: str = "assesso
                          reviewer: str = "assessor2", days_ago: int = 10) -> int:
     """A completed assessment (authored by `author`, reviewed by `reviewer`)."""
     set_actor(db, None, "tests")
-    a = sample_assessment(db, solution, user(db, author), user(db, reviewer), date.today() - timedelta(days=days_ago))
+    a = sample_assessment(db, solution, user(db, author), user(db, reviewer), clock.today() - timedelta(days=days_ago))
     db.commit()
     return a.id
 

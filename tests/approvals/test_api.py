@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -14,8 +14,9 @@ from app.approvals import lifecycle as lc
 from app.approvals import services as svc
 from app.approvals.models import ApprovalCase, ApprovalEvent
 from app.approvals.seed import seed_decisions
-from app.approvals.services import today
 from app.audit.models import AuditEvent
+from app.core import clock
+from app.core.clock import today
 from app.settings import PROJECT_ROOT
 from tests.approvals.helpers import completed_assessment, make_solution, temporary_body
 
@@ -237,4 +238,4 @@ def test_calendar_feed_needs_a_valid_token(client: Any, auth: Any, app: Any, db:
 
 def test_events_are_history_with_who_when_why(db: Any) -> None:
     rows = list(db.scalars(select(ApprovalEvent).where(ApprovalEvent.kind == "revoke")))
-    assert rows and all(r.reason and r.actor_label and r.on_date <= date.today() + timedelta(days=1) for r in rows)
+    assert rows and all(r.reason and r.actor_label and r.on_date <= clock.today() + timedelta(days=1) for r in rows)

@@ -15,6 +15,7 @@ from app.accounts.services import principal_of
 from app.approvals import lifecycle as lc
 from app.approvals import services as svc
 from app.approvals.schemas import EventIn
+from app.core import clock
 from app.settings import DEFAULT_YEARLY_MINIMUM
 from tests.approvals.helpers import completed_assessment, make_solution, user
 from tests.helpers import login
@@ -159,7 +160,7 @@ def _post(client: Any, auth: Any, slug: str, body: dict[str, Any]) -> Any:
 
 def test_bad_basis_is_refused_and_nothing_is_written(client: Any, auth: Any, db: Session) -> None:
     solution = make_solution(db)
-    on = svc.today().isoformat()
+    on = clock.today().isoformat()
     unknown = _post(client, auth, solution.slug, {"event": "apply", "on": on, "basis": "fda"})
     assert unknown.status_code == 400
     assert unknown.json()["errors"]["rule"] == "D5" and "fda" in unknown.json()["errors"]["basis"]
@@ -180,7 +181,7 @@ def test_bad_basis_is_refused_and_nothing_is_written(client: Any, auth: Any, db:
 def test_register_shows_the_basis_in_danish(client: Any, auth: Any, db: Session) -> None:
     solution = make_solution(db)
     aid = completed_assessment(db, solution, days_ago=40)
-    today = svc.today()
+    today = clock.today()
     applied = _post(client, auth, solution.slug, {"event": "apply", "on": today.isoformat(), "basis": "dtac",
                                                   "basis_reference": "https://dtac.example/42"})
     assert applied.status_code == 201, applied.text

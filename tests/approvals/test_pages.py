@@ -8,6 +8,7 @@ from typing import Any
 
 from app.approvals import lifecycle as lc
 from app.approvals import services as svc
+from app.core import clock
 from app.web.i18n import day
 from tests.approvals.helpers import completed_assessment, make_solution
 from tests.helpers import login
@@ -41,24 +42,24 @@ def test_refusal_is_shown_next_to_the_form(client: Any, db: Any) -> None:
     assert page.status_code == 200 and 'id="form-apply"' in page.text
     token = client.cookies.get("csrftoken", "")
     r = client.post(f"/approvals/solutions/{solution.slug}",
-                    data={"event": "apply", "on": svc.today().isoformat(), "_csrf_token": token},
+                    data={"event": "apply", "on": clock.today().isoformat(), "_csrf_token": token},
                     follow_redirects=False)
     assert r.status_code == 303
-    end_too_late = (svc.today() + timedelta(days=340)).isoformat()
+    end_too_late = (clock.today() + timedelta(days=340)).isoformat()
     r = client.post(f"/approvals/solutions/{solution.slug}", data={
-        "event": "approve_temporarily", "on": svc.today().isoformat(), "evidence_due": end_too_late,
-        "milestone_title_1": "Data", "milestone_due_1": (svc.today() + timedelta(days=30)).isoformat(),
+        "event": "approve_temporarily", "on": clock.today().isoformat(), "evidence_due": end_too_late,
+        "milestone_title_1": "Data", "milestone_due_1": (clock.today() + timedelta(days=30)).isoformat(),
         "treatment_areas": "kol", "assessment_ids": str(aid), "reason": "lovende", "_csrf_token": token})
     assert r.status_code == 409 and r.headers["content-type"].startswith("text/html")
     assert 'id="form-approve_temporarily-errors"' in r.text
     # the refusal is in Danish with its date as Danish writes it, without the rule's code (the API keeps it)
-    latest = lc.latest_evidence_due(lc.temporary_end(svc.today()))
+    latest = lc.latest_evidence_due(lc.temporary_end(clock.today()))
     assert ("den endelige evidens skal foreligge senest 3 måneder før godkendelsen udløber "
             f"(senest {day(latest, 'da')})") in r.text, r.text
     assert "regel T4" not in r.text and "rule T4" not in r.text and latest.isoformat() not in r.text
     english = client.post(f"/approvals/solutions/{solution.slug}?lang=en", data={
-        "event": "approve_temporarily", "on": svc.today().isoformat(), "evidence_due": end_too_late,
-        "milestone_title_1": "Data", "milestone_due_1": (svc.today() + timedelta(days=30)).isoformat(),
+        "event": "approve_temporarily", "on": clock.today().isoformat(), "evidence_due": end_too_late,
+        "milestone_title_1": "Data", "milestone_due_1": (clock.today() + timedelta(days=30)).isoformat(),
         "treatment_areas": "kol", "assessment_ids": str(aid), "reason": "lovende", "_csrf_token": token})
     assert english.status_code == 409
     assert ("final evidence is due no later than 3 months before the end of the approval "
@@ -78,7 +79,7 @@ def test_dates_are_typed_the_danish_way_and_half_typed_ones_are_refused(client: 
     assert "“3.12” er ikke en hel dato" in half.text and 'value="3.12"' in half.text
     db.expire_all()
     assert svc.case_for(db, solution) is None  # nothing recorded
-    today = svc.today()
+    today = clock.today()
     typed = f"{today.day}.{today.month}.{today.year}"
     r = client.post(url, data={"event": "apply", "on": typed, "_csrf_token": token},
                     follow_redirects=False)

@@ -12,6 +12,7 @@ from litestar import Litestar
 from app.approvals import search_index
 from app.approvals import services as svc
 from app.approvals.models import ApprovalCase
+from app.core import clock
 from tests.approvals.helpers import completed_assessment, make_solution, temporary_body
 
 
@@ -40,12 +41,12 @@ def test_the_facet_and_badge_follow_each_decision(client: Any, auth: Any, db: An
     name, slug = solution.name, solution.slug
     assert _status(client, name) == "none" and _facet(client, name, "none") == 1
     aid = completed_assessment(db, solution, days_ago=55)
-    _event(client, auth, slug, {"event": "apply", "on": (svc.today() - timedelta(days=60)).isoformat()})
+    _event(client, auth, slug, {"event": "apply", "on": (clock.today() - timedelta(days=60)).isoformat()})
     assert _status(client, name) == "applied"
-    _event(client, auth, slug, temporary_body(aid, svc.today() - timedelta(days=50)))
+    _event(client, auth, slug, temporary_body(aid, clock.today() - timedelta(days=50)))
     assert _status(client, name) == "temporarily_approved"
     assert _facet(client, name, "temporarily_approved") == 1 and _facet(client, name, "approved") == 0
-    _event(client, auth, slug, {"event": "revoke", "on": svc.today().isoformat(), "reason": "bivirkninger"})
+    _event(client, auth, slug, {"event": "revoke", "on": clock.today().isoformat(), "reason": "bivirkninger"})
     assert _status(client, name) == "revoked" and _facet(client, name, "revoked") == 1
 
 
@@ -53,14 +54,14 @@ def test_an_approval_past_its_end_reads_expired_once_the_day_passes(
         client: Any, auth: Any, db: Any, app: Litestar, monkeypatch: pytest.MonkeyPatch) -> None:
     solution = make_solution(db)
     aid = completed_assessment(db, solution, days_ago=380)
-    _event(client, auth, solution.slug, {"event": "apply", "on": (svc.today() - timedelta(days=390)).isoformat()})
-    start = svc.today() - timedelta(days=364)  # a temporary approval runs 12 months: today is its last day
+    _event(client, auth, solution.slug, {"event": "apply", "on": (clock.today() - timedelta(days=390)).isoformat()})
+    start = clock.today() - timedelta(days=364)  # a temporary approval runs 12 months: today is its last day
     _event(client, auth, solution.slug, temporary_body(aid, start))
-    assert db.get(ApprovalCase, svc.case_for(db, solution).id).valid_until == svc.today()
+    assert db.get(ApprovalCase, svc.case_for(db, solution).id).valid_until == clock.today()
     assert _status(client, solution.name) == "temporarily_approved"
     indexer = app.state.search_indexer
     indexer.requeue_dated()  # what other tests left due
-    monkeypatch.setattr(search_index, "today", lambda: svc.today() + timedelta(days=1))
+    monkeypatch.setattr(search_index, "today", lambda: clock.today() + timedelta(days=1))
     assert indexer.requeue_dated() >= 1
     indexer.drain()
     assert _status(client, solution.name) == "expired"  # no expiry event recorded yet

@@ -20,6 +20,7 @@ from app.benchmark import metrics as m
 from app.benchmark import services as svc
 from app.benchmark.models import AdoptionRecord
 from app.catalogue.models import Organisation, Solution
+from app.core import clock
 from tests.benchmark.test_metrics import _adoption, _orgs, _relevant
 from tests.helpers import unique
 
@@ -176,7 +177,7 @@ def test_cache_answers_repeated_requests_and_sees_every_write(client: Any, db: A
     assert fresh is not cached
     assert fresh.organisations.loc[org.id, "solutions_in_operation"] == \
         cached.organisations.loc[org.id, "solutions_in_operation"] + 1
-    _same_benchmark(fresh, svc.compute_uncached(db, date.today())[0])
+    _same_benchmark(fresh, svc.compute_uncached(db, clock.today())[0])
 
 
 def test_cached_trend_for_some_organisations_equals_computing_it(db: Any) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from app.approvals import lifecycle as lc
-from app.approvals import services as svc
+from app.core import clock
 from app.web.i18n import day
 from tests.approvals.helpers import completed_assessment, make_solution
 from tests.helpers import DEMO_PASSWORD, DEMO_USERS, screenshot
@@ -34,7 +34,7 @@ def test_application_to_temporary_to_permanent_approval(page: Any, live_server: 
     # The assessment a decision needs (authored by bedoemmer1, reviewed by bedoemmer2).
     solution = make_solution(db)
     completed_assessment(db, solution, author="assessor", reviewer="assessor2", days_ago=5)
-    today = svc.today()
+    today = clock.today()
 
     _log_in(page, live_server, "approver", "/approvals")
     expect(page.get_by_role("heading", level=1)).to_have_text("Godkendelser")

@@ -16,9 +16,8 @@ from app.audit.hook import set_actor
 from app.benchmark import services as benchmark
 from app.benchmark.models import AdoptionRecord
 from app.catalogue.models import Organisation, Project, Solution
+from app.core import clock
 from tests.approvals.helpers import make_solution
-
-TODAY = date.today()
 
 
 def _heat_using(client: Any, slug: str) -> int | None:
@@ -91,7 +90,7 @@ def _org(db: Session, kind: str, offset: int) -> Organisation:
 def _adopt(db: Session, org: Organisation, solution: Solution, status: str, days_ago: int,
            end: date | None = None) -> None:
     db.add(AdoptionRecord(organisation_id=org.id, solution_id=solution.id, status=status,
-                          effective_from=TODAY - timedelta(days=days_ago), end_date=end, reported_by="tests"))
+                          effective_from=clock.today() - timedelta(days=days_ago), end_date=end, reported_by="tests"))
 
 
 def test_constructed_case_counts_only_what_is_in_operation_today(client: Any, db: Session) -> None:
@@ -109,7 +108,7 @@ def test_constructed_case_counts_only_what_is_in_operation_today(client: Any, db
     _adopt(db, c, solution, "planned", 30)
     _adopt(db, d, solution, "in_operation", 300)
     _adopt(db, d, solution, "discontinued", 10)
-    _adopt(db, e, solution, "in_operation", 300, end=TODAY - timedelta(days=1))
+    _adopt(db, e, solution, "in_operation", 300, end=clock.today() - timedelta(days=1))
     _adopt(db, f, solution, "in_operation", -1)
     _adopt(db, clinic, solution, "in_operation", 30)
     partner = _org(db, "national_body", 0)
@@ -122,7 +121,7 @@ def test_constructed_case_counts_only_what_is_in_operation_today(client: Any, db
     assert {o["name"] for o in api["organisations"] if o["in_use"]} == {a.name, hospital.name}
     assert [o["status"] for o in api["organisations"]] == ["in_operation", "in_operation", "pilot", "planned"]
     since = {o["name"]: o["since"] for o in api["organisations"]}
-    assert since[a.name] == (TODAY - timedelta(days=300)).isoformat()  # the start of the run
+    assert since[a.name] == (clock.today() - timedelta(days=300)).isoformat()  # the start of the run
     regions = {r["code"]: r["in_use"] for r in api["regions"]}
     region_of = {o.id: o.region_id for o in (a, hospital)}
     expected: dict[str, int] = {}

@@ -15,6 +15,7 @@ from app.assessment import services as assessments
 from app.assessment.models import Assessment
 from app.audit.hook import set_actor
 from app.catalogue.models import Solution
+from app.core import clock
 from tests.approvals.helpers import completed_assessment, make_solution, user
 from tests.helpers import login
 
@@ -51,7 +52,7 @@ def test_only_the_latest_completed_assessment_is_a_result(client: Any, db: Sessi
     for hidden in ("Gammelt resultat", "Kladderesultat", "Kontrolresultat", "Foreløbig"):
         assert hidden not in body
     assert "Blåstempel DK 1.0" in body and "blaastempel-dk" not in body  # the framework in words
-    completed = (datetime.now(UTC) - timedelta(days=5)).astimezone(assessments.DANISH_TIME).date()
+    completed = (datetime.now(UTC) - timedelta(days=5)).astimezone(clock.DANISH_TIME).date()
     assert f"{completed.day}. " in body and str(completed.year) in body and completed.isoformat() not in body
     assert "Score pr. afsnit" in body and "Bestået" in body
     english = client.get(f"/solutions/{solution.slug}/overview?lang=en", headers=HX).text

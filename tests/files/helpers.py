@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.accounts.services import create_token, create_user
-from app.approvals import services as svc
 from app.audit.hook import set_actor
 from app.catalogue.models import Solution, Vendor
+from app.core import clock
 from tests.approvals.helpers import completed_assessment, make_solution, temporary_body
 from tests.helpers import DEMO_USERS, unique
 
@@ -26,7 +26,7 @@ def temporary_approval(client: Any, auth: Any, db: Any) -> tuple[Solution, int]:
     """A solution of the demo vendor, temporarily approved with one pending milestone (its id)."""
     solution = vendor_solution(db)
     assessment = completed_assessment(db, solution, days_ago=40)
-    on = svc.today() - timedelta(days=30)
+    on = clock.today() - timedelta(days=30)
     r = client.post(f"/api/approvals/{solution.slug}/events", headers=auth("approver"),
                     json={"event": "apply", "on": (on - timedelta(days=5)).isoformat()})
     assert r.status_code == 201, r.text

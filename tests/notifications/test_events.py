@@ -18,6 +18,7 @@ from app.assessment import services as svc
 from app.assessment.schemas import TransitionIn, VerifyIn
 from app.audit.hook import set_actor
 from app.catalogue.models import Need, Organisation, Solution, TreatmentArea
+from app.core import clock
 from app.core.principal import Principal
 from app.notifications.models import Notification
 from tests.approvals.helpers import completed_assessment, make_solution, temporary_body
@@ -132,7 +133,7 @@ def test_an_application_tells_every_active_approver(session: Session) -> None:
     assert sorted(n.user_id for n in notes) == sorted(active_ids(session, "approver"))
     assert extra.id in {n.user_id for n in notes} and gone.id not in {n.user_id for n in notes}
     assert notes[0].context == {"solution_name": solution.name, "vendor_name": solution.vendor.name,
-                                "applied_on": approvals.today().isoformat(),
+                                "applied_on": clock.today().isoformat(),
                                 "path": f"/approvals/solutions/{solution.slug}"}
 
 
@@ -155,7 +156,7 @@ def test_a_decision_tells_the_vendors_users_and_the_submitters_of_matching_needs
         needs.append(need)
     set_actor(session, None, "tests")
     approvals.record_event(session, who(session, "procurement"), solution.id, EventIn(event="apply"))
-    on = approvals.today()
+    on = clock.today()
     mark = last_id(session)
     approvals.record_event(session, _approver(session), solution.id,
                            EventIn.model_validate(temporary_body(assessment_id, on)))
@@ -178,7 +179,7 @@ def test_an_unpublished_solution_tells_no_need(session: Session) -> None:
     approvals.record_event(session, who(session, "procurement"), solution.id, EventIn(event="apply"))
     mark = last_id(session)
     approvals.record_event(session, _approver(session), solution.id,
-                           EventIn.model_validate(temporary_body(assessment_id, approvals.today())))
+                           EventIn.model_validate(temporary_body(assessment_id, clock.today())))
     assert {n.kind for n in written(session, mark)} <= {"decision_recorded"}
 
 

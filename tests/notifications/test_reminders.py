@@ -16,6 +16,7 @@ from app.approvals import services as approvals
 from app.approvals.reminders import ENDS, MILESTONE, Deadline, due_on, remind, window_of
 from app.approvals.schemas import EventIn
 from app.audit.hook import set_actor
+from app.core import clock
 from app.notifications.models import Notification
 from tests.approvals.helpers import completed_assessment, make_solution, temporary_body
 from tests.assessment.test_workflow import who
@@ -66,7 +67,7 @@ def _mine(session: Session, name: str) -> list[tuple[int, str, str | None]]:
 def test_the_scan_writes_each_reminder_once_to_approvers_and_the_vendor(session: Session) -> None:
     solution = make_solution(session)
     assessment_id = completed_assessment(session, solution)
-    start = date.today() - timedelta(days=1)
+    start = clock.today() - timedelta(days=1)
     approvals.record_event(session, who(session, "procurement"), solution.id, EventIn(event="apply", on=start))
     case = approvals.record_event(session, who(session, "approver"), solution.id,
                                   EventIn.model_validate(temporary_body(assessment_id, start)))

@@ -9,7 +9,7 @@ import csv
 import io
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 
 from app.catalogue.models import Solution
+from app.core import clock
 from app.settings import DEFAULT_BASE_URL, PROJECT_ROOT, Settings
 from app.web.csv_export import csv_text
 from tests.approvals.helpers import completed_assessment
@@ -59,7 +60,7 @@ def world(app: Litestar, api_tokens: dict[str, str]) -> World:
         w.solution = sol["slug"]
         completed = completed_assessment(db, db.scalar(select(Solution).where(Solution.slug == w.solution)),
                                          days_ago=20)
-        on = date.today() - timedelta(days=10)
+        on = clock.today() - timedelta(days=10)
         _ok(c.post(f"/api/approvals/{w.solution}/events", headers=approver,
                    json={"event": "apply", "on": (on - timedelta(days=5)).isoformat()}))
         decision = _ok(c.post(f"/api/approvals/{w.solution}/events", headers=approver, json={
@@ -70,7 +71,7 @@ def world(app: Litestar, api_tokens: dict[str, str]) -> World:
         w.register_number = decision["register_number"]
         _ok(c.post("/api/benchmark/adoption", headers=admin, json={
             "organisation": "municipality:175", "solution": w.solution, "status": "in_operation",
-            "effective_from": (date.today() - timedelta(days=30)).isoformat()}))
+            "effective_from": (clock.today() - timedelta(days=30)).isoformat()}))
         _ok(c.post("/api/benchmark/indicator-values", headers=admin, json={
             "indicator": "kapacitet-pr-100k", "organisation": "municipality:175", "period": 2024, "value": -3}))
     return w

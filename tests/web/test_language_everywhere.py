@@ -24,8 +24,8 @@ from sqlalchemy import select
 
 from app.accounts.services import create_token, principal_of, user_by_email
 from app.approvals.models import ApprovalCase
-from app.approvals.services import today
 from app.catalogue.models import Need, Project, Solution, Vendor
+from app.core.clock import today
 from app.main import create_app
 from app.reporting import render
 from app.reporting import services as reports
