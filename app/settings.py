@@ -152,6 +152,9 @@ class Settings:
     # when it is set.
     outbox_lag_limit: float = 300.0
     metrics_token: str | None = None
+    # Search on the database engines (app/search/sqlbase.py): MiB per process for the ids
+    # of common words' matches (0: none kept; every query reads them from the index).
+    match_cache_mb: int = 64
 
     def __post_init__(self) -> None:
         if self.worker_threads < 1:
@@ -214,4 +217,5 @@ class Settings:
             file_max_bytes=_int_env("BLAASTEMPEL_FILE_MAX_MB", DEFAULT_FILE_MAX_MB) * 1000 * 1000,
             outbox_lag_limit=_seconds_env("BLAASTEMPEL_OUTBOX_LAG_LIMIT", 300.0),
             metrics_token=env.get("BLAASTEMPEL_METRICS_TOKEN", "").strip() or None,
+            match_cache_mb=_int_env("BLAASTEMPEL_MATCH_CACHE_MB", 64),
         )

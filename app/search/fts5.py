@@ -132,12 +132,17 @@ class Fts5Backend(SqlBackend):
     name = "sqlite-fts5"
     default_order = ORDERS["relevance"]
 
-    def __init__(self) -> None:
-        super().__init__()
-
-    def _match_ids(self, conn: Connection, terms: list[Term], any_: bool, memo: dict[Any, Any]) -> Any:
+    def _match_ids(self, conn: Connection, terms: list[Term], any_: bool, snap: Any) -> np.ndarray:
         expr = _text_expr(terms, any_)
-        return self._match_ids_expr(conn, expr) if expr else NO_IDS
+        return self._matching(conn, expr, snap) if expr else NO_IDS
+
+    def _match_all(self, conn: Connection, expr: str) -> np.ndarray:
+        return self._match_ids_expr(conn, expr)
+
+    def _match_among(self, conn: Connection, expr: str, ids: np.ndarray) -> np.ndarray:
+        rows = _sql(conn, "SELECT rowid FROM search_fts WHERE search_fts MATCH ? AND rowid IN "
+                          "(SELECT value FROM json_each(?))", (expr, json.dumps(ids.tolist())))
+        return np.array(rows, dtype=np.int64).reshape(-1)
 
     def _rank_relaxed(self, conn: Connection, terms: list[Term], counts: np.ndarray, snap: Any,
                       memo: dict[Any, Any]) -> None:
@@ -199,7 +204,7 @@ class Fts5Backend(SqlBackend):
                 break
             ids = memo.get(("ids", expr))
             if ids is None:
-                ids = memo[("ids", expr)] = self._match_ids_expr(conn, expr)
+                ids = memo[("ids", expr)] = self._matching(conn, expr, snap)
             tier = np.zeros_like(rest)
             tier[ids[ids < tier.size]] = True
             tier &= rest

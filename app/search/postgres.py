@@ -138,9 +138,6 @@ class PostgresBackend(SqlBackend):
     name = "postgresql"
     default_order = ORDERS["adoption"]
 
-    def __init__(self) -> None:
-        super().__init__()
-
     def compact(self, session: Session) -> None:
         """After a rebuild: the text indexes built in one pass over the loaded table (clear
         dropped them: faster than keeping them up to date row by row), and fresh planner
@@ -159,12 +156,18 @@ class PostgresBackend(SqlBackend):
             return "d.created_at DESC NULLS LAST, d.id DESC"
         return SqlBackend.order_by(query, has_text)
 
-    def _match_ids(self, conn: Connection, terms: list[Term], any_: bool, memo: dict[Any, Any]) -> Any:
+    def _match_ids(self, conn: Connection, terms: list[Term], any_: bool, snap: Any) -> np.ndarray:
         tsq = match_tsquery(terms, any_)
-        if not tsq:
-            return NO_IDS
+        return self._matching(conn, tsq, snap) if tsq else NO_IDS
+
+    def _match_all(self, conn: Connection, expr: str) -> np.ndarray:
         return _ids(conn.execute(text("SELECT string_agg(id::text, ' ') FROM search_tsv "
-                                      "WHERE tsv @@ to_tsquery('simple', :q)"), {"q": tsq}).scalar())
+                                      "WHERE tsv @@ to_tsquery('simple', :q)"), {"q": expr}).scalar())
+
+    def _match_among(self, conn: Connection, expr: str, ids: np.ndarray) -> np.ndarray:
+        return _ids(conn.execute(text("SELECT string_agg(id::text, ' ') FROM search_tsv "
+                                      "WHERE id = ANY(:ids) AND tsv @@ to_tsquery('simple', :q)"),
+                                 {"q": expr, "ids": ids.tolist()}).scalar())
 
     def _rank(self, conn: Connection, terms: list[Term], any_: bool) -> tuple[np.ndarray, np.ndarray]:
         """The matches, best first, and their scores. A whole word (or all of a compound's

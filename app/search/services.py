@@ -33,11 +33,11 @@ def make_backend(settings: Settings, name: str | None = None) -> SearchBackend:
     if name in ("sqlite-fts5", "fts5", "sqlite"):
         from app.search.fts5 import Fts5Backend
 
-        return Fts5Backend()
+        return Fts5Backend(settings.match_cache_mb)
     if name in ("postgresql", "postgres"):
         from app.search.postgres import PostgresBackend
 
-        return PostgresBackend()
+        return PostgresBackend(settings.match_cache_mb)
     raise ValueError(f"unknown search backend {name!r}")
 
 

@@ -11,6 +11,11 @@ about a millisecond for 130,000 records; the cost that grows with the match set 
 fetching the matching row ids. The cache follows the index through
 `search_state` (epoch: bumped by a rebuild; generation: bumped by every index write):
 each search reads the two numbers and loads only rows written since.
+
+The ids a text expression matches are kept the same way when there are many of them
+(MatchCache): a common word's 100,000 ids at a million records are most of its answer's
+time, and a national register is asked the same common words all day. An entry is kept
+current by matching only the rows written since it was read.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import hashlib
 import html
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -42,6 +48,7 @@ from app.search.backend import (
 from app.search.compounds import decompounder
 from app.search.models import search_doc, search_state, search_term
 from app.search.text import Term, Vocabulary, analyse, loosen, mark_matches, prefixes, vocabulary_words
+from app.settings import Settings
 
 SNIPPET_WORDS = 30
 
@@ -65,8 +72,11 @@ def bits_from_ids(ids: Any) -> int:
 
 
 NO_IDS = np.zeros(0, dtype=np.int64)
-# Sort arrays are read again once more rows than this changed since (else merged per page).
+# Sort arrays and cached match sets are read again once more rows than this changed since
+# (else the changed rows are merged in).
 ORDER_REREAD_AFTER = 500
+# A text expression's match set is cached from this many ids (fewer are read in a few ms).
+MATCH_CACHE_MIN_IDS = 5_000
 
 
 def in_mask(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -219,14 +229,48 @@ class FacetCache:
         return _Snapshot(old.epoch, gen, nbits, old.live & keep | bits_from_ids(live), values, vocab)
 
 
+class MatchCache:
+    """Per process: text expression -> (epoch, generation, the row ids it matched), least
+    recently used dropped first once the ids take more than `max_bytes`. The ids are
+    read-only: every search shares them."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, tuple[int, int, np.ndarray]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str, epoch: int) -> tuple[int, np.ndarray] | None:
+        """(generation, ids) as last stored for this epoch, or None."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != epoch:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1], entry[2]
+
+    def put(self, key: str, epoch: int, gen: int, ids: np.ndarray) -> None:
+        if ids.nbytes > self.max_bytes:
+            return
+        ids.flags.writeable = False
+        with self._lock:
+            old = self._entries.pop(key, None)
+            self._bytes += ids.nbytes - (old[2].nbytes if old else 0)
+            self._entries[key] = (epoch, gen, ids)
+            while self._bytes > self.max_bytes:
+                _, (_, _, dropped) = self._entries.popitem(last=False)
+                self._bytes -= dropped.nbytes
+
+
 class SqlBackend:
     """Template for the database engines; subclasses supply the engine's SQL."""
 
     name = "sql"
     default_order = ""  # the empty query's order, and a large match set's past its title matches
 
-    def __init__(self) -> None:
+    def __init__(self, match_cache_mb: int = Settings.match_cache_mb) -> None:
         self.cache = FacetCache()
+        self.matches = MatchCache(match_cache_mb * 2**20)
         self._last_write: tuple[int, int] | None = None  # (epoch, generation) this process wrote last
         self._orders: dict[str, tuple[int, int, np.ndarray]] = {}  # order -> (epoch, gen, ids)
 
@@ -243,9 +287,16 @@ class SqlBackend:
         """The first `k` of `ids` in `order`, sorted by the database."""
         raise NotImplementedError
 
-    def _match_ids(self, conn: Connection, terms: list[Term], any_: bool, memo: dict[Any, Any]) -> Any:
-        """Every row id the text matches; an engine that ranks them in the same pass keeps
-        the ranking in `memo` for the answer's pages."""
+    def _match_ids(self, conn: Connection, terms: list[Term], any_: bool, snap: _Snapshot) -> np.ndarray:
+        """Every row id the text matches (through _matching)."""
+        raise NotImplementedError
+
+    def _match_all(self, conn: Connection, expr: str) -> np.ndarray:
+        """Every row id the engine's text expression matches."""
+        raise NotImplementedError
+
+    def _match_among(self, conn: Connection, expr: str, ids: np.ndarray) -> np.ndarray:
+        """Those of `ids` the expression matches."""
         raise NotImplementedError
 
     def _rank_relaxed(self, conn: Connection, terms: list[Term], counts: np.ndarray, snap: _Snapshot,
@@ -303,7 +354,7 @@ class SqlBackend:
         unmatched: list[str] = []
         relaxed = False
         if terms:
-            matched = self._match_ids(conn, terms, query.match_any, memo)
+            matched = self._match_ids(conn, terms, query.match_any, snap)
             text_count = len(matched)
             text_bits = bits_from_ids(matched) & allowed
             found = (text_bits & selection).bit_count()
@@ -350,14 +401,14 @@ class SqlBackend:
         loose: list[tuple[Term, np.ndarray, int]] = []
         unmatched: list[str] = []
         for term in terms:
-            ids = self._match_ids(conn, [term], False, {})
+            ids = self._match_ids(conn, [term], False, snap)
             hits = int(in_mask(ids, in_selection).sum())
             if hits:
                 loose.append((term, ids, 2))
             else:
                 unmatched.append(term.text)
             if hits < FEW_RESULTS:
-                loose += [(t, self._match_ids(conn, [t], False, {}), 1) for t in loosen(term, snap.vocab)]
+                loose += [(t, self._match_ids(conn, [t], False, snap), 1) for t in loosen(term, snap.vocab)]
         counts = np.zeros(len(in_selection), dtype=np.int16)
         for _, ids, weight in loose:
             counts[ids[ids < counts.size]] += weight
@@ -411,6 +462,29 @@ class SqlBackend:
         # the database's to decide, together with the first k of the rows that did not change.
         unchanged_first = first[~np.isin(first, changed)][:k]
         return self._sorted_ids(conn, order, np.union1d(unchanged_first, changed[in_mask(changed, mask)]).tolist(), k)
+
+    def _matching(self, conn: Connection, expr: str, snap: _Snapshot) -> np.ndarray:
+        """The ids `expr` matches, sorted: from the match cache when it holds them (the rows
+        written since are matched again by themselves), else from the engine."""
+        cached = self.matches.get(expr, snap.epoch)
+        if cached is not None:
+            gen, ids = cached
+            if gen == snap.gen:
+                cache_lookup("search_matches", True)
+                return ids
+            # Rows written after `gen`, as the database has them now (maybe later than
+            # snap.gen: the entry is then newer than its label, and only re-matched again).
+            changed = self._changed_since(conn, gen)
+            if changed.size <= ORDER_REREAD_AFTER:
+                cache_lookup("search_matches", True)
+                ids = np.union1d(ids[~np.isin(ids, changed)], self._match_among(conn, expr, changed))
+                self.matches.put(expr, snap.epoch, snap.gen, ids)
+                return ids
+        cache_lookup("search_matches", False)
+        ids = np.sort(self._match_all(conn, expr))
+        if ids.size >= MATCH_CACHE_MIN_IDS:
+            self.matches.put(expr, snap.epoch, snap.gen, ids)
+        return ids
 
     def warm(self, session: Session) -> None:
         """The facet bitmaps and the default order's id array: at a million documents they
