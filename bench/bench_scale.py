@@ -8,7 +8,8 @@ tables are emptied first, unless --reuse, and VACUUM (ANALYZE) follows the reind
 autovacuum would soon after a bulk load). It prints the time of `generate` and of a full
 reindex, the database's size (the file with its WAL on SQLite, pg_database_size on
 PostgreSQL), then, against `blaastempel serve` in its own process over one kept-alive
-connection: GET /api/search with bench_search's query mix, and the solution list
+connection: GET /api/search with bench_search's query mix (and again on a server that
+keeps no common word's match set, BLAASTEMPEL_MATCH_CACHE_MB=0), and the solution list
 (GET /api/solutions and the /solutions page) with bench_catalogue's filters and an
 unfiltered list paged up to offset 475. `--reuse` keeps a database an earlier run
 generated and indexed and measures the requests only.
@@ -28,7 +29,7 @@ from app.search.reindex import reindex
 from app.search.services import make_backend
 from app.settings import Settings, normalise_database_url
 from bench.bench_catalogue import filtered_params, load
-from bench.bench_search import mix, timed_search
+from bench.bench_search import match_cache_env, mix, timed_search
 from bench.common import (
     BENCH_DIR,
     KeepAliveClient,
@@ -95,9 +96,16 @@ def measure(url: str, requests: int) -> dict[str, dict[str, float] | float | str
                       for i in range(requests)]
         page = [timed_get(http, "/solutions", filtered_params(i)) for i in range(requests // 2)]
         http.close()
+    with live_server(url, match_cache_env(0)) as base:
+        http = KeepAliveClient(base)
+        timed_get(http, "/api/search", {"limit": 1})
+        uncached = [timed_search(http, mix(i))["api"] for i in range(requests)]
+        http.close()
     return {
         "first search (the server builds its caches)": f"{first:.0f} ms",
         "GET /api/search, bench_search's mix": percentiles(search),
+        "  the same, every query reading its matches from the index (BLAASTEMPEL_MATCH_CACHE_MB=0)":
+            percentiles(uncached),
         "GET /api/solutions, filtered page": percentiles(listed),
         "GET /api/solutions, unfiltered page": percentiles(unfiltered),
         "GET /solutions (HTML), filtered page": percentiles(page),

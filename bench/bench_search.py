@@ -2,6 +2,7 @@
 /api/search over loopback for a realistic mix next to the raw engine query.
 
     .venv/bin/python -m bench.bench_search [--solutions 100000] [--requests 400] [--reuse] [--both]
+                                           [--match-cache-mb N]
 
 With --both it runs on a SQLite file and then on BENCH_DATABASE_URL (PostgreSQL, emptied
 first unless --reuse) on the same generated data and query mix, and ends with the two
@@ -21,7 +22,9 @@ three figures come from the same requests:
 What the API adds over the engine is our overhead: HTTP, routing, parameters, the
 request's transaction and worker thread, the staleness check and JSON.
 No query results are cached anywhere, so a repeated query in the mix costs what a new one
-does; the report says how many of the queries are distinct.
+does; the report says how many of the queries are distinct. What the database engines keep
+is the ids common words match (BLAASTEMPEL_MATCH_CACHE_MB, app/search/sqlbase.py
+MatchCache); `--match-cache-mb 0` measures every query reading them from the index.
 """
 
 from __future__ import annotations
@@ -95,6 +98,8 @@ def main() -> None:
     parser.add_argument("--both", action="store_true",
                         help="SQLite (var/bench/search.sqlite3) and then BENCH_DATABASE_URL (PostgreSQL) on the "
                              "same generated data and query mix, and the PostgreSQL / SQLite ratios")
+    parser.add_argument("--match-cache-mb", type=int, default=None,
+                        help="the server's BLAASTEMPEL_MATCH_CACHE_MB (0: every query reads its matches)")
     args = parser.parse_args()
     pg_url = os.environ.get("BENCH_DATABASE_URL")
     if not args.both:
@@ -135,7 +140,7 @@ def run_engine(pg_url: str | None, args: argparse.Namespace) -> dict[str, Any]:
     size = database_bytes(engine)
     engine.dispose()
     layers: dict[str, dict[int, list[float]]] = {name: {k: [] for k in range(5)} for name in LAYERS}
-    with live_server(url) as base:
+    with live_server(url, match_cache_env(args.match_cache_mb)) as base:
         http = KeepAliveClient(base)
         first = timed_search(http, {"limit": 1})  # the server builds its facet cache
         for i in range(30):
@@ -154,6 +159,8 @@ def run_engine(pg_url: str | None, args: argparse.Namespace) -> dict[str, Any]:
     report(f"Search on {args.solutions:,} solutions ({backend.name})", {
         "load average": os.getloadavg().__repr__(),
         "queries": f"{args.requests}, {distinct} distinct (no result cache)",
+        "common words' match sets kept (MiB per process)":
+            "default" if args.match_cache_mb is None else str(args.match_cache_mb),
         "generate": f"{load_seconds:.1f} s",
         "reindex": f"{indexed:,} records in {index_seconds:.1f} s ({indexed / index_seconds:,.0f}/s)",
         "database size": f"{size / 2**20:,.0f} MiB",
@@ -174,6 +181,11 @@ def run_engine(pg_url: str | None, args: argparse.Namespace) -> dict[str, Any]:
         for k in range(5)})
     return {"name": backend.name, "api": api_p, "kinds": {KINDS[k]: percentiles(layers["api"][k]) for k in range(5)},
             "partial": percentiles(as_you_type), "reindex": index_seconds, "size": size}
+
+
+def match_cache_env(mb: int | None) -> dict[str, str]:
+    """The server's environment for `--match-cache-mb` (None: the app's default)."""
+    return {} if mb is None else {"BLAASTEMPEL_MATCH_CACHE_MB": str(mb)}
 
 
 def compare(sqlite: dict[str, Any], pg: dict[str, Any]) -> None:

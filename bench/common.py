@@ -86,12 +86,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def live_server(url: str) -> Iterator[str]:
+def live_server(url: str, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """The app served by `blaastempel serve` in its own process, as in production (a
     server thread in the benchmark's process would share its interpreter lock with the
     client and add its waits to every request)."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-0123456789abcdef"}
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-0123456789abcdef", **(extra_env or {})}
     command = [str(Path(sys.executable).with_name("blaastempel")), "serve", "--port", str(port)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

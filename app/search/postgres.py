@@ -46,6 +46,9 @@ TSVECTOR = ("setweight(to_tsvector('simple', :title_s), 'A') || setweight(to_tsv
 TEXT_INDEXES = {"ix_search_tsv_tsv": "tsv", "ix_search_tsv_title_tsv": "title_tsv"}  # as made by migration 0022
 # At most this many text matches are all ranked; a larger set ranks its title matches.
 EXACT_RANK_MAX = 1000
+# A ranking of this many rows is kept (SqlBackend.kept): ts_rank_cd over a synonym-rich
+# query costs about 20 microseconds a row (5,000 title matches: 100 ms).
+RANKING_KEPT_FROM = 500
 # The orders of the per-process id arrays; "adoption" is also the empty query's order and
 # that of a large match set past its title matches.
 ORDERS = {
@@ -119,19 +122,22 @@ def _ids(value: str | None) -> np.ndarray:
     return np.fromstring(value, dtype=np.int64, sep=" ") if value else NO_IDS
 
 
-def _ranked(conn: Connection, column: str, q: str, r: str, p: str) -> tuple[np.ndarray, np.ndarray]:
-    """The rows whose `column` matches q: their ids ranked (matches of p first, then by the
-    rank over r) and their scores."""
+def _rank_rows(conn: Connection, column: str, q: str, r: str, p: str, among: np.ndarray | None) -> np.ndarray:
+    """(id, rank over r, matches p) per row whose `column` matches q (of `among` only, when
+    given). ts_rank_cd reads the row's own vector alone, so a kept ranking stays exact."""
+    among_sql, params = ("", {}) if among is None else (" AND id = ANY(:among)", {"among": among.tolist()})
     # Three arrays filled in the same pass, not a Row object per match.
-    ids_list, scores_list, precise_list = conn.execute(text(
+    ids, scores, precise = conn.execute(text(
         f"SELECT array_agg(id), array_agg(ts_rank_cd('{WEIGHTS}', {column}, r, 1)), "
         f"array_agg(({column} @@ p)::int) FROM search_tsv, to_tsquery('simple', :q) q, "
-        f"to_tsquery('simple', :r) r, to_tsquery('simple', :p) p WHERE {column} @@ q"),
-        {"q": q, "r": r, "p": p}).one()
-    ids = np.array(ids_list or [], dtype=np.int64)
-    scores = np.array(scores_list or [], dtype=np.float64)
-    order = np.lexsort((ids, -scores, -np.array(precise_list or [], dtype=np.int64)))
-    return ids[order], scores[order]
+        f"to_tsquery('simple', :r) r, to_tsquery('simple', :p) p WHERE {column} @@ q{among_sql}"),
+        {"q": q, "r": r, "p": p, **params}).one()
+    return np.column_stack([np.array(a or [], dtype=np.float64) for a in (ids, scores, precise)])
+
+
+def _best_first(rows: np.ndarray) -> np.ndarray:
+    """Matches of p first, then by rank, then by id."""
+    return rows[np.lexsort((rows[:, 0], -rows[:, 1], -rows[:, 2]))]
 
 
 class PostgresBackend(SqlBackend):
@@ -169,18 +175,26 @@ class PostgresBackend(SqlBackend):
                                       "WHERE id = ANY(:ids) AND tsv @@ to_tsquery('simple', :q)"),
                                  {"q": expr, "ids": ids.tolist()}).scalar())
 
-    def _rank(self, conn: Connection, terms: list[Term], any_: bool) -> tuple[np.ndarray, np.ndarray]:
+    def _ranked(self, conn: Connection, snap: Any, column: str, q: str, r: str,
+                p: str) -> tuple[np.ndarray, np.ndarray]:
+        """The rows whose `column` matches q: their ids ranked (matches of p first, then by
+        the rank over r) and their scores; a large set is kept (SqlBackend.kept)."""
+        rows = self.kept(conn, ("rankings", column, q, r, p), snap,
+                         lambda among: _rank_rows(conn, column, q, r, p, among), _best_first, RANKING_KEPT_FROM)
+        return rows[:, 0].astype(np.int64), rows[:, 1]
+
+    def _rank(self, conn: Connection, snap: Any, terms: list[Term], any_: bool) -> tuple[np.ndarray, np.ndarray]:
         """The matches, best first, and their scores. A whole word (or all of a compound's
         parts) ranks above a match of a compound's first part alone: p is the query without
         those broader alternatives; r adds the alternatives that only rank."""
         precise = tsquery(terms, any_, boost=True, broader=False) if any(t.broader for t in terms) \
             else tsquery(terms, any_)
-        return _ranked(conn, "tsv", match_tsquery(terms, any_), tsquery(terms, any_, boost=True), precise)
+        return self._ranked(conn, snap, "tsv", match_tsquery(terms, any_), tsquery(terms, any_, boost=True), precise)
 
     def _rank_relaxed(self, conn: Connection, terms: list[Term], counts: np.ndarray, snap: Any,
                       memo: dict[Any, Any]) -> None:
         """More terms matched first, then the rank over any term."""
-        ids, scores = self._rank(conn, terms, True)
+        ids, scores = self._rank(conn, snap, terms, True)
         matched = counts[np.minimum(ids, counts.size - 1)] * (ids < counts.size)
         order = np.lexsort((ids, -scores, -matched))
         memo[RANKED] = (ids[order], scores[order])
@@ -199,7 +213,7 @@ class PostgresBackend(SqlBackend):
             if text_count > EXACT_RANK_MAX:
                 first = self._title_first(conn, terms, mask, need, snap, memo)
                 return self._fetch_rows(conn, dict(list(first.items())[query.offset:]))
-            memo[RANKED] = self._rank(conn, terms, False)
+            memo[RANKED] = self._rank(conn, snap, terms, False)
         ids, scores = memo[RANKED]
         keep = in_mask(ids, mask)
         page = slice(query.offset, need)
@@ -211,7 +225,8 @@ class PostgresBackend(SqlBackend):
         then the rest in the default order."""
         if TITLE_RANKED not in memo:  # any of the words in the title; not a compound's first part alone
             titles = tsquery(terms, True, broader=False)
-            memo[TITLE_RANKED] = _ranked(conn, "title_tsv", match_tsquery(terms, True, broader=False), titles, titles)
+            memo[TITLE_RANKED] = self._ranked(conn, snap, "title_tsv", match_tsquery(terms, True, broader=False),
+                                              titles, titles)
         ids, scores = memo[TITLE_RANKED]
         keep = in_mask(ids, mask)
         first: dict[int, float | None] = dict(zip(ids[keep][:need].tolist(), scores[keep][:need].tolist(),

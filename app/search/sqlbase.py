@@ -25,6 +25,7 @@ import html
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -230,17 +231,17 @@ class FacetCache:
 
 
 class MatchCache:
-    """Per process: text expression -> (epoch, generation, the row ids it matched), least
-    recently used dropped first once the ids take more than `max_bytes`. The ids are
-    read-only: every search shares them."""
+    """Per process: key (a text expression, or a ranking) -> (epoch, generation, the row
+    ids it matched or their rows), least recently used dropped first once they take more
+    than `max_bytes`. The arrays are read-only: every search shares them."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[str, tuple[int, int, np.ndarray]] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, ...], tuple[int, int, np.ndarray]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: str, epoch: int) -> tuple[int, np.ndarray] | None:
+    def get(self, key: tuple[str, ...], epoch: int) -> tuple[int, np.ndarray] | None:
         """(generation, ids) as last stored for this epoch, or None."""
         with self._lock:
             entry = self._entries.get(key)
@@ -249,14 +250,14 @@ class MatchCache:
             self._entries.move_to_end(key)
             return entry[1], entry[2]
 
-    def put(self, key: str, epoch: int, gen: int, ids: np.ndarray) -> None:
-        if ids.nbytes > self.max_bytes:
+    def put(self, key: tuple[str, ...], epoch: int, gen: int, rows: np.ndarray) -> None:
+        if rows.nbytes > self.max_bytes:
             return
-        ids.flags.writeable = False
+        rows.flags.writeable = False
         with self._lock:
             old = self._entries.pop(key, None)
-            self._bytes += ids.nbytes - (old[2].nbytes if old else 0)
-            self._entries[key] = (epoch, gen, ids)
+            self._bytes += rows.nbytes - (old[2].nbytes if old else 0)
+            self._entries[key] = (epoch, gen, rows)
             while self._bytes > self.max_bytes:
                 _, (_, _, dropped) = self._entries.popitem(last=False)
                 self._bytes -= dropped.nbytes
@@ -464,27 +465,39 @@ class SqlBackend:
         return self._sorted_ids(conn, order, np.union1d(unchanged_first, changed[in_mask(changed, mask)]).tolist(), k)
 
     def _matching(self, conn: Connection, expr: str, snap: _Snapshot) -> np.ndarray:
-        """The ids `expr` matches, sorted: from the match cache when it holds them (the rows
-        written since are matched again by themselves), else from the engine."""
-        cached = self.matches.get(expr, snap.epoch)
+        """The ids the engine's text expression matches, sorted (through the match cache)."""
+        return self.kept(conn, ("matches", expr), snap, lambda among: self._match_all(conn, expr) if among is None
+                         else self._match_among(conn, expr, among))
+
+    def kept(self, conn: Connection, key: tuple[str, ...], snap: _Snapshot,
+             read: Callable[[np.ndarray | None], np.ndarray],
+             arrange: Callable[[np.ndarray], np.ndarray] = np.sort, least: int = 0) -> np.ndarray:
+        """What `read(None)` gives (ids, or rows whose first column is the id), in the
+        order `arrange` puts it: from the match cache when it holds `key`, with the rows
+        written since read again by themselves (`read(their ids)`); else read whole and
+        kept from `least` rows (default MATCH_CACHE_MIN_IDS). Only for what a row's own
+        index entry decides, never a figure of the whole index (bm25's). `key[0]` names
+        what is kept, in the cache metrics (search_matches, search_rankings)."""
+        cached = self.matches.get(key, snap.epoch)
         if cached is not None:
-            gen, ids = cached
+            gen, rows = cached
             if gen == snap.gen:
-                cache_lookup("search_matches", True)
-                return ids
+                cache_lookup(f"search_{key[0]}", True)
+                return rows
             # Rows written after `gen`, as the database has them now (maybe later than
-            # snap.gen: the entry is then newer than its label, and only re-matched again).
+            # snap.gen: the entry is then newer than its label, and only re-read again).
             changed = self._changed_since(conn, gen)
             if changed.size <= ORDER_REREAD_AFTER:
-                cache_lookup("search_matches", True)
-                ids = np.union1d(ids[~np.isin(ids, changed)], self._match_among(conn, expr, changed))
-                self.matches.put(expr, snap.epoch, snap.gen, ids)
-                return ids
-        cache_lookup("search_matches", False)
-        ids = np.sort(self._match_all(conn, expr))
-        if ids.size >= MATCH_CACHE_MIN_IDS:
-            self.matches.put(expr, snap.epoch, snap.gen, ids)
-        return ids
+                cache_lookup(f"search_{key[0]}", True)
+                ids = rows if rows.ndim == 1 else rows[:, 0]
+                rows = arrange(np.concatenate([rows[~np.isin(ids, changed)], read(changed)]))
+                self.matches.put(key, snap.epoch, snap.gen, rows)
+                return rows
+        cache_lookup(f"search_{key[0]}", False)
+        rows = arrange(read(None))
+        if len(rows) >= (least or MATCH_CACHE_MIN_IDS):
+            self.matches.put(key, snap.epoch, snap.gen, rows)
+        return rows
 
     def warm(self, session: Session) -> None:
         """The facet bitmaps and the default order's id array: at a million documents they
