@@ -60,7 +60,7 @@ ORDERS = {
 RELAXED = "fts5:relaxed"  # memo key: a relaxed answer's ids in relevance order
 INDEX_COLUMNS = "title_s, body_s, title_p, body_p, en_s, facets"  # search_fts's, as migration 0010 made it
 TOKENIZE = "tokenize = 'unicode61 remove_diacritics 0'"
-# A few rows matched again (SqlBackend.kept): a copy of their index entries in a table of
+# A few rows matched again (SqlBackend._kept): a copy of their index entries in a table of
 # this connection's own, as asking search_fts about each rowid merges a prefix's whole
 # doclist every time (500 rowids: 21 s at a million records; the copy: about 10 ms).
 AMONG = "search_fts_among"

@@ -46,7 +46,7 @@ TSVECTOR = ("setweight(to_tsvector('simple', :title_s), 'A') || setweight(to_tsv
 TEXT_INDEXES = {"ix_search_tsv_tsv": "tsv", "ix_search_tsv_title_tsv": "title_tsv"}  # as made by migration 0022
 # At most this many text matches are all ranked; a larger set ranks its title matches.
 EXACT_RANK_MAX = 1000
-# A ranking of this many rows is kept (SqlBackend.kept): ts_rank_cd over a synonym-rich
+# A ranking of this many rows is kept (SqlBackend._kept): ts_rank_cd over a synonym-rich
 # query costs about 20 microseconds a row (5,000 title matches: 100 ms).
 RANKING_KEPT_FROM = 500
 # The orders of the per-process id arrays; "adoption" is also the empty query's order and
@@ -178,8 +178,8 @@ class PostgresBackend(SqlBackend):
     def _ranked(self, conn: Connection, snap: Any, column: str, q: str, r: str,
                 p: str) -> tuple[np.ndarray, np.ndarray]:
         """The rows whose `column` matches q: their ids ranked (matches of p first, then by
-        the rank over r) and their scores; a large set is kept (SqlBackend.kept)."""
-        rows = self.kept(conn, ("rankings", column, q, r, p), snap,
+        the rank over r) and their scores; a large set is kept (SqlBackend._kept)."""
+        rows = self._kept(conn, ("rankings", column, q, r, p), snap,
                          lambda among: _rank_rows(conn, column, q, r, p, among), _best_first, RANKING_KEPT_FROM)
         return rows[:, 0].astype(np.int64), rows[:, 1]
 

@@ -466,10 +466,10 @@ class SqlBackend:
 
     def _matching(self, conn: Connection, expr: str, snap: _Snapshot) -> np.ndarray:
         """The ids the engine's text expression matches, sorted (through the match cache)."""
-        return self.kept(conn, ("matches", expr), snap, lambda among: self._match_all(conn, expr) if among is None
+        return self._kept(conn, ("matches", expr), snap, lambda among: self._match_all(conn, expr) if among is None
                          else self._match_among(conn, expr, among))
 
-    def kept(self, conn: Connection, key: tuple[str, ...], snap: _Snapshot,
+    def _kept(self, conn: Connection, key: tuple[str, ...], snap: _Snapshot,
              read: Callable[[np.ndarray | None], np.ndarray],
              arrange: Callable[[np.ndarray], np.ndarray] = np.sort, least: int = 0) -> np.ndarray:
         """What `read(None)` gives (ids, or rows whose first column is the id), in the
