@@ -60,11 +60,22 @@ ORDERS = {
 RELAXED = "fts5:relaxed"  # memo key: a relaxed answer's ids in relevance order
 INDEX_COLUMNS = "title_s, body_s, title_p, body_p, en_s, facets"  # search_fts's, as migration 0010 made it
 TOKENIZE = "tokenize = 'unicode61 remove_diacritics 0'"
-# A few rows matched again (SqlBackend._kept): a copy of their index entries in a table of
-# this connection's own, as asking search_fts about each rowid merges a prefix's whole
-# doclist every time (500 rowids: 21 s at a million records; the copy: about 10 ms).
+# A few rows matched again (SqlBackend._kept): a copy of their index entries in an in-memory
+# database of the thread's own (nothing written through the request's connection), as
+# asking search_fts about each rowid merges a prefix's whole doclist every time (500
+# rowids: 21 s at a million records; the copy: about 10 ms).
 AMONG = "search_fts_among"
 _engine_ms = threading.local()
+_among = threading.local()
+
+
+def _among_copy() -> sqlite3.Connection:
+    """This thread's in-memory database with an empty-able copy of search_fts's layout."""
+    copy: sqlite3.Connection | None = getattr(_among, "copy", None)
+    if copy is None:
+        copy = _among.copy = sqlite3.connect(":memory:", isolation_level=None)
+        copy.execute(f"CREATE VIRTUAL TABLE {AMONG} USING fts5({INDEX_COLUMNS}, {TOKENIZE})")
+    return copy
 
 
 def _tokens(stems: Iterable[str], prefix: bool) -> str:
@@ -146,12 +157,16 @@ class Fts5Backend(SqlBackend):
         return self._match_ids_expr(conn, expr)
 
     def _match_among(self, conn: Connection, expr: str, ids: np.ndarray) -> np.ndarray:
-        _sql(conn, f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{AMONG} USING fts5({INDEX_COLUMNS}, {TOKENIZE})")
-        _sql(conn, f"DELETE FROM temp.{AMONG}")
-        _sql(conn, f"INSERT INTO temp.{AMONG}(rowid, {INDEX_COLUMNS}) SELECT rowid, {INDEX_COLUMNS} "
-                   "FROM main.search_fts WHERE rowid IN (SELECT value FROM json_each(?))", (json.dumps(ids.tolist()),))
-        rows = _sql(conn, f"SELECT rowid FROM temp.{AMONG} WHERE {AMONG} MATCH ?", (expr,))
-        return np.array(rows, dtype=np.int64).reshape(-1)
+        rows = _sql(conn, f"SELECT rowid, {INDEX_COLUMNS} FROM search_fts WHERE rowid IN "
+                          "(SELECT value FROM json_each(?))", (json.dumps(ids.tolist()),))
+        try:
+            copy = _among_copy()
+            copy.execute(f"DELETE FROM {AMONG}")
+            copy.executemany(f"INSERT INTO {AMONG}(rowid, {INDEX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            matched = copy.execute(f"SELECT rowid FROM {AMONG} WHERE {AMONG} MATCH ?", (expr,)).fetchall()
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(expr, (), exc, sqlite3.Error) from exc
+        return np.array(matched, dtype=np.int64).reshape(-1)
 
     def _rank_relaxed(self, conn: Connection, terms: list[Term], counts: np.ndarray, snap: Any,
                       memo: dict[Any, Any]) -> None:

@@ -3,6 +3,7 @@ follow every change to the index: a kept match set answers as a fresh read would
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import uuid
 
@@ -26,6 +27,9 @@ def _word() -> str:
 def _ranked(app: Litestar, backend: SqlBackend, word: str) -> list[str]:
     with app.state.session_factory() as session:
         result = backend.search(session, SearchQuery.make(q=word, limit=50))
+        driver = session.connection().connection.driver_connection
+        if isinstance(driver, sqlite3.Connection):  # a search writes nothing, so it opens no transaction
+            assert not driver.in_transaction
     assert result.total == len(result.hits)
     return [h.slug for h in result.hits]
 
