@@ -185,3 +185,30 @@ def test_assessment_form_by_keyboard_alone(page: Any, live_server: str, client: 
     after = client.get(f"/api/assessments/{aid}", headers=auth("assessor")).json()
     assert after["status"] == "submitted"
     assert not errors, errors
+
+
+def test_a_choice_made_while_the_saved_form_settles_is_saved(page: Any, live_server: str, client: Any,
+                                                             auth: Any, db: Any) -> None:
+    """HTMX wires a swapped-in form up only when it settles (20 ms on, more on a busy
+    machine); a key pressed in between must still be saved. The settling is stretched here
+    so the key lands in it every time."""
+    aid, _ = _draft(client, auth, db)
+    page.goto(f"{live_server}/login?next=/assessments/{aid}")
+    tab_to(page, lambda i: i["id"] == "email", limit=40)
+    page.keyboard.type(DEMO_USERS["assessor"])
+    tab_to(page, lambda i: i["id"] == "password", limit=1)
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server}/assessments/{aid}")
+    page.evaluate("htmx.config.defaultSettleDelay = 1500")
+    tab_to(page, lambda i: i["type"] == "radio" and i["id"].startswith("c-N3_3-"))
+    page.keyboard.press("Space")
+    wait_for_answer(client, auth, aid, "N3.3", "yes")
+    page.wait_for_function("() => document.querySelector('#c-N3_3.answered:not(.htmx-settling)') !== null")
+    page.keyboard.press("ArrowRight")  # "no", saved; the saved form is swapped in and settles
+    page.wait_for_function("() => document.querySelector('#c-N3_3.htmx-settling') !== null")
+    assert page.evaluate("document.activeElement.id") == "c-N3_3-no"
+    page.keyboard.press("ArrowLeft")  # "yes", on the form that is still settling
+    wait_for_answer(client, auth, aid, "N3.3", "yes")
+    page.wait_for_function("() => document.querySelector('#c-N3_3.answered:not(.htmx-settling)') !== null")
+    assert page.evaluate("document.querySelector('#c-N3_3-yes').checked")

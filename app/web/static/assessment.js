@@ -9,11 +9,14 @@
  *   with the caret where it was, and saved again. (HTMX drops a request while one is in
  *   flight, and arrow keys in a radio group fire one change per key; text being typed is
  *   changed when the swap takes its field away.)
+ * - Nor is a change made while the swapped-in form settles: HTMX wires a new form up only
+ *   then (20 ms later, more on a busy machine), so a key pressed in between changes a form
+ *   that saves nothing. Those changes are saved once it is wired up.
  * A file, not inline script: the content security policy allows no inline script.
  */
 (function () {
   "use strict";
-  var open = {}, sent = {}, typed = {}, caret = {};
+  var open = {}, sent = {}, typed = {}, caret = {}, rendered = {};
   var FIELDS = "input[name]:not([type=hidden]), textarea[name], select[name]";
 
   function criterion(el) {
@@ -74,17 +77,24 @@
     if (sent[form.id]) typed[form.id] = changedSince(sent[form.id], snapshot(form));
     caret[form.id] = caretIn(form);
   });
+  // The form as the server sent it, the moment it is swapped in.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var form = criterion(event.target);
+    if (form) rendered[form.id] = snapshot(form);
+  });
   // The swapped-in form: htmx:load fires on it once HTMX has wired it up (the old form is
   // detached by then, so events on it no longer reach the document).
   document.addEventListener("htmx:load", function (event) {
     var form = criterion(event.detail.elt);
     if (!form) return;
     var id = form.id, values = typed[id], at = caret[id];
+    var settling = rendered[id] ? changedSince(rendered[id], snapshot(form)) : null;
+    if (settling) values = Object.assign({}, values || {}, settling);
     if (open[id]) {
       var panel = form.querySelector("details.extra");
       if (panel) panel.open = true;
     }
-    [open, sent, typed, caret].forEach(function (map) { delete map[id]; });
+    [open, sent, typed, caret, rendered].forEach(function (map) { delete map[id]; });
     if (!values) return;
     restore(form, values);
     putCaret(at);
