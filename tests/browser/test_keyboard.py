@@ -57,6 +57,17 @@ def tab_to(page: Any, matches: Any, *, limit: int = 250, key: str = "Tab") -> di
     raise AssertionError(f"not reached by {key} within {limit} stops; went through {seen[-30:]}")
 
 
+def log_in_as_assessor(page: Any, landing: str, tabs: int) -> None:
+    """On the login page: Tab (at most `tabs` times) to the e-mail field, type the demo
+    assessor's login, Enter, and wait for `landing`."""
+    tab_to(page, lambda i: i["id"] == "email", limit=tabs)
+    page.keyboard.type(DEMO_USERS["assessor"])
+    tab_to(page, lambda i: i["id"] == "password", limit=1)
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(landing)
+
+
 def wait_for_answer(client: Any, auth: Any, aid: int, code: str, value: Any, timeout: float = 8) -> None:
     deadline = time.monotonic() + timeout
     found = None
@@ -115,12 +126,7 @@ def test_assessment_form_by_keyboard_alone(page: Any, live_server: str, client: 
     assert page.evaluate("document.activeElement.id") == "main"
     assert page.url.endswith("#main")
     # The next Tab starts inside main, past the header's menu and search box.
-    tab_to(page, lambda i: i["id"] == "email", limit=3)
-    page.keyboard.type(DEMO_USERS["assessor"])
-    tab_to(page, lambda i: i["id"] == "password", limit=1)
-    page.keyboard.type(DEMO_PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server}/assessments/{aid}")
+    log_in_as_assessor(page, f"{live_server}/assessments/{aid}", tabs=3)
     page.wait_for_load_state("networkidle")
 
     # N3.2, a number: type it, then Tab away (the change saves it through HTMX).
@@ -194,12 +200,7 @@ def test_a_choice_made_while_the_saved_form_settles_is_saved(page: Any, live_ser
     so the key lands in it every time."""
     aid, _ = _draft(client, auth, db)
     page.goto(f"{live_server}/login?next=/assessments/{aid}")
-    tab_to(page, lambda i: i["id"] == "email", limit=40)
-    page.keyboard.type(DEMO_USERS["assessor"])
-    tab_to(page, lambda i: i["id"] == "password", limit=1)
-    page.keyboard.type(DEMO_PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server}/assessments/{aid}")
+    log_in_as_assessor(page, f"{live_server}/assessments/{aid}", tabs=40)
     page.evaluate("htmx.config.defaultSettleDelay = 1500")
     tab_to(page, lambda i: i["type"] == "radio" and i["id"].startswith("c-N3_3-"))
     page.keyboard.press("Space")
