@@ -10,13 +10,14 @@
  *   flight, and arrow keys in a radio group fire one change per key; text being typed is
  *   changed when the swap takes its field away.)
  * - Nor is a change made while the swapped-in form settles: HTMX wires a new form up only
- *   then (20 ms later, more on a busy machine), so a key pressed in between changes a form
- *   that saves nothing. Those changes are saved once it is wired up.
+ *   then (20 ms later, more on a busy machine), so a change event in between (a radio moved
+ *   by an arrow key, a field left) reaches a form that saves nothing. Such a form is saved
+ *   once it is wired up. Text still being typed fires no change and is saved when left.
  * A file, not inline script: the content security policy allows no inline script.
  */
 (function () {
   "use strict";
-  var open = {}, sent = {}, typed = {}, caret = {}, rendered = {};
+  var open = {}, sent = {}, typed = {}, caret = {}, settling = {}, changed = {};
   var FIELDS = "input[name]:not([type=hidden]), textarea[name], select[name]";
 
   function criterion(el) {
@@ -77,28 +78,31 @@
     if (sent[form.id]) typed[form.id] = changedSince(sent[form.id], snapshot(form));
     caret[form.id] = caretIn(form);
   });
-  // The form as the server sent it, the moment it is swapped in.
+  // A swapped-in form until HTMX has wired it up, and whether it changed meanwhile.
   document.addEventListener("htmx:afterSwap", function (event) {
     var form = criterion(event.target);
-    if (form) rendered[form.id] = snapshot(form);
+    if (form) settling[form.id] = true;
+  });
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest ? event.target.closest("form.criterion") : null;
+    if (form && settling[form.id]) changed[form.id] = true;
   });
   // The swapped-in form: htmx:load fires on it once HTMX has wired it up (the old form is
   // detached by then, so events on it no longer reach the document).
   document.addEventListener("htmx:load", function (event) {
     var form = criterion(event.detail.elt);
     if (!form) return;
-    var id = form.id, values = typed[id], at = caret[id];
-    var settling = rendered[id] ? changedSince(rendered[id], snapshot(form)) : null;
-    if (settling) values = Object.assign({}, values || {}, settling);
+    var id = form.id, values = typed[id], at = caret[id], late = changed[id];
     if (open[id]) {
       var panel = form.querySelector("details.extra");
       if (panel) panel.open = true;
     }
-    [open, sent, typed, caret, rendered].forEach(function (map) { delete map[id]; });
-    if (!values) return;
-    restore(form, values);
-    putCaret(at);
-    save(form);
+    [open, sent, typed, caret, settling, changed].forEach(function (map) { delete map[id]; });
+    if (values) {
+      restore(form, values);
+      putCaret(at);
+    }
+    if (values || late) save(form);
   });
   document.addEventListener("htmx:afterRequest", function (event) {
     var form = criterion(event.detail.elt);  // a failed request swaps nothing: still attached
