@@ -153,9 +153,6 @@ class Fts5Backend(SqlBackend):
         expr = _text_expr(terms, any_)
         return self._matching(conn, expr, snap) if expr else NO_IDS
 
-    def _match_all(self, conn: Connection, expr: str) -> np.ndarray:
-        return self._match_ids_expr(conn, expr)
-
     def _match_among(self, conn: Connection, expr: str, ids: np.ndarray) -> np.ndarray:
         rows = _sql(conn, f"SELECT rowid, {INDEX_COLUMNS} FROM search_fts WHERE rowid IN "
                           "(SELECT value FROM json_each(?))", (json.dumps(ids.tolist()),))
@@ -206,7 +203,7 @@ class Fts5Backend(SqlBackend):
         part alone ("hjemmetræning": "træning i hjemmet" above "hjemmepleje")."""
         if not any(t.broader for t in terms):
             return ranked
-        precise = self._match_ids_expr(conn, _text_expr(terms, broader=False, boost=True))
+        precise = self._match_all(conn, _text_expr(terms, broader=False, boost=True))
         return ranked[np.argsort(~np.isin(ranked, precise), kind="stable")]
 
     def _title_first(self, conn: Connection, terms: list[Term], mask: np.ndarray,
@@ -238,8 +235,7 @@ class Fts5Backend(SqlBackend):
             out += self._walk(conn, self.default_order, rest, need - len(out), snap)
         return out[:need]
 
-    @staticmethod
-    def _match_ids_expr(conn: Connection, expr: str) -> np.ndarray:
+    def _match_all(self, conn: Connection, expr: str) -> np.ndarray:
         # One text of ids (SQLite writes it) parsed by numpy: no Python object per match.
         rows = _sql(conn, "SELECT group_concat(rowid, ' ') FROM search_fts WHERE search_fts MATCH ?", (expr,))
         ids_text = rows[0][0] if rows else None
